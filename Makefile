@@ -1,0 +1,108 @@
+# benchgate — build, test, demo.
+#
+#   make          build build/benchgate, the module library and the corpora
+#   make test     unit and end-to-end tests, plain and under ASan+UBSan
+#   make demo     build, calibrate briefly, run the demo
+#   make eval     long evaluations (not part of CI)
+#   make deps     install missing Debian packages (root) or print the command
+#
+# Library flags come from pkg-config, evaluated lazily so `make deps` can run
+# on a machine that does not have the libraries yet.
+
+PKGS     := gsl hwloc libgit2 libcjson
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+SAN      ?=
+BUILD    ?= build
+PREFIX   ?= /usr/local
+
+WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
+INCS     := -Icommon -Isampler -Istats -Iguards -Iloop
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
+CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
+
+ifeq ($(SAN),1)
+override BUILD := $(BUILD)/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+ALL_CFLAGS = $(WARN) $(INCS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
+
+LIB_SRC  := $(wildcard common/*.c sampler/*.c stats/*.c guards/*.c) \
+            $(filter-out loop/main.c,$(wildcard loop/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/loop/main.o
+LIB      := $(BUILD)/libbenchgate.a
+BIN      := $(BUILD)/benchgate
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+TEST_DEFS = -DBG_TEST_BIN='"$(CURDIR)/$(BIN)"' \
+            -DBG_TEST_CORPORA='"$(CURDIR)/build/corpora"' \
+            -DBG_TEST_FIXTURES='"$(CURDIR)/tests/fixtures"' \
+            -DBG_TEST_SRCDIR='"$(CURDIR)"'
+
+# Calibration workloads: always built plain (they are what gets measured).
+CORPORA_SRC := $(wildcard corpora/calib/bg-*.c)
+CORPORA_BIN := $(CORPORA_SRC:corpora/calib/%.c=build/corpora/%)
+CORPORA_COMMON := $(wildcard corpora/calib/common.c corpora/calib/common.h)
+
+.PHONY: all test check demo eval deps clean install corpora
+.DELETE_ON_ERROR:
+
+all: $(BIN) $(LIB) corpora
+
+corpora: $(CORPORA_BIN)
+
+build/corpora/%: corpora/calib/%.c $(CORPORA_COMMON)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -o $@.tmp $< $(filter %.c,$(CORPORA_COMMON)) -lm
+	mv -f $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) $(wildcard tests/support/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/support $(TEST_DEFS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# check: build and run the tests of one build flavour.
+check: $(BIN) $(TEST_BIN) corpora
+	@sh tests/run.sh $(BUILD) $(TEST_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory check SAN=1
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh corpora/demo.sh build/benchgate build/corpora
+
+eval: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/eval.sh
+
+deps:
+	@sh scripts/deps.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/benchgate
+	install -m 644 docs/benchgate.1 $(DESTDIR)$(PREFIX)/share/man/man1/benchgate.1
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

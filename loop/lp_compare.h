@@ -1,0 +1,66 @@
+/* lp_compare: `benchgate compare CMD_A CMD_B` — two commands measured in
+ * randomized interleaved rounds, summarised per arm, and one verdict from
+ * the paired log-ratios. */
+#ifndef LP_COMPARE_H
+#define LP_COMPARE_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+
+#include "smp_probe.h"
+#include "smp_runner.h"
+#include "st_effect.h"
+
+enum { LP_FAIL_ON_NONE, LP_FAIL_ON_REGRESSION, LP_FAIL_ON_NO_IMPROVEMENT };
+
+typedef struct {
+	const char *cmd_a, *cmd_b;
+	unsigned warmup;          /* warm-up rounds, discarded */
+	unsigned runs;            /* 0: adaptive; else exactly this many rounds */
+	unsigned min_runs, max_runs;
+	double max_time;          /* seconds for the whole measurement */
+	const char *metric;
+	int lower_is_better;
+	double alpha, min_effect;
+	const char *pin;
+	unsigned long long seed;
+	double timeout;
+	int no_shell, ignore_failure, quiet;
+	const char *export_json, *export_md;
+	int fail_on;
+	size_t resamples;
+} lp_compare_opts;
+
+/* Everything a report needs about one finished comparison. */
+typedef struct {
+	const lp_compare_opts *opts;
+	smp_probe probe;
+	double steal_share;
+	smp_pinning *pin;
+	smp_runner *runner;
+	st_effect effect;
+	const char *stopped;      /* "decided", "runs", "max_runs", "max_time" */
+	unsigned looks;           /* looks planned (Bonferroni split of alpha) */
+	double elapsed_s;
+} lp_compare_run;
+
+/* Summary of one arm's values of the metric. */
+typedef struct {
+	size_t n;
+	double median, mad, mean, sd, min, max;
+	double user_mean, sys_mean;  /* seconds */
+} lp_arm_summary;
+
+/* Extracts the metric's value per round for arm A and B (caller frees
+ * *a and *b). BG_ENOTFOUND when a run lacks the metric. */
+int lp_compare_pairs(double **a, double **b, size_t *n, const smp_runner *r,
+		     const char *metric);
+int lp_arm_summarise(lp_arm_summary *out, const smp_runner *r, unsigned arm,
+		     const double *values, size_t n);
+
+/* Outputs (lp_compare_out.c). */
+void lp_compare_print(FILE *f, const lp_compare_run *run);
+char *lp_compare_json(const lp_compare_run *run);       /* caller frees; NULL on OOM */
+char *lp_compare_markdown(const lp_compare_run *run);   /* caller frees; NULL on OOM */
+
+#endif

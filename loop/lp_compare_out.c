@@ -1,0 +1,247 @@
+/* lp_compare_out: what `benchgate compare` prints and exports: the text
+ * summary, the JSON export (DESIGN.md, "JSON outputs") and markdown. */
+#include "lp_compare.h"
+#include "lp_cli.h"
+#include "lp_report.h"
+#include "bg_error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *arm_cmd(const lp_compare_run *run, unsigned arm)
+{
+	return arm == 0 ? run->opts->cmd_a : run->opts->cmd_b;
+}
+
+/* Summaries of both arms; 0 or an error (message set). */
+static int summaries(lp_arm_summary s[2], const lp_compare_run *run)
+{
+	double *a = NULL, *b = NULL;
+	size_t n;
+	int error;
+
+	if ((error = lp_compare_pairs(&a, &b, &n, run->runner, run->opts->metric)) == 0 &&
+	    (error = lp_arm_summarise(&s[0], run->runner, 0, a, n)) == 0)
+		error = lp_arm_summarise(&s[1], run->runner, 1, b, n);
+	free(a);
+	free(b);
+	return error;
+}
+
+static void print_arm(FILE *f, const lp_compare_run *run, unsigned arm, const lp_arm_summary *s)
+{
+	const char *m = run->opts->metric;
+	char med[32], mad[32], mean[32], sd[32], lo[32], hi[32], user[32], sys[32];
+
+	lp_format_value(med, sizeof(med), m, s->median);
+	lp_format_value(mad, sizeof(mad), m, s->mad);
+	lp_format_value(mean, sizeof(mean), m, s->mean);
+	lp_format_value(sd, sizeof(sd), m, s->sd);
+	lp_format_value(lo, sizeof(lo), m, s->min);
+	lp_format_value(hi, sizeof(hi), m, s->max);
+	lp_format_value(user, sizeof(user), "user", s->user_mean);
+	lp_format_value(sys, sizeof(sys), "sys", s->sys_mean);
+	fprintf(f, "%s  %s\n", arm == 0 ? "A" : "B", arm_cmd(run, arm));
+	fprintf(f, "   %-6s median %s ± %s (MAD)   mean %s ± %s (σ)\n", m, med, mad, mean, sd);
+	fprintf(f, "          range %s … %s   user %s   sys %s   %zu runs\n", lo, hi, user, sys, s->n);
+}
+
+static void print_verdict(FILE *f, const lp_compare_run *run)
+{
+	const st_effect *e = &run->effect;
+	double pct = (e->ratio - 1.0) * 100.0;
+
+	fprintf(f, "%-12s B/A = %.4f [%.4f, %.4f]  (%+.2f%%, %.4g%% interval, p = %.2g)\n",
+		st_verdict_name(e->verdict), e->ratio, e->lo, e->hi, pct, e->level * 100.0, e->p_value);
+	fprintf(f, "             %s, %s is better, min effect %.3g%%, %zu rounds in %.1f s, stopped: %s\n",
+		run->opts->metric, run->opts->lower_is_better ? "lower" : "higher",
+		run->opts->min_effect * 100.0, e->n, run->elapsed_s, run->stopped);
+}
+
+void lp_compare_print(FILE *f, const lp_compare_run *run)
+{
+	lp_arm_summary s[2];
+
+	fprintf(f, "machine  %s, %d PUs, kernel %s, fingerprint %s\n",
+		run->probe.cpu_model, run->probe.pus, run->probe.kernel, run->probe.fingerprint);
+	if (smp_pinning_active(run->pin))
+		fprintf(f, "pinning  command on PU %d, benchgate on PU %d\n",
+			smp_pinning_child_pu(run->pin), smp_pinning_harness_pu(run->pin));
+	else
+		fprintf(f, "pinning  none: %s\n", smp_pinning_reason(run->pin));
+	fprintf(f, "seed     %llu\n\n", run->opts->seed);
+	if (summaries(s, run) == 0) {
+		print_arm(f, run, 0, &s[0]);
+		print_arm(f, run, 1, &s[1]);
+		fputc('\n', f);
+	}
+	print_verdict(f, run);
+}
+
+static cJSON *settings_json(const lp_compare_run *run)
+{
+	const lp_compare_opts *o = run->opts;
+	cJSON *s = cJSON_CreateObject();
+
+	if (s == NULL)
+		return NULL;
+	cJSON_AddStringToObject(s, "cmd_a", o->cmd_a);
+	cJSON_AddStringToObject(s, "cmd_b", o->cmd_b);
+	cJSON_AddNumberToObject(s, "warmup", o->warmup);
+	cJSON_AddNumberToObject(s, "runs", o->runs);
+	cJSON_AddNumberToObject(s, "min_runs", o->min_runs);
+	cJSON_AddNumberToObject(s, "max_runs", o->max_runs);
+	cJSON_AddNumberToObject(s, "max_time", o->max_time);
+	cJSON_AddStringToObject(s, "metric", o->metric);
+	cJSON_AddStringToObject(s, "direction", o->lower_is_better ? "lower" : "higher");
+	cJSON_AddNumberToObject(s, "alpha", o->alpha);
+	cJSON_AddNumberToObject(s, "min_effect", o->min_effect);
+	cJSON_AddStringToObject(s, "pin", o->pin);
+	cJSON_AddNumberToObject(s, "seed", (double)o->seed);
+	cJSON_AddNumberToObject(s, "timeout", o->timeout);
+	cJSON_AddBoolToObject(s, "no_shell", o->no_shell);
+	cJSON_AddBoolToObject(s, "ignore_failure", o->ignore_failure);
+	cJSON_AddNumberToObject(s, "bootstrap_resamples", (double)o->resamples);
+	cJSON_AddNumberToObject(s, "looks", run->looks);
+	return s;
+}
+
+static cJSON *sample_json(const lp_compare_run *run, const smp_sample *s)
+{
+	const smp_job *job = smp_runner_job(run->runner, s->job);
+	cJSON *o = cJSON_CreateObject(), *m;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "round", s->round);
+	cJSON_AddNumberToObject(o, "order", s->order);
+	cJSON_AddStringToObject(o, "arm", job->arm == 0 ? "A" : "B");
+	cJSON_AddStringToObject(o, "workload", "default");
+	cJSON_AddNumberToObject(o, "wall_ns", (double)s->wall_ns);
+	cJSON_AddNumberToObject(o, "cpu_ns", (double)(s->user_ns + s->sys_ns));
+	cJSON_AddNumberToObject(o, "user_ns", (double)s->user_ns);
+	cJSON_AddNumberToObject(o, "sys_ns", (double)s->sys_ns);
+	cJSON_AddNumberToObject(o, "maxrss_kb", (double)s->maxrss_kb);
+	if (s->outcome == SMP_EXITED || s->outcome == SMP_EXEC_FAILED)
+		cJSON_AddNumberToObject(o, "exit", s->exit_code);
+	else
+		cJSON_AddNullToObject(o, "exit");
+	if (s->outcome == SMP_SIGNALED)
+		cJSON_AddNumberToObject(o, "signal", s->term_signal);
+	cJSON_AddBoolToObject(o, "timed_out", s->outcome == SMP_TIMED_OUT);
+	if (s->hw_ok) {
+		cJSON_AddNumberToObject(o, "instructions", (double)s->instructions);
+		cJSON_AddNumberToObject(o, "cycles", (double)s->cycles);
+	}
+	m = cJSON_AddObjectToObject(o, "metrics");
+	for (size_t i = 0; m && i < s->metrics.n; i++)
+		cJSON_AddNumberToObject(m, s->metrics.items[i].name, s->metrics.items[i].value);
+	return o;
+}
+
+static cJSON *effect_json(const lp_compare_run *run)
+{
+	const st_effect *e = &run->effect;
+	cJSON *o = cJSON_CreateObject(), *ci;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "metric", run->opts->metric);
+	lp_json_number(o, "ratio", e->ratio);
+	ci = cJSON_AddArrayToObject(o, "ci");
+	cJSON_AddItemToArray(ci, cJSON_CreateNumber(e->lo));
+	cJSON_AddItemToArray(ci, cJSON_CreateNumber(e->hi));
+	cJSON_AddNumberToObject(o, "level", e->level);
+	lp_json_number(o, "p_value", e->p_value);
+	cJSON_AddStringToObject(o, "verdict", st_verdict_name(e->verdict));
+	cJSON_AddStringToObject(o, "stopped", run->stopped);
+	cJSON_AddNumberToObject(o, "rounds", (double)e->n);
+	cJSON_AddNumberToObject(o, "elapsed_s", run->elapsed_s);
+	return o;
+}
+
+static cJSON *arms_json(const lp_compare_run *run)
+{
+	lp_arm_summary s[2];
+	cJSON *arr = cJSON_CreateArray();
+
+	if (arr == NULL || summaries(s, run) < 0)
+		return arr;
+	for (unsigned k = 0; k < 2; k++) {
+		cJSON *a = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, a);
+		cJSON_AddStringToObject(a, "arm", k == 0 ? "A" : "B");
+		cJSON_AddStringToObject(a, "cmd", arm_cmd(run, k));
+		cJSON_AddNumberToObject(a, "runs", (double)s[k].n);
+		lp_json_number(a, "median", s[k].median);
+		lp_json_number(a, "mad", s[k].mad);
+		lp_json_number(a, "mean", s[k].mean);
+		lp_json_number(a, "sd", s[k].sd);
+		lp_json_number(a, "min", s[k].min);
+		lp_json_number(a, "max", s[k].max);
+		lp_json_number(a, "user_mean_s", s[k].user_mean);
+		lp_json_number(a, "sys_mean_s", s[k].sys_mean);
+	}
+	return arr;
+}
+
+char *lp_compare_json(const lp_compare_run *run)
+{
+	cJSON *doc = lp_json_doc_new(), *samples;
+	const smp_sample *s;
+	size_t n;
+	char *text;
+
+	if (doc == NULL)
+		return NULL;
+	cJSON_AddItemToObject(doc, "machine", lp_json_machine(&run->probe, run->steal_share));
+	cJSON_AddItemToObject(doc, "settings", settings_json(run));
+	cJSON_AddItemToObject(doc, "pinning", lp_json_pinning(run->pin));
+	cJSON_AddItemToObject(doc, "arms", arms_json(run));
+	cJSON_AddItemToObject(doc, "effect", effect_json(run));
+	samples = cJSON_AddArrayToObject(doc, "samples");
+	s = smp_runner_samples(run->runner, &n);
+	for (size_t i = 0; samples && i < n; i++)
+		cJSON_AddItemToArray(samples, sample_json(run, &s[i]));
+	text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	return text;
+}
+
+char *lp_compare_markdown(const lp_compare_run *run)
+{
+	const char *m = run->opts->metric;
+	const st_effect *e = &run->effect;
+	lp_arm_summary s[2];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "| Arm | Command | Median | MAD | Mean ± σ | Min … Max | Runs |\n");
+	fprintf(f, "|:---|:---|---:|---:|---:|---:|---:|\n");
+	if (summaries(s, run) == 0)
+		for (unsigned k = 0; k < 2; k++) {
+			char v[6][32];
+			lp_format_value(v[0], 32, m, s[k].median);
+			lp_format_value(v[1], 32, m, s[k].mad);
+			lp_format_value(v[2], 32, m, s[k].mean);
+			lp_format_value(v[3], 32, m, s[k].sd);
+			lp_format_value(v[4], 32, m, s[k].min);
+			lp_format_value(v[5], 32, m, s[k].max);
+			fprintf(f, "| %s | `%s` | %s | %s | %s ± %s | %s … %s | %zu |\n",
+				k == 0 ? "A" : "B", arm_cmd(run, k), v[0], v[1], v[2], v[3], v[4], v[5], s[k].n);
+		}
+	fprintf(f, "\n**%s**: B/A = %.4f [%.4f, %.4f] (%.4g%% interval), p = %.2g, %s over %zu rounds; stopped: %s.\n",
+		st_verdict_name(e->verdict), e->ratio, e->lo, e->hi, e->level * 100.0, e->p_value,
+		m, e->n, run->stopped);
+	fprintf(f, "\nMachine `%s` (%s, %d PUs), seed %llu.\n", run->probe.fingerprint,
+		run->probe.cpu_model, run->probe.pus, run->opts->seed);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

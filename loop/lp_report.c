@@ -1,0 +1,136 @@
+/* lp_report: JSON pieces shared by every output, and atomic file writes. */
+#include "lp_report.h"
+#include "bg_error.h"
+#include "bg_version.h"
+#include "smp_spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+cJSON *lp_json_number(cJSON *obj, const char *name, double v)
+{
+	if (isfinite(v))
+		return cJSON_AddNumberToObject(obj, name, v);
+	return cJSON_AddNullToObject(obj, name);
+}
+
+cJSON *lp_json_doc_new(void)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *bg = cJSON_AddObjectToObject(doc, "benchgate");
+
+	if (bg == NULL) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	cJSON_AddStringToObject(bg, "version", BG_VERSION);
+	cJSON_AddNumberToObject(bg, "schema", BG_JSON_SCHEMA);
+	return doc;
+}
+
+static void add_int_or_null(cJSON *o, const char *name, int v, int unknown)
+{
+	if (v == unknown)
+		cJSON_AddNullToObject(o, name);
+	else
+		cJSON_AddNumberToObject(o, name, v);
+}
+
+cJSON *lp_json_machine(const smp_probe *p, double steal_share)
+{
+	cJSON *m = cJSON_CreateObject(), *w;
+	const char *reason = NULL;
+	int hw = smp_hw_counters_available(&reason);
+
+	if (m == NULL)
+		return NULL;
+	cJSON_AddStringToObject(m, "fingerprint", p->fingerprint);
+	cJSON_AddStringToObject(m, "hostname", p->hostname);
+	cJSON_AddStringToObject(m, "cpu_model", p->cpu_model);
+	cJSON_AddNumberToObject(m, "pus", p->pus);
+	cJSON_AddNumberToObject(m, "cores", p->cores);
+	cJSON_AddNumberToObject(m, "smt", p->smt);
+	cJSON_AddStringToObject(m, "kernel", p->kernel);
+	cJSON_AddStringToObject(m, "governor", p->governor);
+	add_int_or_null(m, "turbo", p->turbo, -1);
+	lp_json_number(m, "loadavg1", p->loadavg1 >= 0 ? p->loadavg1 : NAN);
+	add_int_or_null(m, "aslr", p->aslr, -1);
+	add_int_or_null(m, "perf_event_paranoid", p->perf_paranoid, -100);
+	cJSON_AddStringToObject(m, "transparent_hugepages", p->thp);
+	lp_json_number(m, "steal_share", steal_share >= 0 ? steal_share : NAN);
+	cJSON_AddBoolToObject(m, "hw_counters", hw);
+	if (!hw)
+		cJSON_AddStringToObject(m, "hw_counters_reason", reason ? reason : "");
+	w = cJSON_AddArrayToObject(m, "warnings");
+	for (int i = 0; w && i < p->nwarnings; i++)
+		cJSON_AddItemToArray(w, cJSON_CreateString(p->warnings[i]));
+	return m;
+}
+
+cJSON *lp_json_pinning(const smp_pinning *p)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddBoolToObject(o, "pinned", p && smp_pinning_active(p));
+	add_int_or_null(o, "child_pu", p ? smp_pinning_child_pu(p) : -1, -1);
+	add_int_or_null(o, "harness_pu", p ? smp_pinning_harness_pu(p) : -1, -1);
+	cJSON_AddNumberToObject(o, "allowed_pus", p ? smp_pinning_allowed_pus(p) : 0);
+	cJSON_AddStringToObject(o, "reason", p ? smp_pinning_reason(p) : "pinning not set up");
+	return o;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, s, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int lp_write_atomic(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	char *tmp;
+	int fd, error = 0;
+
+	if (strcmp(path, "-") == 0) {
+		fwrite(text, 1, len, stdout);
+		return fflush(stdout) == 0 ? 0 : bg_error_set(BG_ESYS, "writing to stdout: %s", strerror(errno));
+	}
+	if ((tmp = malloc(strlen(path) + 16)) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	sprintf(tmp, "%s.tmpXXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		error = bg_error_set(BG_ESYS, "cannot write %s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (write_all(fd, text, len) < 0 || fsync(fd) < 0) {
+		error = bg_error_set(BG_ESYS, "writing %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto cleanup;
+	}
+	fchmod(fd, 0644);
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		error = bg_error_set(BG_ESYS, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+cleanup:
+	free(tmp);
+	return error;
+}

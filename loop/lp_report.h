@@ -1,0 +1,31 @@
+/* lp_report: pieces every JSON output shares (the version header, the
+ * machine, the pinning) and writing files so that a crash never leaves a
+ * half-written one. */
+#ifndef LP_REPORT_H
+#define LP_REPORT_H
+
+#include <cjson/cJSON.h>
+
+#include "smp_pin.h"
+#include "smp_probe.h"
+
+/* A new object holding {"benchgate": {"version": ..., "schema": N}}, or NULL
+ * when out of memory. */
+cJSON *lp_json_doc_new(void);
+
+/* The machine object: the probe's fields, its warnings, the steal share
+ * over the run (-1 unknown), and whether hardware counters are readable. */
+cJSON *lp_json_machine(const smp_probe *p, double steal_share);
+
+/* {"pinned": bool, "child_pu": n, "harness_pu": n, "reason": "..."} */
+cJSON *lp_json_pinning(const smp_pinning *p);
+
+/* Adds a number to obj, or null when v is not finite (JSON has no NaN). */
+cJSON *lp_json_number(cJSON *obj, const char *name, double v);
+
+/* Writes text to path through a temporary file in the same directory and a
+ * rename, so readers see the old file or the new one, never a part.
+ * BG_ESYS with a message naming the path. "-" writes to stdout. */
+int lp_write_atomic(const char *path, const char *text);
+
+#endif

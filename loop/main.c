@@ -1,0 +1,94 @@
+/* main: the benchgate command line — a table of subcommands, each parsing
+ * its own options and returning an exit code (0, 1, or 2 on errors). */
+#include "lp_cli.h"
+#include "lp_commands.h"
+#include "bg_version.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} command;
+
+static int cmd_help(int argc, char **argv);
+
+static const command commands[] = {
+	{ "compare", lp_cmd_compare, "measure two commands in interleaved rounds and give a verdict" },
+	{ "help", cmd_help, "show the help of a command" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_help(FILE *f)
+{
+	fprintf(f,
+		"usage: benchgate <command> [options]\n"
+		"       benchgate help <command> | --help | --version\n"
+		"\n"
+		"benchgate referees performance changes: it measures in randomized\n"
+		"interleaved rounds and gives verdicts you can trust on a noisy machine.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'benchgate <command> --help' for a command's options.\n"
+		   "Exit status: 0 success, 1 a negative verdict, 2 an error.\n");
+}
+
+static const command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const command *c;
+	char *args[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		print_help(stdout);
+		return LP_EXIT_OK;
+	}
+	if (argc > 2)
+		return lp_cli_error("help: expected one command name, got %d", argc - 1);
+	if ((c = find(argv[1])) == NULL)
+		return lp_cli_error("help: unknown command \"%s\"; try 'benchgate --help'", argv[1]);
+	if (c->fn == cmd_help) {
+		print_help(stdout);
+		return LP_EXIT_OK;
+	}
+	args[0] = argv[1];
+	return c->fn(2, args);
+}
+
+int main(int argc, char **argv)
+{
+	const command *c;
+
+	gsl_set_error_handler_off();
+	if (argc < 2) {
+		print_help(stderr);
+		return LP_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_help(stdout);
+		return LP_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("benchgate %s\n", BG_VERSION);
+		return LP_EXIT_OK;
+	}
+	if ((c = find(argv[1])) == NULL) {
+		fprintf(stderr, "benchgate: unknown command \"%s\"\n\n", argv[1]);
+		print_help(stderr);
+		return LP_EXIT_ERROR;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,43 @@
+/* smp_metric: `METRIC name=value` lines in a command's stdout.
+ *
+ * The convention of pi-autoresearch's measure scripts: a line
+ * `METRIC total_µs=15200` reports a custom metric. Names are letters,
+ * digits, '_', '.', and 'µ'; values finite numbers. A malformed METRIC line
+ * is a warning, never an error; other lines are ignored. */
+#ifndef SMP_METRIC_H
+#define SMP_METRIC_H
+
+#include <stddef.h>
+
+#define SMP_METRIC_NAME_MAX 64 /* bytes including the NUL */
+
+typedef struct {
+	char name[SMP_METRIC_NAME_MAX];
+	double value;
+} smp_metric;
+
+typedef struct {
+	smp_metric *items;
+	size_t n;
+	size_t cap;
+	size_t malformed;            /* malformed METRIC lines seen */
+	char first_problem[160];     /* what was wrong with the first one */
+} smp_metrics;
+
+#define SMP_METRICS_INIT { NULL, 0, 0, 0, "" }
+
+/* Adds the METRIC lines of buf[0..len) to *m (a later value of the same
+ * name replaces an earlier one). Returns 0, or BG_ENOMEM with *m unchanged
+ * beyond the metrics already added. buf need not be NUL-terminated. */
+int smp_metrics_parse(smp_metrics *m, const char *buf, size_t len);
+
+/* The value of `name`, or NULL. */
+const smp_metric *smp_metrics_find(const smp_metrics *m, const char *name);
+
+/* Whether name is a valid metric name (used to check --metric). */
+int smp_metric_name_valid(const char *name);
+
+/* Frees the items and resets *m. Accepts NULL. */
+void smp_metrics_clear(smp_metrics *m);
+
+#endif

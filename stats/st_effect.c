@@ -1,0 +1,99 @@
+/* st_effect: paired log-ratio effect with interval, p-value and verdict
+ * (see st_effect.h). */
+#include "st_effect.h"
+#include "st_boot.h"
+#include "st_test.h"
+#include "bg_error.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+const char *st_verdict_name(st_verdict v)
+{
+	switch (v) {
+	case ST_IMPROVED: return "IMPROVED";
+	case ST_REGRESSED: return "REGRESSED";
+	case ST_NO_CHANGE: return "NO_CHANGE";
+	default: return "INCONCLUSIVE";
+	}
+}
+
+st_verdict st_effect_verdict(double ratio, double lo, double hi,
+			     int lower_is_better, double min_effect)
+{
+	double band = log1p(min_effect);
+	double l = log(lo), h = log(hi), e = log(ratio);
+	/* Orient so that negative is better. */
+	double better_hi = lower_is_better ? h : -l;
+	double worse_lo = lower_is_better ? l : -h;
+	double est = lower_is_better ? e : -e;
+
+	if (better_hi < 0.0 && est <= -band)
+		return ST_IMPROVED;
+	if (worse_lo > 0.0 && est >= band)
+		return ST_REGRESSED;
+	if (l >= -band && h <= band)
+		return ST_NO_CHANGE;
+	return ST_INCONCLUSIVE;
+}
+
+static int log_diffs(double *d, const double *a, const double *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!(isfinite(a[i]) && isfinite(b[i]) && a[i] > 0.0 && b[i] > 0.0))
+			return bg_error_set(BG_EDOMAIN,
+					    "pair %zu has a value that is not a positive finite number (A=%g, B=%g): ratios need positive values",
+					    i, a[i], b[i]);
+		d[i] = log(b[i]) - log(a[i]);
+	}
+	return 0;
+}
+
+/* Whether the log-differences are equal up to rounding (1e-12, a ratio
+ * resolution far below any timer's): then there is nothing to resample. */
+static int all_equal(const double *d, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (fabs(d[i] - d[0]) > 1e-12)
+			return 0;
+	return 1;
+}
+
+int st_effect_paired(st_effect *out, const double *a, const double *b, size_t n,
+		     const st_effect_opts *opts, gsl_rng *rng)
+{
+	st_effect_opts o = opts ? *opts : (st_effect_opts)ST_EFFECT_OPTS_INIT;
+	st_effect e = { 0 };
+	st_interval ci;
+	double *d, t;
+	int error;
+
+	if (n < 2)
+		return bg_error_set(BG_EDOMAIN, "an effect needs at least 2 pairs, got %zu", n);
+	if (!(o.min_effect >= 0.0 && isfinite(o.min_effect)))
+		return bg_error_set(BG_EINVAL, "min_effect must be >= 0, got %g", o.min_effect);
+	if ((d = malloc(n * sizeof(*d))) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	if ((error = log_diffs(d, a, b, n)) < 0)
+		goto cleanup;
+	if (all_equal(d, n)) {
+		ci = (st_interval){ d[0], d[0], d[0], o.level };
+		e.p_value = fabs(d[0]) <= 1e-12 ? 1.0 : 0.0;
+	} else {
+		if ((error = st_boot_percentile(&ci, d, n, st_stat_mean, NULL,
+						o.resamples, o.level, rng)) < 0)
+			goto cleanup;
+		if ((error = st_ttest_one(&e.p_value, &t, d, n, 0.0)) < 0)
+			goto cleanup;
+	}
+	e.ratio = exp(ci.estimate);
+	e.lo = exp(ci.lo);
+	e.hi = exp(ci.hi);
+	e.level = o.level;
+	e.n = n;
+	e.verdict = st_effect_verdict(e.ratio, e.lo, e.hi, o.lower_is_better, o.min_effect);
+	*out = e;
+cleanup:
+	free(d);
+	return error;
+}

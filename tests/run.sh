@@ -1,0 +1,28 @@
+#!/bin/sh
+# run.sh BUILD TEST...: runs each cmocka test binary, adds up cmocka's
+# PASSED/FAILED lines, and ends with one "N passed, N failed" line. A binary
+# that crashes or exits non-zero without a FAILED line counts as one failure.
+set -u
+build=$1; shift
+passed=0; failed=0; bad=""
+for t in "$@"; do
+	log=$(mktemp)
+	"$t" >"$log" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	p=${p:-0}; f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		bad="$bad $(basename "$t")"
+		echo "---- $t (exit $rc) ----"; tail -n 60 "$log"
+	else
+		printf '%-28s %3d passed\n' "$(basename "$t")" "$p"
+	fi
+	rm -f "$log"
+done
+[ -n "$bad" ] && echo "failing ($build):$bad"
+echo "(build: $build)"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

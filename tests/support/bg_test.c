@@ -1,0 +1,147 @@
+/* bg_test: see bg_test.h. Both pipes are drained with poll() so a child that
+ * fills one pipe while we wait on the other cannot deadlock the test. */
+#include "bg_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct {
+	char *buf;
+	size_t len, cap;
+} growbuf;
+
+static int grow_read(growbuf *g, int fd)
+{
+	char chunk[8192];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n <= 0)
+		return n < 0 && (errno == EINTR || errno == EAGAIN) ? 1 : 0;
+	if (g->len + (size_t)n + 1 > g->cap) {
+		size_t cap = g->cap ? g->cap : 16384;
+		char *p;
+		while (cap < g->len + (size_t)n + 1)
+			cap *= 2;
+		if ((p = realloc(g->buf, cap)) == NULL)
+			return 0; /* drop the rest rather than abort the test */
+		g->buf = p;
+		g->cap = cap;
+	}
+	memcpy(g->buf + g->len, chunk, (size_t)n);
+	g->len += (size_t)n;
+	g->buf[g->len] = '\0';
+	return 1;
+}
+
+static char *finish(growbuf *g, size_t *len)
+{
+	if (g->buf == NULL)
+		g->buf = calloc(1, 1);
+	*len = g->len;
+	return g->buf;
+}
+
+int bg_test_run(bg_test_result *res, const char *const argv[], double limit_s)
+{
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, st = 0;
+	growbuf out = { 0 }, err = { 0 };
+	double t0 = now_s();
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
+	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
+		goto fail;
+	if ((pid = fork()) < 0)
+		goto fail;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	po[1] = pe[1] = -1;
+	while (po[0] >= 0 || pe[0] >= 0) {
+		struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+		int wait_ms = -1;
+
+		if (limit_s > 0) {
+			double left = limit_s - (now_s() - t0);
+			if (left <= 0) {
+				kill(pid, SIGKILL);
+				res->timed_out = 1;
+				break;
+			}
+			wait_ms = (int)(left * 1000.0) + 1;
+		}
+		if (poll(pf, 2, wait_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (po[0] >= 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) && !grow_read(&out, po[0])) {
+			close(po[0]);
+			po[0] = -1;
+		}
+		if (pe[0] >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) && !grow_read(&err, pe[0])) {
+			close(pe[0]);
+			pe[0] = -1;
+		}
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	res->status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+	res->elapsed_s = now_s() - t0;
+	for (int i = 0; i < 2; i++) {
+		if (po[i] >= 0)
+			close(po[i]);
+		if (pe[i] >= 0)
+			close(pe[i]);
+	}
+	res->out = finish(&out, &res->out_len);
+	res->err = finish(&err, &res->err_len);
+	return 0;
+fail:
+	{
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			if (po[i] >= 0)
+				close(po[i]);
+			if (pe[i] >= 0)
+				close(pe[i]);
+		}
+		res->out = finish(&out, &res->out_len);
+		res->err = finish(&err, &res->err_len);
+		errno = e;
+	}
+	return -1;
+}
+
+void bg_test_result_free(bg_test_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+	res->out_len = res->err_len = 0;
+}

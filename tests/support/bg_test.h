@@ -1,0 +1,29 @@
+/* bg_test: helpers shared by the cmocka tests — running a program with an
+ * argv and capturing everything it writes. Deliberately independent of the
+ * sampler (which is itself under test): plain fork/execv/poll/waitpid. */
+#ifndef BG_TEST_H
+#define BG_TEST_H
+
+#include <stddef.h>
+
+typedef struct {
+	int status;      /* exit code; 128 + signal if killed; -1 if not run */
+	int timed_out;   /* 1 when bg_test_run killed it at its deadline */
+	char *out;       /* all of stdout, NUL-terminated, never NULL after a run */
+	size_t out_len;
+	char *err;       /* all of stderr, likewise */
+	size_t err_len;
+	double elapsed_s; /* wall time from fork to reap */
+} bg_test_result;
+
+/* Runs argv[0] (a path, no PATH search) with argv, stdin from /dev/null,
+ * stdout and stderr captured in full. After limit_s seconds (<= 0: no limit)
+ * the child is killed with SIGKILL and timed_out set. Returns 0, or -1 when
+ * the pipes or fork failed (errno set); `res` is filled either way and must
+ * be released with bg_test_result_free(). */
+int bg_test_run(bg_test_result *res, const char *const argv[], double limit_s);
+
+/* Frees the buffers of `res`; NULL is a no-op. */
+void bg_test_result_free(bg_test_result *res);
+
+#endif

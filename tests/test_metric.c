@@ -1,0 +1,163 @@
+/* test_metric: METRIC line parsing — valid, malformed, huge and non-finite
+ * values, names with µ, and lines that only look alike. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smp_metric.h"
+
+static void parse(smp_metrics *m, const char *text)
+{
+	assert_int_equal(smp_metrics_parse(m, text, strlen(text)), 0);
+}
+
+static double value(const smp_metrics *m, const char *name)
+{
+	const smp_metric *it = smp_metrics_find(m, name);
+
+	assert_non_null(it);
+	return it->value;
+}
+
+static void test_valid_lines(void **state)
+{
+	smp_metrics m = SMP_METRICS_INIT;
+
+	(void)state;
+	parse(&m, "hello\nMETRIC total_ms=15.5\n  METRIC  rate.per_s=-2e3\nMETRIC total_µs=15200\r\nMETRIC x=7");
+	assert_int_equal(m.n, 4);
+	assert_true(value(&m, "total_ms") == 15.5);
+	assert_true(value(&m, "rate.per_s") == -2000.0);
+	assert_true(value(&m, "total_µs") == 15200.0);
+	assert_true(value(&m, "x") == 7.0);
+	assert_int_equal(m.malformed, 0);
+	smp_metrics_clear(&m);
+	assert_int_equal(m.n, 0);
+}
+
+static void test_last_value_wins(void **state)
+{
+	smp_metrics m = SMP_METRICS_INIT;
+
+	(void)state;
+	parse(&m, "METRIC a=1\nMETRIC b=2\nMETRIC a=3\n");
+	assert_int_equal(m.n, 2);
+	assert_true(value(&m, "a") == 3.0);
+	smp_metrics_clear(&m);
+}
+
+static void test_malformed_are_counted_not_fatal(void **state)
+{
+	static const char *bad[] = {
+		"METRIC\n", "METRIC =5\n", "METRIC name\n", "METRIC name=\n",
+		"METRIC name=abc\n", "METRIC name=5x\n", "METRIC na me=5\n",
+		"METRIC name= 5\n", "METRIC n@me=5\n", "METRIC name=1 2\n",
+	};
+	smp_metrics m = SMP_METRICS_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse(&m, bad[i]);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(m.malformed, sizeof(bad) / sizeof(bad[0]));
+	assert_non_null(strstr(m.first_problem, "without name=value"));
+	smp_metrics_clear(&m);
+}
+
+static void test_non_finite_and_huge(void **state)
+{
+	smp_metrics m = SMP_METRICS_INIT;
+
+	(void)state;
+	parse(&m, "METRIC a=nan\nMETRIC b=inf\nMETRIC c=-Infinity\nMETRIC d=1e400\nMETRIC e=1e300\n");
+	assert_int_equal(m.malformed, 4);
+	assert_int_equal(m.n, 1);
+	assert_true(value(&m, "e") == 1e300);
+	assert_non_null(strstr(m.first_problem, "finite"));
+	smp_metrics_clear(&m);
+}
+
+static void test_lookalikes_ignored(void **state)
+{
+	smp_metrics m = SMP_METRICS_INIT;
+
+	(void)state;
+	parse(&m, "METRICS a=1\nmetric b=2\n# METRIC c=3\nMETRIC_d=4\n");
+	assert_int_equal(m.n, 0);
+	assert_int_equal(m.malformed, 0);
+	smp_metrics_clear(&m);
+}
+
+static void test_long_name_and_huge_buffer(void **state)
+{
+	smp_metrics m = SMP_METRICS_INIT;
+	size_t big = 4u << 20;
+	char *buf = malloc(big + 64), line[200];
+
+	(void)state;
+	memset(line, 'n', sizeof(line));
+	memcpy(line, "METRIC ", 7);
+	strcpy(line + 7 + 100, "=1\n");
+	parse(&m, line);
+	assert_int_equal(m.malformed, 1);
+	assert_non_null(strstr(m.first_problem, "too long"));
+
+	/* 4 MiB of one unterminated line, then a metric: scanned, not crashed. */
+	assert_non_null(buf);
+	memset(buf, 'x', big);
+	strcpy(buf + big, "\nMETRIC ok=2\n");
+	assert_int_equal(smp_metrics_parse(&m, buf, strlen(buf)), 0);
+	assert_true(value(&m, "ok") == 2.0);
+	free(buf);
+	smp_metrics_clear(&m);
+}
+
+static void test_not_nul_terminated(void **state)
+{
+	smp_metrics m = SMP_METRICS_INIT;
+	char buf[] = { 'M', 'E', 'T', 'R', 'I', 'C', ' ', 'a', '=', '4', '2', '9' };
+
+	(void)state;
+	/* Only the first 11 bytes count: "METRIC a=42". */
+	assert_int_equal(smp_metrics_parse(&m, buf, 11), 0);
+	assert_true(value(&m, "a") == 42.0);
+	smp_metrics_clear(&m);
+}
+
+static void test_name_validity(void **state)
+{
+	char longname[80];
+
+	(void)state;
+	assert_true(smp_metric_name_valid("wall_µs"));
+	assert_true(smp_metric_name_valid("a.b_c9"));
+	assert_false(smp_metric_name_valid(""));
+	assert_false(smp_metric_name_valid("bad name"));
+	assert_false(smp_metric_name_valid("x=1"));
+	assert_false(smp_metric_name_valid("\xC2"));
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_false(smp_metric_name_valid(longname));
+	smp_metrics_clear(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_lines),
+		cmocka_unit_test(test_last_value_wins),
+		cmocka_unit_test(test_malformed_are_counted_not_fatal),
+		cmocka_unit_test(test_non_finite_and_huge),
+		cmocka_unit_test(test_lookalikes_ignored),
+		cmocka_unit_test(test_long_name_and_huge_buffer),
+		cmocka_unit_test(test_not_nul_terminated),
+		cmocka_unit_test(test_name_validity),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
