@@ -96,6 +96,10 @@ static int failure(const smp_job *job, const smp_result *res)
 {
 	char status[96];
 	const char *tail = res->err ? tail_lines(res->err, res->err_len, 5) : "";
+	int tlen = (int)strlen(tail);
+
+	while (tlen > 0 && (tail[tlen - 1] == '\n' || tail[tlen - 1] == '\r'))
+		tlen--;
 
 	switch (res->outcome) {
 	case SMP_EXITED:
@@ -113,9 +117,9 @@ static int failure(const smp_job *job, const smp_result *res)
 		break;
 	}
 	return bg_error_set(BG_ECHILD,
-			    "command %s (%s) %s%s%s\n(use -i/--ignore-failure to measure failing commands anyway)",
+			    "command %s (%s) %s%s%.*s\n(use -i/--ignore-failure to measure failing commands anyway)",
 			    job->name, job->cmd, status,
-			    *tail ? "; the end of its stderr:\n" : " and wrote nothing to stderr", tail);
+			    tlen ? "; the end of its stderr:\n" : " and wrote nothing to stderr", tlen, tail);
 }
 
 static int push_sample(smp_runner *r, const smp_sample *s)

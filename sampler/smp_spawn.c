@@ -487,7 +487,7 @@ static int check_opts(const smp_result *out, const smp_spawn_opts *o)
 	return 0;
 }
 
-/* Opens everything the fork needs. Order matters: see child_main. */
+/* Opens everything the child needs. Order matters: see child_main. */
 static int open_fds(run_ctx *c)
 {
 	if ((c->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
