@@ -1,17 +1,19 @@
 /* lp_compare: `benchgate compare` — options, the measurement loop and the
  * stopping rule. Outputs are in lp_compare_out.c.
  *
- * Stopping rule (until the confidence sequences of the statistics module
- * replace it): with --runs N, one look after N rounds at level 1 - alpha.
- * Otherwise looks after min_runs, 2*min_runs, 4*min_runs, ... rounds and a
- * last one when max_runs or max_time ends sampling; each look uses level
- * 1 - alpha/K for K planned looks, so by the union bound the chance of any
- * false verdict over all looks stays <= alpha. */
+ * Stopping rule: after every round (from --min-runs on) the anytime-valid
+ * confidence sequence of st_cs.h is updated with the round's paired
+ * log-difference and the verdict rule applied to it; sampling stops at the
+ * first verdict other than INCONCLUSIVE, or when --max-runs/--max-time end
+ * it. Looking after every round does not inflate the error rate: the
+ * sequence holds at all times at once. With --runs N there is one look, a
+ * bootstrap interval over the N rounds. */
 #include "lp_compare.h"
 #include "lp_cli.h"
 #include "lp_commands.h"
 #include "lp_report.h"
 #include "bg_error.h"
+#include "st_cs.h"
 #include "st_desc.h"
 
 #include <getopt.h>
@@ -36,8 +38,9 @@ static const char help[] =
 	"\n"
 	"Sampling:\n"
 	"  -w, --warmup N        warm-up rounds, discarded (default 2)\n"
-	"  -r, --runs N          exactly N rounds, one verdict at the end\n"
-	"      --min-runs N      rounds before the first look (default 10)\n"
+	"  -r, --runs N          exactly N rounds, one bootstrap verdict at the end\n"
+	"                        (default: look after every round, stop when clear)\n"
+	"      --min-runs N      rounds before sampling may stop (default 5)\n"
 	"      --max-runs N      most rounds (default 5000)\n"
 	"  -t, --max-time SEC    time budget for the whole measurement (default 60)\n"
 	"      --timeout SEC     kill a run (its whole process group) after SEC\n"
@@ -100,7 +103,7 @@ static void defaults(lp_compare_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->warmup = 2;
-	o->min_runs = 10;
+	o->min_runs = 5;
 	o->max_runs = 5000;
 	o->max_time = 60.0;
 	o->metric = "wall";
@@ -271,25 +274,46 @@ int lp_arm_summarise(lp_arm_summary *out, const smp_runner *r, unsigned arm,
 	return 0;
 }
 
-static unsigned planned_looks(const lp_compare_opts *o)
+/* Paired log-difference of the last complete round, for the sequence. */
+static int last_round_d(double *d, const smp_runner *r, const char *metric)
 {
-	unsigned k = 1;
+	size_t ns, nj = smp_runner_njobs(r);
+	const smp_sample *s = smp_runner_samples(r, &ns);
+	double v[2] = { 0, 0 };
+	int error;
 
-	if (o->runs)
-		return 1;
-	for (unsigned long r = o->min_runs; r < o->max_runs; r *= 2)
-		k++;
-	return k;
+	for (size_t i = ns - nj; i < ns; i++)
+		if ((error = smp_sample_value(&v[smp_runner_job(r, s[i].job)->arm], &s[i], metric)) < 0)
+			return error;
+	if (!(v[0] > 0.0 && v[1] > 0.0 && isfinite(v[0]) && isfinite(v[1])))
+		return bg_error_set(BG_EDOMAIN,
+				    "round %zu: %s is not a positive number (A=%g, B=%g); ratios need positive values",
+				    smp_runner_rounds(r), metric, v[0], v[1]);
+	*d = log(v[1]) - log(v[0]);
+	return 0;
 }
 
-static int is_look(unsigned rounds, unsigned min_runs)
+/* Updates the sequence with the last round and the effect from it. */
+static int look(lp_compare_run *run)
 {
-	unsigned q;
+	const lp_compare_opts *o = run->opts;
+	st_cs_result cs;
+	double d = 0.0;
+	int error;
 
-	if (rounds < min_runs || rounds % min_runs)
-		return 0;
-	q = rounds / min_runs;
-	return (q & (q - 1)) == 0;
+	if ((error = last_round_d(&d, run->runner, o->metric)) < 0 ||
+	    (error = st_cs_push(&run->cs, d)) < 0 ||
+	    (error = st_cs_interval(&cs, &run->cs, o->alpha)) < 0)
+		return error;
+	run->effect.ratio = exp(cs.estimate);
+	run->effect.lo = exp(cs.lo);
+	run->effect.hi = exp(cs.hi);
+	run->effect.level = 1.0 - o->alpha;
+	run->effect.p_value = cs.p_value;
+	run->effect.n = cs.n;
+	run->effect.verdict = st_effect_verdict(run->effect.ratio, run->effect.lo, run->effect.hi,
+						o->lower_is_better, o->min_effect);
+	return 0;
 }
 
 static int estimate(lp_compare_run *run, gsl_rng *rng)
@@ -301,7 +325,7 @@ static int estimate(lp_compare_run *run, gsl_rng *rng)
 	int error;
 
 	eo.lower_is_better = o->lower_is_better;
-	eo.level = 1.0 - o->alpha / run->looks;
+	eo.level = 1.0 - o->alpha;
 	eo.min_effect = o->min_effect;
 	eo.resamples = o->resamples;
 	if ((error = lp_compare_pairs(&a, &b, &n, run->runner, o->metric)) == 0)
@@ -327,27 +351,26 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 			break;
 		rounds = (unsigned)smp_runner_rounds(run->runner);
 		el = lp_now() - t0;
-		lp_progress_update(&prog, "benchgate: round %u, %.1f s of %.0f s", rounds, el,
-				   o->runs ? 0.0 : o->max_time);
 		if (o->runs) {
+			lp_progress_update(&prog, "benchgate: round %u of %u, %.1f s", rounds, o->runs, el);
 			if (rounds >= o->runs) {
 				run->stopped = "runs";
 				break;
 			}
 			continue;
 		}
-		run->stopped = rounds >= o->max_runs ? "max_runs" : el >= o->max_time ? "max_time" : NULL;
-		if (run->stopped && rounds < 2)
-			run->stopped = NULL; /* an effect needs two pairs */
-		if (run->stopped || is_look(rounds, o->min_runs)) {
-			if ((error = estimate(run, rng)) < 0)
-				break;
-			if (run->stopped)
-				break;
-			if (run->effect.verdict != ST_INCONCLUSIVE) {
-				run->stopped = "decided";
-				break;
-			}
+		if ((error = look(run)) < 0)
+			break;
+		lp_progress_update(&prog, "benchgate: round %u, %.1f s of %.0f s, B/A %.4f [%.4f, %.4f]",
+				   rounds, el, o->max_time, run->effect.ratio, run->effect.lo, run->effect.hi);
+		if (run->effect.verdict != ST_INCONCLUSIVE && rounds >= o->min_runs) {
+			run->stopped = "decided";
+			break;
+		}
+		if (rounds >= o->max_runs || el >= o->max_time) {
+			run->stopped = rounds >= o->max_runs ? "max_runs" : "max_time";
+			run->effect.verdict = ST_INCONCLUSIVE;
+			break;
 		}
 	}
 	lp_progress_done(&prog);
@@ -459,7 +482,8 @@ int lp_cmd_compare(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	run.opts = &o;
-	run.looks = planned_looks(&o);
+	if (st_cs_rho(&run.rho, LP_CS_V_OPT, o.alpha) < 0 || st_cs_init(&run.cs, run.rho) < 0)
+		return lp_cli_error("compare: %s", bg_error_last());
 	if ((rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
 		return lp_cli_error("out of memory");
 	gsl_rng_set(rng, (unsigned long)o.seed);

@@ -9,7 +9,13 @@
 
 #include "smp_probe.h"
 #include "smp_runner.h"
+#include "st_cs.h"
 #include "st_effect.h"
+
+/* The confidence sequence is tightest where its variance process reaches
+ * this: 100 rounds of paired differences with a 2% spread. Any value keeps
+ * the error rate; a good one only makes decisions earlier. */
+#define LP_CS_V_OPT (100 * 0.02 * 0.02)
 
 enum { LP_FAIL_ON_NONE, LP_FAIL_ON_REGRESSION, LP_FAIL_ON_NO_IMPROVEMENT };
 
@@ -40,7 +46,8 @@ typedef struct {
 	smp_runner *runner;
 	st_effect effect;
 	const char *stopped;      /* "decided", "runs", "max_runs", "max_time" */
-	unsigned looks;           /* looks planned (Bonferroni split of alpha) */
+	st_cs_state cs;           /* the confidence sequence (adaptive mode) */
+	double rho;               /* its mixture parameter */
 	double elapsed_s;
 } lp_compare_run;
 

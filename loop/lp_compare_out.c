@@ -103,7 +103,8 @@ static cJSON *settings_json(const lp_compare_run *run)
 	cJSON_AddBoolToObject(s, "no_shell", o->no_shell);
 	cJSON_AddBoolToObject(s, "ignore_failure", o->ignore_failure);
 	cJSON_AddNumberToObject(s, "bootstrap_resamples", (double)o->resamples);
-	cJSON_AddNumberToObject(s, "looks", run->looks);
+	cJSON_AddStringToObject(s, "rule", o->runs ? "fixed_bootstrap" : "confidence_sequence");
+	cJSON_AddNumberToObject(s, "cs_rho", run->rho);
 	return s;
 }
 
@@ -150,8 +151,8 @@ static cJSON *effect_json(const lp_compare_run *run)
 	cJSON_AddStringToObject(o, "metric", run->opts->metric);
 	lp_json_number(o, "ratio", e->ratio);
 	ci = cJSON_AddArrayToObject(o, "ci");
-	cJSON_AddItemToArray(ci, cJSON_CreateNumber(e->lo));
-	cJSON_AddItemToArray(ci, cJSON_CreateNumber(e->hi));
+	cJSON_AddItemToArray(ci, isfinite(e->lo) ? cJSON_CreateNumber(e->lo) : cJSON_CreateNull());
+	cJSON_AddItemToArray(ci, isfinite(e->hi) ? cJSON_CreateNumber(e->hi) : cJSON_CreateNull());
 	cJSON_AddNumberToObject(o, "level", e->level);
 	lp_json_number(o, "p_value", e->p_value);
 	cJSON_AddStringToObject(o, "verdict", st_verdict_name(e->verdict));

@@ -1,0 +1,132 @@
+/* st_cs: normal-mixture confidence sequence with a self-normalised variance
+ * process (see st_cs.h for the method and why it is valid). */
+#include "st_cs.h"
+#include "bg_error.h"
+
+#include <math.h>
+
+int st_cs_rho(double *out, double v_opt, double alpha)
+{
+	double l;
+
+	if (!(v_opt > 0.0 && isfinite(v_opt)))
+		return bg_error_set(BG_EINVAL, "confidence sequence: v_opt must be > 0, got %g", v_opt);
+	if (!(alpha > 0.0 && alpha < 1.0))
+		return bg_error_set(BG_EINVAL, "confidence sequence: alpha must be in (0, 1), got %g", alpha);
+	l = 2.0 * log(1.0 / alpha);
+	*out = v_opt / (l + log1p(l));
+	return 0;
+}
+
+double st_cs_boundary(double v, double rho, double alpha)
+{
+	if (!(v >= 0.0 && rho > 0.0 && alpha > 0.0 && alpha < 1.0))
+		return NAN;
+	return sqrt((v + rho) * (log1p(v / rho) + 2.0 * log(1.0 / alpha)));
+}
+
+int st_cs_init(st_cs_state *s, double rho)
+{
+	if (!(rho > 0.0 && isfinite(rho)))
+		return bg_error_set(BG_EINVAL, "confidence sequence: rho must be > 0, got %g", rho);
+	s->n = 0;
+	s->sum = s->sumsq = 0.0;
+	s->max_log_m = 0.0; /* M_0 = 1 */
+	s->rho = rho;
+	return 0;
+}
+
+/* ln M_t at mu = 0: 0.5 ln(rho/(V+rho)) + S^2 / (2 (V+rho)). */
+static double log_mixture(double sum, double v, double rho)
+{
+	return 0.5 * log(rho / (v + rho)) + sum * sum / (2.0 * (v + rho));
+}
+
+int st_cs_push(st_cs_state *s, double d)
+{
+	double lm;
+
+	if (!isfinite(d))
+		return bg_error_set(BG_EDOMAIN, "confidence sequence: observation %zu is not finite (%g)",
+				    s->n + 1, d);
+	s->n++;
+	s->sum += d;
+	s->sumsq += d * d;
+	lm = log_mixture(s->sum, s->sumsq, s->rho);
+	if (lm > s->max_log_m)
+		s->max_log_m = lm;
+	return 0;
+}
+
+/* g(q) for q = u^2, u = mu - mean: mu is inside the sequence iff g < 0.
+ * S(mu) = -n u, V(mu) = v0 + n q. */
+static double excess(double q, size_t n, double v0, double rho, double c)
+{
+	double v = v0 + (double)n * q;
+
+	return (double)n * (double)n * q - (v + rho) * (log1p(v / rho) + c);
+}
+
+/* The half-width u* of the central interval, +inf when unbounded. g is
+ * negative at q = 0, rises while n - 1 - c > ln(1 + V/rho), then falls: the
+ * interval is [mean - u*, mean + u*] with g(u*^2) = 0 on the rise (the far
+ * region beyond the fall lies at |u| ~ e^(n/2), no real ratio). The root is
+ * found by bisection on ln q, which handles brackets of any magnitude. */
+static double half_width(size_t n, double v0, double rho, double c)
+{
+	double lpeak = (double)n - 1.0 - c, qmax, lo, hi;
+
+	if (lpeak <= log1p(v0 / rho))
+		return INFINITY;
+	qmax = lpeak > 700.0 ? 1e300 : (rho * expm1(lpeak) - v0) / (double)n;
+	if (!(qmax > 0.0) || excess(qmax, n, v0, rho, c) <= 0.0)
+		return INFINITY;
+	lo = log(1e-300);
+	hi = log(qmax);
+	if (excess(exp(lo), n, v0, rho, c) >= 0.0)
+		return 0.0;
+	for (int i = 0; i < 200 && hi - lo > 1e-14; i++) {
+		double mid = 0.5 * (lo + hi);
+		if (excess(exp(mid), n, v0, rho, c) < 0.0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return sqrt(exp(0.5 * (lo + hi)));
+}
+
+int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha)
+{
+	double mean, v0, u;
+
+	if (!(alpha > 0.0 && alpha < 1.0))
+		return bg_error_set(BG_EINVAL, "confidence sequence: alpha must be in (0, 1), got %g", alpha);
+	if (s->n == 0)
+		return bg_error_set(BG_EDOMAIN, "confidence sequence: no observations yet");
+	mean = s->sum / (double)s->n;
+	v0 = s->sumsq - s->sum * mean; /* sum (d_i - mean)^2 */
+	if (v0 < 0.0)
+		v0 = 0.0;
+	u = half_width(s->n, v0, s->rho, 2.0 * log(1.0 / alpha));
+	out->estimate = mean;
+	out->lo = mean - u;
+	out->hi = mean + u;
+	out->p_value = fmin(1.0, exp(-s->max_log_m));
+	out->n = s->n;
+	return 0;
+}
+
+int st_cs_mean(st_cs_result *out, const double *d, size_t n, double rho, double alpha)
+{
+	st_cs_state s;
+	int error;
+
+	if ((error = st_cs_init(&s, rho)) < 0)
+		return error;
+	if (d == NULL || n == 0)
+		return bg_error_set(BG_EDOMAIN, "confidence sequence of an empty sample");
+	for (size_t i = 0; i < n; i++)
+		if ((error = st_cs_push(&s, d[i])) < 0)
+			return error;
+	return st_cs_interval(out, &s, alpha);
+}

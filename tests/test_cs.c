@@ -1,0 +1,225 @@
+/* test_cs: the normal-mixture confidence sequence against SciPy reference
+ * values (scripts/fixtures_cs.py), its incremental form, and bad input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "bg_error.h"
+#include "st_cs.h"
+
+static cJSON *fixture;
+
+static void assert_close(double actual, double expected, double rel)
+{
+	double tol = rel * fmax(fabs(expected), 1e-6);
+
+	if (!(fabs(actual - expected) <= tol))
+		fail_msg("got %.17g, expected %.17g (tolerance %.3g)", actual, expected, tol);
+}
+
+static int load(void **state)
+{
+	FILE *f = fopen(BG_TEST_FIXTURES "/cs_reference.json", "rb");
+	char *text;
+	long len;
+
+	(void)state;
+	if (f == NULL)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = malloc((size_t)len + 1);
+	if (text == NULL || fread(text, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		free(text);
+		return -1;
+	}
+	text[len] = '\0';
+	fclose(f);
+	fixture = cJSON_Parse(text);
+	free(text);
+	return fixture ? 0 : -1;
+}
+
+static int unload(void **state)
+{
+	(void)state;
+	cJSON_Delete(fixture);
+	return 0;
+}
+
+static double num(const cJSON *c, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+
+	assert_non_null(v);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static double *array(const cJSON *c, const char *key, size_t *n)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(c, key), *it;
+	double *x = malloc((size_t)cJSON_GetArraySize(a) * sizeof(*x));
+	size_t i = 0;
+
+	assert_non_null(x);
+	cJSON_ArrayForEach(it, a) x[i++] = it->valuedouble;
+	*n = i;
+	return x;
+}
+
+static void test_reference_cases(void **state)
+{
+	const cJSON *c;
+	int count = 0;
+
+	(void)state;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(fixture, "cases")) {
+		size_t n;
+		double *d = array(c, "d", &n), rho, alpha = num(c, "alpha");
+		st_cs_result r;
+
+		assert_int_equal(st_cs_rho(&rho, num(c, "v_opt"), alpha), 0);
+		assert_close(rho, num(c, "rho"), 1e-12);
+		assert_int_equal(st_cs_mean(&r, d, n, rho, alpha), 0);
+		assert_int_equal(r.n, n);
+		assert_close(r.estimate, num(c, "mean"), 1e-9);
+		assert_close(r.p_value, num(c, "p_value"), 1e-9);
+		if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "lo"))) {
+			assert_true(isinf(r.lo) && r.lo < 0);
+			assert_true(isinf(r.hi) && r.hi > 0);
+		} else {
+			/* endpoints relative to the width: both sides solve the same equation */
+			double w = num(c, "hi") - num(c, "lo");
+			assert_true(fabs(r.lo - num(c, "lo")) <= 1e-6 * w);
+			assert_true(fabs(r.hi - num(c, "hi")) <= 1e-6 * w);
+		}
+		{
+			double v = 0;
+			for (size_t i = 0; i < n; i++)
+				v += d[i] * d[i];
+			assert_close(st_cs_boundary(v, rho, alpha), num(c, "boundary_at_sumsq"), 1e-12);
+		}
+		free(d);
+		count++;
+	}
+	assert_true(count >= 8);
+}
+
+/* 0 lies outside the sequence exactly when the mixture martingale at 0 is
+ * at least 1/alpha now; and the always-valid p-value never increases. */
+static void test_consistency_and_monotone_p(void **state)
+{
+	const double alpha = 0.05;
+	st_cs_state s;
+	st_cs_result r;
+	double prev = 1.0, rho;
+	unsigned long x = 12345;
+
+	(void)state;
+	assert_int_equal(st_cs_rho(&rho, 0.04, alpha), 0);
+	assert_int_equal(st_cs_init(&s, rho), 0);
+	for (int t = 1; t <= 400; t++) {
+		double u1, u2, d, v, logm;
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		u1 = ((x >> 11) + 0.5) / 9007199254740992.0;
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		u2 = ((x >> 11) + 0.5) / 9007199254740992.0;
+		d = 0.003 + 0.02 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+		assert_int_equal(st_cs_push(&s, d), 0);
+		assert_int_equal(st_cs_interval(&r, &s, alpha), 0);
+		assert_true(r.p_value <= prev + 1e-15);
+		prev = r.p_value;
+		v = s.sumsq;
+		logm = 0.5 * log(rho / (v + rho)) + s.sum * s.sum / (2 * (v + rho));
+		if (isfinite(r.lo) && fabs(logm - log(1 / alpha)) > 1e-9)
+			assert_int_equal(r.lo > 0 || r.hi < 0, logm >= log(1 / alpha));
+		assert_true(r.lo <= r.estimate && r.estimate <= r.hi);
+	}
+	assert_true(isfinite(r.lo));
+}
+
+static void test_incremental_equals_batch(void **state)
+{
+	double d[50], rho = 0.003;
+	st_cs_state s;
+	st_cs_result a, b;
+
+	(void)state;
+	assert_int_equal(st_cs_init(&s, rho), 0);
+	for (int i = 0; i < 50; i++) {
+		d[i] = 0.01 * sin(i * 1.7) - 0.004;
+		assert_int_equal(st_cs_push(&s, d[i]), 0);
+	}
+	assert_int_equal(st_cs_interval(&a, &s, 0.05), 0);
+	assert_int_equal(st_cs_mean(&b, d, 50, rho, 0.05), 0);
+	assert_true(a.lo == b.lo && a.hi == b.hi && a.p_value == b.p_value);
+	/* A smaller alpha gives a wider interval. */
+	assert_int_equal(st_cs_interval(&b, &s, 0.01), 0);
+	assert_true(b.lo < a.lo && b.hi > a.hi);
+}
+
+static void test_constant_sequence(void **state)
+{
+	double zero[30] = { 0 }, shift[30];
+	st_cs_result r;
+
+	(void)state;
+	for (int i = 0; i < 30; i++)
+		shift[i] = 0.1;
+	/* No spread: the width comes from the mixture's scale rho alone, so it
+	 * is symmetric, small and positive — not zero. */
+	assert_int_equal(st_cs_mean(&r, zero, 30, 0.003, 0.05), 0);
+	assert_true(r.p_value == 1.0);
+	assert_true(r.hi > 0 && r.hi < 0.05 && fabs(r.lo + r.hi) < 1e-15);
+	assert_int_equal(st_cs_mean(&r, shift, 30, 0.003, 0.05), 0);
+	assert_true(r.lo > 0.0 && r.lo < 0.1 && r.hi > 0.1);
+	assert_true(r.p_value < 1e-4); /* self-normalised: e^-(n/2) at best */
+}
+
+static void test_bad_input(void **state)
+{
+	st_cs_state s;
+	st_cs_result r = { .estimate = 42 };
+	double rho = 7, d[2] = { 0.1, NAN };
+
+	(void)state;
+	assert_int_equal(st_cs_rho(&rho, 0.0, 0.05), BG_EINVAL);
+	assert_int_equal(st_cs_rho(&rho, 0.04, 1.0), BG_EINVAL);
+	assert_int_equal(st_cs_rho(&rho, NAN, 0.05), BG_EINVAL);
+	assert_true(rho == 7);
+	assert_int_equal(st_cs_init(&s, 0.0), BG_EINVAL);
+	assert_int_equal(st_cs_init(&s, -1.0), BG_EINVAL);
+	assert_int_equal(st_cs_init(&s, 0.01), 0);
+	assert_int_equal(st_cs_interval(&r, &s, 0.05), BG_EDOMAIN);
+	assert_int_equal(st_cs_push(&s, INFINITY), BG_EDOMAIN);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(st_cs_push(&s, 0.1), 0);
+	assert_int_equal(st_cs_interval(&r, &s, 0.0), BG_EINVAL);
+	assert_int_equal(st_cs_interval(&r, &s, NAN), BG_EINVAL);
+	assert_true(r.estimate == 42);
+	assert_int_equal(st_cs_mean(&r, d, 2, 0.01, 0.05), BG_EDOMAIN);
+	assert_int_equal(st_cs_mean(&r, d, 0, 0.01, 0.05), BG_EDOMAIN);
+	assert_true(isnan(st_cs_boundary(-1, 0.01, 0.05)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reference_cases),
+		cmocka_unit_test(test_consistency_and_monotone_p),
+		cmocka_unit_test(test_incremental_equals_batch),
+		cmocka_unit_test(test_constant_sequence),
+		cmocka_unit_test(test_bad_input),
+	};
+	return cmocka_run_group_tests(tests, load, unload);
+}
