@@ -90,9 +90,16 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh corpora/demo.sh build/benchgate build/corpora
 
+# Evaluation programs (simulations, benchmarks): built plain, run by eval/run.sh.
+EVAL_BIN := $(patsubst eval/%.c,$(BUILD)/eval/%,$(filter-out eval/sim_common.c,$(wildcard eval/*.c)))
+
+$(BUILD)/eval/%: eval/%.c eval/sim_common.c eval/sim_common.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ieval -o $@ $< eval/sim_common.c $(LIB) $(PKG_LIBS)
+
 eval: deps
-	@$(MAKE) --no-print-directory all
-	@sh scripts/eval.sh
+	@$(MAKE) --no-print-directory all $(EVAL_BIN)
+	@sh eval/run.sh $(BUILD)
 
 deps:
 	@sh scripts/deps.sh

@@ -106,3 +106,165 @@ int st_minmax(double *min, double *max, const double *x, size_t n)
 	gsl_stats_minmax(min, max, x, 1, n);
 	return 0;
 }
+
+int st_trimmed_mean(double *out, const double *x, size_t n, double prop)
+{
+	int error;
+	size_t cut;
+	double *s;
+
+	if (!(prop >= 0.0 && prop < 0.5))
+		return bg_error_set(BG_EINVAL, "trimmed mean: the proportion cut from each end must be in [0, 0.5), got %g", prop);
+	if ((error = st_check_finite(x, n)) < 0)
+		return error;
+	if ((s = sorted_copy(x, n)) == NULL)
+		return BG_ENOMEM;
+	/* scipy's int(prop * n): the same double product, truncated. prop < 0.5
+	 * keeps cut < n / 2, so n - 2 cut >= 1 values remain. */
+	cut = (size_t)(prop * (double)n);
+	*out = gsl_stats_mean(s + cut, 1, n - 2 * cut);
+	free(s);
+	return 0;
+}
+
+int st_cv(double *out, const double *x, size_t n)
+{
+	int error;
+	double mean, sd = 0.0, cv;
+
+	if ((error = st_sd(&sd, x, n)) < 0)
+		return error;
+	mean = gsl_stats_mean(x, 1, n);
+	if (mean == 0.0)
+		return bg_error_set(BG_EDOMAIN, "coefficient of variation: the mean is 0");
+	cv = sd / mean;
+	if (!isfinite(cv))
+		return bg_error_set(BG_EDOMAIN, "coefficient of variation overflows (sd %g, mean %g)", sd, mean);
+	*out = cv;
+	return 0;
+}
+
+int st_autocorr1(double *out, const double *x, size_t n)
+{
+	int error = st_check_finite(x, n);
+	double min, max, r;
+
+	if (error < 0)
+		return error;
+	if (n < 2)
+		return bg_error_set(BG_EDOMAIN, "lag-1 autocorrelation needs at least 2 values, got %zu", n);
+	gsl_stats_minmax(&min, &max, x, 1, n);
+	if (min == max)
+		return bg_error_set(BG_EDOMAIN, "lag-1 autocorrelation of %zu equal values is 0/0", n);
+	/* GSL's running form: q / v with both sums divided by n. */
+	r = gsl_stats_lag1_autocorrelation(x, 1, n);
+	if (!isfinite(r))
+		return bg_error_set(BG_EDOMAIN, "lag-1 autocorrelation is not finite (values too large?)");
+	*out = r;
+	return 0;
+}
+
+/* The Tukey class of v against the fences in t. */
+static unsigned char tukey_class(const st_tukey *t, double v)
+{
+	if (v < t->outer_lo || v > t->outer_hi)
+		return ST_OUTLIER_EXTREME;
+	if (v < t->inner_lo || v > t->inner_hi)
+		return ST_OUTLIER_MILD;
+	return ST_OUTLIER_NONE;
+}
+
+int st_outliers_tukey(st_tukey *out, unsigned char *flags, const double *x,
+		      size_t n)
+{
+	int error = st_check_finite(x, n);
+	st_tukey t = { 0 };
+	double *s;
+
+	if (error < 0)
+		return error;
+	if ((s = sorted_copy(x, n)) == NULL)
+		return BG_ENOMEM;
+	t.q1 = gsl_stats_quantile_from_sorted_data(s, 1, n, 0.25);
+	t.q3 = gsl_stats_quantile_from_sorted_data(s, 1, n, 0.75);
+	free(s);
+	t.iqr = t.q3 - t.q1;
+	t.inner_lo = t.q1 - ST_TUKEY_K_MILD * t.iqr;
+	t.inner_hi = t.q3 + ST_TUKEY_K_MILD * t.iqr;
+	t.outer_lo = t.q1 - ST_TUKEY_K_EXTREME * t.iqr;
+	t.outer_hi = t.q3 + ST_TUKEY_K_EXTREME * t.iqr;
+	if (!isfinite(t.outer_lo) || !isfinite(t.outer_hi))
+		return bg_error_set(BG_EDOMAIN, "Tukey fences overflow (quartiles %g and %g)", t.q1, t.q3);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = tukey_class(&t, x[i]);
+
+		t.n_mild += c == ST_OUTLIER_MILD;
+		t.n_extreme += c == ST_OUTLIER_EXTREME;
+		if (flags)
+			flags[i] = c;
+	}
+	*out = t;
+	return 0;
+}
+
+/* Median, raw MAD and mean absolute deviation from the median of x. */
+static int median_spread(st_mzscore *m, const double *x, size_t n)
+{
+	double *s = sorted_copy(x, n);
+
+	if (s == NULL)
+		return BG_ENOMEM;
+	m->median = gsl_stats_median_from_sorted_data(s, 1, n);
+	for (size_t i = 0; i < n; i++)
+		s[i] = fabs(x[i] - m->median);
+	m->meanad = gsl_stats_mean(s, 1, n);
+	gsl_sort(s, 1, n);
+	m->mad = gsl_stats_median_from_sorted_data(s, 1, n);
+	free(s);
+	return 0;
+}
+
+/* M for value v; the formula as Iglewicz & Hoaglin write it, so the result
+ * matches a reference computing it the same way to the last bit. */
+static double mz_score(const st_mzscore *m, double v)
+{
+	if (m->mad > 0.0)
+		return ST_MZ_CONST * (v - m->median) / m->mad;
+	if (m->meanad > 0.0)
+		return (v - m->median) / (ST_MEANAD_SCALE * m->meanad);
+	return 0.0;
+}
+
+int st_outliers_mzscore(st_mzscore *out, unsigned char *flags, double *score,
+			const double *x, size_t n)
+{
+	int error = st_check_finite(x, n);
+	st_mzscore m = { 0 };
+
+	if (error < 0)
+		return error;
+	if ((error = median_spread(&m, x, n)) < 0)
+		return error;
+	/* Deviations that overflow make meanAD inf or NaN (inf - inf). */
+	if (!isfinite(m.meanad))
+		return bg_error_set(BG_EDOMAIN, "modified z-scores: deviations from the median overflow");
+	m.mad_zero = m.mad == 0.0;
+	/* A first pass checks every score before anything is written. */
+	for (size_t i = 0; i < n; i++) {
+		double z = mz_score(&m, x[i]);
+
+		if (!isfinite(z))
+			return bg_error_set(BG_EDOMAIN, "modified z-score of value %zu overflows (%g)", i, x[i]);
+		m.n_outliers += fabs(z) > ST_MZ_THRESHOLD;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double z = mz_score(&m, x[i]);
+
+		if (flags)
+			flags[i] = fabs(z) > ST_MZ_THRESHOLD ? ST_OUTLIER : ST_OUTLIER_NONE;
+		if (score)
+			score[i] = z;
+	}
+	*out = m;
+	return 0;
+}

@@ -25,4 +25,81 @@ int st_mad(double *out, const double *x, size_t n);
 int st_quantile(double *out, const double *x, size_t n, double p);
 int st_minmax(double *min, double *max, const double *x, size_t n);
 
+/* Trimmed mean: the mean of the values left after cutting
+ * floor(prop * n) of the smallest and as many of the largest, as
+ * scipy.stats.trim_mean does. prop in [0, 0.5) (BG_EINVAL otherwise), so at
+ * least one value is left; prop = 0 is the plain mean. */
+int st_trimmed_mean(double *out, const double *x, size_t n, double prop);
+
+/* Coefficient of variation sd / mean, sd with divisor n - 1 (st_sd): a
+ * negative mean gives a negative CV (scipy.stats.variation(x, ddof=1)).
+ * Needs n >= 2; BG_EDOMAIN when the mean is 0 or the ratio overflows. All-equal
+ * values give 0. */
+int st_cv(double *out, const double *x, size_t n);
+
+/* Lag-1 autocorrelation
+ *     r1 = sum_{t=1}^{n-1} (x_t - m)(x_{t+1} - m) / sum_{t=1}^{n} (x_t - m)^2,
+ * m the mean (Box & Jenkins' estimator; statsmodels' acf with adjusted=False).
+ * In [-1, 1]. Needs n >= 2; BG_EDOMAIN when all values are equal (0/0). */
+int st_autocorr1(double *out, const double *x, size_t n);
+
+/* Outlier classes written to a caller's flag array, one per value. */
+enum {
+	ST_OUTLIER_NONE = 0,
+	ST_OUTLIER_MILD = 1,    /* Tukey: beyond an inner fence, not an outer one */
+	ST_OUTLIER_EXTREME = 2, /* Tukey: beyond an outer fence */
+	ST_OUTLIER = 1          /* modified z-score: |M| > ST_MZ_THRESHOLD */
+};
+
+#define ST_TUKEY_K_MILD 1.5
+#define ST_TUKEY_K_EXTREME 3.0
+
+typedef struct {
+	double q1, q3;         /* type 7 quartiles (st_quantile) */
+	double iqr;            /* q3 - q1 */
+	double inner_lo, inner_hi; /* q1 - 1.5 iqr, q3 + 1.5 iqr */
+	double outer_lo, outer_hi; /* q1 - 3 iqr, q3 + 3 iqr */
+	size_t n_mild;         /* beyond an inner fence but within the outer ones */
+	size_t n_extreme;      /* beyond an outer fence */
+} st_tukey;
+
+/* Tukey's fences (Tukey 1977, Exploratory Data Analysis, ch. 2): a value
+ * strictly below q1 - k iqr or strictly above q3 + k iqr is beyond the fence
+ * of k; on the fence is not. k = 1.5 marks mild, k = 3 extreme outliers.
+ * When iqr = 0 the fences meet at the quartiles and every value outside
+ * [q1, q3] is extreme: more than half of the sample is tied, and Tukey's rule
+ * is applied as written. Needs n >= 1 finite values; BG_EDOMAIN also when a
+ * fence overflows. `flags` (NULL, or n entries) receives ST_OUTLIER_NONE,
+ * _MILD or _EXTREME per value; like *out it is written only on success. */
+int st_outliers_tukey(st_tukey *out, unsigned char *flags, const double *x,
+		      size_t n);
+
+/* Iglewicz & Hoaglin's constant: Phi^-1(3/4), rounded as in their book. */
+#define ST_MZ_CONST 0.6745
+#define ST_MZ_THRESHOLD 3.5
+/* sqrt(pi/2): the mean absolute deviation times it estimates sigma under
+ * normality, as the MAD divided by ST_MZ_CONST does. */
+#define ST_MEANAD_SCALE 1.2533141373155003
+
+typedef struct {
+	double median;
+	double mad;         /* raw median absolute deviation (unscaled) */
+	double meanad;      /* mean absolute deviation from the median */
+	int mad_zero;       /* 1: mad was 0 and the meanad fallback was used */
+	size_t n_outliers;  /* values with |M| > ST_MZ_THRESHOLD */
+} st_mzscore;
+
+/* Modified z-scores (Iglewicz & Hoaglin 1993, "How to Detect and Handle
+ * Outliers", sec. 2.2): M_i = 0.6745 (x_i - median) / MAD, an outlier when
+ * |M_i| > 3.5. The MAD is 0 when more than half of the values are tied at the
+ * median; then M_i = (x_i - median) / (1.2533 * meanAD), meanAD the mean
+ * absolute deviation from the median (the fallback IBM Cognos Analytics
+ * documents; both denominators estimate sigma for normal data). When meanAD is 0 too all
+ * values are equal and every M_i is 0. Needs n >= 1 finite values.
+ * `flags` (NULL, or n entries) receives ST_OUTLIER_NONE or ST_OUTLIER;
+ * `score` (NULL, or n entries) receives M_i; both, like *out, are written
+ * only on success. */
+int st_outliers_mzscore(st_mzscore *out, unsigned char *flags, double *score,
+			const double *x, size_t n);
+
 #endif

@@ -2,7 +2,8 @@
  *
  * For round i, d_i = ln B_i - ln A_i (Kalibera & Jones 2013: report a ratio
  * with its interval). The effect is the geometric-mean ratio exp(mean d),
- * its interval the percentile bootstrap of mean d mapped through exp, its
+ * its interval the BCa bootstrap of mean d (Efron 1987; percentile where
+ * BCa is undefined) mapped through exp, its
  * p-value the one-sample t-test of mean d = 0. The verdict compares the
  * interval with the better side and with the band +-min_effect (in log
  * terms +-ln(1 + min_effect)). */

@@ -13,40 +13,20 @@
 #include <cjson/cJSON.h>
 
 #include "bg_error.h"
+#include "bg_test.h"
 #include "st_cs.h"
 
 static cJSON *fixture;
 
 static void assert_close(double actual, double expected, double rel)
 {
-	double tol = rel * fmax(fabs(expected), 1e-6);
-
-	if (!(fabs(actual - expected) <= tol))
-		fail_msg("got %.17g, expected %.17g (tolerance %.3g)", actual, expected, tol);
+	bg_test_assert_close(actual, expected, rel, 1e-6, NULL);
 }
 
 static int load(void **state)
 {
-	FILE *f = fopen(BG_TEST_FIXTURES "/cs_reference.json", "rb");
-	char *text;
-	long len;
-
 	(void)state;
-	if (f == NULL)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	text = malloc((size_t)len + 1);
-	if (text == NULL || fread(text, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		free(text);
-		return -1;
-	}
-	text[len] = '\0';
-	fclose(f);
-	fixture = cJSON_Parse(text);
-	free(text);
+	fixture = bg_test_load_json(BG_TEST_FIXTURES "/cs_reference.json");
 	return fixture ? 0 : -1;
 }
 

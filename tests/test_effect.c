@@ -6,12 +6,16 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
+#include <cjson/cJSON.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "bg_error.h"
+#include "bg_test.h"
+#include "st_boot.h"
 #include "st_effect.h"
 
 static void test_verdict_rule(void **state)
@@ -103,6 +107,48 @@ static void test_bad_input(void **state)
 	assert_true(e.ratio == 42.0); /* untouched on failure */
 }
 
+/* Against scripts/fixtures_effect.py (SciPy): Hesterberg's expanded level,
+ * and for paired samples the geometric-mean ratio and the t-test p-value. */
+static void test_reference_values(void **state)
+{
+	cJSON *fx = bg_test_load_json(BG_TEST_FIXTURES "/effect_reference.json"), *c;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+	int count = 0;
+
+	(void)state;
+	assert_non_null(fx);
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(fx, "expanded_levels")) {
+		double lv;
+		assert_int_equal(st_boot_expanded_level(&lv, cJSON_GetObjectItem(c, "level")->valuedouble,
+							(size_t)cJSON_GetObjectItem(c, "n")->valueint), 0);
+		/* compared on the tail 1 - level, where the precision matters */
+		bg_test_assert_close(1 - lv, 1 - cJSON_GetObjectItem(c, "expanded")->valuedouble, 1e-6,
+				     1e-300, "1 - expanded level");
+		count++;
+	}
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(fx, "pairs")) {
+		cJSON *ja = cJSON_GetObjectItem(c, "a"), *jb = cJSON_GetObjectItem(c, "b");
+		size_t n = (size_t)cJSON_GetArraySize(ja);
+		double *a = malloc(n * sizeof(*a)), *b = malloc(n * sizeof(*b));
+		st_effect e;
+		for (size_t i = 0; i < n; i++) {
+			a[i] = cJSON_GetArrayItem(ja, (int)i)->valuedouble;
+			b[i] = cJSON_GetArrayItem(jb, (int)i)->valuedouble;
+		}
+		gsl_rng_set(rng, 1);
+		assert_int_equal(st_effect_paired(&e, a, b, n, NULL, rng), 0);
+		bg_test_assert_close(e.ratio, cJSON_GetObjectItem(c, "ratio")->valuedouble, 1e-12, 1, "ratio");
+		bg_test_assert_close(e.p_value, cJSON_GetObjectItem(c, "p_value")->valuedouble, 1e-6, 0, "p");
+		assert_true(e.lo <= e.ratio && e.ratio <= e.hi);
+		free(a);
+		free(b);
+		count++;
+	}
+	assert_int_equal(count, 11);
+	gsl_rng_free(rng);
+	cJSON_Delete(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_exact_ratio),
 		cmocka_unit_test(test_noisy_pairs),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_reference_values),
 	};
 
 	gsl_set_error_handler_off();

@@ -2,6 +2,14 @@
  * fills one pipe while we wait on the other cannot deadlock the test. */
 #include "bg_test.h"
 
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -144,4 +152,44 @@ void bg_test_result_free(bg_test_result *res)
 	free(res->err);
 	res->out = res->err = NULL;
 	res->out_len = res->err_len = 0;
+}
+
+char *bg_test_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	long len;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = malloc((size_t)len + 1)) != NULL) {
+		if (fread(text, 1, (size_t)len, f) == (size_t)len) {
+			text[len] = '\0';
+		} else {
+			free(text);
+			text = NULL;
+		}
+	}
+	fclose(f);
+	return text;
+}
+
+cJSON *bg_test_load_json(const char *path)
+{
+	char *text = bg_test_slurp(path);
+	cJSON *j = text ? cJSON_Parse(text) : NULL;
+
+	free(text);
+	return j;
+}
+
+void bg_test_assert_close(double actual, double expected, double rel, double floor,
+			  const char *what)
+{
+	double tol = rel * fmax(fabs(expected), floor);
+
+	if (!(fabs(actual - expected) <= tol))
+		fail_msg("%s: got %.17g, expected %.17g (tolerance %.3g)", what ? what : "value",
+			 actual, expected, tol);
 }

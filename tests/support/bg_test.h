@@ -26,4 +26,15 @@ int bg_test_run(bg_test_result *res, const char *const argv[], double limit_s);
 /* Frees the buffers of `res`; NULL is a no-op. */
 void bg_test_result_free(bg_test_result *res);
 
+/* The whole file as a NUL-terminated string (caller frees), or NULL. */
+char *bg_test_slurp(const char *path);
+
+/* The parsed JSON file (caller cJSON_Deletes), or NULL. */
+struct cJSON *bg_test_load_json(const char *path);
+
+/* Fails the test unless |actual - expected| <= rel * max(|expected|, floor):
+ * cmocka has no assert_double_equal. `what` names the value in the message. */
+void bg_test_assert_close(double actual, double expected, double rel, double floor,
+			  const char *what);
+
 #endif
