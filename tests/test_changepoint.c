@@ -1,0 +1,1250 @@
+/* test_changepoint: PELT and E-Divisive means (st_changepoint.h) against
+ * independent reference values, their use cases, and bad input.
+ *
+ * The reference values come from scripts/fixtures_changepoint.py (numpy and
+ * scipy from Debian; R's changepoint and ecp are not packaged by Debian), run
+ * once and committed as tests/fixtures/changepoint_reference.json: optimal
+ * partitioning by brute force for PELT, a numpy re-implementation of
+ * ecp::e.divisive for E-Divisive. Every fixture case becomes one cmocka test
+ * per function ("pelt/mean_step", ...), so a failure names the case. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "bg_error.h"
+#include "st_changepoint.h"
+
+#define FIXTURE_FILE BG_TEST_FIXTURES "/changepoint_reference.json"
+
+/* Deterministic values (the penalised cost, q̂, the noise variance): both
+ * sides compute the same formula in double precision by different routes
+ * (prefix sums against two-pass variances; running row sums against 2-D
+ * cumulative sums), agreeing to ~1e-12; 1e-6 still catches a wrong constant
+ * (ln 2pi without the +1 moves a cost by n, >= 10%), a divisor n - 1 for n,
+ * or C(t,2) for t^2 in q̂ (>= 1/t). */
+#define REL_TOL 1e-6
+
+/* The seed of the C permutation tests. The p-value tolerance of each test is
+ * in the fixture: 5 binomial sds of the C (R = 199) and reference
+ * (R = 9999) estimates plus 1/(R + 1); the generator checked it over 40
+ * whole runs at R = 199 (mc_check.max_dev_over_tol in the JSON). */
+#define ED_SEED 20240601UL
+
+/* Generous time limits: a guard against an accidental O(n^3), not a
+ * benchmark (plain builds take ~1 ms and ~0.1 s; see the report). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TIME_SCALE 10.0
+#else
+#define TIME_SCALE 1.0
+#endif
+#define PELT_N1000_LIMIT_S (0.05 * TIME_SCALE)
+#define ED_N200_LIMIT_S (1.0 * TIME_SCALE)
+
+typedef struct {
+	char *name;
+	size_t n;
+	double *x;
+	st_pelt_options opts;
+	size_t ncpts, *cpts;
+	size_t ntruth, *truth;
+	long truth_tol;        /* -1: no truth to compare with */
+	double cost, sigma2_diff;
+} pelt_case;
+
+typedef struct {
+	char *name;
+	size_t n, min_size, tau, kappa;
+	double *x;
+	double qhat, qhat_loops;
+} split_case;
+
+typedef struct {
+	char *name;
+	size_t n;
+	double *x;
+	st_edivisive_options opts;
+	size_t ncpts, *cpts;
+	size_t ntruth, *truth;
+	long truth_tol;
+	size_t ntests, *found;
+	double *stat, *pvalue, *tol;
+} ed_case;
+
+typedef struct {
+	pelt_case *pelt;
+	size_t npelt;
+	split_case *split;
+	size_t nsplit;
+	ed_case *ed;
+	size_t ned;
+} fixture;
+
+/* ---- assertions ------------------------------------------------------- */
+
+/* |actual - expected| <= rel_tol * |expected|; NaN never passes. */
+#define assert_close(actual, expected, rel_tol) \
+	assert_close_at((actual), (expected), (rel_tol), #actual, __FILE__, __LINE__)
+
+static void assert_close_at(double actual, double expected, double rel_tol,
+			    const char *what, const char *file, int line)
+{
+	double err = fabs(actual - expected);
+
+	if (err <= rel_tol * fabs(expected))
+		return;
+	print_error("%s = %.17g, expected %.17g (relative error %.3g > %.3g)\n",
+		    what, actual, expected,
+		    expected != 0.0 ? err / fabs(expected) : err, rel_tol);
+	_fail(file, line);
+}
+
+/* |actual - expected| <= abs_tol, for the Monte Carlo comparisons. */
+#define assert_within(actual, expected, abs_tol) \
+	assert_within_at((actual), (expected), (abs_tol), #actual, __FILE__, __LINE__)
+
+static void assert_within_at(double actual, double expected, double abs_tol,
+			     const char *what, const char *file, int line)
+{
+	if (fabs(actual - expected) <= abs_tol)
+		return;
+	print_error("%s = %.17g, expected %.17g +- %.3g (off by %.3g)\n",
+		    what, actual, expected, abs_tol, fabs(actual - expected));
+	_fail(file, line);
+}
+
+/* A failing call returns `code` and leaves a message in the error slot. */
+#define assert_fails(call, code) \
+	do { \
+		bg_error_clear(); \
+		int rc_ = (call); \
+		if (rc_ != (code)) { \
+			print_error("%s returned %d (%s), expected %d (%s)\n", #call, \
+				    rc_, bg_error_name(rc_), (code), bg_error_name(code)); \
+			_fail(__FILE__, __LINE__); \
+		} \
+		if (bg_error_last()[0] == '\0') { \
+			print_error("%s failed without an error message\n", #call); \
+			_fail(__FILE__, __LINE__); \
+		} \
+	} while (0)
+
+#define assert_ok(call) \
+	do { \
+		bg_error_clear(); \
+		int rc_ = (call); \
+		if (rc_ != BG_OK) { \
+			print_error("%s returned %d (%s): %s\n", #call, rc_, \
+				    bg_error_name(rc_), bg_error_last()); \
+			_fail(__FILE__, __LINE__); \
+		} \
+	} while (0)
+
+/* got[0..ngot-1] == want[0..nwant-1], printing both on a mismatch. */
+#define assert_locations(got, ngot, want, nwant) \
+	assert_locations_at((got), (ngot), (want), (nwant), __FILE__, __LINE__)
+
+static void print_list(const char *label, const size_t *v, size_t n)
+{
+	print_error("%s [", label);
+	for (size_t i = 0; i < n; i++)
+		print_error("%s%zu", i ? ", " : "", v[i]);
+	print_error("]\n");
+}
+
+static void assert_locations_at(const size_t *got, size_t ngot,
+				const size_t *want, size_t nwant,
+				const char *file, int line)
+{
+	if (ngot == nwant && (ngot == 0 || memcmp(got, want, ngot * sizeof(*got)) == 0))
+		return;
+	print_list("found   ", got, ngot);
+	print_list("expected", want, nwant);
+	_fail(file, line);
+}
+
+/* Each true change found within tol, and nothing else. */
+static void assert_near_truth(const size_t *got, size_t ngot, const size_t *truth,
+			      size_t ntruth, long tol)
+{
+	if (tol < 0)
+		return;
+	if (ngot != ntruth) {
+		print_list("found", got, ngot);
+		print_list("truth", truth, ntruth);
+	}
+	assert_int_equal(ngot, ntruth);
+	for (size_t i = 0; i < ngot; i++) {
+		long d = (long)got[i] - (long)truth[i];
+
+		if (labs(d) > tol)
+			print_error("change %zu at %zu, truth %zu +- %ld\n", i, got[i],
+				    truth[i], tol);
+		assert_true(labs(d) <= tol);
+	}
+}
+
+static double *copy_of(const double *x, size_t n)
+{
+	double *c = malloc((n ? n : 1) * sizeof(*c));
+
+	assert_non_null(c);
+	if (n)
+		memcpy(c, x, n * sizeof(*c));
+	return c;
+}
+
+static void assert_unmodified(double *copy, const double *x, size_t n)
+{
+	if (n)
+		assert_memory_equal(copy, x, n * sizeof(*x));
+	free(copy);
+}
+
+static gsl_rng *rng_seeded(unsigned long seed)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+
+	assert_non_null(r);
+	gsl_rng_set(r, seed);
+	return r;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static const pelt_case *find_pelt(const fixture *f, const char *name)
+{
+	for (size_t i = 0; i < f->npelt; i++)
+		if (strcmp(f->pelt[i].name, name) == 0)
+			return &f->pelt[i];
+	fail_msg("no PELT fixture case %s", name);
+	return NULL;
+}
+
+static const ed_case *find_ed(const fixture *f, const char *name)
+{
+	for (size_t i = 0; i < f->ned; i++)
+		if (strcmp(f->ed[i].name, name) == 0)
+			return &f->ed[i];
+	fail_msg("no E-Divisive fixture case %s", name);
+	return NULL;
+}
+
+/* ---- reference values ------------------------------------------------- */
+
+static void test_pelt_case(void **state)
+{
+	const pelt_case *c = *state;
+	double *before = copy_of(c->x, c->n);
+	st_pelt_result *r = NULL;
+
+	assert_ok(st_pelt(&r, c->x, c->n, &c->opts));
+	assert_int_equal(r->n, c->n);
+	assert_locations(r->cpts, r->ncpts, c->cpts, c->ncpts);
+	assert_close(r->cost, c->cost, REL_TOL);
+	assert_near_truth(r->cpts, r->ncpts, c->truth, c->ntruth, c->truth_tol);
+	if (r->ncpts == 0)
+		assert_null(r->cpts);
+	assert_unmodified(before, c->x, c->n);
+	st_pelt_result_free(r);
+}
+
+static void test_sigma2_diff_case(void **state)
+{
+	const pelt_case *c = *state;
+	double *before = copy_of(c->x, c->n);
+	double s2 = -1.0;
+
+	assert_ok(st_pelt_sigma2_diff(&s2, c->x, c->n));
+	assert_close(s2, c->sigma2_diff, REL_TOL);
+	assert_unmodified(before, c->x, c->n);
+}
+
+static void test_split_case(void **state)
+{
+	const split_case *c = *state;
+	double *before = copy_of(c->x, c->n);
+	size_t tau = 0, kappa = 0;
+	double q = -1.0;
+
+	assert_ok(st_edivisive_split(&tau, &kappa, &q, c->x, c->n, c->min_size));
+	assert_int_equal(tau, c->tau);
+	assert_int_equal(kappa, c->kappa);
+	assert_close(q, c->qhat, REL_TOL);
+	assert_close(q, c->qhat_loops, REL_TOL);
+	assert_unmodified(before, c->x, c->n);
+}
+
+static void test_edivisive_case(void **state)
+{
+	const ed_case *c = *state;
+	double *before = copy_of(c->x, c->n);
+	st_edivisive_result *r = NULL;
+	gsl_rng *rng = rng_seeded(ED_SEED);
+
+	assert_ok(st_edivisive(&r, c->x, c->n, &c->opts, rng));
+	assert_int_equal(r->n, c->n);
+	assert_locations(r->cpts, r->ncpts, c->cpts, c->ncpts);
+	assert_near_truth(r->cpts, r->ncpts, c->truth, c->ntruth, c->truth_tol);
+	assert_locations(r->found, r->ntests, c->found, c->ntests);
+	for (size_t k = 0; k < r->ntests; k++) {
+		print_message("test %zu: q = %.10g, p = %.4f (reference %.4f +- %.4f)\n",
+			      k, r->stat[k], r->pvalue[k], c->pvalue[k], c->tol[k]);
+		assert_close(r->stat[k], c->stat[k], REL_TOL);
+		assert_within(r->pvalue[k], c->pvalue[k], c->tol[k]);
+		/* on the grid (1 + over) / (R + 1) */
+		assert_close(r->pvalue[k] * (double)(c->opts.permutations + 1),
+			     round(r->pvalue[k] * (double)(c->opts.permutations + 1)), 1e-12);
+		/* the first ncpts tests were significant, a last one was not */
+		if (k < r->ncpts)
+			assert_true(r->pvalue[k] <= c->opts.sig_level);
+		else
+			assert_true(r->pvalue[k] > c->opts.sig_level);
+	}
+	assert_unmodified(before, c->x, c->n);
+	st_edivisive_result_free(r);
+	gsl_rng_free(rng);
+}
+
+/* ---- PELT: use cases and properties ----------------------------------- */
+
+/* The warm-up use case: ten slow iterations, then steady state, in seconds.
+ * The change point at the very start of the series is what must be found. */
+static void warmup_series(double *x, size_t n, size_t warm, unsigned long seed)
+{
+	gsl_rng *r = rng_seeded(seed);
+
+	for (size_t i = 0; i < n; i++)
+		x[i] = i < warm ? 0.0150 + gsl_ran_gaussian(r, 0.0005)
+				: 0.0100 + gsl_ran_gaussian(r, 0.0001);
+	gsl_rng_free(r);
+}
+
+static void test_pelt_warmup_at_start(void **state)
+{
+	double x[120];
+	const size_t n = sizeof(x) / sizeof(x[0]);
+	st_pelt_options o = ST_PELT_OPTIONS_INIT;
+
+	(void)state;
+	o.penalty = st_pelt_penalty_barrett(n);
+	for (unsigned long seed = 1; seed <= 20; seed++) {
+		st_pelt_result *r = NULL;
+
+		warmup_series(x, n, 10, seed);
+		assert_ok(st_pelt(&r, x, n, &o));
+		assert_int_equal(r->ncpts, 1);
+		assert_int_equal(r->cpts[0], 10);
+		st_pelt_result_free(r);
+	}
+}
+
+/* 15 ln n keeps flat noise free of change points: 30 series of 200. */
+static void test_pelt_flat_finds_none(void **state)
+{
+	double x[200];
+	const size_t n = sizeof(x) / sizeof(x[0]);
+	st_pelt_options o = ST_PELT_OPTIONS_INIT;
+	gsl_rng *rng = rng_seeded(77);
+
+	(void)state;
+	assert_close(st_pelt_penalty_barrett(n), 15.0 * log(200.0), 1e-15);
+	o.penalty = st_pelt_penalty_barrett(n);
+	for (int rep = 0; rep < 30; rep++) {
+		st_pelt_result *r = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			x[i] = 3.0 + gsl_ran_gaussian(rng, 0.2);
+		assert_ok(st_pelt(&r, x, n, &o));
+		assert_int_equal(r->ncpts, 0);
+		assert_null(r->cpts);
+		st_pelt_result_free(r);
+	}
+	gsl_rng_free(rng);
+}
+
+/* The meanvar cost is scale-free: a x + b has the same change points and a
+ * cost larger by n ln a^2 (the variance floor is relative, so it scales
+ * too). */
+static void test_pelt_affine_invariance(void **state)
+{
+	const fixture *f = *state;
+	const pelt_case *c = find_pelt(f, "five_segments");
+	st_pelt_result *r = NULL;
+	double *y = copy_of(c->x, c->n);
+	const double a = 2.5e4, b = 1e9;
+
+	for (size_t i = 0; i < c->n; i++)
+		y[i] = a * c->x[i] + b;
+	assert_ok(st_pelt(&r, y, c->n, &c->opts));
+	assert_locations(r->cpts, r->ncpts, c->cpts, c->ncpts);
+	assert_close(r->cost, c->cost + (double)c->n * log(a * a), REL_TOL);
+	st_pelt_result_free(r);
+	free(y);
+}
+
+/* Naive optimal partitioning (two-pass segment variances, every admissible
+ * last change) for the exactness property below. */
+static double naive_cost(const double *x, size_t a, size_t b, const st_pelt_options *o,
+			 double floor)
+{
+	double mean = 0.0, ss = 0.0, l = (double)(b - a);
+
+	for (size_t i = a; i < b; i++)
+		mean += x[i];
+	mean /= l;
+	for (size_t i = a; i < b; i++)
+		ss += (x[i] - mean) * (x[i] - mean);
+	if (o->model == ST_PELT_MEAN)
+		return ss / o->sigma2;
+	return l * (log(2.0 * M_PI) + log(ss / l + floor) + 1.0);
+}
+
+static size_t naive_op(size_t *cpts, const double *x, size_t n, const st_pelt_options *o)
+{
+	double F[128], floor, mean = 0.0, var = 0.0;
+	size_t last[128], k = 0, m = o->minseglen;
+
+	assert_true(n < 128);
+	for (size_t i = 0; i < n; i++)
+		mean += x[i] / (double)n;
+	for (size_t i = 0; i < n; i++)
+		var += (x[i] - mean) * (x[i] - mean) / (double)n;
+	floor = ST_PELT_VAR_FLOOR * var;
+	F[0] = -o->penalty;
+	for (size_t t = m; t <= n; t++) {
+		F[t] = INFINITY;
+		for (size_t tau = 0; tau + m <= t; tau = tau ? tau + 1 : m) {
+			double v = F[tau] + naive_cost(x, tau, t, o, floor) + o->penalty;
+
+			if (v < F[t]) {
+				F[t] = v;
+				last[t] = tau;
+			}
+		}
+	}
+	for (size_t t = last[n]; t > 0; t = last[t])
+		k++;
+	for (size_t t = last[n], j = k; t > 0; t = last[t])
+		cpts[--j] = t;
+	return k;
+}
+
+/* PELT's pruning, delayed by the minimum segment length, never changes the
+ * optimum: 400 random piecewise series with many short segments and a low
+ * penalty (so pruning is busy), both models, minseglen 1..8. */
+static void test_pelt_equals_optimal_partitioning(void **state)
+{
+	gsl_rng *rng = rng_seeded(4242);
+	double x[100];
+	size_t want[100];
+
+	(void)state;
+	for (int rep = 0; rep < 400; rep++) {
+		st_pelt_options o = ST_PELT_OPTIONS_INIT;
+		size_t n = 40 + gsl_rng_uniform_int(rng, 60), nwant;
+		double mu = 0.0, sd = 1.0;
+		st_pelt_result *r = NULL;
+
+		o.model = rep % 3 == 0 ? ST_PELT_MEAN : ST_PELT_MEANVAR;
+		o.sigma2 = 1.0;
+		o.minseglen = (o.model == ST_PELT_MEAN ? 1 : 2) + gsl_rng_uniform_int(rng, 7);
+		o.penalty = (0.5 + 2.0 * gsl_rng_uniform(rng)) * log((double)n);
+		for (size_t i = 0; i < n; i++) {
+			if (gsl_rng_uniform(rng) < 0.08) {
+				mu = gsl_ran_gaussian(rng, 2.0);
+				sd = o.model == ST_PELT_MEAN ? 1.0 : 0.3 + 2.0 * gsl_rng_uniform(rng);
+			}
+			x[i] = mu + gsl_ran_gaussian(rng, sd);
+		}
+		if (o.minseglen > n / 2)
+			continue;
+		nwant = naive_op(want, x, n, &o);
+		assert_ok(st_pelt(&r, x, n, &o));
+		if (r->ncpts != nwant || (nwant && memcmp(r->cpts, want, nwant * sizeof(*want))))
+			print_error("rep %d: n = %zu, minseglen %zu, penalty %g\n", rep, n,
+				    o.minseglen, o.penalty);
+		assert_locations(r->cpts, r->ncpts, want, nwant);
+		st_pelt_result_free(r);
+	}
+	gsl_rng_free(rng);
+}
+
+/* n = 2 minseglen is the shortest series allowed; every segment respects
+ * minseglen. */
+static void test_pelt_minseglen(void **state)
+{
+	const double four[] = { 0.0, 0.1, 50.0, 50.2 };
+	const double spikes[] = { 0, 0.1, -0.1, 9, 9.1, 0.05, -0.05, 0, 0.1, 0,
+				  -0.1, 9.2, 0, 0.1, -0.1, 0 };
+	const size_t ns = sizeof(spikes) / sizeof(spikes[0]);
+	st_pelt_options o = ST_PELT_OPTIONS_INIT;
+	st_pelt_result *r = NULL;
+
+	(void)state;
+	o.penalty = 1.0;
+	assert_ok(st_pelt(&r, four, 4, &o));
+	assert_int_equal(r->ncpts, 1);
+	assert_int_equal(r->cpts[0], 2);
+	st_pelt_result_free(r);
+
+	o.model = ST_PELT_MEAN;
+	o.sigma2 = 0.01;
+	o.penalty = 2.0;
+	for (size_t m = 1; m <= 4; m++) {
+		size_t prev = 0;
+
+		o.minseglen = m;
+		assert_ok(st_pelt(&r, spikes, ns, &o));
+		assert_true(r->ncpts >= 1);
+		for (size_t i = 0; i <= r->ncpts; i++) {
+			size_t end = i < r->ncpts ? r->cpts[i] : ns;
+
+			assert_true(end - prev >= m);
+			prev = end;
+		}
+		/* minseglen 1 isolates the one-value spike at 11 */
+		if (m == 1)
+			assert_true(r->ncpts >= 4 && r->cpts[2] == 11 && r->cpts[3] == 12);
+		st_pelt_result_free(r);
+	}
+}
+
+static void test_pelt_mean_constant(void **state)
+{
+	const double same[] = { 2.5, 2.5, 2.5, 2.5, 2.5, 2.5 };
+	st_pelt_options o = { ST_PELT_MEAN, 3.0, 1, 0.5 };
+	st_pelt_result *r = NULL;
+
+	(void)state;
+	/* with a known variance equal values are fine: one segment of cost 0 */
+	assert_ok(st_pelt(&r, same, 6, &o));
+	assert_int_equal(r->ncpts, 0);
+	assert_true(r->cost == 0.0);
+	st_pelt_result_free(r);
+}
+
+/* A run of equal values inside a varying series is one segment with the
+ * floored variance, not a crash or an infinite cost. */
+static void test_pelt_zero_variance_segment(void **state)
+{
+	double x[60];
+	st_pelt_options o = ST_PELT_OPTIONS_INIT;
+	st_pelt_result *r = NULL;
+	gsl_rng *rng = rng_seeded(5);
+
+	(void)state;
+	for (size_t i = 0; i < 60; i++)
+		x[i] = i >= 20 && i < 40 ? 1.0 : 1.0 + gsl_ran_gaussian(rng, 0.5);
+	o.penalty = st_pelt_penalty_barrett(60);
+	assert_ok(st_pelt(&r, x, 60, &o));
+	assert_true(isfinite(r->cost));
+	assert_int_equal(r->ncpts, 2);
+	assert_int_equal(r->cpts[0], 20);
+	assert_int_equal(r->cpts[1], 40);
+	st_pelt_result_free(r);
+	gsl_rng_free(rng);
+}
+
+static void test_pelt_speed(void **state)
+{
+	const fixture *f = *state;
+	const char *names[] = { "n1000_flat", "n1000_six_segments" };
+
+	for (size_t k = 0; k < 2; k++) {
+		const pelt_case *c = find_pelt(f, names[k]);
+		st_pelt_result *r = NULL;
+		double t0 = now_s(), dt;
+
+		assert_ok(st_pelt(&r, c->x, c->n, &c->opts));
+		dt = now_s() - t0;
+		print_message("PELT %s: %.2f ms\n", names[k], dt * 1e3);
+		assert_true(dt < PELT_N1000_LIMIT_S);
+		st_pelt_result_free(r);
+	}
+}
+
+/* ---- PELT: bad input -------------------------------------------------- */
+
+static const double good[] = { 1.0, 1.2, 0.9, 1.1, 5.0, 5.2, 4.9, 5.1 };
+#define NGOOD (sizeof(good) / sizeof(good[0]))
+
+/* Fails with `code`, leaves *out alone and x unmodified. */
+static void assert_pelt_fail(const double *x, size_t n, const st_pelt_options *o,
+			     int code)
+{
+	st_pelt_result sentinel, *r = &sentinel;
+	double *before = copy_of(x, n);
+
+	assert_fails(st_pelt(&r, x, n, o), code);
+	assert_ptr_equal(r, &sentinel);
+	assert_unmodified(before, x, n);
+}
+
+static void test_pelt_bad_options(void **state)
+{
+	const double bad_pen[] = { 0.0, -1.0, NAN, INFINITY };
+	st_pelt_options o = ST_PELT_OPTIONS_INIT;
+
+	(void)state;
+	/* the initializer leaves the penalty to the caller */
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	for (size_t i = 0; i < sizeof(bad_pen) / sizeof(bad_pen[0]); i++) {
+		o.penalty = bad_pen[i];
+		print_message("penalty %g\n", bad_pen[i]);
+		assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	}
+	o.penalty = 3.0;
+	assert_pelt_fail(good, NGOOD, NULL, BG_EINVAL);
+	assert_fails(st_pelt(NULL, good, NGOOD, &o), BG_EINVAL);
+	o.minseglen = 1;   /* a one-value segment has variance 0 */
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	o.minseglen = 0;
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	o.minseglen = 2;
+	o.model = (st_pelt_model)7;
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+
+	o.model = ST_PELT_MEAN;
+	o.minseglen = 0;
+	o.sigma2 = 1.0;
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	o.minseglen = 1;
+	o.sigma2 = 0.0;
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	o.sigma2 = -1.0;
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	o.sigma2 = NAN;
+	assert_pelt_fail(good, NGOOD, &o, BG_EINVAL);
+	o.sigma2 = 1.0;   /* and now it is fine */
+	{
+		st_pelt_result *r = NULL;
+
+		assert_ok(st_pelt(&r, good, NGOOD, &o));
+		assert_int_equal(r->ncpts, 1);
+		assert_int_equal(r->cpts[0], 4);
+		st_pelt_result_free(r);
+	}
+}
+
+static void test_pelt_bad_data(void **state)
+{
+	const double bad[] = { NAN, INFINITY, -INFINITY };
+	const double same[] = { 3.0, 3.0, 3.0, 3.0, 3.0 };
+	st_pelt_options o = ST_PELT_OPTIONS_INIT;
+	st_pelt_options om = { ST_PELT_MEAN, 3.0, 1, 1.0 };
+
+	(void)state;
+	o.penalty = 3.0;
+	assert_pelt_fail(good, 0, &o, BG_EDOMAIN);
+	assert_pelt_fail(NULL, 0, &o, BG_EDOMAIN);
+	assert_pelt_fail(good, 0, &om, BG_EDOMAIN);
+	/* n < 2 minseglen: no room for a change */
+	assert_pelt_fail(good, 3, &o, BG_EDOMAIN);
+	assert_pelt_fail(good, 1, &om, BG_EDOMAIN);
+	o.minseglen = 5;
+	assert_pelt_fail(good, NGOOD, &o, BG_EDOMAIN);
+	o.minseglen = 2;
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		for (size_t pos = 0; pos < NGOOD; pos += NGOOD / 2 - 1) {
+			double x[NGOOD];
+
+			memcpy(x, good, sizeof(x));
+			x[pos] = bad[b];
+			print_message("non-finite %g at %zu\n", bad[b], pos);
+			assert_pelt_fail(x, NGOOD, &o, BG_EDOMAIN);
+			assert_pelt_fail(x, NGOOD, &om, BG_EDOMAIN);
+		}
+	}
+	/* all equal: the normal likelihood with variance 0 is unbounded */
+	assert_pelt_fail(same, 5, &o, BG_EDOMAIN);
+}
+
+static void test_sigma2_diff_bad(void **state)
+{
+	const double ramp[] = { 1.0, 2.0, 3.0, 4.0, 5.0, 6.0 };
+	const double nan3[] = { 1.0, NAN, 2.0 };
+	double s2 = -1.0;
+
+	(void)state;
+	assert_fails(st_pelt_sigma2_diff(&s2, good, 0), BG_EDOMAIN);
+	assert_fails(st_pelt_sigma2_diff(&s2, good, 2), BG_EDOMAIN);
+	assert_fails(st_pelt_sigma2_diff(&s2, nan3, 3), BG_EDOMAIN);
+	/* a ramp's differences are all equal: MAD 0 */
+	assert_fails(st_pelt_sigma2_diff(&s2, ramp, 6), BG_EDOMAIN);
+	assert_fails(st_pelt_sigma2_diff(NULL, good, NGOOD), BG_EINVAL);
+	assert_true(s2 == -1.0);
+}
+
+/* ---- E-Divisive: use cases and properties ----------------------------- */
+
+static void test_edivisive_warmup_at_start(void **state)
+{
+	double x[100];
+	const size_t n = sizeof(x) / sizeof(x[0]);
+	st_edivisive_options o = ST_EDIVISIVE_OPTIONS_INIT;
+	gsl_rng *rng = rng_seeded(ED_SEED);
+
+	(void)state;
+	o.min_size = 5;
+	for (unsigned long seed = 1; seed <= 5; seed++) {
+		st_edivisive_result *r = NULL;
+		size_t i = 0;
+
+		warmup_series(x, n, 10, seed);
+		assert_ok(st_edivisive(&r, x, n, &o, rng));
+		/* the first change found; a chance split of the 10 warm-up values
+		 * (p <= 0.05 under the null) may come later */
+		assert_true(r->ncpts >= 1);
+		assert_int_equal(r->found[0], 10);
+		while (i < r->ncpts && r->cpts[i] != 10)
+			i++;
+		assert_true(i < r->ncpts);
+		st_edivisive_result_free(r);
+	}
+	gsl_rng_free(rng);
+}
+
+/* Same seed, same result, bit for bit; other seeds, the same change points
+ * but other p-values (flat case: the last test's p is far from 0 and 1). */
+static void test_edivisive_reproducible(void **state)
+{
+	const fixture *f = *state;
+	const ed_case *c = find_ed(f, "mean_step");
+	st_edivisive_result *a = NULL, *b = NULL;
+	gsl_rng *rng = rng_seeded(ED_SEED);
+	int differs = 0;
+
+	assert_ok(st_edivisive(&a, c->x, c->n, &c->opts, rng));
+	gsl_rng_set(rng, ED_SEED);
+	assert_ok(st_edivisive(&b, c->x, c->n, &c->opts, rng));
+	assert_int_equal(a->ntests, b->ntests);
+	assert_locations(b->cpts, b->ncpts, a->cpts, a->ncpts);
+	assert_locations(b->found, b->ntests, a->found, a->ntests);
+	assert_memory_equal(a->stat, b->stat, a->ntests * sizeof(double));
+	assert_memory_equal(a->pvalue, b->pvalue, a->ntests * sizeof(double));
+	st_edivisive_result_free(b);
+	for (unsigned long s = 1; s <= 5; s++) {
+		size_t last = a->ntests - 1;
+
+		gsl_rng_set(rng, ED_SEED + s);
+		assert_ok(st_edivisive(&b, c->x, c->n, &c->opts, rng));
+		assert_locations(b->cpts, b->ncpts, a->cpts, a->ncpts);
+		assert_int_equal(b->ntests, a->ntests);
+		assert_true(b->stat[last] == a->stat[last]);
+		if (b->pvalue[last] != a->pvalue[last])
+			differs = 1;
+		st_edivisive_result_free(b);
+	}
+	assert_true(differs);
+	st_edivisive_result_free(a);
+	gsl_rng_free(rng);
+}
+
+/* Equal values: every q̂ is 0, a permutation ties it, p = 1, no change. */
+static void test_edivisive_constant(void **state)
+{
+	double x[40];
+	st_edivisive_options o = { 0.05, 99, 5 };
+	st_edivisive_result *r = NULL;
+	gsl_rng *rng = rng_seeded(1);
+	size_t tau, kappa;
+	double q;
+
+	(void)state;
+	for (size_t i = 0; i < 40; i++)
+		x[i] = 7.0;
+	assert_ok(st_edivisive(&r, x, 40, &o, rng));
+	assert_int_equal(r->ncpts, 0);
+	assert_null(r->cpts);
+	assert_int_equal(r->ntests, 1);
+	assert_true(r->stat[0] == 0.0);
+	assert_true(r->pvalue[0] == 1.0);
+	/* the first of the tied splits: smallest tau, then smallest kappa */
+	assert_int_equal(r->found[0], 5);
+	assert_ok(st_edivisive_split(&tau, &kappa, &q, x, 40, 5));
+	assert_int_equal(tau, 5);
+	assert_int_equal(kappa, 10);
+	assert_true(q == 0.0);
+	st_edivisive_result_free(r);
+	gsl_rng_free(rng);
+}
+
+/* A clear step in a series of 2 min_size: one significant test, then no
+ * segment is long enough to test again (ntests = ncpts), and with
+ * permutations = 19 at level 0.05 the smallest p, 1/20, is still allowed. */
+static void test_edivisive_stops_when_unsplittable(void **state)
+{
+	double x[20];
+	st_edivisive_options o = { 0.05, 19, 10 };
+	st_edivisive_result *r = NULL;
+	gsl_rng *rng = rng_seeded(3);
+
+	(void)state;
+	for (size_t i = 0; i < 20; i++)
+		x[i] = (i < 10 ? 0.0 : 5.0) + 0.01 * (double)(i % 3);
+	assert_ok(st_edivisive(&r, x, 20, &o, rng));
+	assert_int_equal(r->ncpts, 1);
+	assert_int_equal(r->cpts[0], 10);
+	assert_int_equal(r->ntests, 1);
+	assert_true(r->pvalue[0] == 1.0 / 20.0);
+	st_edivisive_result_free(r);
+	gsl_rng_free(rng);
+}
+
+static void test_edivisive_speed(void **state)
+{
+	const fixture *f = *state;
+	const ed_case *c = find_ed(f, "variance_step");
+	st_edivisive_options o = c->opts;
+	st_edivisive_result *r = NULL;
+	gsl_rng *rng = rng_seeded(ED_SEED);
+	double t0, dt;
+
+	assert_int_equal(c->n, 200);
+	o.min_size = 10;   /* more (tau, kappa) pairs than the fixture's 20 */
+	t0 = now_s();
+	assert_ok(st_edivisive(&r, c->x, c->n, &o, rng));
+	dt = now_s() - t0;
+	print_message("E-Divisive n = 200, R = %zu, %zu tests: %.3f s\n",
+		      o.permutations, r->ntests, dt);
+	assert_true(dt < ED_N200_LIMIT_S);
+	st_edivisive_result_free(r);
+	gsl_rng_free(rng);
+}
+
+/* ---- E-Divisive: bad input -------------------------------------------- */
+
+static void assert_ed_fail(const double *x, size_t n, const st_edivisive_options *o,
+			   gsl_rng *rng, int code)
+{
+	st_edivisive_result sentinel, *r = &sentinel;
+	double *before = copy_of(x, n);
+
+	assert_fails(st_edivisive(&r, x, n, o, rng), code);
+	assert_ptr_equal(r, &sentinel);
+	assert_unmodified(before, x, n);
+}
+
+static void assert_split_fail(const double *x, size_t n, size_t m, int code)
+{
+	size_t tau = 999, kappa = 999;
+	double q = -1.0;
+
+	assert_fails(st_edivisive_split(&tau, &kappa, &q, x, n, m), code);
+	assert_true(tau == 999 && kappa == 999 && q == -1.0);
+}
+
+static void test_edivisive_bad_options(void **state)
+{
+	const double bad_sig[] = { 0.0, 1.0, -0.1, 1.5, NAN };
+	st_edivisive_options o = { 0.05, 199, 2 };
+	gsl_rng *rng = rng_seeded(1);
+	size_t tau, kappa;
+	double q;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_sig) / sizeof(bad_sig[0]); i++) {
+		o.sig_level = bad_sig[i];
+		print_message("sig_level %g\n", bad_sig[i]);
+		assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
+	}
+	o.sig_level = 0.05;
+	o.permutations = 0;
+	assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
+	o.permutations = 18;   /* p >= 1/19 > 0.05 always */
+	assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
+	o.permutations = 199;
+	o.min_size = 1;
+	assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
+	assert_split_fail(good, NGOOD, 1, BG_EINVAL);
+	o.min_size = 2;
+	assert_ed_fail(good, NGOOD, NULL, rng, BG_EINVAL);
+	assert_ed_fail(good, NGOOD, &o, NULL, BG_EINVAL);
+	assert_fails(st_edivisive(NULL, good, NGOOD, &o, rng), BG_EINVAL);
+	assert_fails(st_edivisive_split(NULL, &kappa, &q, good, NGOOD, 2), BG_EINVAL);
+	assert_fails(st_edivisive_split(&tau, NULL, &q, good, NGOOD, 2), BG_EINVAL);
+	assert_fails(st_edivisive_split(&tau, &kappa, NULL, good, NGOOD, 2), BG_EINVAL);
+	gsl_rng_free(rng);
+}
+
+static void test_edivisive_bad_data(void **state)
+{
+	const double bad[] = { NAN, INFINITY, -INFINITY };
+	st_edivisive_options o = { 0.05, 199, 2 };
+	gsl_rng *rng = rng_seeded(1);
+
+	(void)state;
+	assert_ed_fail(good, 0, &o, rng, BG_EDOMAIN);
+	assert_ed_fail(NULL, 0, &o, rng, BG_EDOMAIN);
+	assert_split_fail(good, 0, 2, BG_EDOMAIN);
+	/* n < 2 min_size */
+	assert_ed_fail(good, 3, &o, rng, BG_EDOMAIN);
+	assert_split_fail(good, 3, 2, BG_EDOMAIN);
+	o.min_size = 5;
+	assert_ed_fail(good, NGOOD, &o, rng, BG_EDOMAIN);
+	assert_split_fail(good, NGOOD, 5, BG_EDOMAIN);
+	o.min_size = 2;
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		for (size_t pos = 0; pos < NGOOD; pos += NGOOD / 2 - 1) {
+			double x[NGOOD];
+
+			memcpy(x, good, sizeof(x));
+			x[pos] = bad[b];
+			print_message("non-finite %g at %zu\n", bad[b], pos);
+			assert_ed_fail(x, NGOOD, &o, rng, BG_EDOMAIN);
+			assert_split_fail(x, NGOOD, 2, BG_EDOMAIN);
+		}
+	}
+	gsl_rng_free(rng);
+}
+
+static void test_free_null(void **state)
+{
+	(void)state;
+	st_pelt_result_free(NULL);
+	st_edivisive_result_free(NULL);
+}
+
+/* ---- fixture loading -------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
+		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
+			buf[len] = '\0';
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static int bad_member(const char *where, const char *key, const char *what)
+{
+	fprintf(stderr, "test_changepoint: %s: %s: \"%s\" missing or not %s\n",
+		FIXTURE_FILE, where, key, what);
+	return -1;
+}
+
+static int get_num(double *out, const cJSON *obj, const char *key, const char *where)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(v))
+		return bad_member(where, key, "a number");
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int get_size(size_t *out, const cJSON *obj, const char *key, const char *where)
+{
+	double v;
+
+	if (get_num(&v, obj, key, where) < 0)
+		return -1;
+	if (!(v >= 0.0 && v == floor(v)))
+		return bad_member(where, key, "a count");
+	*out = (size_t)v;
+	return 0;
+}
+
+/* A number array, or an array of objects whose `field` is a number. *out is
+ * malloc'd (at least one element, so an empty array is not NULL). */
+static int get_doubles(double **out, size_t *n, const cJSON *obj, const char *key,
+		       const char *field, const char *where)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(a))
+		return bad_member(where, key, "an array");
+	*n = (size_t)cJSON_GetArraySize(a);
+	if (!(*out = malloc((*n ? *n : 1) * sizeof(**out))))
+		return -1;
+	cJSON_ArrayForEach(e, a) {
+		const cJSON *v = field ? cJSON_GetObjectItemCaseSensitive(e, field) : e;
+
+		if (!cJSON_IsNumber(v))
+			return bad_member(where, key, "an array of numbers");
+		(*out)[i++] = v->valuedouble;
+	}
+	return 0;
+}
+
+static int get_sizes(size_t **out, size_t *n, const cJSON *obj, const char *key,
+		     const char *field, const char *where)
+{
+	double *d = NULL;
+	int rc = get_doubles(&d, n, obj, key, field, where);
+
+	if (rc == 0 && !(*out = malloc((*n ? *n : 1) * sizeof(**out))))
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < *n; i++) {
+		if (!(d[i] >= 0.0 && d[i] == floor(d[i])))
+			rc = bad_member(where, key, "an array of counts");
+		else
+			(*out)[i] = (size_t)d[i];
+	}
+	free(d);
+	return rc;
+}
+
+static int get_name(char **out, const cJSON *obj)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "name");
+
+	if (!cJSON_IsString(v))
+		return bad_member("a case", "name", "a string");
+	return (*out = strdup(v->valuestring)) ? 0 : -1;
+}
+
+static int load_pelt(pelt_case *c, const cJSON *j)
+{
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(j, "model");
+	double tol;
+
+	if (get_name(&c->name, j) < 0 ||
+	    get_doubles(&c->x, &c->n, j, "x", NULL, c->name) < 0 ||
+	    get_sizes(&c->cpts, &c->ncpts, j, "cpts", NULL, c->name) < 0 ||
+	    get_sizes(&c->truth, &c->ntruth, j, "truth", NULL, c->name) < 0 ||
+	    get_num(&tol, j, "truth_tol", c->name) < 0 ||
+	    get_num(&c->opts.penalty, j, "penalty", c->name) < 0 ||
+	    get_size(&c->opts.minseglen, j, "minseglen", c->name) < 0 ||
+	    get_num(&c->opts.sigma2, j, "sigma2", c->name) < 0 ||
+	    get_num(&c->cost, j, "cost", c->name) < 0 ||
+	    get_num(&c->sigma2_diff, j, "sigma2_diff", c->name) < 0)
+		return -1;
+	c->truth_tol = (long)tol;
+	if (!cJSON_IsString(model))
+		return bad_member(c->name, "model", "a string");
+	if (strcmp(model->valuestring, "meanvar") == 0)
+		c->opts.model = ST_PELT_MEANVAR;
+	else if (strcmp(model->valuestring, "mean") == 0)
+		c->opts.model = ST_PELT_MEAN;
+	else
+		return bad_member(c->name, "model", "\"meanvar\" or \"mean\"");
+	return 0;
+}
+
+static int load_split(split_case *c, const cJSON *j)
+{
+	if (get_name(&c->name, j) < 0 ||
+	    get_doubles(&c->x, &c->n, j, "x", NULL, c->name) < 0 ||
+	    get_size(&c->min_size, j, "min_size", c->name) < 0 ||
+	    get_size(&c->tau, j, "tau", c->name) < 0 ||
+	    get_size(&c->kappa, j, "kappa", c->name) < 0 ||
+	    get_num(&c->qhat, j, "qhat", c->name) < 0 ||
+	    get_num(&c->qhat_loops, j, "qhat_loops", c->name) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_ed(ed_case *c, const cJSON *j)
+{
+	size_t n2, n3, n4;
+	double tol;
+
+	if (get_name(&c->name, j) < 0 ||
+	    get_doubles(&c->x, &c->n, j, "x", NULL, c->name) < 0 ||
+	    get_size(&c->opts.min_size, j, "min_size", c->name) < 0 ||
+	    get_size(&c->opts.permutations, j, "permutations", c->name) < 0 ||
+	    get_num(&c->opts.sig_level, j, "sig_level", c->name) < 0 ||
+	    get_sizes(&c->cpts, &c->ncpts, j, "cpts", NULL, c->name) < 0 ||
+	    get_sizes(&c->truth, &c->ntruth, j, "truth", NULL, c->name) < 0 ||
+	    get_num(&tol, j, "truth_tol", c->name) < 0 ||
+	    get_sizes(&c->found, &c->ntests, j, "tests", "found", c->name) < 0 ||
+	    get_doubles(&c->stat, &n2, j, "tests", "stat", c->name) < 0 ||
+	    get_doubles(&c->pvalue, &n3, j, "tests", "pvalue", c->name) < 0 ||
+	    get_doubles(&c->tol, &n4, j, "tests", "tol", c->name) < 0)
+		return -1;
+	c->truth_tol = (long)tol;
+	return 0;
+}
+
+static void free_fixture(fixture *f)
+{
+	for (size_t i = 0; f->pelt && i < f->npelt; i++) {
+		free(f->pelt[i].name);
+		free(f->pelt[i].x);
+		free(f->pelt[i].cpts);
+		free(f->pelt[i].truth);
+	}
+	for (size_t i = 0; f->split && i < f->nsplit; i++) {
+		free(f->split[i].name);
+		free(f->split[i].x);
+	}
+	for (size_t i = 0; f->ed && i < f->ned; i++) {
+		ed_case *c = &f->ed[i];
+
+		free(c->name);
+		free(c->x);
+		free(c->cpts);
+		free(c->truth);
+		free(c->found);
+		free(c->stat);
+		free(c->pvalue);
+		free(c->tol);
+	}
+	free(f->pelt);
+	free(f->split);
+	free(f->ed);
+}
+
+/* Loads the cases of one array member: `size` bytes per case, `load` each. */
+static int load_section(void **cases, size_t *ncases, const cJSON *root,
+			const char *key, size_t size, int (*load)(void *, const cJSON *))
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key), *j;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1)
+		return bad_member("the fixture", key, "a non-empty array");
+	*ncases = (size_t)cJSON_GetArraySize(arr);
+	if (!(*cases = calloc(*ncases, size)))
+		return -1;
+	cJSON_ArrayForEach(j, arr) {
+		if (load((char *)*cases + size * i++, j) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_pelt_v(void *c, const cJSON *j) { return load_pelt(c, j); }
+static int load_split_v(void *c, const cJSON *j) { return load_split(c, j); }
+static int load_ed_v(void *c, const cJSON *j) { return load_ed(c, j); }
+
+static int load_fixture(fixture *f)
+{
+	char *text = slurp(FIXTURE_FILE);
+	cJSON *root;
+	int rc = -1;
+
+	if (!text) {
+		fprintf(stderr, "test_changepoint: cannot read %s (regenerate it with "
+			"/usr/bin/python3 scripts/fixtures_changepoint.py)\n", FIXTURE_FILE);
+		return -1;
+	}
+	root = cJSON_Parse(text);
+	free(text);
+	if (!root)
+		fprintf(stderr, "test_changepoint: %s is not JSON\n", FIXTURE_FILE);
+	else if (load_section((void **)&f->pelt, &f->npelt, root, "pelt",
+			      sizeof(pelt_case), load_pelt_v) == 0 &&
+		 load_section((void **)&f->split, &f->nsplit, root, "edivisive_split",
+			      sizeof(split_case), load_split_v) == 0 &&
+		 load_section((void **)&f->ed, &f->ned, root, "edivisive",
+			      sizeof(ed_case), load_ed_v) == 0)
+		rc = 0;
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+/* Appends a test named "prefix/name" with `state`; -1 on ENOMEM. */
+static int add_test(struct CMUnitTest *t, size_t *nt, const char *prefix,
+		    const char *name, CMUnitTestFunction fn, void *state)
+{
+	char *full;
+
+	if (asprintf(&full, "%s/%s", prefix, name) < 0)
+		return -1;
+	t[*nt].name = full;
+	t[*nt].test_func = fn;
+	t[*nt].setup_func = NULL;
+	t[*nt].teardown_func = NULL;
+	t[*nt].initial_state = state;
+	(*nt)++;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_pelt_warmup_at_start),
+		cmocka_unit_test(test_pelt_flat_finds_none),
+		cmocka_unit_test(test_pelt_affine_invariance),
+		cmocka_unit_test(test_pelt_equals_optimal_partitioning),
+		cmocka_unit_test(test_pelt_minseglen),
+		cmocka_unit_test(test_pelt_mean_constant),
+		cmocka_unit_test(test_pelt_zero_variance_segment),
+		cmocka_unit_test(test_pelt_speed),
+		cmocka_unit_test(test_pelt_bad_options),
+		cmocka_unit_test(test_pelt_bad_data),
+		cmocka_unit_test(test_sigma2_diff_bad),
+		cmocka_unit_test(test_edivisive_warmup_at_start),
+		cmocka_unit_test(test_edivisive_reproducible),
+		cmocka_unit_test(test_edivisive_constant),
+		cmocka_unit_test(test_edivisive_stops_when_unsplittable),
+		cmocka_unit_test(test_edivisive_speed),
+		cmocka_unit_test(test_edivisive_bad_options),
+		cmocka_unit_test(test_edivisive_bad_data),
+		cmocka_unit_test(test_free_null),
+	};
+	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	fixture fx = { 0 };
+	struct CMUnitTest *tests = NULL;
+	size_t nt = 0, nnamed = 0;
+	int failed = 1;
+
+	gsl_set_error_handler_off();
+	if (load_fixture(&fx) < 0)
+		goto cleanup;
+	tests = calloc(2 * fx.npelt + fx.nsplit + fx.ned + nfixed, sizeof(*tests));
+	if (!tests)
+		goto cleanup;
+	for (size_t i = 0; i < fx.npelt; i++)
+		if (add_test(tests, &nt, "pelt", fx.pelt[i].name, test_pelt_case, &fx.pelt[i]) < 0 ||
+		    add_test(tests, &nt, "sigma2_diff", fx.pelt[i].name,
+			     test_sigma2_diff_case, &fx.pelt[i]) < 0)
+			goto cleanup;
+	for (size_t i = 0; i < fx.nsplit; i++)
+		if (add_test(tests, &nt, "edivisive_split", fx.split[i].name,
+			     test_split_case, &fx.split[i]) < 0)
+			goto cleanup;
+	for (size_t i = 0; i < fx.ned; i++)
+		if (add_test(tests, &nt, "edivisive", fx.ed[i].name,
+			     test_edivisive_case, &fx.ed[i]) < 0)
+			goto cleanup;
+	nnamed = nt;
+	for (size_t j = 0; j < nfixed; j++) {
+		tests[nt] = fixed[j];
+		tests[nt].initial_state = &fx;
+		nt++;
+	}
+	failed = _cmocka_run_group_tests("changepoint", tests, nt, NULL, NULL);
+cleanup:
+	/* the per-case names were allocated; all of them, if adding stopped early */
+	for (size_t i = 0; tests && i < (nnamed ? nnamed : nt); i++)
+		free((char *)tests[i].name);
+	free(tests);
+	free_fixture(&fx);
+	return failed;
+}
