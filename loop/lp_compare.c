@@ -13,6 +13,7 @@
 #include "lp_commands.h"
 #include "lp_report.h"
 #include "bg_error.h"
+#include "st_changepoint.h"
 #include "st_cs.h"
 #include "st_desc.h"
 
@@ -247,6 +248,24 @@ fail:
 	return error;
 }
 
+/* Change points in an arm's series, as Barrett et al. (OOPSLA 2017) find
+ * warm-up: PELT on mean and variance with penalty 15 ln n, segments of at
+ * least 5 rounds. A series too short or too flat to segment has none. */
+static void change_points(lp_arm_summary *a, const double *values, size_t n)
+{
+	st_pelt_options po = ST_PELT_OPTIONS_INIT;
+	st_pelt_result *res = NULL;
+
+	a->ncpts = a->first_cpt = 0;
+	po.penalty = st_pelt_penalty_barrett(n);
+	po.minseglen = 5;
+	if (n < 20 || st_pelt(&res, values, n, &po) < 0)
+		return;
+	a->ncpts = res->ncpts;
+	a->first_cpt = res->ncpts ? res->cpts[0] : 0;
+	st_pelt_result_free(res);
+}
+
 int lp_arm_summarise(lp_arm_summary *out, const smp_runner *r, unsigned arm,
 		     const double *values, size_t n)
 {
@@ -267,6 +286,7 @@ int lp_arm_summarise(lp_arm_summary *out, const smp_runner *r, unsigned arm,
 			user += (double)s[i].user_ns * 1e-9;
 			sys += (double)s[i].sys_ns * 1e-9;
 		}
+	change_points(&a, values, n);
 	a.n = n;
 	a.user_mean = user / (double)n;
 	a.sys_mean = sys / (double)n;

@@ -56,6 +56,8 @@ typedef struct {
 	size_t n;
 	double median, mad, mean, sd, min, max;
 	double user_mean, sys_mean;  /* seconds */
+	size_t ncpts;                /* change points in the series (PELT, 15 ln n) */
+	size_t first_cpt;            /* rounds before the first one, 0 when none */
 } lp_arm_summary;
 
 /* Extracts the metric's value per round for arm A and B (caller frees

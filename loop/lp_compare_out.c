@@ -45,6 +45,9 @@ static void print_arm(FILE *f, const lp_compare_run *run, unsigned arm, const lp
 	fprintf(f, "%s  %s\n", arm == 0 ? "A" : "B", arm_cmd(run, arm));
 	fprintf(f, "   %-6s median %s ± %s (MAD)   mean %s ± %s (σ)\n", m, med, mad, mean, sd);
 	fprintf(f, "          range %s … %s   user %s   sys %s   %zu runs\n", lo, hi, user, sys, s->n);
+	if (s->first_cpt && s->first_cpt <= s->n / 4)
+		fprintf(f, "          its level changed after round %zu of %zu: a warm-up the %u warm-up rounds did not absorb? (--warmup)\n",
+			s->first_cpt, s->n, run->opts->warmup);
 }
 
 static void print_verdict(FILE *f, const lp_compare_run *run)
@@ -183,6 +186,11 @@ static cJSON *arms_json(const lp_compare_run *run)
 		lp_json_number(a, "max", s[k].max);
 		lp_json_number(a, "user_mean_s", s[k].user_mean);
 		lp_json_number(a, "sys_mean_s", s[k].sys_mean);
+		cJSON_AddNumberToObject(a, "change_points", (double)s[k].ncpts);
+		if (s[k].ncpts)
+			cJSON_AddNumberToObject(a, "first_change_point", (double)s[k].first_cpt);
+		else
+			cJSON_AddNullToObject(a, "first_change_point");
 	}
 	return arr;
 }

@@ -621,6 +621,37 @@ static void test_metric_work_units(void **state)
 	bg_test_result_free(&r);
 }
 
+/* A series whose first 8 rounds do twice the work (a warm-up the -w 0
+ * runs did not absorb): compare reports the change point at round 8, in the
+ * text and the JSON, and none for the flat arm. work_units makes the series
+ * exact, so the test does not depend on the machine's noise. */
+static void test_warmup_change_point(void **state)
+{
+	char json[512], count[512], cmd[1400];
+	const cJSON *arms;
+	cJSON *doc;
+	bg_test_result r;
+
+	(void)state;
+	tmp_path(json, sizeof(json), "warm.json");
+	tmp_path(count, sizeof(count), "warm.count");
+	snprintf(cmd, sizeof(cmd),
+		 "n=$(cat %s 2>/dev/null || echo 0); echo $((n + 1)) > %s; "
+		 "if [ $n -lt 8 ]; then x=100; else x=0; fi; exec " BG_INT " -s 0.02 -x $x",
+		 count, count);
+	r = RUN("compare", "-q", "-r", "40", "-w", "0", "--metric", "work_units",
+		"--export-json", json, cmd, BG_INT " -s 0.02");
+	expect_status(&r, 0);
+	expect_contains(&r, "stdout", "its level changed after round 8 of 40");
+	doc = load_json(json);
+	arms = get(doc, "arms");
+	assert_int_equal((int)get_num(cJSON_GetArrayItem(arms, 0), "change_points"), 1);
+	assert_int_equal((int)get_num(cJSON_GetArrayItem(arms, 0), "first_change_point"), 8);
+	assert_int_equal((int)get_num(cJSON_GetArrayItem(arms, 1), "change_points"), 0);
+	cJSON_Delete(doc);
+	bg_test_result_free(&r);
+}
+
 static void test_metric_missing(void **state)
 {
 	bg_test_result r = RUN("compare", "-q", "-r", "3", "-w", "0", "--metric", "nosuch",
@@ -790,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_export_unwritable),
 		cmocka_unit_test(test_metric_work_units),
 		cmocka_unit_test(test_metric_missing),
+		cmocka_unit_test(test_warmup_change_point),
 		cmocka_unit_test(test_fail_on),
 		cmocka_unit_test(test_fail_on_wall),
 		cmocka_unit_test(test_timeout),
