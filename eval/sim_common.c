@@ -7,8 +7,6 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
-/* Same v_opt as `benchgate compare` (LP_CS_V_OPT). */
-#define SIM_V_OPT (100 * 0.02 * 0.02)
 
 const char *noise_name(noise_model m)
 {
@@ -61,7 +59,7 @@ int sim_sequential(unsigned *rounds, double *ratio, double *lo, double *hi,
 	double rho;
 	int v = ST_INCONCLUSIVE;
 
-	st_cs_rho(&rho, SIM_V_OPT, alpha);
+	st_cs_rho(&rho, ST_CS_V_OPT_DEFAULT, alpha);
 	st_cs_init(&cs, rho);
 	for (unsigned n = 1; n <= max_rounds; n++) {
 		double a, b;

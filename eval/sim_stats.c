@@ -219,7 +219,7 @@ static int campaign_experiment(double effect, double level, unsigned max_rounds,
 
 	if (level <= 0.0)
 		return 0;
-	st_cs_rho(&rho, 100 * 0.02 * 0.02, 0.05);
+	st_cs_rho(&rho, ST_CS_V_OPT_DEFAULT, 0.05);
 	st_cs_init(&cs, rho);
 	for (unsigned n = 1; n <= max_rounds; n++) {
 		double a, b;

@@ -502,7 +502,7 @@ int lp_cmd_compare(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	run.opts = &o;
-	if (st_cs_rho(&run.rho, LP_CS_V_OPT, o.alpha) < 0 || st_cs_init(&run.cs, run.rho) < 0)
+	if (st_cs_rho(&run.rho, ST_CS_V_OPT_DEFAULT, o.alpha) < 0 || st_cs_init(&run.cs, run.rho) < 0)
 		return lp_cli_error("compare: %s", bg_error_last());
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
 		return lp_cli_error("out of memory");

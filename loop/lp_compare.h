@@ -12,11 +12,6 @@
 #include "st_cs.h"
 #include "st_effect.h"
 
-/* The confidence sequence is tightest where its variance process reaches
- * this: 100 rounds of paired differences with a 2% spread. Any value keeps
- * the error rate; a good one only makes decisions earlier. */
-#define LP_CS_V_OPT (100 * 0.02 * 0.02)
-
 enum { LP_FAIL_ON_NONE, LP_FAIL_ON_REGRESSION, LP_FAIL_ON_NO_IMPROVEMENT };
 
 typedef struct {

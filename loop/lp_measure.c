@@ -1,0 +1,269 @@
+/* lp_measure: the multi-workload sequential measurement (see lp_measure.h). */
+#include "lp_measure.h"
+#include "lp_cli.h"
+#include "bg_error.h"
+#include "st_fdr.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	const lp_measure_opts *o;
+	size_t nwl;
+	st_cs_state *cs;      /* per workload: d */
+	st_cs_state *reg;     /* per workload: d - mu0, for the regression p-value */
+	st_cs_state agg;      /* weighted mean of the round's d */
+	double wsum;
+	double mu0;           /* log of the regression bound, on the worse side */
+	double *d;            /* this round's d per workload */
+} seq_state;
+
+/* Frees the jobs and the names they own; NULL is a no-op. */
+static void jobs_free(smp_job *jobs, size_t n)
+{
+	for (size_t j = 0; jobs && j < n; j++)
+		free((char *)jobs[j].name);
+	free(jobs);
+}
+
+/* Two jobs per workload: 2w is its baseline (arm A), 2w+1 its candidate. */
+static int jobs_new(smp_job **out, const lp_measure_workload *wl, size_t nwl)
+{
+	smp_job *jobs = calloc(2 * nwl, sizeof(*jobs));
+
+	if (jobs == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	for (size_t j = 0; j < 2 * nwl; j++) {
+		size_t w = j / 2;
+		unsigned arm = (unsigned)(j % 2);
+		char *name;
+		if (asprintf(&name, "%s of workload \"%s\"", arm ? "B (candidate)" : "A (baseline)",
+			     wl[w].name) < 0) {
+			jobs_free(jobs, 2 * nwl);
+			return bg_error_set(BG_ENOMEM, "out of memory");
+		}
+		jobs[j] = (smp_job){ name, arm ? wl[w].cmd_b : wl[w].cmd_a, (unsigned)w, arm };
+	}
+	*out = jobs;
+	return 0;
+}
+
+static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, const lp_measure_opts *o)
+{
+	double rho;
+	int error;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->nwl = nwl;
+	s->mu0 = (o->lower_is_better ? 1.0 : -1.0) * log1p(o->max_regression);
+	if ((error = st_cs_rho(&rho, ST_CS_V_OPT_DEFAULT, 0.05)) < 0)
+		return error;
+	s->cs = calloc(nwl, sizeof(*s->cs));
+	s->reg = calloc(nwl, sizeof(*s->reg));
+	s->d = calloc(nwl, sizeof(*s->d));
+	if (s->cs == NULL || s->reg == NULL || s->d == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	for (size_t w = 0; w < nwl; w++) {
+		st_cs_init(&s->cs[w], rho);
+		st_cs_init(&s->reg[w], rho);
+		s->wsum += wl[w].weight;
+	}
+	return st_cs_init(&s->agg, rho);
+}
+
+static void seq_free(seq_state *s)
+{
+	free(s->cs);
+	free(s->reg);
+	free(s->d);
+}
+
+/* The last round's d per workload, pushed into every sequence. */
+static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_workload *wl)
+{
+	size_t ns, nj = smp_runner_njobs(r);
+	const smp_sample *smp = smp_runner_samples(r, &ns);
+	double agg = 0.0;
+	int error;
+
+	for (size_t i = ns - nj; i < ns; i++) {
+		const smp_job *job = smp_runner_job(r, smp[i].job);
+		double v;
+		if ((error = smp_sample_value(&v, &smp[i], s->o->metric)) < 0)
+			return error;
+		if (!(v > 0.0 && isfinite(v)))
+			return bg_error_set(BG_EDOMAIN, "%s: %s = %g in round %zu; ratios need positive values",
+					    job->name, s->o->metric, v, smp_runner_rounds(r));
+		s->d[job->workload] += (job->arm ? 1.0 : -1.0) * log(v);
+	}
+	for (size_t w = 0; w < s->nwl; w++) {
+		if ((error = st_cs_push(&s->cs[w], s->d[w])) < 0 ||
+		    (error = st_cs_push(&s->reg[w], s->d[w] - s->mu0)) < 0)
+			return error;
+		agg += wl[w].weight * s->d[w];
+		s->d[w] = 0.0;
+	}
+	return st_cs_push(&s->agg, agg / s->wsum);
+}
+
+static void to_effect(st_effect *e, const st_cs_result *cs, const lp_measure_opts *o)
+{
+	e->ratio = exp(cs->estimate);
+	e->lo = exp(cs->lo);
+	e->hi = exp(cs->hi);
+	e->level = 1.0 - o->alpha;
+	e->p_value = cs->p_value;
+	e->n = cs->n;
+	e->verdict = st_effect_verdict(e->ratio, e->lo, e->hi, o->lower_is_better, o->min_effect);
+}
+
+/* Effects of every workload and the aggregate; Holm over the regression
+ * p-values. Returns the number of regressed workloads, or an error. */
+static int seq_look(lp_measure_result *res, seq_state *s)
+{
+	double *p = malloc(s->nwl * sizeof(*p)), *adj = malloc(s->nwl * sizeof(*adj));
+	int *rej = malloc(s->nwl * sizeof(*rej)), nreg = 0, error;
+	st_cs_result cs;
+
+	if (p == NULL || adj == NULL || rej == NULL) {
+		nreg = bg_error_set(BG_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (size_t w = 0; w < s->nwl; w++) {
+		if ((error = st_cs_interval(&cs, &s->cs[w], s->o->alpha)) < 0) {
+			nreg = error;
+			goto cleanup;
+		}
+		to_effect(&res->wl[w].effect, &cs, s->o);
+		p[w] = fmin(1.0, exp(-s->reg[w].max_log_m));
+		res->wl[w].p_regress = p[w];
+	}
+	if ((error = st_cs_interval(&cs, &s->agg, s->o->alpha)) < 0 ||
+	    (error = st_fdr_holm(adj, rej, p, s->nwl, s->o->alpha_regress)) < 0) {
+		nreg = error;
+		goto cleanup;
+	}
+	to_effect(&res->aggregate, &cs, s->o);
+	for (size_t w = 0; w < s->nwl; w++) {
+		double est = log(res->wl[w].effect.ratio);
+		int beyond = s->mu0 > 0 ? est > s->mu0 : est < s->mu0;
+		res->wl[w].regressed = rej[w] && beyond;
+		nreg += res->wl[w].regressed;
+	}
+cleanup:
+	free(p);
+	free(adj);
+	free(rej);
+	return nreg;
+}
+
+static int check_opts(const lp_measure_opts *o, size_t nwl)
+{
+	if (nwl == 0)
+		return bg_error_set(BG_EINVAL, "no workloads to measure");
+	if (!(o->alpha > 0.0 && o->alpha < 1.0) || !(o->alpha_regress > 0.0 && o->alpha_regress < 1.0))
+		return bg_error_set(BG_EINVAL, "levels must be in (0, 1)");
+	if (o->min_rounds < 2 || o->max_rounds < o->min_rounds)
+		return bg_error_set(BG_EINVAL, "rounds: need 2 <= min_rounds <= max_rounds");
+	return 0;
+}
+
+static int results_init(lp_measure_result *res, const lp_measure_workload *wl, size_t nwl)
+{
+	memset(res, 0, sizeof(*res));
+	if ((res->wl = calloc(nwl, sizeof(*res->wl))) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	res->nwl = nwl;
+	for (size_t w = 0; w < nwl; w++) {
+		res->wl[w].weight = wl[w].weight;
+		if ((res->wl[w].name = strdup(wl[w].name)) == NULL)
+			return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Rounds until the rule stops. */
+static int sample(lp_measure_result *res, seq_state *s, const lp_measure_workload *wl, double t0)
+{
+	const lp_measure_opts *o = s->o;
+	lp_progress prog;
+	int error = 0, nreg;
+
+	lp_progress_init(&prog, o->quiet);
+	for (;;) {
+		double el;
+		if ((error = smp_runner_round(res->runner)) < 0 ||
+		    (error = seq_push_round(s, res->runner, wl)) < 0 ||
+		    (nreg = error = seq_look(res, s)) < 0)
+			break;
+		error = 0;
+		res->rounds = (unsigned)smp_runner_rounds(res->runner);
+		el = lp_now() - t0;
+		lp_progress_update(&prog, "benchgate: %s round %u, %.0f of %.0f s, B/A %.4f [%.4f, %.4f]",
+				   o->label ? o->label : "", res->rounds, el, o->max_seconds,
+				   res->aggregate.ratio, res->aggregate.lo, res->aggregate.hi);
+		if (res->rounds < o->min_rounds)
+			continue;
+		if (nreg > 0) {
+			res->stopped = "regressed";
+			break;
+		}
+		if (res->aggregate.verdict != ST_INCONCLUSIVE) {
+			res->stopped = "decided";
+			break;
+		}
+		if (res->rounds >= o->max_rounds || el >= o->max_seconds) {
+			res->stopped = res->rounds >= o->max_rounds ? "max_rounds" : "max_time";
+			break;
+		}
+	}
+	lp_progress_done(&prog);
+	return error;
+}
+
+int lp_measure_run(lp_measure_result *out, const lp_measure_workload *wl, size_t nwl,
+		   const lp_measure_opts *opts, smp_pinning *pin, gsl_rng *rng)
+{
+	smp_runner_opts ro = SMP_RUNNER_OPTS_INIT;
+	lp_measure_result res;
+	smp_job *jobs = NULL;
+	seq_state s;
+	double t0 = lp_now();
+	int error;
+
+	if ((error = check_opts(opts, nwl)) < 0)
+		return error;
+	memset(&s, 0, sizeof(s));
+	if ((error = results_init(&res, wl, nwl)) < 0 ||
+	    (error = seq_init(&s, wl, nwl, opts)) < 0 ||
+	    (error = jobs_new(&jobs, wl, nwl)) < 0)
+		goto cleanup;
+	ro.spawn.timeout_s = opts->run_timeout;
+	ro.spawn.env_extra = opts->env_extra;
+	if ((error = smp_runner_new(&res.runner, jobs, 2 * nwl, &ro, pin, rng)) < 0 ||
+	    (error = smp_runner_warmup(res.runner, opts->warmup)) < 0 ||
+	    (error = sample(&res, &s, wl, t0)) < 0)
+		goto cleanup;
+	res.elapsed_s = lp_now() - t0;
+	*out = res;
+cleanup:
+	jobs_free(jobs, 2 * nwl);
+	seq_free(&s);
+	if (error < 0)
+		lp_measure_result_clear(&res);
+	return error;
+}
+
+void lp_measure_result_clear(lp_measure_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t w = 0; w < r->nwl; w++)
+		free(r->wl[w].name);
+	free(r->wl);
+	smp_runner_free(r->runner);
+	memset(r, 0, sizeof(*r));
+}
