@@ -78,8 +78,25 @@ int sim_sequential(unsigned *rounds, double *ratio, double *lo, double *hi,
 	return v;
 }
 
+/* The x with beta_P(x; a, b) = p by bisection: GSL 2.7's beta inverse
+ * returns NaN in parts of the upper tail (e.g. Pinv(0.975, 53, 3948)),
+ * while its CDF is accurate there. */
+static double beta_quantile(double p, double a, double b)
+{
+	double lo = 0.0, hi = 1.0;
+
+	for (int i = 0; i < 200 && hi - lo > 1e-15; i++) {
+		double mid = 0.5 * (lo + hi);
+		if (gsl_cdf_beta_P(mid, a, b) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
 void binom_ci(double *lo, double *hi, unsigned k, unsigned n)
 {
-	*lo = k == 0 ? 0.0 : gsl_cdf_beta_Pinv(0.025, k, n - k + 1);
-	*hi = k == n ? 1.0 : gsl_cdf_beta_Qinv(0.025, k + 1, n - k);
+	*lo = k == 0 ? 0.0 : beta_quantile(0.025, k, n - k + 1);
+	*hi = k == n ? 1.0 : beta_quantile(0.975, k + 1, n - k);
 }
