@@ -4,5 +4,7 @@
 #define LP_COMMANDS_H
 
 int lp_cmd_compare(int argc, char **argv);
+int lp_cmd_gate(int argc, char **argv);
+int lp_cmd_log(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include "lp_commands.h"
 #include "lp_report.h"
 #include "bg_error.h"
+#include "bg_file.h"
 #include "st_changepoint.h"
 #include "st_cs.h"
 #include "st_desc.h"
@@ -431,13 +432,13 @@ static int write_exports(const lp_compare_run *run)
 	if (o->export_json) {
 		if ((text = lp_compare_json(run)) == NULL)
 			return bg_error_set(BG_ENOMEM, "out of memory writing %s", o->export_json);
-		error = lp_write_atomic(o->export_json, text);
+		error = bg_file_write_atomic(o->export_json, text);
 		free(text);
 	}
 	if (error == 0 && o->export_md) {
 		if ((text = lp_compare_markdown(run)) == NULL)
 			return bg_error_set(BG_ENOMEM, "out of memory writing %s", o->export_md);
-		error = lp_write_atomic(o->export_md, text);
+		error = bg_file_write_atomic(o->export_md, text);
 		free(text);
 	}
 	return error;

@@ -1,17 +1,9 @@
 /* lp_report: JSON pieces shared by every output, and atomic file writes. */
 #include "lp_report.h"
-#include "bg_error.h"
 #include "bg_version.h"
 #include "smp_spawn.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 cJSON *lp_json_number(cJSON *obj, const char *name, double v)
 {
@@ -85,52 +77,4 @@ cJSON *lp_json_pinning(const smp_pinning *p)
 	cJSON_AddNumberToObject(o, "allowed_pus", p ? smp_pinning_allowed_pus(p) : 0);
 	cJSON_AddStringToObject(o, "reason", p ? smp_pinning_reason(p) : "pinning not set up");
 	return o;
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, s, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int lp_write_atomic(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	char *tmp;
-	int fd, error = 0;
-
-	if (strcmp(path, "-") == 0) {
-		fwrite(text, 1, len, stdout);
-		return fflush(stdout) == 0 ? 0 : bg_error_set(BG_ESYS, "writing to stdout: %s", strerror(errno));
-	}
-	if ((tmp = malloc(strlen(path) + 16)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	sprintf(tmp, "%s.tmpXXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		error = bg_error_set(BG_ESYS, "cannot write %s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (write_all(fd, text, len) < 0 || fsync(fd) < 0) {
-		error = bg_error_set(BG_ESYS, "writing %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto cleanup;
-	}
-	fchmod(fd, 0644);
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		error = bg_error_set(BG_ESYS, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-cleanup:
-	free(tmp);
-	return error;
 }

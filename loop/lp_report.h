@@ -1,6 +1,5 @@
-/* lp_report: pieces every JSON output shares (the version header, the
- * machine, the pinning) and writing files so that a crash never leaves a
- * half-written one. */
+/* lp_report: pieces every JSON output shares: the version header, the
+ * machine, the pinning. */
 #ifndef LP_REPORT_H
 #define LP_REPORT_H
 
@@ -22,10 +21,5 @@ cJSON *lp_json_pinning(const smp_pinning *p);
 
 /* Adds a number to obj, or null when v is not finite (JSON has no NaN). */
 cJSON *lp_json_number(cJSON *obj, const char *name, double v);
-
-/* Writes text to path through a temporary file in the same directory and a
- * rename, so readers see the old file or the new one, never a part.
- * BG_ESYS with a message naming the path. "-" writes to stdout. */
-int lp_write_atomic(const char *path, const char *text);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
+#include <git2.h>
 
 typedef struct {
 	const char *name;
@@ -17,7 +18,9 @@ typedef struct {
 static int cmd_help(int argc, char **argv);
 
 static const command commands[] = {
+	{ "gate", lp_cmd_gate, "keep or reject a commit: faster beyond noise, tests, benchmark untouched, held-out" },
 	{ "compare", lp_cmd_compare, "measure two commands in interleaved rounds and give a verdict" },
+	{ "log", lp_cmd_log, "list the ledger of gate decisions; --verify its hash chain" },
 	{ "help", cmd_help, "show the help of a command" },
 };
 
@@ -71,6 +74,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const command *c;
+	int rc;
 
 	gsl_set_error_handler_off();
 	if (argc < 2) {
@@ -90,5 +94,8 @@ int main(int argc, char **argv)
 		print_help(stderr);
 		return LP_EXIT_ERROR;
 	}
-	return c->fn(argc - 1, argv + 1);
+	git_libgit2_init();
+	rc = c->fn(argc - 1, argv + 1);
+	git_libgit2_shutdown();
+	return rc;
 }

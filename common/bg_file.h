@@ -1,0 +1,25 @@
+/* bg_file: reading a whole file and replacing one atomically.
+ *
+ * Shared by every module that keeps state in small files (the holdout seal,
+ * the test-count cache, reports): a reader sees the old file or the new one,
+ * never a part, even if the writer is killed halfway. */
+#ifndef BG_FILE_H
+#define BG_FILE_H
+
+#include <stddef.h>
+
+/* Writes text to path through a temporary file in the same directory
+ * (fsync'd, mode 0644) and a rename, then fsyncs the directory. "-" writes
+ * to stdout instead. Returns 0, BG_ENOMEM, or BG_ESYS with a message naming
+ * the path; on failure the old file, if any, is left as it was and no
+ * temporary file remains. */
+int bg_file_write_atomic(const char *path, const char *text);
+
+/* The whole file as a NUL-terminated string owned by the caller (free()),
+ * its length in *len when len is not NULL. On failure returns NULL and sets
+ * the error slot: BG_ENOTFOUND when the file does not exist, BG_ESYS for
+ * other system errors (message naming the path), BG_ENOMEM. A file holding
+ * NUL bytes is returned whole; *len tells its true length. */
+char *bg_file_read(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,575 @@
+/* grd_tests: running the test command, counting its tests, and the
+ * per-commit count cache (see grd_tests.h for the formats). */
+#include "grd_tests.h"
+#include "bg_error.h"
+#include "bg_file.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- formats ------------------------------------------------------------ */
+
+typedef enum { FMT_CMOCKA, FMT_TAP, FMT_PYTEST, FMT_PASSED, FMT_REGEX } fmt_kind;
+
+#define RE_CMOCKA "\\[=+\\] ([0-9]+) tests?(\\(s\\))? run\\."
+#define RE_TAP_PLAN "^1\\.\\.([0-9]+)"
+#define RE_TAP_LINE "^(not )?ok([ \t]|$)"
+/* pytest's closing line, with or without the '=' rule around it (-q drops
+ * it); older releases wrote "in 0.12 seconds". */
+#define RE_PYTEST "^[= ]*(no tests ran|[0-9]+ [a-z]+(, [0-9]+ [a-z]+)*) in [0-9.]+ ?s"
+#define RE_PASSED "([0-9]+) passed"
+
+#define FORMAT_HINT "use \"cmocka\", \"tap\", \"pytest\", \"passed\" or \"regex:<ERE>\""
+
+static int fmt_parse(fmt_kind *kind, const char *format)
+{
+	if (format == NULL)
+		return bg_error_set(BG_EINVAL, "no test count format given: " FORMAT_HINT);
+	if (strcmp(format, "cmocka") == 0)
+		*kind = FMT_CMOCKA;
+	else if (strcmp(format, "tap") == 0)
+		*kind = FMT_TAP;
+	else if (strcmp(format, "pytest") == 0)
+		*kind = FMT_PYTEST;
+	else if (strcmp(format, "passed") == 0)
+		*kind = FMT_PASSED;
+	else if (strncmp(format, "regex:", 6) == 0)
+		*kind = FMT_REGEX;
+	else
+		return bg_error_set(BG_EINVAL, "unknown test count format \"%s\": " FORMAT_HINT,
+				    format);
+	return 0;
+}
+
+/* Compiles pattern; a user's regex must have a capture group for the count. */
+static int re_compile(regex_t *re, const char *pattern, const char *format, int need_group)
+{
+	char msg[256];
+	int rc = regcomp(re, pattern, REG_EXTENDED | REG_NEWLINE);
+
+	if (rc != 0) {
+		regerror(rc, re, msg, sizeof(msg));
+		regfree(re);
+		return bg_error_set(BG_EINVAL, "test count format \"%s\": bad regular expression: %s",
+				    format, msg);
+	}
+	if (need_group && re->re_nsub < 1) {
+		regfree(re);
+		return bg_error_set(BG_EINVAL, "test count format \"%s\": the regular expression has "
+				    "no capture group: put the number in one, e.g. \"regex:([0-9]+) tests\"",
+				    format);
+	}
+	return 0;
+}
+
+int grd_test_format_valid(const char *format)
+{
+	fmt_kind kind;
+	regex_t re;
+
+	if (fmt_parse(&kind, format) < 0)
+		return 0;
+	if (kind != FMT_REGEX)
+		return 1;
+	if (re_compile(&re, format + 6, format, 1) < 0)
+		return 0;
+	regfree(&re);
+	return 1;
+}
+
+/* ---- scanning ----------------------------------------------------------- */
+
+typedef enum { SCAN_SUM, SCAN_COUNT, SCAN_LAST } scan_mode;
+
+typedef struct {
+	scan_mode mode;
+	const char *format;  /* for messages */
+	long sum;            /* SCAN_SUM: sum of group 1; SCAN_COUNT: matches */
+	size_t matches;
+	char *last;          /* SCAN_LAST: group 1 of the last match (owned) */
+} scan;
+
+/* Group 1 of a match as a non-negative integer (blanks around allowed). */
+static int group_value(long *out, const char *line, const regmatch_t *g, const char *format)
+{
+	const char *s, *e;
+	char *end;
+	long v;
+
+	if (g->rm_so < 0)
+		return bg_error_set(BG_EINVAL, "test count format \"%s\": the first capture group "
+				    "took no part in a match: make it always capture the number", format);
+	s = line + g->rm_so;
+	e = line + g->rm_eo;
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	errno = 0;
+	v = (s < e && *s >= '0' && *s <= '9') ? strtol(s, &end, 10) : -1;
+	if (v < 0 || end != e || errno == ERANGE)
+		return bg_error_set(BG_EINVAL, "test count format \"%s\": the first capture group "
+				    "matched \"%.*s\", not a test count: make it capture only the digits",
+				    format, (int)(g->rm_eo - g->rm_so), line + g->rm_so);
+	*out = v;
+	return 0;
+}
+
+static int scan_add(scan *sc, long v)
+{
+	if (__builtin_add_overflow(sc->sum, v, &sc->sum))
+		return bg_error_set(BG_EINVAL, "test count format \"%s\": the counts add up to more "
+				    "than %ld", sc->format, LONG_MAX);
+	return 0;
+}
+
+static int scan_match(scan *sc, const char *line, const regmatch_t *m)
+{
+	long v = 0;
+	int error;
+
+	sc->matches++;
+	if (sc->mode == SCAN_COUNT)
+		return scan_add(sc, 1);
+	if (sc->mode == SCAN_LAST) {
+		free(sc->last);
+		sc->last = strndup(line + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
+		return sc->last == NULL ? bg_error_set(BG_ENOMEM, "out of memory") : 0;
+	}
+	if ((error = group_value(&v, line, &m[1], sc->format)) < 0)
+		return error;
+	return scan_add(sc, v);
+}
+
+/* Every match of re in one line (NUL-terminated, no newline). */
+static int scan_line(scan *sc, const regex_t *re, const char *line)
+{
+	regmatch_t m[2];
+	const char *p = line;
+	int eflags = 0, error;
+
+	while (regexec(re, p, 2, m, eflags) == 0) {
+		if ((error = scan_match(sc, p, m)) < 0)
+			return error;
+		if (m[0].rm_eo == 0) {   /* empty match at p: step over one byte */
+			if (*p == '\0')
+				break;
+			p++;
+		} else {
+			p += m[0].rm_eo;
+		}
+		eflags = REG_NOTBOL;
+	}
+	return 0;
+}
+
+/* Runs re over each line of text; lines are matched one at a time so the
+ * work stays linear in the output's size, and a "\r\n" ending is ignored. */
+static int scan_text(scan *sc, const regex_t *re, const char *text)
+{
+	char *copy = strdup(text), *line, *nl;
+	int error = 0;
+
+	if (copy == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	for (line = copy; line != NULL; line = nl) {
+		size_t len;
+
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		len = strlen(line);
+		if (len > 0 && line[len - 1] == '\r')
+			line[len - 1] = '\0';
+		if ((error = scan_line(sc, re, line)) < 0)
+			break;
+	}
+	free(copy);
+	return error;
+}
+
+static int scan_pattern(scan *sc, const char *pattern, const char *text)
+{
+	regex_t re;
+	int error;
+
+	if ((error = re_compile(&re, pattern, sc->format, sc->mode != SCAN_COUNT)) < 0)
+		return error;
+	error = scan_text(sc, &re, text);
+	regfree(&re);
+	return error;
+}
+
+/* ---- pytest ------------------------------------------------------------- */
+
+/* Counts that are not tests run: deselected tests were not run, warnings
+ * are not tests, and a rerun repeats a test counted as passed or failed. */
+static int pytest_word_ignored(const char *word, size_t len)
+{
+	static const char *const ignored[] = { "deselected", "warning", "warnings",
+					       "rerun", "reruns" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		if (strlen(ignored[i]) == len && strncmp(word, ignored[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Sums "N word, N word, ..." (the regex guarantees the shape). */
+static int pytest_sum(long *out, const char *summary, const char *format)
+{
+	const char *p = summary;
+	long sum = 0;
+
+	if (strcmp(summary, "no tests ran") == 0) {
+		*out = 0;
+		return 0;
+	}
+	while (*p != '\0') {
+		char *word;
+		long v;
+		size_t len;
+
+		errno = 0;
+		v = strtol(p, &word, 10);
+		word++;   /* the blank after the number */
+		len = strcspn(word, ",");
+		if (errno == ERANGE ||
+		    (!pytest_word_ignored(word, len) && __builtin_add_overflow(sum, v, &sum)))
+			return bg_error_set(BG_EINVAL, "test count format \"%s\": the count in "
+					    "\"%s\" is too large", format, summary);
+		p = word + len;
+		p += strspn(p, ", ");
+	}
+	*out = sum;
+	return 0;
+}
+
+/* ---- counting ----------------------------------------------------------- */
+
+static int count_by_kind(scan *sc, fmt_kind kind, const char *format, const char *output)
+{
+	int error;
+
+	switch (kind) {
+	case FMT_CMOCKA:
+		return scan_pattern(sc, RE_CMOCKA, output);
+	case FMT_PASSED:
+		return scan_pattern(sc, RE_PASSED, output);
+	case FMT_REGEX:
+		return scan_pattern(sc, format + 6, output);
+	case FMT_PYTEST:
+		sc->mode = SCAN_LAST;
+		if ((error = scan_pattern(sc, RE_PYTEST, output)) < 0 || sc->last == NULL)
+			return error;
+		return pytest_sum(&sc->sum, sc->last, format);
+	case FMT_TAP:
+		if ((error = scan_pattern(sc, RE_TAP_PLAN, output)) < 0 || sc->matches > 0)
+			return error;
+		sc->mode = SCAN_COUNT;
+		return scan_pattern(sc, RE_TAP_LINE, output);
+	}
+	return bg_error_set(BG_EINVAL, "unknown test count format \"%s\"", format);
+}
+
+int grd_test_count(long *out, const char *format, const char *output)
+{
+	scan sc = { SCAN_SUM, format, 0, 0, NULL };
+	fmt_kind kind;
+	int error;
+
+	if ((error = fmt_parse(&kind, format)) < 0)
+		return error;
+	if (output == NULL)
+		output = "";
+	if ((error = count_by_kind(&sc, kind, format, output)) < 0)
+		goto cleanup;
+	if (sc.matches == 0) {
+		error = bg_error_set(BG_ENOTFOUND, "the test output has no count in format %s", format);
+		goto cleanup;
+	}
+	*out = sc.sum;
+cleanup:
+	free(sc.last);
+	return error;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+char *grd_shell_quote(const char *s)
+{
+	size_t n = 3;
+	const char *p;
+	char *q, *w;
+
+	for (p = s; *p != '\0'; p++)
+		n += *p == '\'' ? 4 : 1;
+	if ((q = malloc(n)) == NULL) {
+		bg_error_set(BG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	w = q;
+	*w++ = '\'';
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'') {
+			memcpy(w, "'\\''", 4);
+			w += 4;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w++ = '\'';
+	*w = '\0';
+	return q;
+}
+
+/* The script /bin/sh runs: stderr joins stdout first so the two streams
+ * keep their order, then cd, then cmd verbatim on its own lines (so a cmd
+ * with ';', '&&' or a trailing comment means what it says, and none of it
+ * runs when cd fails). */
+static char *test_script(const char *cmd, const char *cwd)
+{
+	char *quoted = NULL, *script;
+	size_t n;
+
+	if (cwd != NULL && (quoted = grd_shell_quote(cwd)) == NULL)
+		return NULL;
+	n = strlen(cmd) + (quoted ? strlen(quoted) : 0) + 64;
+	if ((script = malloc(n)) == NULL) {
+		bg_error_set(BG_ENOMEM, "out of memory");
+	} else if (quoted != NULL) {
+		snprintf(script, n, "exec 2>&1\ncd %s || exit 126\n%s\n", quoted, cmd);
+	} else {
+		snprintf(script, n, "exec 2>&1\n%s\n", cmd);
+	}
+	free(quoted);
+	return script;
+}
+
+/* Both streams as one text; NUL bytes (binary noise) become '?' so the
+ * count and the tail see everything after them. */
+static char *merged_output(const smp_result *r)
+{
+	size_t n = r->out_len + r->err_len, i;
+	char *text = malloc(n + 1);
+
+	if (text == NULL) {
+		bg_error_set(BG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (r->out_len > 0)
+		memcpy(text, r->out, r->out_len);
+	if (r->err_len > 0)
+		memcpy(text + r->out_len, r->err, r->err_len);
+	for (i = 0; i < n; i++)
+		if (text[i] == '\0')
+			text[i] = '?';
+	text[n] = '\0';
+	return text;
+}
+
+/* The last `lines` lines of text, without the final newline(s). */
+static char *text_tail(const char *text, int lines)
+{
+	const char *end = text + strlen(text), *p;
+	char *tail;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	for (p = end; p > text; p--)
+		if (p[-1] == '\n' && --lines == 0)
+			break;
+	if ((tail = strndup(p, (size_t)(end - p))) == NULL)
+		bg_error_set(BG_ENOMEM, "out of memory");
+	return tail;
+}
+
+static const char *outcome_reason(const smp_result *r)
+{
+	if (r->outcome == SMP_TIMED_OUT)
+		return "tests_timed_out";
+	if (r->outcome == SMP_SIGNALED)
+		return "tests_killed";
+	if (r->exit_code != 0)
+		return "tests_failed";
+	return NULL;
+}
+
+static int check_cwd(const char *cwd)
+{
+	struct stat st;
+
+	if (cwd == NULL)
+		return 0;
+	if (stat(cwd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return bg_error_set(BG_ENOTFOUND, "the test directory %s does not exist or is not "
+				    "a directory", cwd);
+	return 0;
+}
+
+/* Fills res from the finished run r (output, tail, count, reason). */
+static int result_fill(grd_test_result *res, const smp_result *r, const char *format)
+{
+	char *text;
+	int error = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = r->outcome;
+	res->exit_code = r->exit_code;
+	res->term_signal = r->term_signal;
+	res->timed_out = r->outcome == SMP_TIMED_OUT;
+	res->passed = r->outcome == SMP_EXITED && r->exit_code == 0;
+	res->output_truncated = r->out_truncated || r->err_truncated;
+	res->wall_s = (double)r->wall_ns / 1e9;
+	res->count = -1;
+	res->reason = outcome_reason(r);
+	if ((text = merged_output(r)) == NULL)
+		return BG_ENOMEM;
+	if (format != NULL) {
+		error = grd_test_count(&res->count, format, text);
+		if (error == BG_ENOTFOUND) {
+			error = 0;
+			if (res->reason == NULL)
+				res->reason = "tests_count_missing";
+		}
+	}
+	if (error == 0 && (res->tail = text_tail(text, GRD_TEST_TAIL_LINES)) == NULL)
+		error = BG_ENOMEM;
+	free(text);
+	return error;
+}
+
+int grd_tests_run(grd_test_result *out, const char *cmd, const char *cwd,
+		  const char *format, double timeout_s)
+{
+	smp_spawn_opts opts = SMP_SPAWN_OPTS_INIT;
+	smp_result r;
+	grd_test_result res;
+	char *script = NULL;
+	int error;
+
+	memset(&r, 0, sizeof(r));
+	if (out == NULL || cmd == NULL || !(timeout_s >= 0))
+		return bg_error_set(BG_EINVAL, "grd_tests_run: missing result, command or timeout");
+	if (format != NULL && !grd_test_format_valid(format))
+		return BG_EINVAL;
+	if ((error = check_cwd(cwd)) < 0)
+		return error;
+	if ((script = test_script(cmd, cwd)) == NULL)
+		return BG_ENOMEM;
+	opts.cmd = script;
+	opts.timeout_s = timeout_s;
+	opts.out_limit = GRD_TEST_OUTPUT_LIMIT;
+	opts.err_limit = GRD_TEST_OUTPUT_LIMIT;
+	if ((error = smp_run(&r, &opts)) < 0)
+		goto cleanup;
+	if (r.outcome == SMP_EXEC_FAILED) {
+		error = bg_error_set(BG_ESYS, "cannot start /bin/sh for the tests: %s",
+				     r.err ? r.err : "unknown reason");
+		goto cleanup;
+	}
+	if ((error = result_fill(&res, &r, format)) < 0) {
+		grd_test_result_clear(&res);
+		goto cleanup;
+	}
+	*out = res;
+cleanup:
+	smp_result_clear(&r);
+	free(script);
+	return error;
+}
+
+void grd_test_result_clear(grd_test_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->tail);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- count cache -------------------------------------------------------- */
+
+#define CACHE_FIX "delete it (it is only a cache and is rebuilt)"
+
+/* The cache's JSON object, or NULL with the error set (BG_ENOTFOUND when
+ * the file does not exist, BG_EPARSE when it is not a JSON object). */
+static cJSON *cache_load(const char *path)
+{
+	size_t len;
+	char *text = bg_file_read(path, &len);
+	cJSON *root;
+
+	if (text == NULL)
+		return NULL;
+	root = cJSON_ParseWithLength(text, len);
+	free(text);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		bg_error_set(BG_EPARSE, "%s is not a JSON object of commit: test count: " CACHE_FIX,
+			     path);
+		return NULL;
+	}
+	return root;
+}
+
+int grd_count_cache_get(long *out, const char *path, const char *commit)
+{
+	cJSON *root, *item;
+	int error = 0;
+	double v;
+
+	if (path == NULL || commit == NULL)
+		return bg_error_set(BG_EINVAL, "grd_count_cache_get: missing path or commit");
+	if ((root = cache_load(path)) == NULL)
+		return bg_error_code();
+	item = cJSON_GetObjectItemCaseSensitive(root, commit);
+	if (item == NULL) {
+		error = bg_error_set(BG_ENOTFOUND, "no test count cached for %s in %s", commit, path);
+		goto cleanup;
+	}
+	v = cJSON_IsNumber(item) ? item->valuedouble : -1;
+	if (!(v >= 0 && v <= (double)LONG_MAX && v == floor(v))) {
+		error = bg_error_set(BG_EPARSE, "%s: the test count of %s is not a non-negative "
+				     "integer: " CACHE_FIX, path, commit);
+		goto cleanup;
+	}
+	*out = (long)v;
+cleanup:
+	cJSON_Delete(root);
+	return error;
+}
+
+int grd_count_cache_put(const char *path, const char *commit, long count)
+{
+	cJSON *root;
+	char *text = NULL;
+	int error;
+
+	if (path == NULL || commit == NULL || commit[0] == '\0' || count < 0)
+		return bg_error_set(BG_EINVAL, "grd_count_cache_put: need a path, a commit and a "
+				    "count >= 0");
+	if ((root = cache_load(path)) == NULL) {
+		if (bg_error_code() != BG_ENOTFOUND && bg_error_code() != BG_EPARSE)
+			return bg_error_code();
+		if ((root = cJSON_CreateObject()) == NULL)
+			return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(root, commit);
+	if (cJSON_AddNumberToObject(root, commit, (double)count) == NULL ||
+	    (text = cJSON_Print(root)) == NULL) {
+		error = bg_error_set(BG_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	error = bg_file_write_atomic(path, text);
+cleanup:
+	free(text);
+	cJSON_Delete(root);
+	return error;
+}

@@ -1,0 +1,699 @@
+/* lp_gate: `benchgate gate` — options and the decision flow (see
+ * lp_gate.h). Outputs and the ledger record are in lp_gate_out.c. */
+#include "lp_gate.h"
+#include "lp_cli.h"
+#include "lp_commands.h"
+#include "bg_error.h"
+#include "bg_file.h"
+#include "grd_holdout.h"
+#include "grd_protected.h"
+#include "st_fdr.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <git2.h>
+
+static const char usage[] =
+	"usage: benchgate gate [options]\n"
+	"try 'benchgate gate --help' for the options\n";
+
+static const char help[] =
+	"usage: benchgate gate [options]\n"
+	"\n"
+	"Keeps or rejects a commit of the git repository in the current directory,\n"
+	"with the rules of its benchgate.json: tests pass and their count did not\n"
+	"drop, no protected path changed, the training workloads are faster beyond\n"
+	"noise at the level the campaign's false-discovery control grants, no\n"
+	"workload regressed, and the held-out workloads confirm the gain.\n"
+	"Builds happen in exports under .git/benchgate/; your working tree, index\n"
+	"and branches are left alone (unless --apply).\n"
+	"\n"
+	"  -c, --candidate REV   the commit to judge (default HEAD)\n"
+	"  -b, --baseline REV    what to compare with (default: the last kept commit\n"
+	"                        of this branch in the ledger, else the candidate's\n"
+	"                        first parent)\n"
+	"  -W, --worktree        judge the uncommitted changes instead (snapshot as a\n"
+	"                        commit on refs/benchgate/worktree; nothing touched)\n"
+	"      --apply           act on the verdict: KEEP moves refs/benchgate/baseline\n"
+	"                        to the candidate; REJECT resets the branch and the\n"
+	"                        working tree to the baseline, only when the tree has\n"
+	"                        no uncommitted changes\n"
+	"      --config FILE     use FILE instead of the baseline's benchgate.json\n"
+	"      --print-config    print the effective configuration and exit\n"
+	"      --reveal-holdout  show the held-out workloads' numbers (spoils them)\n"
+	"  -t, --max-time SEC    override the config's time budget\n"
+	"      --seed N          seed of the shuffles\n"
+	"      --json            the result as JSON on stdout\n"
+	"  -q, --quiet           no progress, no warnings\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"A rejected candidate is always kept reachable under\n"
+	"refs/benchgate/rejected/<id>; every decision is appended to\n"
+	".git/benchgate/ledger.jsonl and noted on the commit (git log\n"
+	"--notes=benchgate).\n"
+	"\n"
+	"Exit status: 0 KEEP, 1 REJECT, 2 error (nothing changed).\n";
+
+enum { OPT_APPLY = 256, OPT_CONFIG, OPT_PRINT, OPT_REVEAL, OPT_SEED, OPT_JSON };
+
+static const struct option long_opts[] = {
+	{ "candidate", required_argument, NULL, 'c' },
+	{ "baseline", required_argument, NULL, 'b' },
+	{ "worktree", no_argument, NULL, 'W' },
+	{ "apply", no_argument, NULL, OPT_APPLY },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "print-config", no_argument, NULL, OPT_PRINT },
+	{ "reveal-holdout", no_argument, NULL, OPT_REVEAL },
+	{ "max-time", required_argument, NULL, 't' },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(lp_gate_opts *o, int argc, char **argv)
+{
+	int c, seeded = 0;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:b:Wt:qh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(help, stdout); return LP_EXIT_OK;
+		case 'c': o->candidate_rev = optarg; break;
+		case 'b': o->baseline_rev = optarg; break;
+		case 'W': o->worktree = 1; break;
+		case 'q': o->quiet = 1; break;
+		case OPT_APPLY: o->apply = 1; break;
+		case OPT_CONFIG: o->config_path = optarg; break;
+		case OPT_PRINT: o->print_config = 1; break;
+		case OPT_REVEAL: o->reveal_holdout = 1; break;
+		case OPT_JSON: o->json = 1; break;
+		case 't':
+			if (lp_cli_double(&o->max_time, "gate", "--max-time", optarg, 0.001, 1e7) < 0)
+				return fputs(usage, stderr), LP_EXIT_ERROR;
+			break;
+		case OPT_SEED:
+			seeded = 1;
+			if (lp_cli_u64(&o->seed, "gate", "--seed", optarg) < 0)
+				return fputs(usage, stderr), LP_EXIT_ERROR;
+			break;
+		case ':':
+			return lp_cli_usage_error("gate", usage, "option %s needs a value", argv[optind - 1]);
+		default:
+			return lp_cli_usage_error("gate", usage, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return lp_cli_usage_error("gate", usage, "unexpected argument \"%s\"", argv[optind]);
+	if (o->worktree && o->candidate_rev)
+		return lp_cli_usage_error("gate", usage, "--worktree and --candidate exclude each other");
+	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
+		o->seed = (unsigned long long)(lp_now() * 1e9);
+	o->seed &= 0xffffffffffffULL;
+	return -1;
+}
+
+/* Records the verdict REJECT(reason) with a printf-style explanation. */
+static void reject(lp_gate_run *g, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void reject(lp_gate_run *g, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	g->keep = 0;
+	snprintf(g->reason, sizeof(g->reason), "%s", reason);
+	free(g->detail);
+	va_start(ap, fmt);
+	if (vasprintf(&g->detail, fmt, ap) < 0)
+		g->detail = NULL;
+	va_end(ap);
+}
+
+static int resolve_revisions(lp_gate_run *g)
+{
+	const lp_gate_opts *o = g->o;
+	int error;
+
+	if (o->worktree)
+		error = lp_repo_snapshot(g->cand, g->repo, "refs/benchgate/worktree",
+					 "benchgate: snapshot of the working tree");
+	else
+		error = lp_repo_resolve(g->cand, g->repo, o->candidate_rev ? o->candidate_rev : "HEAD");
+	if (error < 0)
+		return error;
+	if (o->baseline_rev)
+		error = lp_repo_resolve(g->base, g->repo, o->baseline_rev);
+	else if (g->branch && lp_ledger_last_kept(g->base, g->ledger, g->branch) == 0)
+		error = 0;
+	else if ((error = lp_repo_first_parent(g->base, g->repo, g->cand)) == BG_ENOTFOUND)
+		return bg_error_set(BG_EINVAL, "candidate %.12s is a root commit: give a baseline with --baseline",
+				    g->cand);
+	if (error < 0)
+		return error;
+	if (strcmp(g->cand, g->base) == 0)
+		return bg_error_set(BG_EINVAL,
+				    "the candidate is the baseline (%.12s): nothing to gate; commit a change first, or use --worktree",
+				    g->cand);
+	return 0;
+}
+
+/* <state>/exports/<commit>, exported (reused when already there). */
+static int export_commit(char **dir, lp_gate_run *g, const char *commit)
+{
+	int error;
+
+	if (asprintf(dir, "%s/exports/%.40s", g->state, commit) < 0) {
+		*dir = NULL;
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	if ((error = lp_repo_export(g->repo, commit, *dir)) < 0)
+		return error;
+	return 0;
+}
+
+static int load_config(lp_gate_run *g)
+{
+	char *path = NULL;
+	int error;
+
+	if (g->o->config_path)
+		error = lp_config_load(&g->cfg, g->o->config_path);
+	else if (asprintf(&path, "%s/%s", g->base_dir, LP_CONFIG_FILE) < 0)
+		error = bg_error_set(BG_ENOMEM, "out of memory");
+	else if (access(path, F_OK) != 0)
+		error = bg_error_set(BG_ENOTFOUND,
+				     "the baseline %.12s has no %s at its root: commit one (see benchgate gate --help and the README), or pass --config FILE",
+				     g->base, LP_CONFIG_FILE);
+	else
+		error = lp_config_load(&g->cfg, path);
+	free(path);
+	if (error == 0)
+		error = lp_config_hash(g->cfg_hash, g->cfg);
+	return error;
+}
+
+/* Protected paths: a tree-to-tree diff, before anything is built. */
+static int check_protected(lp_gate_run *g)
+{
+	char **changed = NULL;
+	size_t n = 0;
+	int error;
+
+	if ((error = lp_repo_changed_paths(&changed, &n, g->repo, g->base, g->cand)) < 0)
+		return error;
+	error = grd_protected_check(&g->touched, &g->ntouched, (const char *const *)changed, n,
+				    (const char *const *)g->cfg->protected, g->cfg->nprotected);
+	lp_strv_free(changed, n);
+	if (error == 0 && g->ntouched)
+		reject(g, "protected_changed", "the candidate changes %zu protected path%s (first: %s)",
+		       g->ntouched, g->ntouched > 1 ? "s" : "", g->touched[0]);
+	return error;
+}
+
+/* Runs `build` in dir; *ok 0 with the tail of its output on failure. */
+static int build_in(int *ok, char **tail, lp_gate_run *g, const char *dir)
+{
+	grd_test_result r;
+	char *marker = NULL;
+	int error;
+
+	*ok = 1;
+	if (g->cfg->build == NULL)
+		return 0;
+	if (asprintf(&marker, "%s/.benchgate-built", dir) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	if (access(marker, F_OK) == 0) {
+		free(marker);
+		return 0;
+	}
+	if ((error = grd_tests_run(&r, g->cfg->build, dir, NULL, 0)) == 0) {
+		*ok = r.passed;
+		if (r.passed)
+			error = bg_file_write_atomic(marker, "built\n");
+		else
+			*tail = r.tail ? strdup(r.tail) : NULL;
+		grd_test_result_clear(&r);
+	}
+	free(marker);
+	return error;
+}
+
+static int build_both(lp_gate_run *g)
+{
+	char *tail = NULL;
+	int ok, error;
+
+	if ((error = build_in(&ok, &tail, g, g->base_dir)) < 0)
+		return error;
+	if (!ok) {
+		error = bg_error_set(BG_ECHILD, "the baseline %.12s does not build with \"%s\":\n%s",
+				     g->base, g->cfg->build, tail ? tail : "");
+		free(tail);
+		return error;
+	}
+	if ((error = build_in(&ok, &tail, g, g->cand_dir)) < 0)
+		return error;
+	if (!ok)
+		reject(g, "build_failed", "the candidate does not build with \"%s\"; the end of its output:\n%s",
+		       g->cfg->build, tail ? tail : "");
+	free(tail);
+	return 0;
+}
+
+static int count_cache_path(char **out, const lp_gate_run *g)
+{
+	if (asprintf(out, "%s/testcounts.json", g->state) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The baseline's test count, from the cache or by running its tests. */
+static int baseline_count(lp_gate_run *g, const char *cache)
+{
+	grd_test_result r;
+	int error;
+
+	if (grd_count_cache_get(&g->base_count, cache, g->base) == 0)
+		return 0;
+	if ((error = grd_tests_run(&r, g->cfg->test_cmd, g->base_dir, g->cfg->test_count, 0)) < 0)
+		return error;
+	g->base_count = r.count;
+	grd_test_result_clear(&r);
+	if (g->base_count >= 0)
+		return grd_count_cache_put(cache, g->base, g->base_count);
+	return 0;
+}
+
+static int check_tests(lp_gate_run *g)
+{
+	char *cache = NULL;
+	int error;
+
+	g->base_count = g->cand_count = -1;
+	if (g->cfg->test_cmd == NULL)
+		return 0;
+	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count, 0)) < 0)
+		return error;
+	g->tests_ran = 1;
+	g->cand_count = g->tests.count;
+	if (!g->tests.passed) {
+		reject(g, "tests_failed", "\"%s\" fails in the candidate; the end of its output:\n%s",
+		       g->cfg->test_cmd, g->tests.tail ? g->tests.tail : "");
+		return 0;
+	}
+	if (g->cfg->test_count == NULL)
+		return 0;
+	if ((error = count_cache_path(&cache, g)) < 0)
+		return error;
+	if ((error = baseline_count(g, cache)) == 0 && g->cand_count >= 0)
+		error = grd_count_cache_put(cache, g->cand, g->cand_count);
+	free(cache);
+	if (error < 0)
+		return error;
+	if (g->cand_count < 0)
+		reject(g, "tests_count_missing", "the test output of the candidate has no %s test count",
+		       g->cfg->test_count);
+	else if (g->base_count >= 0 && g->cand_count < g->base_count)
+		reject(g, "tests_dropped", "the candidate runs %ld tests, the baseline %ld",
+		       g->cand_count, g->base_count);
+	return 0;
+}
+
+/* LORD++ over the ledger's past gate decisions: the level of this one. */
+static int granted_level(lp_gate_run *g)
+{
+	st_fdr *f = NULL;
+	int *kept = NULL, rej, error;
+	size_t n = 0;
+
+	if ((error = lp_ledger_decisions(&kept, &n, g->ledger)) < 0 ||
+	    (error = st_fdr_new(&f, ST_FDR_LORD_PP, g->cfg->alpha, g->cfg->alpha * ST_FDR_W0_SHARE)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < n && error == 0; i++)
+		error = st_fdr_record(&rej, NULL, f, kept[i] ? 0.0 : 1.0);
+	g->level = st_fdr_level(f);
+	g->test_number = n + 1;
+cleanup:
+	st_fdr_free(f);
+	free(kept);
+	return error;
+}
+
+/* "cd 'DIR' && CMD" for every workload of a list. */
+static int commands(lp_measure_workload **out, char ***strs, const lp_workload *w, size_t n,
+		    const lp_gate_run *g)
+{
+	lp_measure_workload *mw = calloc(n, sizeof(*mw));
+	char **s = calloc(2 * n, sizeof(*s));
+	char *qa = grd_shell_quote(g->base_dir), *qb = grd_shell_quote(g->cand_dir);
+	int error = 0;
+
+	if (mw == NULL || s == NULL || qa == NULL || qb == NULL)
+		error = bg_error_set(BG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && error == 0; i++) {
+		if (asprintf(&s[2 * i], "cd %s && %s", qa, w[i].cmd) < 0 ||
+		    asprintf(&s[2 * i + 1], "cd %s && %s", qb, w[i].cmd) < 0)
+			error = bg_error_set(BG_ENOMEM, "out of memory");
+		else
+			mw[i] = (lp_measure_workload){ w[i].name, s[2 * i], s[2 * i + 1], w[i].weight };
+	}
+	free(qa);
+	free(qb);
+	*out = mw;
+	*strs = s;
+	return error;
+}
+
+static void commands_free(lp_measure_workload *mw, char **s, size_t n)
+{
+	for (size_t i = 0; s && i < 2 * n; i++)
+		free(s[i]);
+	free(s);
+	free(mw);
+}
+
+static lp_measure_opts measure_opts(const lp_gate_run *g, double alpha, const char *label)
+{
+	const lp_config *c = g->cfg;
+	lp_measure_opts m = { 0 };
+
+	m.metric = c->metric;
+	m.lower_is_better = c->lower_is_better;
+	m.alpha = alpha;
+	m.alpha_regress = c->alpha;
+	m.min_effect = c->min_effect;
+	m.max_regression = c->max_regression;
+	m.warmup = c->warmup;
+	m.min_rounds = c->min_rounds;
+	m.max_rounds = c->max_rounds;
+	m.max_seconds = g->o->max_time > 0 ? g->o->max_time : c->max_seconds;
+	m.run_timeout = c->run_timeout;
+	m.quiet = g->o->quiet;
+	m.label = label;
+	return m;
+}
+
+static int measure_training(lp_gate_run *g, gsl_rng *rng)
+{
+	lp_measure_workload *mw = NULL;
+	char **s = NULL;
+	lp_measure_opts m = measure_opts(g, g->level > 0 ? g->level : 1e-12, "training");
+	int error;
+
+	if ((error = commands(&mw, &s, g->cfg->workloads, g->cfg->nworkloads, g)) == 0 &&
+	    (error = lp_measure_run(&g->train, mw, g->cfg->nworkloads, &m, g->pin, rng)) == 0)
+		g->measured = 1;
+	commands_free(mw, s, g->cfg->nworkloads);
+	return error;
+}
+
+static void judge_training(lp_gate_run *g)
+{
+	const st_effect *a = &g->train.aggregate;
+
+	for (size_t w = 0; w < g->train.nwl; w++)
+		if (g->train.wl[w].regressed) {
+			char r[160];
+			snprintf(r, sizeof(r), "regressed:%s", g->train.wl[w].name);
+			reject(g, r, "workload \"%s\" is slower by more than %.3g%%: B/A = %.4f",
+			       g->train.wl[w].name, g->cfg->max_regression * 100, g->train.wl[w].effect.ratio);
+			return;
+		}
+	switch (a->verdict) {
+	case ST_IMPROVED:
+		return;
+	case ST_REGRESSED:
+		reject(g, "slower", "the candidate is slower: B/A = %.4f [%.4f, %.4f]", a->ratio, a->lo, a->hi);
+		return;
+	case ST_NO_CHANGE:
+		reject(g, "no_change", "no change larger than %.3g%%: B/A = %.4f [%.4f, %.4f]",
+		       g->cfg->min_effect * 100, a->ratio, a->lo, a->hi);
+		return;
+	default:
+		reject(g, "inconclusive",
+		       "not clear within the budget (%u rounds, %.0f s) at the level granted (%.3g): B/A = %.4f [%.4f, %.4f]",
+		       g->train.rounds, g->train.elapsed_s, g->level, a->ratio, a->lo, a->hi);
+	}
+}
+
+static int seal_path(char **out, const lp_gate_run *g)
+{
+	if (asprintf(out, "%s/holdout.seal", g->state) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char *sp)
+{
+	lp_measure_workload *mw = NULL;
+	char **s = NULL, *env[2] = { NULL, NULL };
+	lp_measure_opts m = measure_opts(g, g->cfg->alpha, "held-out");
+	grd_holdout_input in;
+	int error;
+
+	if (asprintf(&env[0], "BENCHGATE_HOLDOUT=%s", g->cfg->holdout_dir) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	m.env_extra = env;
+	m.quiet = 1; /* no numbers from the holdout while it runs */
+	m.max_regression = 1.0;
+	if ((error = commands(&mw, &s, g->cfg->holdout, g->cfg->nholdout, g)) == 0 &&
+	    (error = lp_measure_run(&g->hold, mw, g->cfg->nholdout, &m, g->pin, rng)) == 0) {
+		g->hold_ran = 1;
+		in = (grd_holdout_input){ g->cfg->lower_is_better, g->train.aggregate.ratio,
+					  g->hold.aggregate.ratio, g->hold.aggregate.lo,
+					  g->hold.aggregate.hi, g->cfg->generalization };
+		if ((error = grd_holdout_judge(&in)) >= 0) {
+			g->hold_pass = error;
+			error = 0;
+		}
+	}
+	if (error == 0 && !g->hold_pass) {
+		if ((error = grd_seal_spend(seal, sp)) == 0)
+			reject(g, "overfit",
+			       "the gain does not hold on the held-out workloads (%u failure%s left in the holdout budget)",
+			       grd_seal_remaining(seal), grd_seal_remaining(seal) == 1 ? "" : "s");
+	}
+	g->hold_left = grd_seal_remaining(seal);
+	commands_free(mw, s, g->cfg->nholdout);
+	free(env[0]);
+	return error;
+}
+
+static int check_holdout(lp_gate_run *g, gsl_rng *rng)
+{
+	grd_seal *seal = NULL;
+	char *sp = NULL;
+	int error;
+
+	if (g->cfg->holdout_dir == NULL)
+		return 0;
+	if ((error = seal_path(&sp, g)) < 0 ||
+	    (error = grd_holdout_seal(&seal, g->cfg->holdout_dir, sp, g->cfg->holdout_budget)) < 0)
+		goto cleanup;
+	if (grd_seal_remaining(seal) == 0) {
+		g->hold_left = 0;
+		reject(g, "holdout_exhausted",
+		       "the holdout budget is spent: refresh the held-out workloads and reseal (benchgate holdout --reseal)");
+		goto cleanup;
+	}
+	error = run_holdout(g, rng, seal, sp);
+cleanup:
+	grd_seal_free(seal);
+	free(sp);
+	return error;
+}
+
+/* Everything up to the verdict; stops at the first veto. */
+static int decide(lp_gate_run *g, gsl_rng *rng)
+{
+	int error;
+
+	g->keep = 1;
+	if ((error = check_protected(g)) < 0 || !g->keep)
+		return error;
+	if ((error = export_commit(&g->cand_dir, g, g->cand)) < 0 ||
+	    (error = build_both(g)) < 0 || !g->keep ||
+	    (error = check_tests(g)) < 0 || !g->keep ||
+	    (error = granted_level(g)) < 0 ||
+	    (error = smp_pinning_new(&g->pin, g->cfg->pin)) < 0 ||
+	    (error = measure_training(g, rng)) < 0)
+		return error;
+	judge_training(g);
+	if (!g->keep)
+		return 0;
+	return check_holdout(g, rng);
+}
+
+/* The rejected candidate stays reachable; the note says the verdict. */
+static int record_refs(lp_gate_run *g)
+{
+	char note[400];
+	int error;
+
+	if (!g->keep) {
+		snprintf(g->rejected_ref, sizeof(g->rejected_ref), "refs/benchgate/rejected/%.12s", g->cand);
+		if ((error = lp_repo_ref_set(g->repo, g->rejected_ref, g->cand, "benchgate: rejected")) < 0)
+			return error;
+	}
+	if (g->keep)
+		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f]", g->base,
+			 g->train.aggregate.ratio, g->train.aggregate.lo, g->train.aggregate.hi);
+	else
+		snprintf(note, sizeof(note), "benchgate: REJECT(%s) against %.12s", g->reason, g->base);
+	return lp_repo_note_set(g->repo, "refs/notes/benchgate", g->cand, note);
+}
+
+static int apply(lp_gate_run *g)
+{
+	int dirty, error;
+
+	if (g->keep) {
+		snprintf(g->applied, sizeof(g->applied), "refs/benchgate/baseline now points at %.12s", g->cand);
+		return lp_repo_ref_set(g->repo, "refs/benchgate/baseline", g->cand, "benchgate: kept");
+	}
+	if ((error = lp_repo_is_dirty(&dirty, g->repo)) < 0)
+		return error;
+	if (dirty || g->o->worktree) {
+		snprintf(g->applied, sizeof(g->applied),
+			 "nothing reset: the working tree has uncommitted changes (the candidate is at %s)",
+			 g->rejected_ref);
+		return 0;
+	}
+	snprintf(g->applied, sizeof(g->applied), "branch and working tree reset to the baseline %.12s (the candidate is at %s)",
+		 g->base, g->rejected_ref);
+	return lp_repo_reset_hard(g->repo, g->base);
+}
+
+static int finish(lp_gate_run *g)
+{
+	int error;
+
+	if ((error = lp_ledger_append(g->ledger, lp_gate_record(g), NULL)) < 0 ||
+	    (error = record_refs(g)) < 0)
+		return error;
+	return g->o->apply ? apply(g) : 0;
+}
+
+static int open_state(lp_gate_run *g)
+{
+	char *path = NULL;
+	int error;
+
+	if ((error = lp_repo_open(&g->repo, ".")) < 0 ||
+	    (error = lp_repo_state_dir(&g->state, g->repo)) < 0 ||
+	    (error = lp_repo_branch(&g->branch, g->repo)) < 0)
+		return error;
+	if (asprintf(&path, "%s/ledger.jsonl", g->state) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	error = lp_ledger_open(&g->ledger, path);
+	free(path);
+	if (error == 0 && lp_ledger_warning(g->ledger)[0])
+		lp_cli_warn(g->o->quiet, "%s", lp_ledger_warning(g->ledger));
+	return error;
+}
+
+static int print_config(lp_gate_run *g)
+{
+	char *text;
+	int error;
+
+	if (g->o->config_path == NULL) {
+		if ((error = open_state(g)) < 0)
+			return error;
+		if (asprintf(&text, "%s%s", lp_repo_workdir(g->repo), LP_CONFIG_FILE) < 0)
+			return bg_error_set(BG_ENOMEM, "out of memory");
+		error = lp_config_load(&g->cfg, text);
+		free(text);
+	} else {
+		error = lp_config_load(&g->cfg, g->o->config_path);
+	}
+	if (error < 0)
+		return error;
+	if ((text = lp_config_to_json(g->cfg)) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	fputs(text, stdout);
+	fputc('\n', stdout);
+	free(text);
+	return 0;
+}
+
+static void run_free(lp_gate_run *g)
+{
+	lp_repo_free(g->repo);
+	free(g->state);
+	free(g->branch);
+	free(g->cand_dir);
+	free(g->base_dir);
+	lp_config_free(g->cfg);
+	lp_ledger_free(g->ledger);
+	smp_pinning_free(g->pin);
+	free(g->detail);
+	grd_strv_free(g->touched);
+	grd_test_result_clear(&g->tests);
+	lp_measure_result_clear(&g->train);
+	lp_measure_result_clear(&g->hold);
+}
+
+static int gate(lp_gate_run *g, gsl_rng *rng)
+{
+	double t0 = lp_now();
+	int error;
+
+	smp_probe_read(&g->probe, NULL);
+	smp_interrupt_install();
+	if ((error = open_state(g)) < 0 || (error = resolve_revisions(g)) < 0 ||
+	    (error = export_commit(&g->base_dir, g, g->base)) < 0 ||
+	    (error = load_config(g)) < 0 || (error = decide(g, rng)) < 0)
+		return error;
+	g->elapsed_s = lp_now() - t0;
+	return finish(g);
+}
+
+int lp_cmd_gate(int argc, char **argv)
+{
+	lp_gate_opts o;
+	lp_gate_run g;
+	gsl_rng *rng;
+	int rc = parse_args(&o, argc, argv), error;
+
+	if (rc >= 0)
+		return rc;
+	memset(&g, 0, sizeof(g));
+	g.o = &o;
+	if (o.print_config) {
+		error = print_config(&g);
+		run_free(&g);
+		return error < 0 ? lp_cli_error("gate: %s", bg_error_last()) : LP_EXIT_OK;
+	}
+	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
+		return lp_cli_error("out of memory");
+	gsl_rng_set(rng, (unsigned long)o.seed);
+	if ((error = gate(&g, rng)) < 0) {
+		rc = lp_cli_error("gate: %s", bg_error_code() == BG_EINTR ?
+				  "interrupted: nothing was recorded and no ref moved" : bg_error_last());
+	} else {
+		if (o.json) {
+			char *text = lp_gate_json(&g);
+			if (text)
+				puts(text);
+			free(text);
+		} else {
+			lp_gate_print(stdout, &g);
+		}
+		rc = g.keep ? LP_EXIT_OK : LP_EXIT_FAIL;
+	}
+	run_free(&g);
+	gsl_rng_free(rng);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/* lp_gate: `benchgate gate` — keep or reject one commit (DESIGN.md, "The
+ * decision contract" and "Git safety"). The flow, cheapest veto first:
+ *   revisions -> protected paths -> exports and builds -> tests ->
+ *   level from LORD++ over the ledger -> training measurement ->
+ *   held-out workloads (only after a training KEEP) -> verdict ->
+ *   ledger record, note, refs.
+ * Nothing is written before the verdict is known, so an interruption leaves
+ * the repository as it was. */
+#ifndef LP_GATE_H
+#define LP_GATE_H
+
+#include "lp_config.h"
+#include "lp_git.h"
+#include "lp_ledger.h"
+#include "lp_measure.h"
+#include "grd_tests.h"
+#include "smp_probe.h"
+
+typedef struct {
+	const char *config_path;   /* NULL: benchgate.json of the baseline commit */
+	const char *candidate_rev; /* NULL: HEAD */
+	const char *baseline_rev;  /* NULL: last KEEP of this branch, else first parent */
+	int worktree, apply, json, print_config, reveal_holdout, quiet;
+	unsigned long long seed;
+	double max_time;           /* 0: the config's budget */
+} lp_gate_opts;
+
+/* What one gate found; the outputs (lp_gate_out.c) read it. */
+typedef struct {
+	const lp_gate_opts *o;
+	lp_repo *repo;
+	char *state;               /* <gitdir>/benchgate */
+	char *branch;              /* NULL when detached */
+	char cand[41], base[41];
+	char *cand_dir, *base_dir;
+	lp_config *cfg;
+	char cfg_hash[41];
+	lp_ledger *ledger;
+	double level;              /* alpha_t granted by LORD++ */
+	size_t test_number;        /* t: this experiment's number in the campaign */
+	smp_probe probe;
+	smp_pinning *pin;
+	int keep;                  /* the verdict */
+	char reason[160];          /* "" for KEEP, else e.g. "protected_changed" */
+	char *detail;              /* the why, for people (owned) */
+	char **touched;            /* protected paths changed */
+	size_t ntouched;
+	grd_test_result tests;
+	long base_count, cand_count;
+	int tests_ran;
+	lp_measure_result train, hold;
+	int measured, hold_ran, hold_pass;
+	unsigned hold_left;
+	double elapsed_s;
+	char rejected_ref[128];
+	char applied[256];         /* what --apply did, for people */
+} lp_gate_run;
+
+void lp_gate_print(FILE *f, const lp_gate_run *g);
+char *lp_gate_json(const lp_gate_run *g);          /* caller frees */
+cJSON *lp_gate_record(const lp_gate_run *g);       /* the ledger record */
+
+#endif

@@ -1,0 +1,232 @@
+/* lp_gate_out: what `benchgate gate` prints, its JSON, and the ledger
+ * record. The held-out workloads' numbers never appear unless
+ * --reveal-holdout: the author of a change learns pass or fail only. */
+#include "lp_gate.h"
+#include "lp_report.h"
+#include "bg_version.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *verdict_text(const lp_gate_run *g, char *buf, size_t size)
+{
+	if (g->keep)
+		snprintf(buf, size, "KEEP");
+	else
+		snprintf(buf, size, "REJECT(%s)", g->reason);
+	return buf;
+}
+
+static void print_workloads(FILE *f, const lp_measure_result *m, const char *title)
+{
+	fprintf(f, "\n%-24s %9s  %-21s %9s\n", title, "B/A", "interval", "p");
+	for (size_t w = 0; w < m->nwl; w++) {
+		const st_effect *e = &m->wl[w].effect;
+		fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g%s\n", m->wl[w].name, e->ratio, e->lo, e->hi,
+			e->p_value, m->wl[w].regressed ? "  regressed" : "");
+	}
+	fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g\n", "(weighted aggregate)", m->aggregate.ratio,
+		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
+}
+
+void lp_gate_print(FILE *f, const lp_gate_run *g)
+{
+	char v[200];
+
+	fprintf(f, "%s  %.12s against %.12s%s\n", verdict_text(g, v, sizeof(v)), g->cand, g->base,
+		g->o->worktree ? " (uncommitted changes)" : "");
+	if (!g->keep && g->detail)
+		fprintf(f, "  %s\n", g->detail);
+	if (g->measured)
+		fprintf(f, "  level granted %.4g (experiment %zu of the campaign, LORD++ at alpha %.3g); %u rounds in %.1f s, stopped: %s\n",
+			g->level, g->test_number, g->cfg->alpha, g->train.rounds, g->train.elapsed_s, g->train.stopped);
+	if (g->tests_ran && g->cand_count >= 0 && g->base_count >= 0)
+		fprintf(f, "  tests: %s, %ld in the candidate, %ld in the baseline\n",
+			g->tests.passed ? "pass" : "FAIL", g->cand_count, g->base_count);
+	else if (g->tests_ran)
+		fprintf(f, "  tests: %s\n", g->tests.passed ? "pass" : "FAIL");
+	for (size_t i = 0; i < g->ntouched; i++)
+		fprintf(f, "  protected path changed: %s\n", g->touched[i]);
+	if (g->hold_ran)
+		fprintf(f, "  held-out workloads: %s (%u failure%s left in the budget)\n",
+			g->hold_pass ? "pass" : "FAIL", g->hold_left, g->hold_left == 1 ? "" : "s");
+	if (g->measured)
+		print_workloads(f, &g->train, "training workloads");
+	if (g->hold_ran && g->o->reveal_holdout)
+		print_workloads(f, &g->hold, "held-out (revealed)");
+	if (g->applied[0])
+		fprintf(f, "\napplied: %s\n", g->applied);
+	else if (g->rejected_ref[0])
+		fprintf(f, "\nthe candidate stays reachable at %s\n", g->rejected_ref);
+}
+
+static cJSON *effect_json(const st_effect *e)
+{
+	cJSON *o = cJSON_CreateObject(), *ci;
+
+	lp_json_number(o, "ratio", e->ratio);
+	ci = cJSON_AddArrayToObject(o, "ci");
+	cJSON_AddItemToArray(ci, isfinite(e->lo) ? cJSON_CreateNumber(e->lo) : cJSON_CreateNull());
+	cJSON_AddItemToArray(ci, isfinite(e->hi) ? cJSON_CreateNumber(e->hi) : cJSON_CreateNull());
+	cJSON_AddNumberToObject(o, "level", e->level);
+	lp_json_number(o, "p_value", e->p_value);
+	cJSON_AddStringToObject(o, "verdict", st_verdict_name(e->verdict));
+	return o;
+}
+
+static cJSON *measure_json(const lp_measure_result *m)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "workloads");
+
+	for (size_t w = 0; w < m->nwl; w++) {
+		cJSON *x = effect_json(&m->wl[w].effect);
+		cJSON_AddStringToObject(x, "name", m->wl[w].name);
+		cJSON_AddNumberToObject(x, "weight", m->wl[w].weight);
+		lp_json_number(x, "p_regress", m->wl[w].p_regress);
+		cJSON_AddBoolToObject(x, "regressed", m->wl[w].regressed);
+		cJSON_AddItemToArray(arr, x);
+	}
+	cJSON_AddItemToObject(o, "aggregate", effect_json(&m->aggregate));
+	cJSON_AddNumberToObject(o, "rounds", m->rounds);
+	cJSON_AddNumberToObject(o, "elapsed_s", m->elapsed_s);
+	cJSON_AddStringToObject(o, "stopped", m->stopped ? m->stopped : "");
+	return o;
+}
+
+/* Raw samples of the training measurement: what an audit re-derives from. */
+static cJSON *samples_json(const lp_measure_result *m, const char *metric)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t n;
+	const smp_sample *s = smp_runner_samples(m->runner, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const smp_job *job = smp_runner_job(m->runner, s[i].job);
+		cJSON *x = cJSON_CreateObject();
+		double v;
+		cJSON_AddNumberToObject(x, "round", s[i].round);
+		cJSON_AddNumberToObject(x, "order", s[i].order);
+		cJSON_AddStringToObject(x, "arm", job->arm ? "B" : "A");
+		cJSON_AddStringToObject(x, "workload", m->wl[job->workload].name);
+		cJSON_AddNumberToObject(x, "wall_ns", (double)s[i].wall_ns);
+		if (smp_sample_value(&v, &s[i], metric) == 0)
+			lp_json_number(x, "value", v);
+		cJSON_AddItemToArray(arr, x);
+	}
+	return arr;
+}
+
+static cJSON *guards_json(const lp_gate_run *g)
+{
+	cJSON *o = cJSON_CreateObject(), *p = cJSON_AddArrayToObject(o, "protected_changed"), *t;
+
+	for (size_t i = 0; i < g->ntouched; i++)
+		cJSON_AddItemToArray(p, cJSON_CreateString(g->touched[i]));
+	t = cJSON_AddObjectToObject(o, "tests");
+	cJSON_AddBoolToObject(t, "ran", g->tests_ran);
+	cJSON_AddBoolToObject(t, "passed", g->tests_ran && g->tests.passed);
+	cJSON_AddNumberToObject(t, "count", (double)g->cand_count);
+	cJSON_AddNumberToObject(t, "baseline_count", (double)g->base_count);
+	return o;
+}
+
+static cJSON *holdout_json(const lp_gate_run *g, int reveal)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "configured", g->cfg && g->cfg->holdout_dir != NULL);
+	cJSON_AddBoolToObject(o, "ran", g->hold_ran);
+	if (g->hold_ran)
+		cJSON_AddBoolToObject(o, "pass", g->hold_pass);
+	cJSON_AddNumberToObject(o, "budget_left", g->hold_left);
+	if (reveal && g->hold_ran)
+		cJSON_AddItemToObject(o, "measurement", measure_json(&g->hold));
+	return o;
+}
+
+static void iso_now(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The fields the ledger and --json share. */
+static cJSON *common_json(const lp_gate_run *g, int reveal)
+{
+	cJSON *o = cJSON_CreateObject(), *r, *st;
+	char v[200], now[32];
+
+	iso_now(now, sizeof(now));
+	cJSON_AddStringToObject(o, "kind", "gate");
+	cJSON_AddStringToObject(o, "time", now);
+	cJSON_AddStringToObject(o, "verdict", g->keep ? "KEEP" : "REJECT");
+	cJSON_AddStringToObject(o, "decision", verdict_text(g, v, sizeof(v)));
+	r = cJSON_AddArrayToObject(o, "reasons");
+	if (!g->keep)
+		cJSON_AddItemToArray(r, cJSON_CreateString(g->reason));
+	cJSON_AddStringToObject(o, "detail", g->detail ? g->detail : "");
+	if (g->branch)
+		cJSON_AddStringToObject(o, "branch", g->branch);
+	else
+		cJSON_AddNullToObject(o, "branch");
+	cJSON_AddStringToObject(o, "baseline", g->base);
+	cJSON_AddStringToObject(o, "candidate", g->cand);
+	cJSON_AddBoolToObject(o, "worktree", g->o->worktree);
+	cJSON_AddStringToObject(o, "config_hash", g->cfg_hash);
+	cJSON_AddItemToObject(o, "machine", lp_json_machine(&g->probe, -1));
+	st = cJSON_AddObjectToObject(o, "settings");
+	cJSON_AddNumberToObject(st, "seed", (double)g->o->seed);
+	cJSON_AddStringToObject(st, "metric", g->cfg->metric);
+	cJSON_AddNumberToObject(st, "alpha", g->cfg->alpha);
+	cJSON_AddNumberToObject(st, "min_effect", g->cfg->min_effect);
+	cJSON_AddNumberToObject(st, "max_regression", g->cfg->max_regression);
+	cJSON_AddNumberToObject(st, "max_seconds", g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds);
+	cJSON_AddBoolToObject(o, "tested", g->measured);
+	if (g->measured) {
+		cJSON_AddNumberToObject(o, "level", g->level);
+		cJSON_AddNumberToObject(o, "experiment", (double)g->test_number);
+	} else {
+		cJSON_AddNullToObject(o, "level");
+		cJSON_AddNullToObject(o, "experiment");
+	}
+	if (g->measured)
+		cJSON_AddItemToObject(o, "training", measure_json(&g->train));
+	cJSON_AddItemToObject(o, "guards", guards_json(g));
+	cJSON_AddItemToObject(o, "holdout", holdout_json(g, reveal));
+	cJSON_AddNumberToObject(o, "elapsed_s", g->elapsed_s);
+	return o;
+}
+
+cJSON *lp_gate_record(const lp_gate_run *g)
+{
+	cJSON *o = common_json(g, 0);
+
+	cJSON_AddStringToObject(o, "benchgate_version", BG_VERSION);
+	if (g->measured)
+		cJSON_AddItemToObject(cJSON_GetObjectItem(o, "training"), "samples",
+				      samples_json(&g->train, g->cfg->metric));
+	return o;
+}
+
+char *lp_gate_json(const lp_gate_run *g)
+{
+	cJSON *doc = lp_json_doc_new(), *body = common_json(g, g->o->reveal_holdout), *it;
+	char *text;
+
+	/* flatten: the version header first, then the record's fields */
+	while ((it = body->child) != NULL)
+		cJSON_AddItemToObject(doc, it->string, cJSON_DetachItemViaPointer(body, it));
+	cJSON_Delete(body);
+	if (g->rejected_ref[0])
+		cJSON_AddStringToObject(doc, "rejected_ref", g->rejected_ref);
+	if (g->applied[0])
+		cJSON_AddStringToObject(doc, "applied", g->applied);
+	text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	return text;
+}

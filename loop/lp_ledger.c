@@ -1,0 +1,734 @@
+/* lp_ledger: the hash-chained, append-only decision ledger (see lp_ledger.h).
+ *
+ * Every line is kept as the exact bytes read or written, beside its parsed
+ * JSON, because the chain is over bytes: re-printing a parsed record would
+ * not reproduce them. No descriptor is held between calls; each open or
+ * append opens the file, takes its flock and closes it (which unlocks). */
+#include "lp_ledger.h"
+#include "smp_spawn.h"
+#include "bg_error.h"
+
+#include <git2.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+	char *bytes;   /* the line without its newline, NUL-terminated */
+	size_t len;
+	cJSON *json;
+} ledger_line;
+
+struct lp_ledger {
+	char *path;
+	ledger_line *lines;
+	size_t n, cap;
+	off_t end;      /* bytes of complete records, where the next line goes */
+	char *warning;  /* NULL when none */
+};
+
+/* What parse_line found. */
+enum { LINE_OK, LINE_INCOMPLETE, LINE_NOT_OBJECT };
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int oom(void)
+{
+	return bg_error_set(BG_ENOMEM, "out of memory");
+}
+
+static int sys_error(const char *what, const char *path)
+{
+	return bg_error_set(BG_ESYS, "%s %s: %s", what, path, strerror(errno));
+}
+
+static int lock_fd(int fd, int op, const char *path)
+{
+	while (flock(fd, op) < 0) {
+		if (errno != EINTR)
+			return sys_error("cannot lock", path);
+		if (smp_interrupt_requested())
+			return bg_error_set(BG_EINTR, "interrupted while waiting for the lock on %s", path);
+	}
+	return 0;
+}
+
+static int line_hash(char out[LP_LEDGER_HASH_HEXLEN + 1], const char *bytes, size_t len)
+{
+	git_oid oid;
+
+	if (git_odb_hash(&oid, bytes, len, GIT_OBJECT_BLOB) < 0) {
+		const git_error *e = git_error_last();   /* may be NULL in 1.5 */
+
+		return bg_error_set(BG_EGIT, "hashing a ledger line: %s",
+				    e && e->message ? e->message : "unknown libgit2 error");
+	}
+	git_oid_tostr(out, LP_LEDGER_HASH_HEXLEN + 1, &oid);
+	return 0;
+}
+
+static const char *str_field(const cJSON *rec, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(rec, name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static int is_gate(const cJSON *rec)
+{
+	const char *kind = str_field(rec, "kind");
+
+	return kind != NULL && strcmp(kind, "gate") == 0;
+}
+
+/* Room for one more line, so that a push after a write cannot fail. */
+static int reserve(lp_ledger *l)
+{
+	ledger_line *grown;
+	size_t cap;
+
+	if (l->n < l->cap)
+		return 0;
+	cap = l->cap ? 2 * l->cap : 16;
+	if ((grown = realloc(l->lines, cap * sizeof(*grown))) == NULL)
+		return oom();
+	l->lines = grown;
+	l->cap = cap;
+	return 0;
+}
+
+static void set_warning(lp_ledger *l, char *msg)
+{
+	free(l->warning);
+	l->warning = msg;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* Everything from `offset` to the end of the file, into a malloc'd buffer. */
+static int read_from(char **out, size_t *out_len, int fd, off_t offset, const char *path)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap), *grown;
+	ssize_t r;
+
+	if (buf == NULL)
+		return oom();
+	for (;;) {
+		if (len == cap) {
+			if ((grown = realloc(buf, 2 * cap)) == NULL) {
+				free(buf);
+				return oom();
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		r = pread(fd, buf + len, cap - len, offset + (off_t)len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return sys_error("cannot read", path);
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+/* Parses one line (NUL-terminated copy in `bytes`); *col is where parsing
+ * stopped when it failed. */
+static int parse_line(cJSON **out, const char *bytes, size_t len, size_t *col)
+{
+	const char *end = bytes;
+	cJSON *json;
+
+	if (memchr(bytes, '\0', len) != NULL) {
+		*col = (size_t)((const char *)memchr(bytes, '\0', len) - bytes) + 1;
+		return LINE_INCOMPLETE;
+	}
+	if ((json = cJSON_ParseWithOpts(bytes, &end, 1)) == NULL) {
+		*col = end && end >= bytes ? (size_t)(end - bytes) + 1 : 1;
+		return LINE_INCOMPLETE;
+	}
+	if (!cJSON_IsObject(json)) {
+		cJSON_Delete(json);
+		*col = 1;
+		return LINE_NOT_OBJECT;
+	}
+	*out = json;
+	return LINE_OK;
+}
+
+static void utc_now(char out[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%lld", (long long)now);
+}
+
+/* Appends the leftover, under a header with the time and offset, to
+ * PATH.corrupt and fsyncs it; only then is it cut from the ledger, so a
+ * crash in between leaves it in both places rather than in neither. */
+static int move_aside(lp_ledger *l, int fd, off_t at, const char *bytes, size_t len,
+		      const char *why)
+{
+	char stamp[32], *corrupt = NULL, *header = NULL, *msg = NULL;
+	int cfd = -1, error = 0, hlen;
+	int needs_nl = len == 0 || bytes[len - 1] != '\n';
+
+	utc_now(stamp);
+	if (asprintf(&corrupt, "%s.corrupt", l->path) < 0) {
+		corrupt = NULL;
+		return oom();
+	}
+	hlen = asprintf(&header, "--- benchgate %s: cut from %s at offset %lld, %zu bytes (%s):\n",
+			stamp, l->path, (long long)at, len, why);
+	if (hlen < 0) {
+		header = NULL;
+		error = oom();
+		goto cleanup;
+	}
+	if ((cfd = open(corrupt, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		error = sys_error("cannot save the incomplete last line of the ledger to", corrupt);
+		goto cleanup;
+	}
+	if (write(cfd, header, (size_t)hlen) != hlen || write(cfd, bytes, len) != (ssize_t)len ||
+	    (needs_nl && write(cfd, "\n", 1) != 1) || fsync(cfd) < 0) {
+		error = sys_error("cannot write", corrupt);
+		goto cleanup;
+	}
+	if (ftruncate(fd, at) < 0 || fsync(fd) < 0) {
+		error = sys_error("cannot cut the incomplete last line from", l->path);
+		goto cleanup;
+	}
+	if (asprintf(&msg, "%s: its last line was incomplete (%zu bytes, %s), as a crash during "
+		     "an append leaves it; it was moved to %s and cut from the ledger",
+		     l->path, len, why, corrupt) < 0) {
+		error = oom();
+		goto cleanup;
+	}
+	set_warning(l, msg);
+cleanup:
+	if (cfd >= 0)
+		close(cfd);
+	free(header);
+	free(corrupt);
+	return error;
+}
+
+/* A leftover in a ledger opened read-only: reported, ignored, kept. */
+static int leave_in_place(lp_ledger *l, size_t len, const char *why)
+{
+	char *msg;
+
+	if (asprintf(&msg, "%s: its last line is incomplete (%zu bytes, %s), as a crash during an "
+		     "append leaves it; it is ignored, not moved to %s.corrupt, because the file "
+		     "is read-only here", l->path, len, why, l->path) < 0)
+		return oom();
+	set_warning(l, msg);
+	return 0;
+}
+
+static int push_line(lp_ledger *l, const char *bytes, size_t len, cJSON *json)
+{
+	char *copy;
+
+	if (reserve(l) < 0 || (copy = malloc(len + 1)) == NULL) {
+		cJSON_Delete(json);
+		return oom();
+	}
+	memcpy(copy, bytes, len);
+	copy[len] = '\0';
+	l->lines[l->n].bytes = copy;
+	l->lines[l->n].len = len;
+	l->lines[l->n].json = json;
+	l->n++;
+	return 0;
+}
+
+static void drop_lines_from(lp_ledger *l, size_t n)
+{
+	while (l->n > n) {
+		l->n--;
+		free(l->lines[l->n].bytes);
+		cJSON_Delete(l->lines[l->n].json);
+	}
+}
+
+/* Checks one line of the tail; LINE_OK pushes it. */
+static int take_line(lp_ledger *l, char *bytes, size_t len, int *kind, size_t *col)
+{
+	cJSON *json = NULL;
+	char saved = bytes[len];
+	int error = 0;
+
+	bytes[len] = '\0';   /* the newline, or one spare byte past the buffer */
+	*kind = parse_line(&json, bytes, len, col);
+	if (*kind == LINE_OK)
+		error = push_line(l, bytes, len, json);
+	bytes[len] = saved;
+	return error;
+}
+
+static int bad_line(const lp_ledger *l, int kind, size_t col)
+{
+	return bg_error_set(BG_EPARSE,
+			    "%s: line %zu is %s (at byte %zu): the ledger was edited by hand (a "
+			    "crash only ever cuts the last line); restore that line from a backup "
+			    "and check the chain with `benchgate log --verify`",
+			    l->path, l->n + 1,
+			    kind == LINE_NOT_OBJECT ? "JSON but not an object" : "not valid JSON",
+			    col);
+}
+
+/* Loads the lines from l->end to the end of the file. A bad last line is a
+ * crash leftover (moved aside when `writable`); any other bad line is an
+ * error, and then the ledger is as it was before the call. */
+static int load_tail(lp_ledger *l, int fd, int writable)
+{
+	size_t n0 = l->n, pos = 0, len = 0, col = 0;
+	char *buf = NULL, *grown;
+	int error = 0, kind = LINE_OK;
+
+	if ((error = read_from(&buf, &len, fd, l->end, l->path)) < 0)
+		return error;
+	if ((grown = realloc(buf, len + 1)) == NULL) {   /* room for a NUL */
+		error = oom();
+		goto cleanup;
+	}
+	buf = grown;
+	while (pos < len) {
+		char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t linelen = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+
+		if (nl == NULL) {
+			kind = LINE_INCOMPLETE;
+			col = linelen + 1;
+		} else if ((error = take_line(l, buf + pos, linelen, &kind, &col)) < 0) {
+			goto cleanup;
+		}
+		if (kind == LINE_OK) {
+			pos += linelen + 1;
+			continue;
+		}
+		if (kind == LINE_NOT_OBJECT || (nl != NULL && pos + linelen + 1 < len)) {
+			error = bad_line(l, kind, col);
+			goto cleanup;
+		}
+		if (writable)
+			error = move_aside(l, fd, l->end + (off_t)pos, buf + pos, len - pos,
+					   nl ? "not valid JSON" : "no newline at its end");
+		else
+			error = leave_in_place(l, len - pos, nl ? "not valid JSON" : "no newline at its end");
+		break;
+	}
+cleanup:
+	if (error < 0)
+		drop_lines_from(l, n0);
+	else
+		l->end += (off_t)pos;
+	free(buf);
+	return error;
+}
+
+static int check_dir(const char *path)
+{
+	char *copy = strdup(path), *dir;
+	struct stat st;
+	int error = 0;
+
+	if (copy == NULL)
+		return oom();
+	dir = dirname(copy);
+	if (stat(dir, &st) < 0)
+		error = bg_error_set(BG_ESYS, "cannot use the ledger %s: its directory %s: %s; "
+				     "create it, or run inside the repository", path, dir,
+				     strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		error = bg_error_set(BG_ESYS, "cannot use the ledger %s: %s is not a directory",
+				     path, dir);
+	free(copy);
+	return error;
+}
+
+int lp_ledger_open(lp_ledger **out, const char *path)
+{
+	lp_ledger *l = calloc(1, sizeof(*l));
+	int fd = -1, writable = 1, error = 0;
+
+	if (l == NULL || (l->path = strdup(path)) == NULL) {
+		error = oom();
+		goto cleanup;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EROFS)) {
+		writable = 0;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno != ENOENT)
+			error = sys_error("cannot open the ledger", path);
+		else
+			error = check_dir(path);   /* a missing file is an empty ledger */
+		goto cleanup;
+	}
+	if ((error = lock_fd(fd, writable ? LOCK_EX : LOCK_SH, path)) < 0)
+		goto cleanup;
+	error = load_tail(l, fd, writable);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (error < 0) {
+		lp_ledger_free(l);
+		return error;
+	}
+	*out = l;
+	return 0;
+}
+
+void lp_ledger_free(lp_ledger *l)
+{
+	if (l == NULL)
+		return;
+	drop_lines_from(l, 0);
+	free(l->lines);
+	free(l->warning);
+	free(l->path);
+	free(l);
+}
+
+const char *lp_ledger_warning(const lp_ledger *l)
+{
+	return l->warning ? l->warning : "";
+}
+
+const char *lp_ledger_path(const lp_ledger *l)
+{
+	return l->path;
+}
+
+size_t lp_ledger_count(const lp_ledger *l)
+{
+	return l->n;
+}
+
+const cJSON *lp_ledger_record(const lp_ledger *l, size_t i)
+{
+	return i < l->n ? l->lines[i].json : NULL;
+}
+
+/* ---- appending -------------------------------------------------------- */
+
+static int check_record(const cJSON *record)
+{
+	if (!cJSON_IsObject(record))
+		return bg_error_set(BG_EINVAL, "a ledger record must be a JSON object");
+	if (str_field(record, "kind") == NULL)
+		return bg_error_set(BG_EINVAL, "a ledger record needs a string \"kind\" (\"gate\" for "
+				    "a gate decision)");
+	if (cJSON_HasObjectItem(record, "seq") || cJSON_HasObjectItem(record, "prev"))
+		return bg_error_set(BG_EINVAL, "a ledger record must not carry \"seq\" or \"prev\": "
+				    "the ledger adds them when it appends");
+	return 0;
+}
+
+/* Opens for appending; *created says whether this call made the file. */
+static int open_append(int *out, int *created, const char *path)
+{
+	int fd;
+
+	for (;;) {
+		if ((fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)) >= 0) {
+			*created = 0;
+			break;
+		}
+		if (errno != ENOENT)
+			return sys_error("cannot open for appending the ledger", path);
+		fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			*created = 1;
+			break;
+		}
+		if (errno != EEXIST)
+			return sys_error("cannot create the ledger", path);
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Makes a new file's directory entry durable. */
+static int fsync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, error = 0;
+
+	if (copy == NULL)
+		return oom();
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(fd) < 0)
+		error = sys_error("cannot sync the directory of the ledger", path);
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return error;
+}
+
+/* Under the lock: catches up with lines other processes appended. */
+static int sync_tail(lp_ledger *l, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return sys_error("cannot stat the ledger", l->path);
+	if (st.st_size < l->end)
+		return bg_error_set(BG_EPARSE, "%s is %lld bytes, shorter than the %lld it had when "
+				    "it was read: lines were removed by hand; check it with "
+				    "`benchgate log --verify`", l->path, (long long)st.st_size,
+				    (long long)l->end);
+	return st.st_size > l->end ? load_tail(l, fd, 1) : 0;
+}
+
+/* A new object holding seq and prev, then every member of `record`, moved
+ * (so record is left empty): with cJSON 1.7.15, moving a member to the
+ * front with DetachItemViaPointer + InsertItemInArray lost members. */
+static int stamp(cJSON **out, cJSON *record, const lp_ledger *l)
+{
+	char prev[LP_LEDGER_HASH_HEXLEN + 1];
+	const ledger_line *last = l->n ? &l->lines[l->n - 1] : NULL;
+	cJSON *obj;
+	int error;
+
+	if (last && (error = line_hash(prev, last->bytes, last->len)) < 0)
+		return error;
+	if ((obj = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(obj, "seq", (double)(l->n + 1)) == NULL ||
+	    (last ? cJSON_AddStringToObject(obj, "prev", prev) : cJSON_AddNullToObject(obj, "prev")) == NULL) {
+		cJSON_Delete(obj);
+		return oom();
+	}
+	while (record->child != NULL)
+		cJSON_AddItemToArray(obj, cJSON_DetachItemViaPointer(record, record->child));
+	*out = obj;
+	return 0;
+}
+
+/* The record as one line, newline included (caller frees). */
+static int print_line(char **out, size_t *out_len, const cJSON *record)
+{
+	char *text, *line;
+	size_t len;
+
+	if ((text = cJSON_PrintUnformatted(record)) == NULL)
+		return oom();
+	len = strlen(text);
+	if ((line = malloc(len + 2)) == NULL) {
+		cJSON_free(text);
+		return oom();
+	}
+	memcpy(line, text, len);
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	cJSON_free(text);
+	*out = line;
+	*out_len = len + 1;
+	return 0;
+}
+
+/* One write() of the whole line, then fsync. On failure the file is cut
+ * back to l->end, so a failed append leaves no partial line behind. */
+static int write_line(const lp_ledger *l, int fd, const char *line, size_t len)
+{
+	ssize_t w;
+	int error;
+
+	do
+		w = write(fd, line, len);
+	while (w < 0 && errno == EINTR);
+	if (w == (ssize_t)len && fsync(fd) == 0)
+		return 0;
+	if (w >= 0 && w < (ssize_t)len)
+		error = bg_error_set(BG_ESYS, "cannot append to %s: only %zd of %zu bytes written "
+				     "(disk full?)", l->path, w, len);
+	else
+		error = sys_error("cannot append to", l->path);
+	if (w > 0 && ftruncate(fd, l->end) == 0)
+		fsync(fd);
+	return error;
+}
+
+int lp_ledger_append(lp_ledger *l, cJSON *record, char out_hash[LP_LEDGER_HASH_HEXLEN + 1])
+{
+	char hash[LP_LEDGER_HASH_HEXLEN + 1], *line = NULL;
+	cJSON *json, *stamped = NULL;
+	size_t len = 0;
+	int fd = -1, created = 0, error;
+
+	if ((error = check_record(record)) < 0 ||
+	    (error = open_append(&fd, &created, l->path)) < 0 ||
+	    (error = lock_fd(fd, LOCK_EX, l->path)) < 0 ||
+	    (created && (error = fsync_dir(l->path)) < 0) ||
+	    (error = sync_tail(l, fd)) < 0 ||
+	    (error = stamp(&stamped, record, l)) < 0 ||
+	    (error = print_line(&line, &len, stamped)) < 0 ||
+	    (error = line_hash(hash, line, len - 1)) < 0 ||
+	    (error = reserve(l)) < 0 ||
+	    (error = write_line(l, fd, line, len)) < 0)
+		goto cleanup;
+	/* Keep what a reopen would read (cJSON prints NaN as null, say). */
+	line[len - 1] = '\0';
+	if ((json = cJSON_Parse(line)) != NULL) {
+		cJSON_Delete(stamped);
+		stamped = json;
+	}
+	l->lines[l->n].bytes = line;
+	l->lines[l->n].len = len - 1;
+	l->lines[l->n].json = stamped;
+	l->n++;
+	l->end += (off_t)len;
+	line = NULL;
+	stamped = NULL;
+	if (out_hash != NULL)
+		memcpy(out_hash, hash, sizeof(hash));
+cleanup:
+	if (fd >= 0)
+		close(fd);   /* releases the lock */
+	free(line);
+	cJSON_Delete(stamped);
+	cJSON_Delete(record);
+	return error;
+}
+
+/* ---- reading the chain ------------------------------------------------ */
+
+/* The record's "seq" when it is a positive integer, else 0. */
+static size_t seq_of(const cJSON *rec)
+{
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(rec, "seq");
+	double v = cJSON_IsNumber(seq) ? seq->valuedouble : 0;
+
+	return v >= 1 && v <= 9007199254740992.0 && v == (double)(uint64_t)v ? (size_t)v : 0;
+}
+
+/* NULL when line i is chained correctly, else a message (or *error). */
+static char *check_link(const lp_ledger *l, size_t i, int *error)
+{
+	const cJSON *prev = cJSON_GetObjectItemCaseSensitive(l->lines[i].json, "prev");
+	char want[LP_LEDGER_HASH_HEXLEN + 1], *msg = NULL;
+	size_t seq = seq_of(l->lines[i].json);
+	int r = 0;
+
+	if (seq != i + 1 && seq != 0)
+		r = asprintf(&msg, "line %zu: \"seq\" is %zu where %zu was expected: a record was "
+			     "deleted, inserted or moved", i + 1, seq, i + 1);
+	else if (seq != i + 1)
+		r = asprintf(&msg, "line %zu: \"seq\" is missing or not a positive integer", i + 1);
+	else if (i == 0 && !cJSON_IsNull(prev))
+		r = asprintf(&msg, "line 1: \"prev\" should be null on the first record");
+	else if (i > 0 && (*error = line_hash(want, l->lines[i - 1].bytes, l->lines[i - 1].len)) < 0)
+		return NULL;
+	else if (i > 0 && !(cJSON_IsString(prev) && strcmp(prev->valuestring, want) == 0))
+		r = asprintf(&msg, "line %zu (seq %zu): \"prev\" is %s but line %zu hashes to %s: line "
+			     "%zu was changed after it was written", i + 1, seq,
+			     cJSON_IsString(prev) ? prev->valuestring : "not a hash", i, want, i);
+	if (r < 0) {
+		*error = oom();
+		return NULL;
+	}
+	return msg;
+}
+
+int lp_ledger_verify(const lp_ledger *l, size_t *bad_seq, char **why)
+{
+	int error = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		char *msg = check_link(l, i, &error);
+		size_t seq;
+
+		if (error < 0)
+			return error;
+		if (msg == NULL)
+			continue;
+		seq = seq_of(l->lines[i].json);
+		*bad_seq = seq ? seq : i + 1;
+		*why = msg;
+		return 0;
+	}
+	*bad_seq = 0;
+	*why = NULL;
+	return 0;
+}
+
+static int is_commit_id(const char *s)
+{
+	if (s == NULL || strlen(s) != LP_LEDGER_HASH_HEXLEN)
+		return 0;
+	return strspn(s, "0123456789abcdef") == LP_LEDGER_HASH_HEXLEN;
+}
+
+int lp_ledger_last_kept(char out[LP_LEDGER_HASH_HEXLEN + 1], const lp_ledger *l,
+			const char *branch)
+{
+	for (size_t i = l->n; i-- > 0;) {
+		const cJSON *rec = l->lines[i].json;
+		const char *verdict = str_field(rec, "verdict"), *b = str_field(rec, "branch");
+		const char *cand = str_field(rec, "candidate");
+
+		if (!is_gate(rec) || !verdict || strcmp(verdict, "KEEP") != 0 || !b ||
+		    strcmp(b, branch) != 0)
+			continue;
+		if (!is_commit_id(cand))
+			return bg_error_set(BG_EPARSE, "%s: line %zu keeps a change on %s but its "
+					    "\"candidate\" is not a 40-hex commit id", l->path,
+					    i + 1, branch);
+		memcpy(out, cand, LP_LEDGER_HASH_HEXLEN + 1);
+		return 0;
+	}
+	return bg_error_set(BG_ENOTFOUND, "%s: no change was kept on branch %s", l->path, branch);
+}
+
+int lp_ledger_decisions(int **kept, size_t *n, const lp_ledger *l)
+{
+	int *out = NULL;
+	size_t k = 0;
+
+	if (l->n > 0 && (out = malloc(l->n * sizeof(*out))) == NULL)
+		return oom();
+	for (size_t i = 0; i < l->n; i++) {
+		const cJSON *rec = l->lines[i].json;
+		const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(rec, "verdict");
+
+		const cJSON *tested = cJSON_GetObjectItemCaseSensitive(rec, "tested");
+
+		/* A decision vetoed before any measurement tested nothing. */
+		if (!is_gate(rec) || verdict == NULL || cJSON_IsFalse(tested))
+			continue;
+		if (!cJSON_IsString(verdict)) {
+			free(out);
+			return bg_error_set(BG_EPARSE, "%s: line %zu is a gate decision whose "
+					    "\"verdict\" is not a string", l->path, i + 1);
+		}
+		out[k++] = strcmp(verdict->valuestring, "KEEP") == 0;
+	}
+	if (k == 0) {
+		free(out);
+		out = NULL;
+	}
+	*kept = out;
+	*n = k;
+	return 0;
+}
