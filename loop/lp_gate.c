@@ -652,9 +652,14 @@ static int gate(lp_gate_run *g, gsl_rng *rng)
 
 	smp_probe_read(&g->probe, NULL);
 	smp_interrupt_install();
-	if ((error = open_state(g)) < 0 || (error = resolve_revisions(g)) < 0 ||
+	/* A config given on the command line is checked before anything else;
+	 * the baseline's own is read from its export. */
+	if ((error = open_state(g)) < 0 ||
+	    (g->o->config_path && (error = load_config(g)) < 0) ||
+	    (error = resolve_revisions(g)) < 0 ||
 	    (error = export_commit(&g->base_dir, g, g->base)) < 0 ||
-	    (error = load_config(g)) < 0 || (error = decide(g, rng)) < 0)
+	    (!g->cfg && (error = load_config(g)) < 0) ||
+	    (error = decide(g, rng)) < 0)
 		return error;
 	g->elapsed_s = lp_now() - t0;
 	return finish(g);
