@@ -1,0 +1,924 @@
+/* test_gate: end-to-end tests of `benchgate gate` and `benchgate log` on
+ * throwaway git repositories — the verdicts and their reasons, the exit
+ * codes, and what each decision leaves behind: ledger records, notes, refs
+ * under refs/benchgate/, the holdout seal, --apply's resets, and nothing at
+ * all after an error or an interruption.
+ *
+ * Every test builds a fresh repository under a mkdtemp directory with the
+ * `git` command (see make_repo) and runs the real binary (BG_TEST_BIN)
+ * through /bin/sh -c 'cd REPO && exec benchgate ...', or with fork/exec for
+ * the interruption test, which needs the pid. The metric is work_units of
+ * the calibration workload bg-int, so the ratios are exact: knob 40 -> 20
+ * is B/A = 120/140, a sure speedup that decides in a few rounds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bg_test.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LIMIT_S 120.0
+#define BG_INT BG_TEST_CORPORA "/bg-int"
+
+typedef struct {
+	char root[64];   /* the mkdtemp directory */
+	char repo[96];   /* root/repo, the git repository */
+	char hold[96];   /* root/holdout, the held-out files */
+} fx;
+
+/* ---- running things --------------------------------------------------- */
+
+static void dump(const bg_test_result *r, const char *what)
+{
+	print_error("while checking: %s\nexit %d after %.2f s\n--- stdout ---\n%s\n--- stderr ---\n%s\n",
+		    what, r->status, r->elapsed_s, r->out, r->err);
+	/* A failure longjmps next: free now so ASan reports the failure only. */
+	bg_test_result_free((bg_test_result *)r);
+}
+
+/* Runs `cd DIR && CMD` with /bin/sh. */
+static bg_test_result shell_in(const char *dir, const char *cmd)
+{
+	char *full = NULL;
+	bg_test_result r;
+
+	assert_true(asprintf(&full, "cd '%s' && %s", dir, cmd) > 0);
+	const char *argv[] = { "/bin/sh", "-c", full, NULL };
+	assert_int_equal(bg_test_run(&r, argv, LIMIT_S), 0);
+	free(full);
+	if (r.timed_out) {
+		dump(&r, cmd);
+		fail_msg("did not finish within %.0f s", LIMIT_S);
+	}
+	return r;
+}
+
+static bg_test_result shellf(const fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Runs a printf-formatted shell command in the repository. */
+static bg_test_result shellf(const fx *f, const char *fmt, ...)
+{
+	char *cmd = NULL;
+	bg_test_result r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&cmd, fmt, ap) > 0);
+	va_end(ap);
+	r = shell_in(f->repo, cmd);
+	free(cmd);
+	return r;
+}
+
+static void expect_status(const bg_test_result *r, int status, const char *what)
+{
+	if (r->status != status) {
+		int got = r->status;
+		dump(r, what);
+		fail_msg("%s: expected exit %d, got %d", what, status, got);
+	}
+}
+
+static void expect_in(const bg_test_result *r, int out, const char *needle, const char *what)
+{
+	if (strstr(out ? r->out : r->err, needle) == NULL) {
+		dump(r, what);
+		fail_msg("%s: %s does not contain \"%s\"", what, out ? "stdout" : "stderr", needle);
+	}
+}
+
+static void expect_starts(const bg_test_result *r, const char *prefix, const char *what)
+{
+	if (strncmp(r->out, prefix, strlen(prefix)) != 0) {
+		dump(r, what);
+		fail_msg("%s: stdout does not start with \"%s\"", what, prefix);
+	}
+}
+
+/* A shell command in the repository that must succeed; its stdout without
+ * the trailing newlines (caller frees). */
+static char *sh_out(const fx *f, const char *cmd)
+{
+	bg_test_result r = shellf(f, "%s", cmd);
+	char *out;
+	size_t n;
+
+	expect_status(&r, 0, cmd);
+	out = strdup(r.out);
+	bg_test_result_free(&r);
+	assert_non_null(out);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	return out;
+}
+
+static void sh_ok(const fx *f, const char *cmd)
+{
+	free(sh_out(f, cmd));
+}
+
+/* benchgate gate ARGS in the repository. */
+static bg_test_result gate(const fx *f, const char *args)
+{
+	return shellf(f, "exec '%s' gate %s", BG_TEST_BIN, args);
+}
+
+static bg_test_result bglog(const fx *f, const char *args)
+{
+	return shellf(f, "exec '%s' log %s", BG_TEST_BIN, args);
+}
+
+/* Runs the gate, expects STATUS and a stdout starting with PREFIX. */
+static void gate_expect(const fx *f, const char *args, int status, const char *prefix)
+{
+	bg_test_result r = gate(f, args);
+
+	expect_status(&r, status, prefix);
+	expect_starts(&r, prefix, prefix);
+	bg_test_result_free(&r);
+}
+
+static void write_file(const fx *f, const char *rel, const char *text)
+{
+	char path[256];
+	FILE *o;
+
+	assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", f->repo, rel) < sizeof(path));
+	assert_non_null(o = fopen(path, "w"));
+	assert_int_equal(fputs(text, o) >= 0, 1);
+	assert_int_equal(fclose(o), 0);
+}
+
+static char *repo_file(const fx *f, const char *rel)
+{
+	char path[256];
+
+	assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", f->repo, rel) < sizeof(path));
+	return bg_test_slurp(path);
+}
+
+/* A binary file's bytes (caller frees) and length. */
+static char *read_bytes(const fx *f, const char *rel, size_t *len)
+{
+	char path[256], *buf;
+	struct stat st;
+	FILE *in;
+
+	assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", f->repo, rel) < sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_non_null(in = fopen(path, "rb"));
+	assert_non_null(buf = malloc((size_t)st.st_size + 1));
+	assert_int_equal(fread(buf, 1, (size_t)st.st_size, in), (size_t)st.st_size);
+	fclose(in);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static size_t count_lines(const char *text)
+{
+	size_t n = 0;
+
+	for (; text && *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* ---- the repository --------------------------------------------------- */
+
+/* The base commit of the reference scenario; EXTRA is spliced into the top
+ * level of benchgate.json (e.g. "\"build\": \"sh build.sh\", "). */
+static void make_repo(const fx *f, const char *extra)
+{
+	char *cfg = NULL, *work = NULL;
+
+	assert_int_equal(mkdir(f->repo, 0755), 0);
+	assert_int_equal(mkdir(f->hold, 0755), 0);
+	sh_ok(f, "git init -q && git config user.email a@b && git config user.name t && "
+		 "git config commit.gpgsign false && mkdir bench");
+	assert_true(asprintf(&work, "#!/bin/sh\nexec %s -s ${1:-0.05} -x $(cat knob)\n", BG_INT) > 0);
+	write_file(f, "work.sh", work);
+	write_file(f, "knob", "40\n");
+	write_file(f, "test.sh", "#!/bin/sh\necho \"3 passed\"\n");
+	write_file(f, "bench/input.txt", "data\n");
+	assert_true(asprintf(&cfg,
+		"{ %s\"test\": { \"cmd\": \"sh test.sh\", \"count\": \"passed\" },\n"
+		"  \"metric\": { \"name\": \"work_units\" },\n"
+		"  \"workloads\": [ { \"name\": \"small\", \"cmd\": \"sh work.sh 0.02\" },\n"
+		"                 { \"name\": \"large\", \"cmd\": \"sh work.sh 0.04\", \"weight\": 2 } ],\n"
+		"  \"holdout\": { \"dir\": \"%s\", \"workloads\": [ { \"name\": \"mixed\", \"cmd\": \"sh work.sh 0.03\" } ] },\n"
+		"  \"protected\": [ \"bench/\" ], \"budget\": { \"max_seconds\": 30, \"warmup\": 0 } }\n",
+		extra ? extra : "", f->hold) > 0);
+	write_file(f, "benchgate.json", cfg);
+	free(cfg);
+	free(work);
+	sh_ok(f, "echo x > ../holdout/mixed.txt && git add -A && git commit -qm base");
+}
+
+/* Commits the shell command's changes as a candidate; its full hash. */
+static char *commit(const fx *f, const char *change)
+{
+	char *cmd = NULL, *head;
+
+	assert_true(asprintf(&cmd, "%s && git add -A && git commit -q --allow-empty -m candidate && git rev-parse HEAD",
+			     change) > 0);
+	head = sh_out(f, cmd);
+	free(cmd);
+	return head;
+}
+
+static char *head(const fx *f)
+{
+	return sh_out(f, "git rev-parse HEAD");
+}
+
+static int fx_setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	strcpy(f->root, "/tmp/bg_test_gate.XXXXXX");
+	if (mkdtemp(f->root) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->root);
+	snprintf(f->hold, sizeof(f->hold), "%s/holdout", f->root);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	const char *argv[] = { "/bin/rm", "-rf", f->root, NULL };
+
+	bg_test_run(&r, argv, LIMIT_S);
+	bg_test_result_free(&r);
+	free(f);
+	return 0;
+}
+
+/* ---- 1. KEEP ----------------------------------------------------------- */
+
+static void test_keep_recorded(void **state)
+{
+	fx *f = *state;
+	char *cand, *out, short_id[13];
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	cand = commit(f, "echo 20 > knob");
+	snprintf(short_id, sizeof(short_id), "%.12s", cand);
+	gate_expect(f, "", 0, "KEEP");
+
+	r = bglog(f, "");
+	expect_status(&r, 0, "log");
+	expect_in(&r, 1, "KEEP", "log");
+	expect_in(&r, 1, short_id, "log");
+	bg_test_result_free(&r);
+
+	r = bglog(f, "--verify");
+	expect_status(&r, 0, "log --verify");
+	expect_in(&r, 1, "intact", "log --verify");
+	bg_test_result_free(&r);
+
+	out = sh_out(f, "git log --notes=benchgate -1");
+	assert_non_null(strstr(out, "benchgate: KEEP"));
+	free(out);
+	out = sh_out(f, "git for-each-ref refs/benchgate/rejected");
+	assert_string_equal(out, "");
+	free(out);
+	free(cand);
+}
+
+/* ---- 2. REJECT reasons -------------------------------------------------- */
+
+/* Commits CHANGE, gates it: exit 1, REJECT(REASON), the candidate kept at
+ * refs/benchgate/rejected/<12 hex>. */
+static void expect_reject(const fx *f, const char *change, const char *reason)
+{
+	char *cand = commit(f, change), *cmd = NULL, *at, prefix[128];
+
+	snprintf(prefix, sizeof(prefix), "REJECT(%s)", reason);
+	gate_expect(f, "", 1, prefix);
+	assert_true(asprintf(&cmd, "git rev-parse refs/benchgate/rejected/%.12s", cand) > 0);
+	at = sh_out(f, cmd);
+	assert_string_equal(at, cand);
+	free(at);
+	free(cmd);
+	free(cand);
+}
+
+static void test_reject_protected(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, NULL);
+	expect_reject(f, "echo 20 > knob && echo changed > bench/input.txt", "protected_changed");
+}
+
+static void test_reject_tests_failed(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, NULL);
+	expect_reject(f, "echo 20 > knob && printf '#!/bin/sh\\nexit 1\\n' > test.sh", "tests_failed");
+}
+
+static void test_reject_tests_dropped(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, NULL);
+	expect_reject(f, "echo 20 > knob && printf '#!/bin/sh\\necho \"2 passed\"\\n' > test.sh",
+		      "tests_dropped");
+}
+
+static void test_reject_build_failed(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, "\"build\": \"sh build.sh\", ");
+	sh_ok(f, "echo 'exit 0' > build.sh && git add -A && git commit -qm build");
+	expect_reject(f, "echo 20 > knob && echo 'exit 7' > build.sh", "build_failed");
+}
+
+static void test_reject_regressed(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, NULL);
+	expect_reject(f, "printf '#!/bin/sh\\ncase $1 in 0.02) x=60;; *) x=10;; esac\\n"
+			 "exec " BG_INT " -s $1 -x $x\\n' > work.sh", "regressed:small");
+}
+
+static void test_reject_no_change(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, NULL);
+	expect_reject(f, "true", "no_change"); /* an empty commit */
+}
+
+static unsigned seal_left(const fx *f)
+{
+	char *text = repo_file(f, ".git/benchgate/holdout.seal");
+	cJSON *j = text ? cJSON_Parse(text) : NULL;
+	const cJSON *b = cJSON_GetObjectItem(j, "budget"), *s = cJSON_GetObjectItem(j, "spent");
+	unsigned left;
+
+	free(text);
+	assert_non_null(j);
+	assert_true(cJSON_IsNumber(b) && cJSON_IsNumber(s));
+	left = (unsigned)(b->valuedouble - s->valuedouble);
+	cJSON_Delete(j);
+	return left;
+}
+
+static void test_reject_overfit(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	/* a first KEEP seals the holdout with its full budget */
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	assert_int_equal(seal_left(f), 20);
+	expect_reject(f, "printf '#!/bin/sh\\ncase $1 in 0.02|0.04) x=10;; *) x=$(cat knob);; esac\\n"
+			 "exec " BG_INT " -s $1 -x $x\\n' > work.sh", "overfit");
+	assert_int_equal(seal_left(f), 19);
+	/* and the ledger says so without the held-out numbers */
+	r = bglog(f, "");
+	expect_in(&r, 1, "REJECT(overfit)", "log after overfit");
+	bg_test_result_free(&r);
+}
+
+/* ---- 3. --worktree ------------------------------------------------------ */
+
+static void test_worktree(void **state)
+{
+	fx *f = *state;
+	char *index0, *index1, *st0, *st1, *h0, *h1, *snap;
+	size_t len0, len1;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	write_file(f, "knob", "20\n");
+	/* git status may refresh the index itself: once before, then never */
+	st0 = sh_out(f, "git status --porcelain");
+	index0 = read_bytes(f, ".git/index", &len0);
+	h0 = head(f);
+	assert_non_null(strstr(st0, "knob"));
+
+	r = gate(f, "--worktree");
+	expect_status(&r, 0, "gate --worktree");
+	expect_starts(&r, "KEEP", "gate --worktree");
+	expect_in(&r, 1, "uncommitted", "gate --worktree");
+	bg_test_result_free(&r);
+
+	index1 = read_bytes(f, ".git/index", &len1);
+	st1 = sh_out(f, "git --no-optional-locks status --porcelain");
+	h1 = head(f);
+	assert_non_null(index0);
+	assert_non_null(index1);
+	assert_true(len0 == len1 && memcmp(index0, index1, len0) == 0);
+	assert_string_equal(st0, st1);
+	assert_string_equal(h0, h1);
+	snap = sh_out(f, "git rev-parse --verify -q refs/benchgate/worktree");
+	assert_int_equal(strlen(snap), 40);
+	assert_string_not_equal(snap, h0);
+	free(snap);
+	free(index0);
+	free(index1);
+	free(st0);
+	free(st1);
+	free(h0);
+	free(h1);
+}
+
+/* ---- 4. --apply ---------------------------------------------------------- */
+
+static void test_apply_reject_resets(void **state)
+{
+	fx *f = *state;
+	char *base, *cand, *h, *at, *knob, *cmd = NULL;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	base = head(f);
+	cand = commit(f, "echo 20 > knob && printf '#!/bin/sh\\nexit 1\\n' > test.sh");
+	r = gate(f, "--apply");
+	expect_status(&r, 1, "gate --apply (reject, clean)");
+	expect_starts(&r, "REJECT(tests_failed)", "gate --apply (reject, clean)");
+	expect_in(&r, 1, "reset", "gate --apply (reject, clean)");
+	bg_test_result_free(&r);
+	h = head(f);
+	assert_string_equal(h, base);
+	knob = repo_file(f, "knob");
+	assert_string_equal(knob, "40\n");
+	assert_true(asprintf(&cmd, "git rev-parse refs/benchgate/rejected/%.12s", cand) > 0);
+	at = sh_out(f, cmd);
+	assert_string_equal(at, cand);
+	free(cmd);
+	cmd = sh_out(f, "git status --porcelain");
+	assert_string_equal(cmd, "");
+	free(cmd);
+	cmd = sh_out(f, "git symbolic-ref -q HEAD");
+	assert_non_null(strstr(cmd, "refs/heads/"));
+	free(cmd);
+	free(at);
+	free(knob);
+	free(h);
+	free(base);
+	free(cand);
+}
+
+static void test_apply_reject_dirty(void **state)
+{
+	fx *f = *state;
+	char *cand, *h, *knob;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	cand = commit(f, "echo 20 > knob && printf '#!/bin/sh\\nexit 1\\n' > test.sh");
+	write_file(f, "extra.txt", "not committed\n");
+	r = gate(f, "--apply");
+	expect_status(&r, 1, "gate --apply (reject, dirty)");
+	expect_starts(&r, "REJECT(tests_failed)", "gate --apply (reject, dirty)");
+	expect_in(&r, 1, "nothing reset", "gate --apply (reject, dirty)");
+	bg_test_result_free(&r);
+	h = head(f);
+	assert_string_equal(h, cand);
+	knob = repo_file(f, "knob");
+	assert_string_equal(knob, "20\n");
+	free(knob);
+	knob = repo_file(f, "extra.txt");
+	assert_non_null(knob);
+	free(knob);
+	free(h);
+	free(cand);
+}
+
+static void test_apply_keep(void **state)
+{
+	fx *f = *state;
+	char *cand, *h, *b, *br0, *br1;
+
+	make_repo(f, NULL);
+	br0 = sh_out(f, "git symbolic-ref HEAD");
+	cand = commit(f, "echo 20 > knob");
+	gate_expect(f, "--apply", 0, "KEEP");
+	b = sh_out(f, "git rev-parse refs/benchgate/baseline");
+	assert_string_equal(b, cand);
+	h = head(f);
+	assert_string_equal(h, cand);
+	br1 = sh_out(f, "git symbolic-ref HEAD");
+	assert_string_equal(br0, br1);
+	free(br0);
+	free(br1);
+	free(b);
+	free(h);
+	free(cand);
+}
+
+/* ---- 5. the ledger -------------------------------------------------------- */
+
+static void test_ledger_torn_line(void **state)
+{
+	fx *f = *state;
+	char *text, path[256];
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	/* a crash in the middle of an append */
+	sh_ok(f, "printf '{\"seq\":2,\"prev\":\"ab' >> .git/benchgate/ledger.jsonl");
+	free(commit(f, "echo 20 > knob"));
+	r = gate(f, "");
+	expect_status(&r, 0, "gate after a torn ledger line");
+	expect_starts(&r, "KEEP", "gate after a torn ledger line");
+	expect_in(&r, 0, "corrupt", "gate after a torn ledger line");
+	bg_test_result_free(&r);
+	snprintf(path, sizeof(path), "%s/.git/benchgate/ledger.jsonl.corrupt", f->repo);
+	assert_int_equal(access(path, F_OK), 0);
+	text = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_int_equal(count_lines(text), 2);
+	free(text);
+	r = bglog(f, "--verify");
+	expect_status(&r, 0, "log --verify after the torn line");
+	expect_in(&r, 1, "intact", "log --verify after the torn line");
+	expect_in(&r, 1, "2 records", "log --verify after the torn line");
+	bg_test_result_free(&r);
+}
+
+static void test_ledger_tampered(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	free(commit(f, "echo 20 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	r = bglog(f, "--verify");
+	expect_status(&r, 0, "log --verify before tampering");
+	bg_test_result_free(&r);
+	/* still valid JSON, one number changed in the first record */
+	sh_ok(f, "sed -i '1s/\"elapsed_s\":[0-9.e+-]*/\"elapsed_s\":0.001/' .git/benchgate/ledger.jsonl && "
+		 "head -1 .git/benchgate/ledger.jsonl | grep -q '\"elapsed_s\":0.001'");
+	r = bglog(f, "--verify");
+	expect_status(&r, 1, "log --verify after tampering");
+	expect_in(&r, 1, "record 2", "log --verify after tampering");
+	bg_test_result_free(&r);
+}
+
+/* ---- 6. the holdout seal -------------------------------------------------- */
+
+static void test_holdout_changed(void **state)
+{
+	fx *f = *state;
+	char *text, *text2;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	text = repo_file(f, ".git/benchgate/ledger.jsonl");
+	sh_ok(f, "echo y > ../holdout/mixed.txt");
+	free(commit(f, "echo 20 > knob"));
+	r = gate(f, "");
+	expect_status(&r, 2, "gate after the holdout changed");
+	expect_in(&r, 0, "mixed.txt", "gate after the holdout changed");
+	bg_test_result_free(&r);
+	text2 = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_string_equal(text, text2);
+	free(text);
+	free(text2);
+}
+
+/* ---- 7. configuration errors --------------------------------------------- */
+
+static void expect_config_error(const char *extra, const char *needle)
+{
+	fx *f = NULL;
+	bg_test_result r;
+
+	assert_int_equal(fx_setup((void **)&f), 0);
+	make_repo(f, extra);
+	free(commit(f, "echo 20 > knob"));
+	r = gate(f, "");
+	expect_status(&r, 2, needle);
+	expect_in(&r, 0, needle, needle);
+	bg_test_result_free(&r);
+	fx_teardown((void **)&f);
+}
+
+static void test_config_errors(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	char *cmd = NULL;
+
+	(void)f;
+	expect_config_error("\"bogus\": 1, ", "\"bogus\"");
+	expect_config_error("\"alpha\": \"x\", ", "\"alpha\"");
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 20 > knob"));
+	sh_ok(f, "echo '{\"test\":{\"cmd\":\"x\"},\"metric\":{\"name\":\"work_units\"},"
+		 "\"workloads\":[{\"name\":\"a\",\"cmd\":\"true\",\"wieght\":2}]}' > ../bad.json");
+	assert_true(asprintf(&cmd, "--config '%s/bad.json'", f->root) > 0);
+	r = gate(f, cmd);
+	expect_status(&r, 2, "gate --config bad.json");
+	expect_in(&r, 0, "workloads[0].wieght", "gate --config bad.json");
+	bg_test_result_free(&r);
+	free(cmd);
+	assert_null(repo_file(f, ".git/benchgate/ledger.jsonl"));
+
+	r = gate(f, "--print-config");
+	expect_status(&r, 0, "gate --print-config");
+	{
+		static const char *const keys[] = { "\"alpha\"", "\"min_effect\"", "\"max_regression\"",
+			"\"generalization\"", "\"holdout_budget\"", "\"min_rounds\"", "\"warmup\"",
+			"\"run_timeout\"", "\"pin\"", "\"direction\"", "\"split\"", NULL };
+		const char *m = strstr(r.out, "\"max_rounds\"");
+		for (size_t i = 0; keys[i]; i++)
+			expect_in(&r, 1, keys[i], "gate --print-config");
+		if (m == NULL) {
+			dump(&r, "--print-config");
+			fail_msg("no max_rounds");
+		}
+		m += strlen("\"max_rounds\"");
+		while (*m == ':' || *m == ' ' || *m == '\t')
+			m++;
+		if (strncmp(m, "500", 3) != 0) {
+			dump(&r, "--print-config");
+			fail_msg("max_rounds is not 500 by default");
+		}
+	}
+	bg_test_result_free(&r);
+}
+
+/* ---- 8. where the gate refuses to run -------------------------------------- */
+
+static void test_not_a_repo(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	char *cmd = NULL;
+
+	r = shell_in(f->root, "exec '" BG_TEST_BIN "' gate");
+	expect_status(&r, 2, "gate outside a repository");
+	expect_in(&r, 0, "not a git repository", "gate outside a repository");
+	bg_test_result_free(&r);
+
+	assert_true(asprintf(&cmd, "git init -q --bare '%s/bare.git' && cd '%s/bare.git' && exec '%s' gate",
+			     f->root, f->root, BG_TEST_BIN) > 0);
+	r = shell_in(f->root, cmd);
+	free(cmd);
+	expect_status(&r, 2, "gate in a bare repository");
+	expect_in(&r, 0, "bare", "gate in a bare repository");
+	bg_test_result_free(&r);
+}
+
+static void test_detached_and_usage(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	char *text, *last;
+	cJSON *j;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 20 > knob"));
+	sh_ok(f, "git checkout -q --detach");
+	gate_expect(f, "", 0, "KEEP");
+	text = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_non_null(text);
+	assert_int_equal(count_lines(text), 1);
+	j = cJSON_Parse(text);
+	free(text);
+	assert_non_null(j);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "branch")));
+	cJSON_Delete(j);
+
+	r = gate(f, "--baseline HEAD");
+	expect_status(&r, 2, "gate --baseline HEAD");
+	expect_in(&r, 0, "nothing to gate", "gate --baseline HEAD");
+	bg_test_result_free(&r);
+	r = gate(f, "--bogus");
+	expect_status(&r, 2, "gate --bogus");
+	expect_in(&r, 0, "--bogus", "gate --bogus");
+	bg_test_result_free(&r);
+	r = gate(f, "--max-time abc");
+	expect_status(&r, 2, "gate --max-time abc");
+	expect_in(&r, 0, "--max-time", "gate --max-time abc");
+	bg_test_result_free(&r);
+	last = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_int_equal(count_lines(last), 1);
+	free(last);
+}
+
+/* ---- 9. interruption ------------------------------------------------------ */
+
+typedef struct {
+	char *status, *refs, *head, *ledger;
+	char *index;
+	size_t index_len;
+} snapshot;
+
+static void snap_take(snapshot *s, const fx *f)
+{
+	s->index = read_bytes(f, ".git/index", &s->index_len);
+	s->status = sh_out(f, "git --no-optional-locks status --porcelain");
+	s->refs = sh_out(f, "git for-each-ref");
+	s->head = sh_out(f, "git rev-parse HEAD && git symbolic-ref -q HEAD || true");
+	s->ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+}
+
+static void snap_free(snapshot *s)
+{
+	free(s->status);
+	free(s->refs);
+	free(s->head);
+	free(s->ledger);
+	free(s->index);
+}
+
+static void snap_same(const snapshot *a, const snapshot *b)
+{
+	assert_string_equal(a->status, b->status);
+	assert_string_equal(a->refs, b->refs);
+	assert_string_equal(a->head, b->head);
+	assert_string_equal(a->ledger ? a->ledger : "(none)", b->ledger ? b->ledger : "(none)");
+	assert_true(a->index_len == b->index_len && memcmp(a->index, b->index, a->index_len) == 0);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Any live process whose command line mentions the test's directory. */
+static int strays(const fx *f)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], buf[4096];
+		ssize_t len;
+		int fd;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue; /* zombies and kernel threads have no command line */
+		for (ssize_t i = 0; i < len; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[len] = '\0';
+		n += strstr(buf, f->root) != NULL;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Starts the gate with a config that cannot decide, interrupts it after
+ * DELAY seconds, and checks that it stops promptly and changed nothing. */
+static void interrupt_after(const fx *f, double delay)
+{
+	char cfg[200], out[200], err[200], *text;
+	snapshot before, after;
+	double t0, t_sig;
+	int st = 0, pgone = 0;
+	pid_t pid, w;
+
+	snprintf(cfg, sizeof(cfg), "%s/slow.json", f->root);
+	snprintf(out, sizeof(out), "%s/int.out", f->root);
+	snprintf(err, sizeof(err), "%s/int.err", f->root);
+	snap_take(&before, f);
+	t0 = now_s();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int n = open("/dev/null", O_RDONLY);
+		if (o < 0 || e < 0 || n < 0 || setpgid(0, 0) < 0 || chdir(f->repo) < 0 ||
+		    dup2(n, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		execl(BG_TEST_BIN, BG_TEST_BIN, "gate", "--config", cfg, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	while (now_s() - t0 < delay)
+		usleep(10000);
+	assert_int_equal(kill(pid, SIGINT), 0);
+	t_sig = now_s();
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_s() - t_sig < 30)
+		usleep(10000);
+	if (w == 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fail_msg("the gate did not stop within 30 s of SIGINT (sent after %.1f s)", delay);
+	}
+	if (now_s() - t_sig > 3.5)
+		fail_msg("the gate took %.1f s to stop after SIGINT (sent after %.1f s)", now_s() - t_sig, delay);
+	text = bg_test_slurp(err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 2 || text == NULL || strstr(text, "interrupted") == NULL) {
+		print_error("SIGINT after %.1f s: status 0x%x, stderr:\n%s\n", delay, st, text ? text : "");
+		free(text);
+		fail_msg("expected exit 2 with \"interrupted\"");
+	}
+	free(text);
+	/* nothing of the gate's process group, nor any workload, is left */
+	for (int i = 0; i < 100 && !pgone; i++) {
+		pgone = kill(-pid, 0) < 0 && errno == ESRCH && strays(f) == 0;
+		if (!pgone)
+			usleep(10000);
+	}
+	assert_true(pgone);
+	snap_take(&after, f);
+	snap_same(&before, &after);
+	snap_free(&before);
+	snap_free(&after);
+}
+
+static void test_interrupt(void **state)
+{
+	fx *f = *state;
+	char *cfg = NULL, path[200];
+	FILE *o;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 20 > knob"));
+	assert_true(asprintf(&cfg,
+		"{ \"metric\": { \"name\": \"wall\" }, \"min_effect\": 0,\n"
+		"  \"workloads\": [ { \"name\": \"a\", \"cmd\": \"sleep 0.2\" }, { \"name\": \"b\", \"cmd\": \"sleep 0.2\" } ],\n"
+		"  \"budget\": { \"max_seconds\": 30, \"warmup\": 0 } }\n") > 0);
+	snprintf(path, sizeof(path), "%s/slow.json", f->root);
+	assert_non_null(o = fopen(path, "w"));
+	fputs(cfg, o);
+	fclose(o);
+	free(cfg);
+	interrupt_after(f, 0.5);
+	interrupt_after(f, 1.5);
+	interrupt_after(f, 3.0);
+	gate_expect(f, "", 0, "KEEP");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_keep_recorded, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reject_build_failed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reject_regressed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reject_no_change, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_worktree, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_reject_resets, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_reject_dirty, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_keep, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_torn_line, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_tampered, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_holdout_changed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_config_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_repo, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_detached_and_usage, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
