@@ -25,6 +25,7 @@
 #include <gsl/gsl_sort.h>
 
 #include "bg_error.h"
+#include "bg_fixture.h"
 #include "st_boot.h"
 #include "st_desc.h"
 
@@ -118,39 +119,6 @@ typedef struct {
 
 /* ---- assertions ------------------------------------------------------- */
 
-/* |actual - expected| <= max(rel_tol * |expected|, abs_tol); NaN fails. */
-#define assert_close(actual, expected, rel_tol) \
-	assert_close_at((actual), (expected), (rel_tol), 0.0, #actual, __FILE__, __LINE__)
-#define assert_close_abs(actual, expected, rel_tol, abs_tol) \
-	assert_close_at((actual), (expected), (rel_tol), (abs_tol), #actual, __FILE__, __LINE__)
-
-static void assert_close_at(double actual, double expected, double rel_tol,
-			    double abs_tol, const char *what, const char *file,
-			    int line)
-{
-	double err = fabs(actual - expected);
-
-	if (err <= rel_tol * fabs(expected) || err <= abs_tol)
-		return;
-	print_error("%s = %.17g, expected %.17g (relative error %.3g > %.3g)\n",
-		    what, actual, expected,
-		    expected != 0.0 ? err / fabs(expected) : err, rel_tol);
-	_fail(file, line);
-}
-
-#define assert_within(actual, expected, abs_tol) \
-	assert_within_at((actual), (expected), (abs_tol), #actual, __FILE__, __LINE__)
-
-static void assert_within_at(double actual, double expected, double abs_tol,
-			     const char *what, const char *file, int line)
-{
-	if (fabs(actual - expected) <= abs_tol)
-		return;
-	print_error("%s = %.17g, expected %.17g +- %.3g (off by %.3g)\n",
-		    what, actual, expected, abs_tol, fabs(actual - expected));
-	_fail(file, line);
-}
-
 #define assert_fails(call, code) \
 	do { \
 		bg_error_clear(); \
@@ -177,23 +145,6 @@ static void assert_within_at(double actual, double expected, double abs_tol,
 		} \
 	} while (0)
 
-static double *copy_of(const double *x, size_t n)
-{
-	double *c = malloc((n ? n : 1) * sizeof(*c));
-
-	assert_non_null(c);
-	if (n)
-		memcpy(c, x, n * sizeof(*c));
-	return c;
-}
-
-static void assert_unmodified(double *copy, const double *x, size_t n)
-{
-	if (n)
-		assert_memory_equal(copy, x, n * sizeof(*x));
-	free(copy);
-}
-
 #define SENTINEL (-123456.789)
 #define FLAG_SENTINEL 0xA5
 
@@ -211,7 +162,7 @@ static gsl_rng *rng_new(const gsl_rng_type *type, unsigned long seed)
 static void test_trimmed_mean_case(void **state)
 {
 	const desc_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 
 	for (size_t i = 0; i < N_TRIM; i++) {
 		double m = SENTINEL;
@@ -219,53 +170,53 @@ static void test_trimmed_mean_case(void **state)
 		assert_ok(st_trimmed_mean(&m, c->x, c->n, c->trim_p[i]));
 		if (fabs(m - c->trim_v[i]) > REL_TOL * fabs(c->trim_v[i]))
 			print_error("at prop = %g:\n", c->trim_p[i]);
-		assert_close(m, c->trim_v[i], REL_TOL);
+		bg_fx_assert_close(m, c->trim_v[i], REL_TOL);
 	}
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_cv_case(void **state)
 {
 	const desc_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double cv = SENTINEL;
 
 	assert_ok(st_cv(&cv, c->x, c->n));
-	assert_close(cv, c->cv, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(cv, c->cv, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_autocorr1_case(void **state)
 {
 	const desc_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double r = SENTINEL;
 
 	assert_ok(st_autocorr1(&r, c->x, c->n));
 	/* r1 near 0 (mad_zero_n15: -4e-4) still has 11 significant digits. */
-	assert_close(r, c->ac1, REL_TOL);
+	bg_fx_assert_close(r, c->ac1, REL_TOL);
 	assert_true(r >= -1.0 && r <= 1.0);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_tukey_case(void **state)
 {
 	const desc_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	unsigned char *flags = malloc(c->n);
 	st_tukey t;
 
 	assert_non_null(flags);
 	memset(flags, FLAG_SENTINEL, c->n);
 	assert_ok(st_outliers_tukey(&t, flags, c->x, c->n));
-	assert_close(t.q1, c->tk.q1, REL_TOL);
-	assert_close(t.q3, c->tk.q3, REL_TOL);
+	bg_fx_assert_close(t.q1, c->tk.q1, REL_TOL);
+	bg_fx_assert_close(t.q3, c->tk.q3, REL_TOL);
 	/* iqr is exactly 0 for iqr_zero_n12: the relative test then wants 0. */
-	assert_close(t.iqr, c->tk.iqr, REL_TOL);
-	assert_close(t.inner_lo, c->tk.inner_lo, REL_TOL);
-	assert_close(t.inner_hi, c->tk.inner_hi, REL_TOL);
-	assert_close(t.outer_lo, c->tk.outer_lo, REL_TOL);
-	assert_close(t.outer_hi, c->tk.outer_hi, REL_TOL);
+	bg_fx_assert_close(t.iqr, c->tk.iqr, REL_TOL);
+	bg_fx_assert_close(t.inner_lo, c->tk.inner_lo, REL_TOL);
+	bg_fx_assert_close(t.inner_hi, c->tk.inner_hi, REL_TOL);
+	bg_fx_assert_close(t.outer_lo, c->tk.outer_lo, REL_TOL);
+	bg_fx_assert_close(t.outer_hi, c->tk.outer_hi, REL_TOL);
 	assert_int_equal(t.n_mild, c->tk.n_mild);
 	assert_int_equal(t.n_extreme, c->tk.n_extreme);
 	assert_memory_equal(flags, c->tk_flags, c->n);
@@ -273,13 +224,13 @@ static void test_tukey_case(void **state)
 	assert_ok(st_outliers_tukey(&t, NULL, c->x, c->n));
 	assert_int_equal(t.n_extreme, c->tk.n_extreme);
 	free(flags);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_mzscore_case(void **state)
 {
 	const desc_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	unsigned char *flags = malloc(c->n);
 	double *score = malloc(c->n * sizeof(*score));
 	st_mzscore m;
@@ -287,22 +238,22 @@ static void test_mzscore_case(void **state)
 	assert_non_null(flags);
 	assert_non_null(score);
 	assert_ok(st_outliers_mzscore(&m, flags, score, c->x, c->n));
-	assert_close(m.median, c->mz.median, REL_TOL);
-	assert_close(m.mad, c->mz.mad, REL_TOL);
-	assert_close(m.meanad, c->mz.meanad, REL_TOL);
+	bg_fx_assert_close(m.median, c->mz.median, REL_TOL);
+	bg_fx_assert_close(m.mad, c->mz.mad, REL_TOL);
+	bg_fx_assert_close(m.meanad, c->mz.meanad, REL_TOL);
 	assert_int_equal(m.mad_zero, c->mz.mad_zero);
 	assert_int_equal(m.n_outliers, c->mz.n_outliers);
 	for (size_t i = 0; i < c->n; i++) {
 		if (fabs(score[i] - c->mz_scores[i]) > REL_TOL * fabs(c->mz_scores[i]))
 			print_error("at value %zu:\n", i);
-		assert_close(score[i], c->mz_scores[i], REL_TOL);
+		bg_fx_assert_close(score[i], c->mz_scores[i], REL_TOL);
 	}
 	assert_memory_equal(flags, c->mz_flags, c->n);
 	assert_ok(st_outliers_mzscore(&m, NULL, NULL, c->x, c->n));
 	assert_int_equal(m.n_outliers, c->mz.n_outliers);
 	free(flags);
 	free(score);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 /* ---- BCa against scipy ----------------------------------------------- */
@@ -323,7 +274,7 @@ static st_statistic bca_stat(const bca_case *c)
 static void test_bca_case(void **state)
 {
 	const bca_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	gsl_rng *r = rng_new(gsl_rng_taus2, BOOT_SEED);
 	st_interval ci = { SENTINEL, SENTINEL, SENTINEL, SENTINEL };
 	st_bca_info info;
@@ -331,23 +282,24 @@ static void test_bca_case(void **state)
 
 	assert_ok(st_boot_bca(&ci, &info, c->x, c->n, bca_stat(c), NULL, BOOT_B,
 			      c->level, r));
-	assert_close(ci.estimate, c->estimate, REL_TOL);
+	bg_fx_assert_close(ci.estimate, c->estimate, REL_TOL);
 	assert_true(ci.level == c->level);
-	assert_close_abs(info.a, c->a, REL_TOL, A_ABS_TOL);
-	assert_within(info.z0, c->z0, Z0_TOL);
+	/* max(REL_TOL |a|, A_ABS_TOL), as one absolute bound */
+	bg_fx_assert_within(info.a, c->a, fmax(REL_TOL * fabs(c->a), A_ABS_TOL));
+	bg_fx_assert_within(info.z0, c->z0, Z0_TOL);
 	assert_true(ci.lo <= ci.hi);
-	assert_within(ci.lo, c->lo, tol);
-	assert_within(ci.hi, c->hi, tol);
+	bg_fx_assert_within(ci.lo, c->lo, tol);
+	bg_fx_assert_within(ci.hi, c->hi, tol);
 	/* the levels are Efron's formula of z0 and a */
 	{
 		double zq = gsl_cdf_ugaussian_Pinv((1.0 - c->level) / 2.0);
 		double w = info.z0 + zq;
 
-		assert_close(info.alpha_lo,
+		bg_fx_assert_close(info.alpha_lo,
 			     gsl_cdf_ugaussian_P(info.z0 + w / (1.0 - info.a * w)),
 			     1e-12);
 	}
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 	gsl_rng_free(r);
 }
 
@@ -381,8 +333,8 @@ static void test_bca_direction(void **state)
 	assert_true(c->lo > c->pct_lo && c->hi > c->pct_hi);
 	assert_true(bca.lo > pct.lo);
 	assert_true(bca.hi > pct.hi);
-	assert_within(bca.lo - pct.lo, c->lo - c->pct_lo, tol);
-	assert_within(bca.hi - pct.hi, c->hi - c->pct_hi, tol);
+	bg_fx_assert_within(bca.lo - pct.lo, c->lo - c->pct_lo, tol);
+	bg_fx_assert_within(bca.hi - pct.hi, c->hi - c->pct_hi, tol);
 	gsl_rng_free(r);
 }
 
@@ -417,8 +369,8 @@ static void test_bca_reproducible(void **state)
 		assert_true(b.lo != a.lo || b.hi != a.hi);
 		assert_true(b.estimate == a.estimate);
 		assert_true(ib.a == ia.a); /* the jackknife draws nothing */
-		assert_within(b.lo, c->lo, tol);
-		assert_within(b.hi, c->hi, tol);
+		bg_fx_assert_within(b.lo, c->lo, tol);
+		bg_fx_assert_within(b.hi, c->hi, tol);
 		gsl_rng_free(r);
 	}
 }
@@ -471,7 +423,7 @@ static void test_bca_degenerate(void **state)
 	/* All resamples equal the estimate: [theta, theta], z0 = a = 0. */
 	assert_ok(st_boot_bca(&ci, &info, same, 6, st_stat_mean, NULL, 1000, 0.9, r));
 	assert_true(ci.lo == ci.estimate && ci.hi == ci.estimate);
-	assert_close(ci.estimate, 2.5, 1e-15);
+	bg_fx_assert_close(ci.estimate, 2.5, 1e-15);
 	assert_true(info.z0 == 0.0 && info.a == 0.0);
 	assert_true(info.alpha_lo == (1.0 - 0.9) / 2.0);
 	assert_true(info.alpha_hi == (1.0 + 0.9) / 2.0);
@@ -483,8 +435,8 @@ static void test_bca_degenerate(void **state)
 	assert_ok(st_boot_bca(&ci, &info, flat_jk, 5, stat_median, NULL, 4000, 0.9, r));
 	assert_true(info.a == 0.0);
 	assert_true(isfinite(info.z0));
-	assert_close(info.alpha_lo, gsl_cdf_ugaussian_P(2.0 * info.z0 + zq), 1e-12);
-	assert_close(info.alpha_hi, gsl_cdf_ugaussian_P(2.0 * info.z0 - zq), 1e-12);
+	bg_fx_assert_close(info.alpha_lo, gsl_cdf_ugaussian_P(2.0 * info.z0 + zq), 1e-12);
+	bg_fx_assert_close(info.alpha_hi, gsl_cdf_ugaussian_P(2.0 * info.z0 - zq), 1e-12);
 	assert_true(ci.lo >= 1.0 && ci.lo <= ci.hi && ci.hi <= 3.0);
 	gsl_rng_free(r);
 }
@@ -495,7 +447,7 @@ static void assert_bca_fail_with(const double *x, size_t n, st_statistic stat,
 	st_interval ci, sentinel;
 	st_bca_info info, isentinel;
 	gsl_rng *r = rng_new(gsl_rng_taus2, 1);
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	memset(&sentinel, 0xA5, sizeof(sentinel));
 	memset(&isentinel, 0xA5, sizeof(isentinel));
@@ -504,7 +456,7 @@ static void assert_bca_fail_with(const double *x, size_t n, st_statistic stat,
 	assert_fails(st_boot_bca(&ci, &info, x, n, stat, NULL, B, level, r), code);
 	assert_memory_equal(&ci, &sentinel, sizeof(ci));
 	assert_memory_equal(&info, &isentinel, sizeof(info));
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 	gsl_rng_free(r);
 }
 
@@ -545,7 +497,7 @@ static void test_bca_undefined(void **state)
 		gsl_rng *r = rng_new(gsl_rng_taus2, 2);
 
 		assert_ok(st_boot_bca(&ci, &info, skew, 20, st_stat_mean, NULL, 1000, 0.95, r));
-		assert_close(info.a, 0.153896752812773, 1e-9);
+		bg_fx_assert_close(info.a, 0.153896752812773, 1e-9);
 		gsl_rng_free(r);
 	}
 	/* a statistic that is NaN on resamples, or on the jackknife's n - 1 */
@@ -659,18 +611,18 @@ static void test_draws_uniform(void **state)
 static void test_gm_ratio_case(void **state)
 {
 	const strat_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double g = SENTINEL;
 
 	assert_ok(st_gm_ratio(&g, c->x, c->stratum, c->n, c->nstrata, c->weights));
-	assert_close(g, c->estimate, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(g, c->estimate, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_strat_case(void **state)
 {
 	const strat_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	gsl_rng *r = rng_new(gsl_rng_taus2, BOOT_SEED);
 	st_interval pct, bca, p2, b2;
 	st_bca_info info, i2;
@@ -678,15 +630,16 @@ static void test_strat_case(void **state)
 
 	assert_ok(st_boot_gm_ratio(&pct, &bca, &info, c->x, c->stratum, c->n,
 				   c->nstrata, c->weights, BOOT_B, c->level, r));
-	assert_close(pct.estimate, c->estimate, REL_TOL);
+	bg_fx_assert_close(pct.estimate, c->estimate, REL_TOL);
 	assert_true(bca.estimate == pct.estimate);
 	assert_true(pct.level == c->level && bca.level == c->level);
-	assert_close_abs(info.a, c->a, REL_TOL, A_ABS_TOL);
-	assert_within(info.z0, c->z0, Z0_TOL);
-	assert_within(pct.lo, c->pct_lo, tol);
-	assert_within(pct.hi, c->pct_hi, tol);
-	assert_within(bca.lo, c->bca_lo, tol);
-	assert_within(bca.hi, c->bca_hi, tol);
+	/* max(REL_TOL |a|, A_ABS_TOL), as one absolute bound */
+	bg_fx_assert_within(info.a, c->a, fmax(REL_TOL * fabs(c->a), A_ABS_TOL));
+	bg_fx_assert_within(info.z0, c->z0, Z0_TOL);
+	bg_fx_assert_within(pct.lo, c->pct_lo, tol);
+	bg_fx_assert_within(pct.hi, c->pct_hi, tol);
+	bg_fx_assert_within(bca.lo, c->bca_lo, tol);
+	bg_fx_assert_within(bca.hi, c->bca_hi, tol);
 
 	/* the generic entry points, same seed: the same intervals */
 	gsl_rng_set(r, BOOT_SEED);
@@ -700,7 +653,7 @@ static void test_strat_case(void **state)
 					   c->nstrata, st_stat_gm_ratio,
 					   c->weights, BOOT_B, c->level, r));
 	assert_memory_equal(&p2, &pct, sizeof(pct));
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 	gsl_rng_free(r);
 }
 
@@ -839,22 +792,22 @@ static void test_gm_ratio_value(void **state)
 
 	(void)state;
 	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w13));
-	assert_close(g, exp((0.2 - 3.0 * 0.3) / 4.0), 1e-14);
+	bg_fx_assert_close(g, exp((0.2 - 3.0 * 0.3) / 4.0), 1e-14);
 	assert_ok(st_gm_ratio(&g, d, s, 5, 2, NULL));
-	assert_close(g, exp(-0.05), 1e-14);
+	bg_fx_assert_close(g, exp(-0.05), 1e-14);
 	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w11));
-	assert_close(g, exp(-0.05), 1e-14);
+	bg_fx_assert_close(g, exp(-0.05), 1e-14);
 	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w22));
-	assert_close(g, exp(-0.05), 1e-14);
+	bg_fx_assert_close(g, exp(-0.05), 1e-14);
 	/* a zero weight drops a workload */
 	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w01));
-	assert_close(g, exp(-0.3), 1e-14);
+	bg_fx_assert_close(g, exp(-0.3), 1e-14);
 	/* one stratum: exp(mean) */
 	assert_ok(st_gm_ratio(&g, d, one, 5, 1, NULL));
-	assert_close(g, exp(-0.1), 1e-14);
+	bg_fx_assert_close(g, exp(-0.1), 1e-14);
 	/* a workload of one value is fine for the estimate */
 	assert_ok(st_gm_ratio(&g, d, (const size_t[]){ 0, 1, 1, 1, 1 }, 5, 2, NULL));
-	assert_close(g, exp((0.1 + (-0.2 + 0.3 - 0.2 - 0.5) / 4.0) / 2.0), 1e-14);
+	bg_fx_assert_close(g, exp((0.1 + (-0.2 + 0.3 - 0.2 - 0.5) / 4.0) / 2.0), 1e-14);
 }
 
 static void assert_strat_fail(const double *x, const size_t *stratum, size_t n,
@@ -863,7 +816,7 @@ static void assert_strat_fail(const double *x, const size_t *stratum, size_t n,
 	st_interval p, b, sentinel;
 	st_bca_info info, isentinel;
 	gsl_rng *r = rng_new(gsl_rng_taus2, 1);
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	memset(&sentinel, 0xA5, sizeof(sentinel));
 	memset(&isentinel, 0xA5, sizeof(isentinel));
@@ -880,7 +833,7 @@ static void assert_strat_fail(const double *x, const size_t *stratum, size_t n,
 	assert_memory_equal(&p, &sentinel, sizeof(p));
 	assert_memory_equal(&b, &sentinel, sizeof(b));
 	assert_memory_equal(&info, &isentinel, sizeof(info));
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 	gsl_rng_free(r);
 }
 
@@ -952,7 +905,7 @@ static void assert_desc_new_fail(const double *x, size_t n, int code)
 	st_mzscore m, ms;
 	unsigned char flags[8];
 	double score[8];
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	memset(&ts, 0xA5, sizeof(ts));
 	memset(&ms, 0xA5, sizeof(ms));
@@ -973,7 +926,7 @@ static void assert_desc_new_fail(const double *x, size_t n, int code)
 		assert_int_equal(flags[i], FLAG_SENTINEL);
 		assert_true(score[i] == SENTINEL);
 	}
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 }
 
 static void test_desc_new_bad_input(void **state)
@@ -1010,10 +963,10 @@ static void test_trimmed_mean_edges(void **state)
 	assert_true(m == 3.0);
 	/* floor(0.2 * 7) = 1: drops -50 and 100 */
 	assert_ok(st_trimmed_mean(&m, x, 7, 0.2));
-	assert_close(m, 3.0, 1e-15);
+	bg_fx_assert_close(m, 3.0, 1e-15);
 	/* floor(0.1 * 7) = 0: the mean */
 	assert_ok(st_trimmed_mean(&m, x, 7, 0.1));
-	assert_close(m, 65.0 / 7.0, 1e-15);
+	bg_fx_assert_close(m, 65.0 / 7.0, 1e-15);
 	/* n = 1 */
 	assert_ok(st_trimmed_mean(&m, x, 1, 0.49));
 	assert_true(m == 5.0);
@@ -1036,7 +989,7 @@ static void test_cv_autocorr_edges(void **state)
 	assert_ok(st_cv(&out, same, 3));
 	assert_true(out == 0.0);
 	assert_ok(st_cv(&out, neg, 3));
-	assert_close(out, -0.5, 1e-15);
+	bg_fx_assert_close(out, -0.5, 1e-15);
 
 	out = SENTINEL;
 	assert_fails(st_autocorr1(&out, same, 3), BG_EDOMAIN);
@@ -1044,10 +997,10 @@ static void test_cv_autocorr_edges(void **state)
 	assert_true(out == SENTINEL);
 	/* n = 2: (x1 - m)(x2 - m) / sum of squares = -1/2 */
 	assert_ok(st_autocorr1(&out, neg, 2));
-	assert_close(out, -0.5, 1e-15);
+	bg_fx_assert_close(out, -0.5, 1e-15);
 	/* 1,2,1,2: deviations -+0.5, r1 = 3 (-0.25) / 1 = -0.75 */
 	assert_ok(st_autocorr1(&out, saw, 4));
-	assert_close(out, -0.75, 1e-15);
+	bg_fx_assert_close(out, -0.75, 1e-15);
 }
 
 static void test_outliers_edges(void **state)
@@ -1091,99 +1044,19 @@ static void test_outliers_edges(void **state)
 	assert_true(m.median == 3.0 && m.mad == 1.0 && m.mad_zero == 0);
 	assert_int_equal(m.n_outliers, 1);
 	assert_true(flags[6] == ST_OUTLIER && flags[5] == ST_OUTLIER_NONE);
-	assert_close(score[6], 0.6745 * 8.0, 1e-15);
-	assert_close(score[0], -0.6745 * 2.0, 1e-15);
+	bg_fx_assert_close(score[6], 0.6745 * 8.0, 1e-15);
+	bg_fx_assert_close(score[0], -0.6745 * 2.0, 1e-15);
 }
 
 /* ---- fixture loading -------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			buf[len] = '\0';
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-static int get_num(double *out, const cJSON *obj, const char *key,
-		   const char *where)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!cJSON_IsNumber(v)) {
-		fprintf(stderr, "test_boot: %s: %s: \"%s\" missing or not a number\n",
-			FIXTURE_FILE, where, key);
-		return -1;
-	}
-	*out = v->valuedouble;
-	return 0;
-}
-
-static int get_size(size_t *out, const cJSON *obj, const char *key,
-		    const char *where)
-{
-	double v;
-
-	if (get_num(&v, obj, key, where) < 0 || v < 0.0 || v != floor(v))
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
-/* A JSON array of numbers as a new double array of its length (> 0); NULL
- * after saying why. */
-static double *doubles_of(size_t *n, const cJSON *a, const char *where,
-			  const char *key)
-{
-	const cJSON *e;
-	double *v;
-	size_t i = 0;
-
-	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 ||
-	    !(v = malloc((size_t)cJSON_GetArraySize(a) * sizeof(*v)))) {
-		fprintf(stderr, "test_boot: %s: %s: \"%s\" missing or empty\n",
-			FIXTURE_FILE, where, key);
-		return NULL;
-	}
-	cJSON_ArrayForEach(e, a) {
-		if (!cJSON_IsNumber(e)) {
-			fprintf(stderr, "test_boot: %s: %s: %s[%zu] is not a number\n",
-				FIXTURE_FILE, where, key, i);
-			free(v);
-			return NULL;
-		}
-		v[i++] = e->valuedouble;
-	}
-	*n = i;
-	return v;
-}
-
-static double *get_doubles(size_t *n, const cJSON *obj, const char *key,
-			   const char *where)
-{
-	return doubles_of(n, cJSON_GetObjectItemCaseSensitive(obj, key), where, key);
-}
-
 static unsigned char *get_flags(const cJSON *obj, size_t n, const char *where)
 {
 	size_t m;
-	double *v = get_doubles(&m, obj, "flags", where);
+	double *v;
 	unsigned char *f = NULL;
 
-	if (v && m == n && (f = malloc(n)))
+	if (bg_fx_doubles(&v, &m, obj, "flags", NULL, 1, where) == 0 && m == n && (f = malloc(n)))
 		for (size_t i = 0; i < n; i++)
 			f[i] = (unsigned char)v[i];
 	free(v);
@@ -1204,35 +1077,36 @@ static int load_desc(desc_case *c, const cJSON *j)
 	    cJSON_GetArraySize(tm) != N_TRIM || !cJSON_IsObject(tk) ||
 	    !cJSON_IsObject(mz) || !(c->name = strdup(name->valuestring)))
 		return -1;
-	if (!(c->x = get_doubles(&c->n, j, "x", c->name)))
+	if (bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 1, c->name) < 0)
 		return -1;
 	cJSON_ArrayForEach(e, tm) {
-		if (get_num(&c->trim_p[i], e, "prop", c->name) < 0 ||
-		    get_num(&c->trim_v[i], e, "value", c->name) < 0)
+		if (bg_fx_num(&c->trim_p[i], e, "prop", c->name) < 0 ||
+		    bg_fx_num(&c->trim_v[i], e, "value", c->name) < 0)
 			return -1;
 		i++;
 	}
-	if (get_num(&c->cv, j, "cv", c->name) < 0 ||
-	    get_num(&c->ac1, j, "autocorr1", c->name) < 0 ||
-	    get_num(&c->tk.q1, tk, "q1", c->name) < 0 ||
-	    get_num(&c->tk.q3, tk, "q3", c->name) < 0 ||
-	    get_num(&c->tk.iqr, tk, "iqr", c->name) < 0 ||
-	    get_num(&c->tk.inner_lo, tk, "inner_lo", c->name) < 0 ||
-	    get_num(&c->tk.inner_hi, tk, "inner_hi", c->name) < 0 ||
-	    get_num(&c->tk.outer_lo, tk, "outer_lo", c->name) < 0 ||
-	    get_num(&c->tk.outer_hi, tk, "outer_hi", c->name) < 0 ||
-	    get_size(&c->tk.n_mild, tk, "n_mild", c->name) < 0 ||
-	    get_size(&c->tk.n_extreme, tk, "n_extreme", c->name) < 0 ||
-	    get_num(&c->mz.median, mz, "median", c->name) < 0 ||
-	    get_num(&c->mz.mad, mz, "mad", c->name) < 0 ||
-	    get_num(&c->mz.meanad, mz, "meanad", c->name) < 0 ||
-	    get_num(&v, mz, "mad_zero", c->name) < 0 ||
-	    get_size(&c->mz.n_outliers, mz, "n_outliers", c->name) < 0)
+	if (bg_fx_num(&c->cv, j, "cv", c->name) < 0 ||
+	    bg_fx_num(&c->ac1, j, "autocorr1", c->name) < 0 ||
+	    bg_fx_num(&c->tk.q1, tk, "q1", c->name) < 0 ||
+	    bg_fx_num(&c->tk.q3, tk, "q3", c->name) < 0 ||
+	    bg_fx_num(&c->tk.iqr, tk, "iqr", c->name) < 0 ||
+	    bg_fx_num(&c->tk.inner_lo, tk, "inner_lo", c->name) < 0 ||
+	    bg_fx_num(&c->tk.inner_hi, tk, "inner_hi", c->name) < 0 ||
+	    bg_fx_num(&c->tk.outer_lo, tk, "outer_lo", c->name) < 0 ||
+	    bg_fx_num(&c->tk.outer_hi, tk, "outer_hi", c->name) < 0 ||
+	    bg_fx_size(&c->tk.n_mild, tk, "n_mild", c->name) < 0 ||
+	    bg_fx_size(&c->tk.n_extreme, tk, "n_extreme", c->name) < 0 ||
+	    bg_fx_num(&c->mz.median, mz, "median", c->name) < 0 ||
+	    bg_fx_num(&c->mz.mad, mz, "mad", c->name) < 0 ||
+	    bg_fx_num(&c->mz.meanad, mz, "meanad", c->name) < 0 ||
+	    bg_fx_num(&v, mz, "mad_zero", c->name) < 0 ||
+	    bg_fx_size(&c->mz.n_outliers, mz, "n_outliers", c->name) < 0)
 		return -1;
 	c->mz.mad_zero = v != 0.0;
 	if (!(c->tk_flags = get_flags(tk, c->n, c->name)) ||
 	    !(c->mz_flags = get_flags(mz, c->n, c->name)) ||
-	    !(c->mz_scores = get_doubles(&m, mz, "scores", c->name)) || m != c->n)
+	    bg_fx_doubles(&c->mz_scores, &m, mz, "scores", NULL, 1, c->name) < 0 ||
+	    m != c->n)
 		return -1;
 	return 0;
 }
@@ -1248,16 +1122,16 @@ static int load_bca(bca_case *c, const cJSON *j)
 	c->is_sd = strcmp(stat->valuestring, "sd") == 0;
 	if (!c->is_sd && strcmp(stat->valuestring, "mean") != 0)
 		return -1;
-	if (!(c->x = get_doubles(&c->n, j, "x", c->name)))
+	if (bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 1, c->name) < 0)
 		return -1;
-	return get_num(&c->level, j, "level", c->name) < 0 ||
-	       get_num(&c->estimate, j, "estimate", c->name) < 0 ||
-	       get_num(&c->a, j, "a", c->name) < 0 ||
-	       get_num(&c->z0, j, "z0", c->name) < 0 ||
-	       get_num(&c->lo, j, "lo", c->name) < 0 ||
-	       get_num(&c->hi, j, "hi", c->name) < 0 ||
-	       get_num(&c->pct_lo, j, "pct_lo", c->name) < 0 ||
-	       get_num(&c->pct_hi, j, "pct_hi", c->name) < 0 ? -1 : 0;
+	return bg_fx_num(&c->level, j, "level", c->name) < 0 ||
+	       bg_fx_num(&c->estimate, j, "estimate", c->name) < 0 ||
+	       bg_fx_num(&c->a, j, "a", c->name) < 0 ||
+	       bg_fx_num(&c->z0, j, "z0", c->name) < 0 ||
+	       bg_fx_num(&c->lo, j, "lo", c->name) < 0 ||
+	       bg_fx_num(&c->hi, j, "hi", c->name) < 0 ||
+	       bg_fx_num(&c->pct_lo, j, "pct_lo", c->name) < 0 ||
+	       bg_fx_num(&c->pct_hi, j, "pct_hi", c->name) < 0 ? -1 : 0;
 }
 
 /* The strata as a caller would hold them: interleaved by round. */
@@ -1273,7 +1147,7 @@ static int interleave(strat_case *c, const cJSON *strata)
 		goto cleanup;
 	c->n = 0;
 	cJSON_ArrayForEach(s, strata) {
-		if (!(v[k] = doubles_of(&len[k], s, c->name, "strata")))
+		if (bg_fx_doubles(&v[k], &len[k], s, NULL, NULL, 1, c->name) < 0)
 			goto cleanup;
 		c->n += len[k];
 		longest = len[k] > longest ? len[k] : longest;
@@ -1313,20 +1187,20 @@ static int load_strat(strat_case *c, const cJSON *j)
 	if (interleave(c, strata) < 0)
 		return -1;
 	if (cJSON_IsArray(w)) {
-		if (!(c->weights = get_doubles(&nw, j, "weights", c->name)) ||
+		if (bg_fx_doubles(&c->weights, &nw, j, "weights", NULL, 1, c->name) < 0 ||
 		    nw != c->nstrata)
 			return -1;
 	} else if (!cJSON_IsNull(w)) {
 		return -1;
 	}
-	return get_num(&c->level, j, "level", c->name) < 0 ||
-	       get_num(&c->estimate, j, "estimate", c->name) < 0 ||
-	       get_num(&c->a, j, "a", c->name) < 0 ||
-	       get_num(&c->z0, j, "z0", c->name) < 0 ||
-	       get_num(&c->pct_lo, j, "pct_lo", c->name) < 0 ||
-	       get_num(&c->pct_hi, j, "pct_hi", c->name) < 0 ||
-	       get_num(&c->bca_lo, j, "bca_lo", c->name) < 0 ||
-	       get_num(&c->bca_hi, j, "bca_hi", c->name) < 0 ? -1 : 0;
+	return bg_fx_num(&c->level, j, "level", c->name) < 0 ||
+	       bg_fx_num(&c->estimate, j, "estimate", c->name) < 0 ||
+	       bg_fx_num(&c->a, j, "a", c->name) < 0 ||
+	       bg_fx_num(&c->z0, j, "z0", c->name) < 0 ||
+	       bg_fx_num(&c->pct_lo, j, "pct_lo", c->name) < 0 ||
+	       bg_fx_num(&c->pct_hi, j, "pct_hi", c->name) < 0 ||
+	       bg_fx_num(&c->bca_lo, j, "bca_lo", c->name) < 0 ||
+	       bg_fx_num(&c->bca_hi, j, "bca_hi", c->name) < 0 ? -1 : 0;
 }
 
 static void free_fixture(fixture *f)
@@ -1355,49 +1229,29 @@ static void free_fixture(fixture *f)
 	free(f->strat);
 }
 
-/* Allocates *cases for the array `key` of root and loads each with `load`. */
-#define LOAD_ARRAY(root, key, cases, ncases, load) \
-	do { \
-		const cJSON *arr_ = cJSON_GetObjectItemCaseSensitive((root), (key)), *e_; \
-		size_t i_ = 0; \
-		if (!cJSON_IsArray(arr_) || cJSON_GetArraySize(arr_) < 1) { \
-			fprintf(stderr, "test_boot: %s: no \"%s\" array\n", FIXTURE_FILE, (key)); \
-			goto fail; \
-		} \
-		(ncases) = (size_t)cJSON_GetArraySize(arr_); \
-		if (!((cases) = calloc((ncases), sizeof(*(cases))))) \
-			goto fail; \
-		cJSON_ArrayForEach(e_, arr_) { \
-			if (load(&(cases)[i_++], e_) < 0) { \
-				fprintf(stderr, "test_boot: %s: bad case %zu of \"%s\"\n", \
-					FIXTURE_FILE, i_ - 1, (key)); \
-				goto fail; \
-			} \
-		} \
-	} while (0)
+static int load_desc_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_desc(c, j); }
+static int load_bca_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_bca(c, j); }
+static int load_strat_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_strat(c, j); }
 
 static int load_fixture(fixture *f)
 {
-	char *text = slurp(FIXTURE_FILE);
-	cJSON *root;
+	cJSON *root = bg_fx_load_json(FIXTURE_FILE, "scripts/fixtures_boot.py");
 
 	memset(f, 0, sizeof(*f));
-	if (!text) {
-		fprintf(stderr, "test_boot: cannot read %s (regenerate it with "
-			"/usr/bin/python3 scripts/fixtures_boot.py)\n", FIXTURE_FILE);
+	if (!root)
+		return -1;
+	if (bg_fx_load_section((void **)&f->desc, &f->ndesc, root, "desc_cases",
+			       sizeof(desc_case), load_desc_v, NULL) < 0 ||
+	    bg_fx_load_section((void **)&f->bca, &f->nbca, root, "bca_cases",
+			       sizeof(bca_case), load_bca_v, NULL) < 0 ||
+	    bg_fx_load_section((void **)&f->strat, &f->nstrat, root, "strat_cases",
+			       sizeof(strat_case), load_strat_v, NULL) < 0) {
+		cJSON_Delete(root);
+		free_fixture(f);
 		return -1;
 	}
-	root = cJSON_Parse(text);
-	free(text);
-	LOAD_ARRAY(root, "desc_cases", f->desc, f->ndesc, load_desc);
-	LOAD_ARRAY(root, "bca_cases", f->bca, f->nbca, load_bca);
-	LOAD_ARRAY(root, "strat_cases", f->strat, f->nstrat, load_strat);
 	cJSON_Delete(root);
 	return 0;
-fail:
-	cJSON_Delete(root);
-	free_fixture(f);
-	return -1;
 }
 
 /* ---- main ------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "bg_error.h"
+#include "bg_fixture.h"
 #include "st_changepoint.h"
 
 #define FIXTURE_FILE BG_TEST_FIXTURES "/changepoint_reference.json"
@@ -92,37 +93,6 @@ typedef struct {
 } fixture;
 
 /* ---- assertions ------------------------------------------------------- */
-
-/* |actual - expected| <= rel_tol * |expected|; NaN never passes. */
-#define assert_close(actual, expected, rel_tol) \
-	assert_close_at((actual), (expected), (rel_tol), #actual, __FILE__, __LINE__)
-
-static void assert_close_at(double actual, double expected, double rel_tol,
-			    const char *what, const char *file, int line)
-{
-	double err = fabs(actual - expected);
-
-	if (err <= rel_tol * fabs(expected))
-		return;
-	print_error("%s = %.17g, expected %.17g (relative error %.3g > %.3g)\n",
-		    what, actual, expected,
-		    expected != 0.0 ? err / fabs(expected) : err, rel_tol);
-	_fail(file, line);
-}
-
-/* |actual - expected| <= abs_tol, for the Monte Carlo comparisons. */
-#define assert_within(actual, expected, abs_tol) \
-	assert_within_at((actual), (expected), (abs_tol), #actual, __FILE__, __LINE__)
-
-static void assert_within_at(double actual, double expected, double abs_tol,
-			     const char *what, const char *file, int line)
-{
-	if (fabs(actual - expected) <= abs_tol)
-		return;
-	print_error("%s = %.17g, expected %.17g +- %.3g (off by %.3g)\n",
-		    what, actual, expected, abs_tol, fabs(actual - expected));
-	_fail(file, line);
-}
 
 /* A failing call returns `code` and leaves a message in the error slot. */
 #define assert_fails(call, code) \
@@ -195,23 +165,6 @@ static void assert_near_truth(const size_t *got, size_t ngot, const size_t *trut
 	}
 }
 
-static double *copy_of(const double *x, size_t n)
-{
-	double *c = malloc((n ? n : 1) * sizeof(*c));
-
-	assert_non_null(c);
-	if (n)
-		memcpy(c, x, n * sizeof(*c));
-	return c;
-}
-
-static void assert_unmodified(double *copy, const double *x, size_t n)
-{
-	if (n)
-		assert_memory_equal(copy, x, n * sizeof(*x));
-	free(copy);
-}
-
 static gsl_rng *rng_seeded(unsigned long seed)
 {
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -252,50 +205,50 @@ static const ed_case *find_ed(const fixture *f, const char *name)
 static void test_pelt_case(void **state)
 {
 	const pelt_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	st_pelt_result *r = NULL;
 
 	assert_ok(st_pelt(&r, c->x, c->n, &c->opts));
 	assert_int_equal(r->n, c->n);
 	assert_locations(r->cpts, r->ncpts, c->cpts, c->ncpts);
-	assert_close(r->cost, c->cost, REL_TOL);
+	bg_fx_assert_close(r->cost, c->cost, REL_TOL);
 	assert_near_truth(r->cpts, r->ncpts, c->truth, c->ntruth, c->truth_tol);
 	if (r->ncpts == 0)
 		assert_null(r->cpts);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 	st_pelt_result_free(r);
 }
 
 static void test_sigma2_diff_case(void **state)
 {
 	const pelt_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double s2 = -1.0;
 
 	assert_ok(st_pelt_sigma2_diff(&s2, c->x, c->n));
-	assert_close(s2, c->sigma2_diff, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(s2, c->sigma2_diff, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_split_case(void **state)
 {
 	const split_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	size_t tau = 0, kappa = 0;
 	double q = -1.0;
 
 	assert_ok(st_edivisive_split(&tau, &kappa, &q, c->x, c->n, c->min_size));
 	assert_int_equal(tau, c->tau);
 	assert_int_equal(kappa, c->kappa);
-	assert_close(q, c->qhat, REL_TOL);
-	assert_close(q, c->qhat_loops, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(q, c->qhat, REL_TOL);
+	bg_fx_assert_close(q, c->qhat_loops, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_edivisive_case(void **state)
 {
 	const ed_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	st_edivisive_result *r = NULL;
 	gsl_rng *rng = rng_seeded(ED_SEED);
 
@@ -307,10 +260,10 @@ static void test_edivisive_case(void **state)
 	for (size_t k = 0; k < r->ntests; k++) {
 		print_message("test %zu: q = %.10g, p = %.4f (reference %.4f +- %.4f)\n",
 			      k, r->stat[k], r->pvalue[k], c->pvalue[k], c->tol[k]);
-		assert_close(r->stat[k], c->stat[k], REL_TOL);
-		assert_within(r->pvalue[k], c->pvalue[k], c->tol[k]);
+		bg_fx_assert_close(r->stat[k], c->stat[k], REL_TOL);
+		bg_fx_assert_within(r->pvalue[k], c->pvalue[k], c->tol[k]);
 		/* on the grid (1 + over) / (R + 1) */
-		assert_close(r->pvalue[k] * (double)(c->opts.permutations + 1),
+		bg_fx_assert_close(r->pvalue[k] * (double)(c->opts.permutations + 1),
 			     round(r->pvalue[k] * (double)(c->opts.permutations + 1)), 1e-12);
 		/* the first ncpts tests were significant, a last one was not */
 		if (k < r->ncpts)
@@ -318,7 +271,7 @@ static void test_edivisive_case(void **state)
 		else
 			assert_true(r->pvalue[k] > c->opts.sig_level);
 	}
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 	st_edivisive_result_free(r);
 	gsl_rng_free(rng);
 }
@@ -365,7 +318,7 @@ static void test_pelt_flat_finds_none(void **state)
 	gsl_rng *rng = rng_seeded(77);
 
 	(void)state;
-	assert_close(st_pelt_penalty_barrett(n), 15.0 * log(200.0), 1e-15);
+	bg_fx_assert_close(st_pelt_penalty_barrett(n), 15.0 * log(200.0), 1e-15);
 	o.penalty = st_pelt_penalty_barrett(n);
 	for (int rep = 0; rep < 30; rep++) {
 		st_pelt_result *r = NULL;
@@ -388,14 +341,14 @@ static void test_pelt_affine_invariance(void **state)
 	const fixture *f = *state;
 	const pelt_case *c = find_pelt(f, "five_segments");
 	st_pelt_result *r = NULL;
-	double *y = copy_of(c->x, c->n);
+	double *y = bg_fx_copy(c->x, c->n);
 	const double a = 2.5e4, b = 1e9;
 
 	for (size_t i = 0; i < c->n; i++)
 		y[i] = a * c->x[i] + b;
 	assert_ok(st_pelt(&r, y, c->n, &c->opts));
 	assert_locations(r->cpts, r->ncpts, c->cpts, c->ncpts);
-	assert_close(r->cost, c->cost + (double)c->n * log(a * a), REL_TOL);
+	bg_fx_assert_close(r->cost, c->cost + (double)c->n * log(a * a), REL_TOL);
 	st_pelt_result_free(r);
 	free(y);
 }
@@ -591,11 +544,11 @@ static void assert_pelt_fail(const double *x, size_t n, const st_pelt_options *o
 			     int code)
 {
 	st_pelt_result sentinel, *r = &sentinel;
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	assert_fails(st_pelt(&r, x, n, o), code);
 	assert_ptr_equal(r, &sentinel);
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 }
 
 static void test_pelt_bad_options(void **state)
@@ -836,11 +789,11 @@ static void assert_ed_fail(const double *x, size_t n, const st_edivisive_options
 			   gsl_rng *rng, int code)
 {
 	st_edivisive_result sentinel, *r = &sentinel;
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	assert_fails(st_edivisive(&r, x, n, o, rng), code);
 	assert_ptr_equal(r, &sentinel);
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 }
 
 static void assert_split_fail(const double *x, size_t n, size_t m, int code)
@@ -925,27 +878,6 @@ static void test_free_null(void **state)
 
 /* ---- fixture loading -------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			buf[len] = '\0';
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 static int bad_member(const char *where, const char *key, const char *what)
 {
 	fprintf(stderr, "test_changepoint: %s: %s: \"%s\" missing or not %s\n",
@@ -953,56 +885,11 @@ static int bad_member(const char *where, const char *key, const char *what)
 	return -1;
 }
 
-static int get_num(double *out, const cJSON *obj, const char *key, const char *where)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!cJSON_IsNumber(v))
-		return bad_member(where, key, "a number");
-	*out = v->valuedouble;
-	return 0;
-}
-
-static int get_size(size_t *out, const cJSON *obj, const char *key, const char *where)
-{
-	double v;
-
-	if (get_num(&v, obj, key, where) < 0)
-		return -1;
-	if (!(v >= 0.0 && v == floor(v)))
-		return bad_member(where, key, "a count");
-	*out = (size_t)v;
-	return 0;
-}
-
-/* A number array, or an array of objects whose `field` is a number. *out is
- * malloc'd (at least one element, so an empty array is not NULL). */
-static int get_doubles(double **out, size_t *n, const cJSON *obj, const char *key,
-		       const char *field, const char *where)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
-	size_t i = 0;
-
-	if (!cJSON_IsArray(a))
-		return bad_member(where, key, "an array");
-	*n = (size_t)cJSON_GetArraySize(a);
-	if (!(*out = malloc((*n ? *n : 1) * sizeof(**out))))
-		return -1;
-	cJSON_ArrayForEach(e, a) {
-		const cJSON *v = field ? cJSON_GetObjectItemCaseSensitive(e, field) : e;
-
-		if (!cJSON_IsNumber(v))
-			return bad_member(where, key, "an array of numbers");
-		(*out)[i++] = v->valuedouble;
-	}
-	return 0;
-}
-
 static int get_sizes(size_t **out, size_t *n, const cJSON *obj, const char *key,
 		     const char *field, const char *where)
 {
 	double *d = NULL;
-	int rc = get_doubles(&d, n, obj, key, field, where);
+	int rc = bg_fx_doubles(&d, n, obj, key, field, 0, where);
 
 	if (rc == 0 && !(*out = malloc((*n ? *n : 1) * sizeof(**out))))
 		rc = -1;
@@ -1031,15 +918,15 @@ static int load_pelt(pelt_case *c, const cJSON *j)
 	double tol;
 
 	if (get_name(&c->name, j) < 0 ||
-	    get_doubles(&c->x, &c->n, j, "x", NULL, c->name) < 0 ||
+	    bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 0, c->name) < 0 ||
 	    get_sizes(&c->cpts, &c->ncpts, j, "cpts", NULL, c->name) < 0 ||
 	    get_sizes(&c->truth, &c->ntruth, j, "truth", NULL, c->name) < 0 ||
-	    get_num(&tol, j, "truth_tol", c->name) < 0 ||
-	    get_num(&c->opts.penalty, j, "penalty", c->name) < 0 ||
-	    get_size(&c->opts.minseglen, j, "minseglen", c->name) < 0 ||
-	    get_num(&c->opts.sigma2, j, "sigma2", c->name) < 0 ||
-	    get_num(&c->cost, j, "cost", c->name) < 0 ||
-	    get_num(&c->sigma2_diff, j, "sigma2_diff", c->name) < 0)
+	    bg_fx_num(&tol, j, "truth_tol", c->name) < 0 ||
+	    bg_fx_num(&c->opts.penalty, j, "penalty", c->name) < 0 ||
+	    bg_fx_size(&c->opts.minseglen, j, "minseglen", c->name) < 0 ||
+	    bg_fx_num(&c->opts.sigma2, j, "sigma2", c->name) < 0 ||
+	    bg_fx_num(&c->cost, j, "cost", c->name) < 0 ||
+	    bg_fx_num(&c->sigma2_diff, j, "sigma2_diff", c->name) < 0)
 		return -1;
 	c->truth_tol = (long)tol;
 	if (!cJSON_IsString(model))
@@ -1056,12 +943,12 @@ static int load_pelt(pelt_case *c, const cJSON *j)
 static int load_split(split_case *c, const cJSON *j)
 {
 	if (get_name(&c->name, j) < 0 ||
-	    get_doubles(&c->x, &c->n, j, "x", NULL, c->name) < 0 ||
-	    get_size(&c->min_size, j, "min_size", c->name) < 0 ||
-	    get_size(&c->tau, j, "tau", c->name) < 0 ||
-	    get_size(&c->kappa, j, "kappa", c->name) < 0 ||
-	    get_num(&c->qhat, j, "qhat", c->name) < 0 ||
-	    get_num(&c->qhat_loops, j, "qhat_loops", c->name) < 0)
+	    bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 0, c->name) < 0 ||
+	    bg_fx_size(&c->min_size, j, "min_size", c->name) < 0 ||
+	    bg_fx_size(&c->tau, j, "tau", c->name) < 0 ||
+	    bg_fx_size(&c->kappa, j, "kappa", c->name) < 0 ||
+	    bg_fx_num(&c->qhat, j, "qhat", c->name) < 0 ||
+	    bg_fx_num(&c->qhat_loops, j, "qhat_loops", c->name) < 0)
 		return -1;
 	return 0;
 }
@@ -1072,17 +959,17 @@ static int load_ed(ed_case *c, const cJSON *j)
 	double tol;
 
 	if (get_name(&c->name, j) < 0 ||
-	    get_doubles(&c->x, &c->n, j, "x", NULL, c->name) < 0 ||
-	    get_size(&c->opts.min_size, j, "min_size", c->name) < 0 ||
-	    get_size(&c->opts.permutations, j, "permutations", c->name) < 0 ||
-	    get_num(&c->opts.sig_level, j, "sig_level", c->name) < 0 ||
+	    bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 0, c->name) < 0 ||
+	    bg_fx_size(&c->opts.min_size, j, "min_size", c->name) < 0 ||
+	    bg_fx_size(&c->opts.permutations, j, "permutations", c->name) < 0 ||
+	    bg_fx_num(&c->opts.sig_level, j, "sig_level", c->name) < 0 ||
 	    get_sizes(&c->cpts, &c->ncpts, j, "cpts", NULL, c->name) < 0 ||
 	    get_sizes(&c->truth, &c->ntruth, j, "truth", NULL, c->name) < 0 ||
-	    get_num(&tol, j, "truth_tol", c->name) < 0 ||
+	    bg_fx_num(&tol, j, "truth_tol", c->name) < 0 ||
 	    get_sizes(&c->found, &c->ntests, j, "tests", "found", c->name) < 0 ||
-	    get_doubles(&c->stat, &n2, j, "tests", "stat", c->name) < 0 ||
-	    get_doubles(&c->pvalue, &n3, j, "tests", "pvalue", c->name) < 0 ||
-	    get_doubles(&c->tol, &n4, j, "tests", "tol", c->name) < 0)
+	    bg_fx_doubles(&c->stat, &n2, j, "tests", "stat", 0, c->name) < 0 ||
+	    bg_fx_doubles(&c->pvalue, &n3, j, "tests", "pvalue", 0, c->name) < 0 ||
+	    bg_fx_doubles(&c->tol, &n4, j, "tests", "tol", 0, c->name) < 0)
 		return -1;
 	c->truth_tol = (long)tol;
 	return 0;
@@ -1117,50 +1004,22 @@ static void free_fixture(fixture *f)
 	free(f->ed);
 }
 
-/* Loads the cases of one array member: `size` bytes per case, `load` each. */
-static int load_section(void **cases, size_t *ncases, const cJSON *root,
-			const char *key, size_t size, int (*load)(void *, const cJSON *))
-{
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key), *j;
-	size_t i = 0;
-
-	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1)
-		return bad_member("the fixture", key, "a non-empty array");
-	*ncases = (size_t)cJSON_GetArraySize(arr);
-	if (!(*cases = calloc(*ncases, size)))
-		return -1;
-	cJSON_ArrayForEach(j, arr) {
-		if (load((char *)*cases + size * i++, j) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int load_pelt_v(void *c, const cJSON *j) { return load_pelt(c, j); }
-static int load_split_v(void *c, const cJSON *j) { return load_split(c, j); }
-static int load_ed_v(void *c, const cJSON *j) { return load_ed(c, j); }
+static int load_pelt_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_pelt(c, j); }
+static int load_split_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_split(c, j); }
+static int load_ed_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_ed(c, j); }
 
 static int load_fixture(fixture *f)
 {
-	char *text = slurp(FIXTURE_FILE);
-	cJSON *root;
+	cJSON *root = bg_fx_load_json(FIXTURE_FILE, "scripts/fixtures_changepoint.py");
 	int rc = -1;
 
-	if (!text) {
-		fprintf(stderr, "test_changepoint: cannot read %s (regenerate it with "
-			"/usr/bin/python3 scripts/fixtures_changepoint.py)\n", FIXTURE_FILE);
-		return -1;
-	}
-	root = cJSON_Parse(text);
-	free(text);
-	if (!root)
-		fprintf(stderr, "test_changepoint: %s is not JSON\n", FIXTURE_FILE);
-	else if (load_section((void **)&f->pelt, &f->npelt, root, "pelt",
-			      sizeof(pelt_case), load_pelt_v) == 0 &&
-		 load_section((void **)&f->split, &f->nsplit, root, "edivisive_split",
-			      sizeof(split_case), load_split_v) == 0 &&
-		 load_section((void **)&f->ed, &f->ned, root, "edivisive",
-			      sizeof(ed_case), load_ed_v) == 0)
+	if (root &&
+	    bg_fx_load_section((void **)&f->pelt, &f->npelt, root, "pelt",
+			       sizeof(pelt_case), load_pelt_v, NULL) == 0 &&
+	    bg_fx_load_section((void **)&f->split, &f->nsplit, root, "edivisive_split",
+			       sizeof(split_case), load_split_v, NULL) == 0 &&
+	    bg_fx_load_section((void **)&f->ed, &f->ned, root, "edivisive",
+			       sizeof(ed_case), load_ed_v, NULL) == 0)
 		rc = 0;
 	cJSON_Delete(root);
 	return rc;

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "bg_error.h"
+#include "bg_fixture.h"
 #include "bg_test.h"
 #include "st_cs.h"
 
@@ -37,26 +38,6 @@ static int unload(void **state)
 	return 0;
 }
 
-static double num(const cJSON *c, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
-
-	assert_non_null(v);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static double *array(const cJSON *c, const char *key, size_t *n)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(c, key), *it;
-	double *x = malloc((size_t)cJSON_GetArraySize(a) * sizeof(*x));
-	size_t i = 0;
-
-	assert_non_null(x);
-	cJSON_ArrayForEach(it, a) x[i++] = it->valuedouble;
-	*n = i;
-	return x;
-}
-
 static void test_reference_cases(void **state)
 {
 	const cJSON *c;
@@ -65,29 +46,29 @@ static void test_reference_cases(void **state)
 	(void)state;
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(fixture, "cases")) {
 		size_t n;
-		double *d = array(c, "d", &n), rho, alpha = num(c, "alpha");
+		double *d = bg_fx_get_doubles(c, "d", &n), rho, alpha = bg_fx_get_num(c, "alpha");
 		st_cs_result r;
 
-		assert_int_equal(st_cs_rho(&rho, num(c, "v_opt"), alpha), 0);
-		assert_close(rho, num(c, "rho"), 1e-12);
+		assert_int_equal(st_cs_rho(&rho, bg_fx_get_num(c, "v_opt"), alpha), 0);
+		assert_close(rho, bg_fx_get_num(c, "rho"), 1e-12);
 		assert_int_equal(st_cs_mean(&r, d, n, rho, alpha), 0);
 		assert_int_equal(r.n, n);
-		assert_close(r.estimate, num(c, "mean"), 1e-9);
-		assert_close(r.p_value, num(c, "p_value"), 1e-9);
+		assert_close(r.estimate, bg_fx_get_num(c, "mean"), 1e-9);
+		assert_close(r.p_value, bg_fx_get_num(c, "p_value"), 1e-9);
 		if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "lo"))) {
 			assert_true(isinf(r.lo) && r.lo < 0);
 			assert_true(isinf(r.hi) && r.hi > 0);
 		} else {
 			/* endpoints relative to the width: both sides solve the same equation */
-			double w = num(c, "hi") - num(c, "lo");
-			assert_true(fabs(r.lo - num(c, "lo")) <= 1e-6 * w);
-			assert_true(fabs(r.hi - num(c, "hi")) <= 1e-6 * w);
+			double w = bg_fx_get_num(c, "hi") - bg_fx_get_num(c, "lo");
+			assert_true(fabs(r.lo - bg_fx_get_num(c, "lo")) <= 1e-6 * w);
+			assert_true(fabs(r.hi - bg_fx_get_num(c, "hi")) <= 1e-6 * w);
 		}
 		{
 			double v = 0;
 			for (size_t i = 0; i < n; i++)
 				v += d[i] * d[i];
-			assert_close(st_cs_boundary(v, rho, alpha), num(c, "boundary_at_sumsq"), 1e-12);
+			assert_close(st_cs_boundary(v, rho, alpha), bg_fx_get_num(c, "boundary_at_sumsq"), 1e-12);
 		}
 		free(d);
 		count++;

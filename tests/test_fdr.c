@@ -30,6 +30,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "bg_error.h"
+#include "bg_fixture.h"
+#include "bg_test.h"
 #include "st_fdr.h"
 
 #define FIXTURE_FILE BG_TEST_FIXTURES "/fdr_reference.json"
@@ -40,25 +42,6 @@
 #define ABS_FLOOR 1e-15
 
 /* ---- assertions ------------------------------------------------------- */
-
-#define assert_close(actual, expected, rel_tol, abs_tol) \
-	assert_close_at((actual), (expected), (rel_tol), (abs_tol), #actual, \
-			__FILE__, __LINE__)
-
-/* |actual - expected| <= rel_tol |expected| + abs_tol; NaN never passes. */
-static void assert_close_at(double actual, double expected, double rel_tol,
-			    double abs_tol, const char *what, const char *file,
-			    int line)
-{
-	double err = fabs(actual - expected);
-
-	if (err <= rel_tol * fabs(expected) + abs_tol)
-		return;
-	print_error("%s = %.17g, expected %.17g (error %.3g, relative %.3g)\n",
-		    what, actual, expected, err,
-		    expected != 0.0 ? err / fabs(expected) : err);
-	_fail(file, line);
-}
 
 #define assert_fails(call, code) \
 	do { \
@@ -90,17 +73,6 @@ static void assert_close_at(double actual, double expected, double rel_tol,
 
 /* ---- fixture access ----------------------------------------------------- */
 
-static double num(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!cJSON_IsNumber(v)) {
-		print_error("fixture: \"%s\" missing or not a number\n", key);
-		fail();
-	}
-	return v->valuedouble;
-}
-
 static const char *str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -110,31 +82,6 @@ static const char *str(const cJSON *obj, const char *key)
 		fail();
 	}
 	return v->valuestring;
-}
-
-/* A number array as doubles (caller frees); its length in *n. */
-static double *num_array(const cJSON *obj, const char *key, size_t *n)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
-	double *x;
-	size_t i = 0;
-
-	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1) {
-		print_error("fixture: \"%s\" missing or empty\n", key);
-		fail();
-	}
-	*n = (size_t)cJSON_GetArraySize(a);
-	x = malloc(*n * sizeof(*x));
-	assert_non_null(x);
-	cJSON_ArrayForEach(e, a) {
-		if (!cJSON_IsNumber(e)) {
-			print_error("fixture: %s[%zu] is not a number\n", key, i);
-			free(x);
-			fail();
-		}
-		x[i++] = e->valuedouble;
-	}
-	return x;
 }
 
 static st_fdr_method method_of(const char *name)
@@ -163,11 +110,11 @@ static void test_gamma(void **state)
 	double sum = 0.0;
 
 	assert_non_null(g);
-	assert_true(num(g, "constant") == ST_FDR_GAMMA_C);
+	assert_true(bg_fx_get_num(g, "constant") == ST_FDR_GAMMA_C);
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(g, "values")) {
-		size_t j = (size_t)num(v, "j");
+		size_t j = (size_t)bg_fx_get_num(v, "j");
 
-		assert_close(st_fdr_gamma(j), num(v, "gamma"), REL_TOL, 0.0);
+		bg_fx_assert_near(st_fdr_gamma(j), bg_fx_get_num(v, "gamma"), REL_TOL, 0.0);
 	}
 	assert_true(st_fdr_gamma(0) == 0.0);
 	/* LORD++ needs gamma non-increasing with sum <= 1. The fixture's sum
@@ -178,10 +125,10 @@ static void test_gamma(void **state)
 		sum += st_fdr_gamma(j);
 	}
 	/* 1e5 terms summed in double: error well below 1e-10 relative */
-	assert_close(sum, num(g, "partial_sum_1e5"), 1e-10, 0.0);
-	assert_true(sum < num(g, "sum"));
-	assert_true(num(g, "sum") < 1.0);
-	assert_close(num(g, "sum"), 0.9762, 0.0, 1e-4);
+	bg_fx_assert_near(sum, bg_fx_get_num(g, "partial_sum_1e5"), 1e-10, 0.0);
+	assert_true(sum < bg_fx_get_num(g, "sum"));
+	assert_true(bg_fx_get_num(g, "sum") < 1.0);
+	bg_fx_assert_near(bg_fx_get_num(g, "sum"), 0.9762, 0.0, 1e-4);
 }
 
 /* ---- online levels against the Python reference ------------------------- */
@@ -191,16 +138,16 @@ static void test_online_case(void **state)
 	const cJSON *c = *state;
 	st_fdr *f = NULL;
 	size_t n, n_lv, n_w;
-	double *p = num_array(c, "p", &n);
-	double *levels = num_array(c, "levels", &n_lv);
-	double *wealth = num_array(c, "wealth", &n_w);
+	double *p = bg_fx_get_doubles(c, "p", &n);
+	double *levels = bg_fx_get_doubles(c, "levels", &n_lv);
+	double *wealth = bg_fx_get_doubles(c, "wealth", &n_w);
 	const cJSON *rej = cJSON_GetObjectItemCaseSensitive(c, "rejected");
 	size_t n_rej = 0;
 
 	assert_true(n_lv == n && n_w == n);
 	assert_int_equal(cJSON_GetArraySize(rej), n);
-	assert_ok(st_fdr_new(&f, method_of(str(c, "method")), num(c, "alpha"),
-			     num(c, "w0")));
+	assert_ok(st_fdr_new(&f, method_of(str(c, "method")), bg_fx_get_num(c, "alpha"),
+			     bg_fx_get_num(c, "w0")));
 	for (size_t t = 0; t < n; t++) {
 		double before = st_fdr_level(f), level = SENTINEL;
 		int r = -1, want = cJSON_GetArrayItem(rej, (int)t)->valueint;
@@ -211,16 +158,16 @@ static void test_online_case(void **state)
 		    r != want)
 			print_error("at test %zu (p = %.17g):\n", t + 1, p[t]);
 		assert_true(level == before);
-		assert_close(level, levels[t], REL_TOL, ABS_FLOOR);
+		bg_fx_assert_near(level, levels[t], REL_TOL, ABS_FLOOR);
 		assert_int_equal(r, want);
-		assert_true(level <= num(c, "alpha"));
+		assert_true(level <= bg_fx_get_num(c, "alpha"));
 		st_fdr_state_get(&st, f);
 		assert_int_equal(st.n_tests, t + 1);
 		n_rej += (size_t)r;
 		assert_int_equal(st.n_rejects, n_rej);
 		if (r)
 			assert_int_equal(st.reject_times[n_rej - 1], t + 1);
-		assert_close(st.wealth, wealth[t], REL_TOL, ABS_FLOOR);
+		bg_fx_assert_near(st.wealth, wealth[t], REL_TOL, ABS_FLOOR);
 		assert_true(st.wealth >= 0.0);
 	}
 	st_fdr_free(f);
@@ -275,7 +222,7 @@ static void test_lord_formula(void **state)
 		assert_ok(st_fdr_record(&r, NULL, f, p[i]));
 	want = st_fdr_gamma(9) * w0 + (a - w0) * st_fdr_gamma(7) +
 	       a * st_fdr_gamma(4);
-	assert_close(st_fdr_level(f), want, 1e-15, 0.0);
+	bg_fx_assert_near(st_fdr_level(f), want, 1e-15, 0.0);
 	st_fdr_free(f);
 }
 
@@ -317,10 +264,10 @@ static void state_from_json(st_fdr_state *st, size_t **times, const cJSON *o)
 	size_t j = 0;
 
 	st->method = method_of(str(o, "method"));
-	st->alpha = num(o, "alpha");
-	st->w0 = num(o, "w0");
-	st->n_tests = (size_t)num(o, "n_tests");
-	st->wealth = num(o, "wealth");
+	st->alpha = bg_fx_get_num(o, "alpha");
+	st->w0 = bg_fx_get_num(o, "w0");
+	st->n_tests = (size_t)bg_fx_get_num(o, "n_tests");
+	st->wealth = bg_fx_get_num(o, "wealth");
 	st->n_rejects = (size_t)cJSON_GetArraySize(a);
 	*times = malloc((st->n_rejects ? st->n_rejects : 1) * sizeof(**times));
 	assert_non_null(*times);
@@ -543,8 +490,8 @@ static void check_adjust(const cJSON *c, adjust_fn fn, const char *adj_key,
 			 const char *rej_key, int *rej_out)
 {
 	size_t n, n_adj;
-	double *p = num_array(c, "p", &n);
-	double *want = num_array(c, adj_key, &n_adj);
+	double *p = bg_fx_get_doubles(c, "p", &n);
+	double *want = bg_fx_get_doubles(c, adj_key, &n_adj);
 	const cJSON *want_rej = cJSON_GetObjectItemCaseSensitive(c, rej_key);
 	double *before = malloc(n * sizeof(*before)), *adj = malloc(n * sizeof(*adj));
 
@@ -553,9 +500,9 @@ static void check_adjust(const cJSON *c, adjust_fn fn, const char *adj_key,
 	assert_int_equal(n_adj, n);
 	assert_int_equal(cJSON_GetArraySize(want_rej), n);
 	memcpy(before, p, n * sizeof(*p));
-	assert_ok(fn(adj, rej_out, p, n, num(c, "alpha")));
+	assert_ok(fn(adj, rej_out, p, n, bg_fx_get_num(c, "alpha")));
 	for (size_t i = 0; i < n; i++) {
-		assert_close(adj[i], want[i], REL_TOL, 0.0);
+		bg_fx_assert_near(adj[i], want[i], REL_TOL, 0.0);
 		assert_int_equal(rej_out[i], cJSON_GetArrayItem(want_rej, (int)i)->valueint);
 		assert_true(adj[i] >= p[i] && adj[i] <= 1.0);
 	}
@@ -675,27 +622,6 @@ static void test_simulated_fdr(void **state)
 
 /* ---- main ------------------------------------------------------------------ */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			buf[len] = '\0';
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 /* One test per element of root[key], named "<prefix>/<case name>". */
 static int add_cases(struct CMUnitTest *tests, size_t *nt, const cJSON *root,
 		     const char *key, const char *prefix, CMUnitTestFunction fn)
@@ -732,14 +658,12 @@ int main(void)
 		cmocka_unit_test(test_simulated_fdr),
 	};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
-	char *text = slurp(FIXTURE_FILE);
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	cJSON *root = bg_test_load_json(FIXTURE_FILE);
 	struct CMUnitTest *tests = NULL;
 	size_t nt = 0, ncase;
 	int failed = 1;
 
 	gsl_set_error_handler_off();
-	free(text);
 	if (!root || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "online")) ||
 	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "multitest"))) {
 		fprintf(stderr, "test_fdr: cannot read %s with \"online\" and "

@@ -32,6 +32,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "bg_error.h"
+#include "bg_fixture.h"
+#include "bg_test.h"
 #include "st_power.h"
 
 #define FIXTURE_FILE BG_TEST_FIXTURES "/fdr_reference.json"
@@ -40,23 +42,6 @@
 #define TIGHT_TOL 1e-7
 #define SM_TOL 1e-6
 #define NORMAL_TOL 1e-12
-
-#define assert_close(actual, expected, rel_tol) \
-	assert_close_at((actual), (expected), (rel_tol), #actual, __FILE__, __LINE__)
-
-/* |actual - expected| <= rel_tol |expected|; NaN never passes. */
-static void assert_close_at(double actual, double expected, double rel_tol,
-			    const char *what, const char *file, int line)
-{
-	double err = fabs(actual - expected);
-
-	if (err <= rel_tol * fabs(expected))
-		return;
-	print_error("%s = %.17g, expected %.17g (relative error %.3g > %.3g)\n",
-		    what, actual, expected,
-		    expected != 0.0 ? err / fabs(expected) : err, rel_tol);
-	_fail(file, line);
-}
 
 #define assert_fails(call, code) \
 	do { \
@@ -86,17 +71,6 @@ static void assert_close_at(double actual, double expected, double rel_tol,
 
 #define SENTINEL (-123456.789)
 
-static double num(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!cJSON_IsNumber(v)) {
-		print_error("fixture: \"%s\" missing or not a number\n", key);
-		fail();
-	}
-	return v->valuedouble;
-}
-
 static const cJSON *obj(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -113,13 +87,13 @@ static const cJSON *obj(const cJSON *o, const char *key)
 static void test_nct_case(void **state)
 {
 	const cJSON *c = *state;
-	double t = num(c, "t"), df = num(c, "df"), nc = num(c, "nc");
+	double t = bg_fx_get_num(c, "t"), df = bg_fx_get_num(c, "df"), nc = bg_fx_get_num(c, "nc");
 	double p = SENTINEL, q = SENTINEL;
 
 	assert_ok(st_nct_cdf(&p, t, df, nc));
 	assert_ok(st_nct_sf(&q, t, df, nc));
-	assert_close(p, num(c, "cdf"), NCT_TOL);
-	assert_close(q, num(c, "sf"), NCT_TOL);
+	bg_fx_assert_close(p, bg_fx_get_num(c, "cdf"), NCT_TOL);
+	bg_fx_assert_close(q, bg_fx_get_num(c, "sf"), NCT_TOL);
 	assert_true(fabs(p + q - 1.0) <= 1e-13);
 }
 
@@ -135,8 +109,8 @@ static void test_nct_central(void **state)
 
 			assert_ok(st_nct_cdf(&p, ts[i], dfs[j], 0.0));
 			assert_ok(st_nct_sf(&q, ts[i], dfs[j], 0.0));
-			assert_close(p, gsl_cdf_tdist_P(ts[i], dfs[j]), 1e-10);
-			assert_close(q, gsl_cdf_tdist_Q(ts[i], dfs[j]), 1e-10);
+			bg_fx_assert_close(p, gsl_cdf_tdist_P(ts[i], dfs[j]), 1e-10);
+			bg_fx_assert_close(q, gsl_cdf_tdist_Q(ts[i], dfs[j]), 1e-10);
 		}
 }
 
@@ -144,37 +118,37 @@ static void test_nct_central(void **state)
 
 static double sm_tol(const cJSON *c, const char *key)
 {
-	return fmax(SM_TOL, 2.0 * num(obj(c, "statsmodels_rel_dev"), key));
+	return fmax(SM_TOL, 2.0 * bg_fx_get_num(obj(c, "statsmodels_rel_dev"), key));
 }
 
 static void test_power_case(void **state)
 {
 	const cJSON *c = *state, *at = obj(c, "power_at_rounds");
-	double sigma = num(c, "sigma"), delta = num(c, "delta");
-	double alpha = num(c, "alpha"), power = num(c, "power");
-	double mde_n = num(c, "mde_rounds");
+	double sigma = bg_fx_get_num(c, "sigma"), delta = bg_fx_get_num(c, "delta");
+	double alpha = bg_fx_get_num(c, "alpha"), power = bg_fx_get_num(c, "power");
+	double mde_n = bg_fx_get_num(c, "mde_rounds");
 	double n = SENTINEL, nn = SENTINEL, d = SENTINEL, dn = SENTINEL;
 	double pw = SENTINEL, pw_ceil;
 
 	assert_ok(st_power_rounds(&n, delta, sigma, alpha, power));
-	assert_close(n, num(c, "rounds_tight"), TIGHT_TOL);
-	assert_close(n, num(c, "rounds_statsmodels"), sm_tol(c, "rounds"));
+	bg_fx_assert_close(n, bg_fx_get_num(c, "rounds_tight"), TIGHT_TOL);
+	bg_fx_assert_close(n, bg_fx_get_num(c, "rounds_statsmodels"), sm_tol(c, "rounds"));
 
 	assert_ok(st_power_ttest(&pw, n, delta, sigma, alpha));
-	assert_close(pw, power, 1e-9);
+	bg_fx_assert_close(pw, power, 1e-9);
 	assert_ok(st_power_ttest(&pw_ceil, ceil(n), delta, sigma, alpha));
 	assert_true(pw_ceil >= power);
-	assert_ok(st_power_ttest(&pw, num(at, "n"), delta, sigma, alpha));
-	assert_close(pw, num(at, "power"), TIGHT_TOL);
+	assert_ok(st_power_ttest(&pw, bg_fx_get_num(at, "n"), delta, sigma, alpha));
+	bg_fx_assert_close(pw, bg_fx_get_num(at, "power"), TIGHT_TOL);
 
 	assert_ok(st_power_mde(&d, mde_n, sigma, alpha, power));
-	assert_close(d, num(c, "mde_tight"), TIGHT_TOL);
-	assert_close(d, num(c, "mde_statsmodels"), sm_tol(c, "mde"));
+	bg_fx_assert_close(d, bg_fx_get_num(c, "mde_tight"), TIGHT_TOL);
+	bg_fx_assert_close(d, bg_fx_get_num(c, "mde_statsmodels"), sm_tol(c, "mde"));
 
 	assert_ok(st_power_rounds_normal(&nn, delta, sigma, alpha, power));
-	assert_close(nn, num(c, "rounds_normal"), NORMAL_TOL);
+	bg_fx_assert_close(nn, bg_fx_get_num(c, "rounds_normal"), NORMAL_TOL);
 	assert_ok(st_power_mde_normal(&dn, mde_n, sigma, alpha, power));
-	assert_close(dn, num(c, "mde_normal"), NORMAL_TOL);
+	bg_fx_assert_close(dn, bg_fx_get_num(c, "mde_normal"), NORMAL_TOL);
 	/* the approximation is optimistic: fewer rounds, smaller effects */
 	assert_true(nn < n && dn < d);
 }
@@ -185,15 +159,15 @@ static void test_budget_case(void **state)
 	double d = SENTINEL;
 	size_t rounds = 0;
 
-	assert_ok(st_power_mde_budget(&d, &rounds, num(c, "budget_s"),
-				      num(c, "round_s"), num(c, "sigma"),
-				      num(c, "alpha"), num(c, "power")));
-	assert_int_equal(rounds, (size_t)num(c, "rounds"));
-	assert_close(d, num(c, "mde_tight"), TIGHT_TOL);
-	assert_close(d, num(c, "mde_statsmodels"), sm_tol(c, "mde"));
-	assert_ok(st_power_mde_budget(&d, NULL, num(c, "budget_s"),
-				      num(c, "round_s"), num(c, "sigma"),
-				      num(c, "alpha"), num(c, "power")));
+	assert_ok(st_power_mde_budget(&d, &rounds, bg_fx_get_num(c, "budget_s"),
+				      bg_fx_get_num(c, "round_s"), bg_fx_get_num(c, "sigma"),
+				      bg_fx_get_num(c, "alpha"), bg_fx_get_num(c, "power")));
+	assert_int_equal(rounds, (size_t)bg_fx_get_num(c, "rounds"));
+	bg_fx_assert_close(d, bg_fx_get_num(c, "mde_tight"), TIGHT_TOL);
+	bg_fx_assert_close(d, bg_fx_get_num(c, "mde_statsmodels"), sm_tol(c, "mde"));
+	assert_ok(st_power_mde_budget(&d, NULL, bg_fx_get_num(c, "budget_s"),
+				      bg_fx_get_num(c, "round_s"), bg_fx_get_num(c, "sigma"),
+				      bg_fx_get_num(c, "alpha"), bg_fx_get_num(c, "power")));
 }
 
 static void test_power_properties(void **state)
@@ -203,9 +177,9 @@ static void test_power_properties(void **state)
 	(void)state;
 	/* no effect: the power is the level */
 	assert_ok(st_power_ttest(&p0, 20.0, 0.0, 0.02, 0.05));
-	assert_close(p0, 0.05, 1e-10);
+	bg_fx_assert_close(p0, 0.05, 1e-10);
 	assert_ok(st_power_ttest(&p0, 7.5, 0.0, 1.0, 0.001));
-	assert_close(p0, 0.001, 1e-9);
+	bg_fx_assert_close(p0, 0.001, 1e-9);
 	/* more rounds, more power; a larger effect, more power */
 	for (double k = 2.0; k <= 200.0; k *= 1.7) {
 		double pw;
@@ -220,14 +194,14 @@ static void test_power_properties(void **state)
 	/* rounds and effect invert each other */
 	assert_ok(st_power_rounds(&n, 0.01, 0.03, 0.05, 0.9));
 	assert_ok(st_power_mde(&d, n, 0.03, 0.05, 0.9));
-	assert_close(d, 0.01, 1e-9);
+	bg_fx_assert_close(d, 0.01, 1e-9);
 	/* only the ratio delta / sigma matters */
 	{
 		double n1, n2;
 
 		assert_ok(st_power_rounds(&n1, 0.01, 0.02, 0.05, 0.8));
 		assert_ok(st_power_rounds(&n2, 5.0, 10.0, 0.05, 0.8));
-		assert_close(n1, n2, 1e-12);
+		bg_fx_assert_close(n1, n2, 1e-12);
 	}
 }
 
@@ -293,27 +267,6 @@ static void test_bad_args(void **state)
 
 /* ---- main ------------------------------------------------------------------ */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			buf[len] = '\0';
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 /* One test per element of root[key], named "<key>/<name or index>". */
 static int add_cases(struct CMUnitTest *tests, size_t *nt, const cJSON *root,
 		     const char *key, CMUnitTestFunction fn)
@@ -354,14 +307,12 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 	};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
-	char *text = slurp(FIXTURE_FILE);
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	cJSON *root = bg_test_load_json(FIXTURE_FILE);
 	struct CMUnitTest *tests = NULL;
 	size_t nt = 0, ncase = 0;
 	int failed = 1;
 
 	gsl_set_error_handler_off();
-	free(text);
 	if (root)
 		ncase = count(root, "nct") + count(root, "power") + count(root, "budget");
 	if (!root || !count(root, "nct") || !count(root, "power") ||

@@ -24,6 +24,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "bg_error.h"
+#include "bg_fixture.h"
 #include "st_rank.h"
 
 #define FIXTURE_FILE BG_TEST_FIXTURES "/rank_reference.json"
@@ -77,25 +78,6 @@ typedef struct {
 
 /* ---- assertions ------------------------------------------------------- */
 
-/* |actual - expected| <= rel_tol |expected| + abs_tol; NaN never passes. */
-#define assert_close(actual, expected, rel_tol) \
-	assert_near_at((actual), (expected), (rel_tol), 0.0, #actual, __FILE__, __LINE__)
-#define assert_near(actual, expected, rel_tol, abs_tol) \
-	assert_near_at((actual), (expected), (rel_tol), (abs_tol), #actual, __FILE__, __LINE__)
-
-static void assert_near_at(double actual, double expected, double rel_tol,
-			   double abs_tol, const char *what, const char *file,
-			   int line)
-{
-	double err = fabs(actual - expected);
-
-	if (err <= rel_tol * fabs(expected) + abs_tol)
-		return;
-	print_error("%s = %.17g, expected %.17g (error %.3g, allowed %.3g)\n",
-		    what, actual, expected, err, rel_tol * fabs(expected) + abs_tol);
-	_fail(file, line);
-}
-
 #define assert_fails(call, code) \
 	do { \
 		bg_error_clear(); \
@@ -122,23 +104,6 @@ static void assert_near_at(double actual, double expected, double rel_tol,
 		} \
 	} while (0)
 
-static double *copy_of(const double *x, size_t n)
-{
-	double *c = malloc((n ? n : 1) * sizeof(*c));
-
-	assert_non_null(c);
-	if (n)
-		memcpy(c, x, n * sizeof(*c));
-	return c;
-}
-
-static void assert_unmodified(double *copy, const double *x, size_t n)
-{
-	if (n)
-		assert_memory_equal(copy, x, n * sizeof(*x));
-	free(copy);
-}
-
 /* Out-structs start filled with this byte pattern; a failing call must leave
  * it alone. */
 #define POISON 0xA5
@@ -147,13 +112,13 @@ static void assert_unmodified(double *copy, const double *x, size_t n)
 
 static void assert_hl_ref(const st_hl *h, const ref_case *c)
 {
-	assert_close(h->estimate, c->hl.estimate, REL_TOL);
-	assert_close(h->lo, c->hl.lo, REL_TOL);
-	assert_close(h->hi, c->hl.hi, REL_TOL);
+	bg_fx_assert_close(h->estimate, c->hl.estimate, REL_TOL);
+	bg_fx_assert_close(h->lo, c->hl.lo, REL_TOL);
+	bg_fx_assert_close(h->hi, c->hl.hi, REL_TOL);
 	assert_int_equal(h->k, c->hl.k);
 	assert_int_equal(h->n_pairs, c->hl.n_pairs);
 	assert_int_equal(h->exact, c->hl.exact);
-	assert_close(h->achieved, c->hl.achieved, REL_TOL);
+	bg_fx_assert_close(h->achieved, c->hl.achieved, REL_TOL);
 	assert_true(h->level == c->level);
 	assert_true(h->lo <= h->estimate && h->estimate <= h->hi);
 }
@@ -161,27 +126,27 @@ static void assert_hl_ref(const st_hl *h, const ref_case *c)
 static void assert_hl_vs_r(const st_hl *h, const ref_case *c)
 {
 	assert_true(c->hl.r_applies);
-	assert_near(h->lo, c->hl.r_lo, REL_TOL, R_ROOT_ABS);
-	assert_near(h->hi, c->hl.r_hi, REL_TOL, R_ROOT_ABS);
+	bg_fx_assert_near(h->lo, c->hl.r_lo, REL_TOL, R_ROOT_ABS);
+	bg_fx_assert_near(h->hi, c->hl.r_hi, REL_TOL, R_ROOT_ABS);
 	if (c->hl.r_est_applies)
-		assert_near(h->estimate, c->hl.r_estimate, REL_TOL, R_ROOT_ABS);
+		bg_fx_assert_near(h->estimate, c->hl.r_estimate, REL_TOL, R_ROOT_ABS);
 }
 
 static void run_hl_shift(st_hl *h, const ref_case *c)
 {
-	double *bx = copy_of(c->x, c->m), *by = copy_of(c->y, c->n);
+	double *bx = bg_fx_copy(c->x, c->m), *by = bg_fx_copy(c->y, c->n);
 
 	assert_ok(st_hl_shift(h, c->x, c->m, c->y, c->n, c->level));
-	assert_unmodified(bx, c->x, c->m);
-	assert_unmodified(by, c->y, c->n);
+	bg_fx_assert_unmodified(bx, c->x, c->m);
+	bg_fx_assert_unmodified(by, c->y, c->n);
 }
 
 static void run_hl_paired(st_hl *h, const ref_case *c)
 {
-	double *bd = copy_of(c->x, c->m);
+	double *bd = bg_fx_copy(c->x, c->m);
 
 	assert_ok(st_hl_paired(h, c->x, c->m, c->level));
-	assert_unmodified(bd, c->x, c->m);
+	bg_fx_assert_unmodified(bd, c->x, c->m);
 }
 
 static void test_hl_shift_case(void **state)
@@ -220,14 +185,14 @@ static void test_hl_paired_r_case(void **state)
 
 static void run_mwu(st_mwu *t, const ref_case *c, st_rank_method method)
 {
-	double *bx = copy_of(c->x, c->m), *by = copy_of(c->y, c->n);
+	double *bx = bg_fx_copy(c->x, c->m), *by = bg_fx_copy(c->y, c->n);
 
 	assert_ok(st_mwu_test(t, c->x, c->m, c->y, c->n, method));
-	assert_unmodified(bx, c->x, c->m);
-	assert_unmodified(by, c->y, c->n);
-	assert_close(t->u, c->test.stat, REL_TOL);
+	bg_fx_assert_unmodified(bx, c->x, c->m);
+	bg_fx_assert_unmodified(by, c->y, c->n);
+	bg_fx_assert_close(t->u, c->test.stat, REL_TOL);
 	/* |z| from the reference p: 2 Q(|z|) = p (z = 0 when p = 1) */
-	assert_near(fabs(t->z), c->test.z_abs, REL_TOL, 1e-12);
+	bg_fx_assert_near(fabs(t->z), c->test.z_abs, REL_TOL, 1e-12);
 	assert_true((t->z > 0) == (t->u > (double)(c->m * c->n) / 2.0));
 }
 
@@ -238,7 +203,7 @@ static void test_mwu_exact_case(void **state)
 
 	run_mwu(&t, c, ST_RANK_EXACT);
 	assert_int_equal(t.exact, 1);
-	assert_close(t.p, c->test.p_exact, REL_TOL);
+	bg_fx_assert_close(t.p, c->test.p_exact, REL_TOL);
 }
 
 static void test_mwu_asymptotic_case(void **state)
@@ -248,7 +213,7 @@ static void test_mwu_asymptotic_case(void **state)
 
 	run_mwu(&t, c, ST_RANK_ASYMPTOTIC);
 	assert_int_equal(t.exact, 0);
-	assert_close(t.p, c->test.p_asym, REL_TOL);
+	bg_fx_assert_close(t.p, c->test.p_asym, REL_TOL);
 }
 
 static void test_mwu_auto_case(void **state)
@@ -258,19 +223,19 @@ static void test_mwu_auto_case(void **state)
 
 	run_mwu(&t, c, ST_RANK_AUTO);
 	assert_int_equal(t.exact, c->test.auto_exact);
-	assert_close(t.p, c->test.p_auto, REL_TOL);
+	bg_fx_assert_close(t.p, c->test.p_auto, REL_TOL);
 }
 
 static void run_signrank(st_signrank *t, const ref_case *c, st_rank_method method)
 {
-	double *bd = copy_of(c->x, c->m);
+	double *bd = bg_fx_copy(c->x, c->m);
 
 	assert_ok(st_signrank_test(t, c->x, c->m, method));
-	assert_unmodified(bd, c->x, c->m);
-	assert_close(t->w_plus, c->test.stat, REL_TOL);
-	assert_close(t->w_minus, c->test.stat2, REL_TOL);
+	bg_fx_assert_unmodified(bd, c->x, c->m);
+	bg_fx_assert_close(t->w_plus, c->test.stat, REL_TOL);
+	bg_fx_assert_close(t->w_minus, c->test.stat2, REL_TOL);
 	assert_int_equal(t->n_used, c->test.n_used);
-	assert_near(fabs(t->z), c->test.z_abs, REL_TOL, 1e-12);
+	bg_fx_assert_near(fabs(t->z), c->test.z_abs, REL_TOL, 1e-12);
 }
 
 static void test_signrank_exact_case(void **state)
@@ -280,7 +245,7 @@ static void test_signrank_exact_case(void **state)
 
 	run_signrank(&t, c, ST_RANK_EXACT);
 	assert_int_equal(t.exact, 1);
-	assert_close(t.p, c->test.p_exact, REL_TOL);
+	bg_fx_assert_close(t.p, c->test.p_exact, REL_TOL);
 }
 
 static void test_signrank_asymptotic_case(void **state)
@@ -290,7 +255,7 @@ static void test_signrank_asymptotic_case(void **state)
 
 	run_signrank(&t, c, ST_RANK_ASYMPTOTIC);
 	assert_int_equal(t.exact, 0);
-	assert_close(t.p, c->test.p_asym, REL_TOL);
+	bg_fx_assert_close(t.p, c->test.p_asym, REL_TOL);
 }
 
 static void test_signrank_auto_case(void **state)
@@ -300,21 +265,21 @@ static void test_signrank_auto_case(void **state)
 
 	run_signrank(&t, c, ST_RANK_AUTO);
 	assert_int_equal(t.exact, c->test.auto_exact);
-	assert_close(t.p, c->test.p_auto, REL_TOL);
+	bg_fx_assert_close(t.p, c->test.p_auto, REL_TOL);
 }
 
 static void test_welch_case(void **state)
 {
 	const ref_case *c = *state;
-	double *bx = copy_of(c->x, c->m), *by = copy_of(c->y, c->n);
+	double *bx = bg_fx_copy(c->x, c->m), *by = bg_fx_copy(c->y, c->n);
 	st_welch w;
 
 	assert_ok(st_welch_test(&w, c->x, c->m, c->y, c->n));
-	assert_unmodified(bx, c->x, c->m);
-	assert_unmodified(by, c->y, c->n);
-	assert_close(w.t, c->welch_t, REL_TOL);
-	assert_close(w.df, c->welch_df, REL_TOL);
-	assert_close(w.p, c->welch_p, REL_TOL);
+	bg_fx_assert_unmodified(bx, c->x, c->m);
+	bg_fx_assert_unmodified(by, c->y, c->n);
+	bg_fx_assert_close(w.t, c->welch_t, REL_TOL);
+	bg_fx_assert_close(w.df, c->welch_df, REL_TOL);
+	bg_fx_assert_close(w.p, c->welch_p, REL_TOL);
 }
 
 /* ---- invariances ------------------------------------------------------ */
@@ -343,7 +308,7 @@ static void test_swap_samples(void **state)
 		assert_ok(st_mwu_test(&u1, ga, NA, gb, NB, (st_rank_method)m));
 		assert_ok(st_mwu_test(&u2, gb, NB, ga, NA, (st_rank_method)m));
 		assert_true(u1.u + u2.u == (double)(NA * NB));
-		assert_close(u1.p, u2.p, 1e-12);
+		bg_fx_assert_close(u1.p, u2.p, 1e-12);
 		assert_true(u1.z == -u2.z);
 	}
 	assert_ok(st_welch_test(&w1, ga, NA, gb, NB));
@@ -364,9 +329,9 @@ static void test_shift_equivariance(void **state)
 		yb[j] = gb[j] + 10.0;
 	assert_ok(st_hl_shift(&h1, ga, NA, gb, NB, 0.95));
 	assert_ok(st_hl_shift(&h2, ga, NA, yb, NB, 0.95));
-	assert_close(h2.estimate, h1.estimate + 10.0, 1e-12);
-	assert_close(h2.lo, h1.lo + 10.0, 1e-12);
-	assert_close(h2.hi, h1.hi + 10.0, 1e-12);
+	bg_fx_assert_close(h2.estimate, h1.estimate + 10.0, 1e-12);
+	bg_fx_assert_close(h2.lo, h1.lo + 10.0, 1e-12);
+	bg_fx_assert_close(h2.hi, h1.hi + 10.0, 1e-12);
 	assert_int_equal(h1.k, h2.k);
 
 	for (size_t i = 0; i < NA; i++)
@@ -379,7 +344,7 @@ static void test_shift_equivariance(void **state)
 	assert_true(s1.w_plus == s2.w_minus && s1.p == s2.p);
 	/* every d > 0: W+ is all of n(n+1)/2 and p = 2 / 2^n */
 	assert_true(s1.w_plus == (double)(NA * (NA + 1) / 2) && s1.w_minus == 0.0);
-	assert_close(s1.p, 2.0 / 128.0, 1e-12);
+	bg_fx_assert_close(s1.p, 2.0 / 128.0, 1e-12);
 }
 
 /* The exact distributions at the largest offered size: all values of one
@@ -403,16 +368,16 @@ static void test_exact_at_max_size(void **state)
 	}
 	assert_ok(st_mwu_test(&e, x, S, y, S, ST_RANK_EXACT));
 	/* C(200, 100) = 9.0548514656103281e58 */
-	assert_close(e.p, 2.0 / 9.0548514656103281e58, 1e-9);
+	bg_fx_assert_close(e.p, 2.0 / 9.0548514656103281e58, 1e-9);
 	assert_ok(st_mwu_test(&e, x, S, y2, S, ST_RANK_EXACT));
 	assert_ok(st_mwu_test(&a, x, S, y2, S, ST_RANK_ASYMPTOTIC));
 	assert_true(e.p > 0.01 && e.p < 0.5);
-	assert_close(e.p, a.p, 0.01);
+	bg_fx_assert_close(e.p, a.p, 0.01);
 	assert_ok(st_signrank_test(&se, y2, S, ST_RANK_EXACT));
 	assert_ok(st_signrank_test(&sa, y2, S, ST_RANK_ASYMPTOTIC));
 	assert_true(se.p < 1e-15);
 	/* all positive: 2^-(S-1) exactly */
-	assert_close(se.p, ldexp(1.0, -(S - 1)), 1e-9);
+	bg_fx_assert_close(se.p, ldexp(1.0, -(S - 1)), 1e-9);
 }
 
 /* ---- speed -------------------------------------------------------------- */
@@ -481,7 +446,7 @@ static const double good[] = { 2.0, 3.5, 1.25, 4.0, 3.0 };
 static void assert_two_fail(const double *x, size_t m, const double *y,
 			    size_t n, int code, int with_hl, int with_welch)
 {
-	double *bx = copy_of(x, m), *by = copy_of(y, n);
+	double *bx = bg_fx_copy(x, m), *by = bg_fx_copy(y, n);
 
 	if (with_hl)
 		FAIL_CHECK(st_hl, st_hl_shift(&out_, x, m, y, n, 0.95), code);
@@ -489,14 +454,14 @@ static void assert_two_fail(const double *x, size_t m, const double *y,
 		FAIL_CHECK(st_mwu, st_mwu_test(&out_, x, m, y, n, (st_rank_method)k), code);
 	if (with_welch)
 		FAIL_CHECK(st_welch, st_welch_test(&out_, x, m, y, n), code);
-	assert_unmodified(bx, x, m);
-	assert_unmodified(by, y, n);
+	bg_fx_assert_unmodified(bx, x, m);
+	bg_fx_assert_unmodified(by, y, n);
 }
 
 static void assert_paired_fail(const double *d, size_t n, int code, int with_hl,
 			       int with_test)
 {
-	double *bd = copy_of(d, n);
+	double *bd = bg_fx_copy(d, n);
 
 	if (with_hl)
 		FAIL_CHECK(st_hl, st_hl_paired(&out_, d, n, 0.95), code);
@@ -504,7 +469,7 @@ static void assert_paired_fail(const double *d, size_t n, int code, int with_hl,
 		for (int k = ST_RANK_AUTO; k <= ST_RANK_ASYMPTOTIC; k++)
 			FAIL_CHECK(st_signrank, st_signrank_test(&out_, d, n, (st_rank_method)k),
 				   code);
-	assert_unmodified(bd, d, n);
+	bg_fx_assert_unmodified(bd, d, n);
 }
 
 static void test_empty_input(void **state)
@@ -559,7 +524,7 @@ static void test_too_few(void **state)
 	/* m = 1, n = 2: two differences, k = 1, coverage 1 - 2 P(U = 0) = 1/3 */
 	assert_ok(st_hl_shift(&h, one, 1, good, 2, 0.95));
 	assert_true(h.lo == 1.0 && h.hi == 2.5 && h.estimate == 1.75);
-	assert_close(h.achieved, 1.0 / 3.0, 1e-12);
+	bg_fx_assert_close(h.achieved, 1.0 / 3.0, 1e-12);
 	assert_true(h.achieved < h.level);
 }
 
@@ -585,7 +550,7 @@ static void test_all_equal(void **state)
 	assert_true(h.estimate == 1.5 && h.lo == 1.5 && h.hi == 1.5);
 	/* one constant sample is fine for Welch: df = n - 1 of the other */
 	assert_ok(st_welch_test(&w, same, 4, good, NGOOD));
-	assert_close(w.df, (double)(NGOOD - 1), 1e-12);
+	bg_fx_assert_close(w.df, (double)(NGOOD - 1), 1e-12);
 }
 
 /* Far out in the tail: p below the smallest double is 0, not an error (GSL
@@ -660,42 +625,11 @@ static void test_exact_refused(void **state)
 
 /* ---- fixture loading -------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			buf[len] = '\0';
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 static int bad_member(const char *where, const char *key, const char *want)
 {
 	fprintf(stderr, "test_rank: %s: %s: \"%s\" missing or not %s\n",
 		FIXTURE_FILE, where, key, want);
 	return -1;
-}
-
-static int get_num(double *out, const cJSON *obj, const char *key, const char *where)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!cJSON_IsNumber(v))
-		return bad_member(where, key, "a number");
-	*out = v->valuedouble;
-	return 0;
 }
 
 /* A number, or null (has = 0). */
@@ -705,17 +639,7 @@ static int get_opt_num(double *out, int *has, const cJSON *obj, const char *key,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	*has = !cJSON_IsNull(v);
-	return *has ? get_num(out, obj, key, where) : 0;
-}
-
-static int get_size(size_t *out, const cJSON *obj, const char *key, const char *where)
-{
-	double v;
-
-	if (get_num(&v, obj, key, where) < 0 || v < 0 || v != floor(v))
-		return bad_member(where, key, "a count");
-	*out = (size_t)v;
-	return 0;
+	return *has ? bg_fx_num(out, obj, key, where) : 0;
 }
 
 static int get_bool(int *out, const cJSON *obj, const char *key, const char *where)
@@ -728,25 +652,6 @@ static int get_bool(int *out, const cJSON *obj, const char *key, const char *whe
 	return 0;
 }
 
-static int get_array(double **out, size_t *n, const cJSON *obj, const char *key,
-		     const char *where)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
-	size_t i = 0;
-
-	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1)
-		return bad_member(where, key, "a non-empty array");
-	*n = (size_t)cJSON_GetArraySize(a);
-	if (!(*out = malloc(*n * sizeof(**out))))
-		return -1;
-	cJSON_ArrayForEach(e, a) {
-		if (!cJSON_IsNumber(e))
-			return bad_member(where, key, "an array of numbers");
-		(*out)[i++] = e->valuedouble;
-	}
-	return 0;
-}
-
 static int load_hl(ref_hl *h, const cJSON *jc, const char *where)
 {
 	const cJSON *jh = cJSON_GetObjectItemCaseSensitive(jc, "hl");
@@ -754,18 +659,18 @@ static int load_hl(ref_hl *h, const cJSON *jc, const char *where)
 
 	if (!cJSON_IsObject(jh) || !cJSON_IsObject(jr))
 		return bad_member(where, "hl", "an object with r_wilcox");
-	if (get_num(&h->estimate, jh, "estimate", where) < 0 ||
-	    get_num(&h->lo, jh, "lo", where) < 0 ||
-	    get_num(&h->hi, jh, "hi", where) < 0 ||
-	    get_num(&h->achieved, jh, "achieved", where) < 0 ||
-	    get_size(&h->k, jh, "k", where) < 0 ||
-	    get_size(&h->n_pairs, jh, "n_pairs", where) < 0 ||
+	if (bg_fx_num(&h->estimate, jh, "estimate", where) < 0 ||
+	    bg_fx_num(&h->lo, jh, "lo", where) < 0 ||
+	    bg_fx_num(&h->hi, jh, "hi", where) < 0 ||
+	    bg_fx_num(&h->achieved, jh, "achieved", where) < 0 ||
+	    bg_fx_size(&h->k, jh, "k", where) < 0 ||
+	    bg_fx_size(&h->n_pairs, jh, "n_pairs", where) < 0 ||
 	    get_bool(&h->exact, jh, "exact", where) < 0 ||
 	    get_bool(&h->r_applies, jr, "rule_applies", where) < 0 ||
 	    get_bool(&h->r_est_applies, jr, "estimate_applies", where) < 0 ||
-	    get_num(&h->r_estimate, jr, "estimate", where) < 0 ||
-	    get_num(&h->r_lo, jr, "lo", where) < 0 ||
-	    get_num(&h->r_hi, jr, "hi", where) < 0)
+	    bg_fx_num(&h->r_estimate, jr, "estimate", where) < 0 ||
+	    bg_fx_num(&h->r_lo, jr, "lo", where) < 0 ||
+	    bg_fx_num(&h->r_hi, jr, "hi", where) < 0)
 		return -1;
 	return 0;
 }
@@ -775,13 +680,13 @@ static int load_test(ref_test *t, const cJSON *jt, const char *k1, const char *k
 {
 	if (!cJSON_IsObject(jt))
 		return bad_member(where, "mwu/signrank", "an object");
-	if (get_num(&t->stat, jt, k1, where) < 0 ||
-	    (k2 && get_num(&t->stat2, jt, k2, where) < 0) ||
-	    (k2 && get_size(&t->n_used, jt, "n_used", where) < 0) ||
-	    get_num(&t->p_asym, jt, "p_asymptotic", where) < 0 ||
-	    get_num(&t->z_abs, jt, "z_abs", where) < 0 ||
+	if (bg_fx_num(&t->stat, jt, k1, where) < 0 ||
+	    (k2 && bg_fx_num(&t->stat2, jt, k2, where) < 0) ||
+	    (k2 && bg_fx_size(&t->n_used, jt, "n_used", where) < 0) ||
+	    bg_fx_num(&t->p_asym, jt, "p_asymptotic", where) < 0 ||
+	    bg_fx_num(&t->z_abs, jt, "z_abs", where) < 0 ||
 	    get_opt_num(&t->p_exact, &t->has_exact, jt, "p_exact", where) < 0 ||
-	    get_num(&t->p_auto, jt, "p_auto", where) < 0 ||
+	    bg_fx_num(&t->p_auto, jt, "p_auto", where) < 0 ||
 	    get_bool(&t->auto_exact, jt, "auto_exact", where) < 0)
 		return -1;
 	return 0;
@@ -794,22 +699,22 @@ static int load_case(ref_case *c, const cJSON *jc, int two)
 
 	if (!cJSON_IsString(name) || !(c->name = strdup(name->valuestring)))
 		return bad_member("a case", "name", "a string");
-	if (get_num(&c->level, jc, "level", c->name) < 0 || load_hl(&c->hl, jc, c->name) < 0)
+	if (bg_fx_num(&c->level, jc, "level", c->name) < 0 || load_hl(&c->hl, jc, c->name) < 0)
 		return -1;
 	if (!two)
-		return get_array(&c->x, &c->m, jc, "d", c->name) < 0 ||
+		return bg_fx_doubles(&c->x, &c->m, jc, "d", NULL, 1, c->name) < 0 ||
 		       load_test(&c->test, cJSON_GetObjectItemCaseSensitive(jc, "signrank"),
 				 "w_plus", "w_minus", c->name) < 0 ? -1 : 0;
-	if (get_array(&c->x, &c->m, jc, "x", c->name) < 0 ||
-	    get_array(&c->y, &c->n, jc, "y", c->name) < 0 ||
+	if (bg_fx_doubles(&c->x, &c->m, jc, "x", NULL, 1, c->name) < 0 ||
+	    bg_fx_doubles(&c->y, &c->n, jc, "y", NULL, 1, c->name) < 0 ||
 	    load_test(&c->test, cJSON_GetObjectItemCaseSensitive(jc, "mwu"), "u", NULL,
 		      c->name) < 0)
 		return -1;
 	jw = cJSON_GetObjectItemCaseSensitive(jc, "welch");
 	c->has_welch = cJSON_IsObject(jw);
-	if (c->has_welch && (get_num(&c->welch_t, jw, "t", c->name) < 0 ||
-			     get_num(&c->welch_df, jw, "df", c->name) < 0 ||
-			     get_num(&c->welch_p, jw, "p", c->name) < 0))
+	if (c->has_welch && (bg_fx_num(&c->welch_t, jw, "t", c->name) < 0 ||
+			     bg_fx_num(&c->welch_df, jw, "df", c->name) < 0 ||
+			     bg_fx_num(&c->welch_p, jw, "p", c->name) < 0))
 		return -1;
 	return 0;
 }
@@ -824,25 +729,21 @@ static void free_cases(ref_case *cases, size_t ncases)
 	free(cases);
 }
 
+static int load_case_v(void *c, const cJSON *jc, void *two)
+{
+	return load_case(c, jc, two != NULL);
+}
+
 /* Loads one array of cases ("two_sample" or "paired"); NULL after saying why. */
 static ref_case *load_cases(const cJSON *root, const char *key, size_t *ncases)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key), *jc;
-	ref_case *cases;
-	size_t i = 0;
+	void *cases;
+	int two = strcmp(key, "two_sample") == 0;
 
-	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1) {
-		fprintf(stderr, "test_rank: %s: no non-empty \"%s\" array\n", FIXTURE_FILE, key);
+	if (bg_fx_load_section(&cases, ncases, root, key, sizeof(ref_case), load_case_v,
+			       two ? (void *)root : NULL) < 0) {
+		free_cases(cases, *ncases);
 		return NULL;
-	}
-	*ncases = (size_t)cJSON_GetArraySize(arr);
-	if (!(cases = calloc(*ncases, sizeof(*cases))))
-		return NULL;
-	cJSON_ArrayForEach(jc, arr) {
-		if (load_case(&cases[i++], jc, strcmp(key, "two_sample") == 0) < 0) {
-			free_cases(cases, *ncases);
-			return NULL;
-		}
 	}
 	return cases;
 }
@@ -918,18 +819,12 @@ int main(void)
 	ref_case *two = NULL, *pair = NULL;
 	size_t ntwo = 0, npair = 0, nnamed = 0;
 	test_list l = { NULL, 0, 0 };
-	cJSON *root = NULL;
-	char *text;
+	cJSON *root;
 	int failed = 1;
 
 	gsl_set_error_handler_off();
-	if (!(text = slurp(FIXTURE_FILE))) {
-		fprintf(stderr, "test_rank: cannot read %s (regenerate it with "
-			"/usr/bin/python3 scripts/fixtures_rank.py)\n", FIXTURE_FILE);
+	if (!(root = bg_fx_load_json(FIXTURE_FILE, "scripts/fixtures_rank.py")))
 		return 1;
-	}
-	root = cJSON_Parse(text);
-	free(text);
 	if (!(two = load_cases(root, "two_sample", &ntwo)) ||
 	    !(pair = load_cases(root, "paired", &npair)))
 		goto cleanup;

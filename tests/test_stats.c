@@ -21,6 +21,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "bg_error.h"
+#include "bg_fixture.h"
 #include "st_boot.h"
 #include "st_desc.h"
 #include "st_test.h"
@@ -68,37 +69,6 @@ typedef struct {
 
 /* ---- assertions ------------------------------------------------------- */
 
-/* |actual - expected| <= rel_tol * |expected|; NaN never passes. */
-#define assert_close(actual, expected, rel_tol) \
-	assert_close_at((actual), (expected), (rel_tol), #actual, __FILE__, __LINE__)
-
-static void assert_close_at(double actual, double expected, double rel_tol,
-			    const char *what, const char *file, int line)
-{
-	double err = fabs(actual - expected);
-
-	if (err <= rel_tol * fabs(expected))
-		return;
-	print_error("%s = %.17g, expected %.17g (relative error %.3g > %.3g)\n",
-		    what, actual, expected,
-		    expected != 0.0 ? err / fabs(expected) : err, rel_tol);
-	_fail(file, line);
-}
-
-/* |actual - expected| <= abs_tol, for the Monte Carlo comparisons. */
-#define assert_within(actual, expected, abs_tol) \
-	assert_within_at((actual), (expected), (abs_tol), #actual, __FILE__, __LINE__)
-
-static void assert_within_at(double actual, double expected, double abs_tol,
-			     const char *what, const char *file, int line)
-{
-	if (fabs(actual - expected) <= abs_tol)
-		return;
-	print_error("%s = %.17g, expected %.17g +- %.3g (off by %.3g)\n",
-		    what, actual, expected, abs_tol, fabs(actual - expected));
-	_fail(file, line);
-}
-
 /* A failing call returns `code`, leaves a message in the error slot. */
 #define assert_fails(call, code) \
 	do { \
@@ -126,24 +96,6 @@ static void assert_within_at(double actual, double expected, double abs_tol,
 		} \
 	} while (0)
 
-/* The input must come back bit for bit as it went in. */
-static double *copy_of(const double *x, size_t n)
-{
-	double *c = malloc((n ? n : 1) * sizeof(*c));
-
-	assert_non_null(c);
-	if (n)
-		memcpy(c, x, n * sizeof(*c));
-	return c;
-}
-
-static void assert_unmodified(double *copy, const double *x, size_t n)
-{
-	if (n)
-		assert_memory_equal(copy, x, n * sizeof(*x));
-	free(copy);
-}
-
 /* A value no statistic here produces, to see that *out was not written. */
 #define SENTINEL (-123456.789)
 
@@ -152,60 +104,60 @@ static void assert_unmodified(double *copy, const double *x, size_t n)
 static void test_check_finite_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 
 	assert_ok(st_check_finite(c->x, c->n));
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_mean_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double mean = SENTINEL;
 
 	assert_ok(st_mean(&mean, c->x, c->n));
-	assert_close(mean, c->mean, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(mean, c->mean, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_sd_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double sd = SENTINEL;
 
 	assert_ok(st_sd(&sd, c->x, c->n));
-	assert_close(sd, c->sd, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(sd, c->sd, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_median_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double median = SENTINEL;
 
 	assert_ok(st_median(&median, c->x, c->n));
-	assert_close(median, c->median, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(median, c->median, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_mad_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double mad = SENTINEL;
 
 	assert_ok(st_mad(&mad, c->x, c->n));
-	assert_close(mad, c->mad, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(mad, c->mad, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_quantile_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 
 	for (size_t i = 0; i < N_QUANTILES; i++) {
 		double q = SENTINEL;
@@ -213,34 +165,34 @@ static void test_quantile_case(void **state)
 		assert_ok(st_quantile(&q, c->x, c->n, c->qp[i]));
 		if (fabs(q - c->qv[i]) > REL_TOL * fabs(c->qv[i]))
 			print_error("at p = %g:\n", c->qp[i]);
-		assert_close(q, c->qv[i], REL_TOL);
+		bg_fx_assert_close(q, c->qv[i], REL_TOL);
 	}
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_minmax_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double min = SENTINEL, max = SENTINEL;
 
 	assert_ok(st_minmax(&min, &max, c->x, c->n));
 	/* Exact: min and max select, they do not compute. */
 	assert_true(min == c->min);
 	assert_true(max == c->max);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static void test_ttest_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	double p = SENTINEL, t = SENTINEL;
 
 	assert_ok(st_ttest_one(&p, &t, c->x, c->n, c->mu0));
-	assert_close(t, c->t, REL_TOL);
-	assert_close(p, c->p, REL_TOL);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_close(t, c->t, REL_TOL);
+	bg_fx_assert_close(p, c->p, REL_TOL);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
 static gsl_rng *rng_seeded(unsigned long seed)
@@ -255,19 +207,19 @@ static gsl_rng *rng_seeded(unsigned long seed)
 static void test_boot_case(void **state)
 {
 	const ref_case *c = *state;
-	double *before = copy_of(c->x, c->n);
+	double *before = bg_fx_copy(c->x, c->n);
 	gsl_rng *r = rng_seeded(BOOT_SEED);
 	st_interval ci = { SENTINEL, SENTINEL, SENTINEL, SENTINEL };
 	double tol = BOOT_TOL_WIDTH * (c->boot_hi - c->boot_lo);
 
 	assert_ok(st_boot_percentile(&ci, c->x, c->n, st_stat_mean, NULL,
 				     BOOT_B, c->boot_level, r));
-	assert_close(ci.estimate, c->mean, REL_TOL);
+	bg_fx_assert_close(ci.estimate, c->mean, REL_TOL);
 	assert_true(ci.level == c->boot_level);
 	assert_true(ci.lo <= ci.hi);
-	assert_within(ci.lo, c->boot_lo, tol);
-	assert_within(ci.hi, c->boot_hi, tol);
-	assert_unmodified(before, c->x, c->n);
+	bg_fx_assert_within(ci.lo, c->boot_lo, tol);
+	bg_fx_assert_within(ci.hi, c->boot_hi, tol);
+	bg_fx_assert_unmodified(before, c->x, c->n);
 	gsl_rng_free(r);
 }
 
@@ -275,7 +227,7 @@ static void test_stat_mean_case(void **state)
 {
 	const ref_case *c = *state;
 
-	assert_close(st_stat_mean(c->x, c->n, NULL), c->mean, REL_TOL);
+	bg_fx_assert_close(st_stat_mean(c->x, c->n, NULL), c->mean, REL_TOL);
 }
 
 /* ---- reproducibility -------------------------------------------------- */
@@ -321,8 +273,8 @@ static void test_boot_reproducible(void **state)
 				     BOOT_B, 0.95, r));
 	assert_true(d.lo != a.lo || d.hi != a.hi);
 	assert_true(d.estimate == a.estimate);
-	assert_within(d.lo, c->boot_lo, tol);
-	assert_within(d.hi, c->boot_hi, tol);
+	bg_fx_assert_within(d.lo, c->boot_lo, tol);
+	bg_fx_assert_within(d.hi, c->boot_hi, tol);
 	gsl_rng_free(r);
 }
 
@@ -381,7 +333,7 @@ static const double good[] = { 2.0, 3.5, 1.25, 4.0, 3.0 };
 static void assert_desc_fail(const double *x, size_t n, int code)
 {
 	double out = SENTINEL, lo = SENTINEL, hi = SENTINEL;
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	assert_fails(st_check_finite(x, n), code);
 	assert_fails(st_mean(&out, x, n), code);
@@ -396,17 +348,17 @@ static void assert_desc_fail(const double *x, size_t n, int code)
 	assert_true(out == SENTINEL);
 	assert_fails(st_minmax(&lo, &hi, x, n), code);
 	assert_true(lo == SENTINEL && hi == SENTINEL);
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 }
 
 static void assert_ttest_fail(const double *x, size_t n, double mu0, int code)
 {
 	double p = SENTINEL, t = SENTINEL;
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	assert_fails(st_ttest_one(&p, &t, x, n, mu0), code);
 	assert_true(p == SENTINEL && t == SENTINEL);
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 }
 
 static void assert_boot_fail(const double *x, size_t n, size_t B,
@@ -414,14 +366,14 @@ static void assert_boot_fail(const double *x, size_t n, size_t B,
 {
 	st_interval ci, sentinel;
 	gsl_rng *r = rng_seeded(1);
-	double *before = copy_of(x, n);
+	double *before = bg_fx_copy(x, n);
 
 	memset(&sentinel, 0xA5, sizeof(sentinel));
 	ci = sentinel;
 	assert_fails(st_boot_percentile(&ci, x, n, st_stat_mean, NULL, B, level, r),
 		     code);
 	assert_memory_equal(&ci, &sentinel, sizeof(ci));
-	assert_unmodified(before, x, n);
+	bg_fx_assert_unmodified(before, x, n);
 	gsl_rng_free(r);
 }
 
@@ -500,7 +452,7 @@ static void test_quantile_bad_p(void **state)
 	const double bad_p[] = { -0.1, 1.1, -1e-12, 1.0 + 1e-12, NAN,
 				 INFINITY, -INFINITY };
 	double out = SENTINEL;
-	double *before = copy_of(good, NGOOD);
+	double *before = bg_fx_copy(good, NGOOD);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_p) / sizeof(bad_p[0]); i++) {
@@ -508,7 +460,7 @@ static void test_quantile_bad_p(void **state)
 		assert_fails(st_quantile(&out, good, NGOOD, bad_p[i]), BG_EINVAL);
 		assert_true(out == SENTINEL);
 	}
-	assert_unmodified(before, good, NGOOD);
+	bg_fx_assert_unmodified(before, good, NGOOD);
 	/* the closed ends are fine */
 	assert_ok(st_quantile(&out, good, NGOOD, 0.0));
 	assert_true(out == 1.25);
@@ -538,43 +490,6 @@ static void test_boot_bad_args(void **state)
 
 /* ---- fixture loading -------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			buf[len] = '\0';
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* Reads a number member; on a missing or non-number member says which and
- * returns -1. */
-static int get_num(double *out, const cJSON *obj, const char *key,
-		   const char *where)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!cJSON_IsNumber(v)) {
-		fprintf(stderr, "test_stats: %s: %s: \"%s\" missing or not a number\n",
-			FIXTURE_FILE, where, key);
-		return -1;
-	}
-	*out = v->valuedouble;
-	return 0;
-}
-
 static void free_cases(ref_case *cases, size_t ncases)
 {
 	for (size_t i = 0; i < ncases; i++) {
@@ -603,77 +518,52 @@ static int load_case(ref_case *c, const cJSON *jc)
 	}
 	if (!(c->name = strdup(name->valuestring)))
 		return -1;
-	c->n = (size_t)cJSON_GetArraySize(x);
-	if (!(c->x = malloc(c->n * sizeof(*c->x))))
+	if (bg_fx_doubles(&c->x, &c->n, jc, "x", NULL, 1, c->name) < 0)
 		return -1;
 	i = 0;
-	cJSON_ArrayForEach(e, x) {
-		if (!cJSON_IsNumber(e)) {
-			fprintf(stderr, "test_stats: %s: %s: x[%zu] is not a number\n",
-				FIXTURE_FILE, c->name, i);
-			return -1;
-		}
-		c->x[i++] = e->valuedouble;
-	}
-	i = 0;
 	cJSON_ArrayForEach(e, qs) {
-		if (get_num(&c->qp[i], e, "p", c->name) < 0 ||
-		    get_num(&c->qv[i], e, "q", c->name) < 0)
+		if (bg_fx_num(&c->qp[i], e, "p", c->name) < 0 ||
+		    bg_fx_num(&c->qv[i], e, "q", c->name) < 0)
 			return -1;
 		i++;
 	}
-	if (get_num(&c->mean, jc, "mean", c->name) < 0 ||
-	    get_num(&c->sd, jc, "sd", c->name) < 0 ||
-	    get_num(&c->median, jc, "median", c->name) < 0 ||
-	    get_num(&c->mad, jc, "mad", c->name) < 0 ||
-	    get_num(&c->min, jc, "min", c->name) < 0 ||
-	    get_num(&c->max, jc, "max", c->name) < 0 ||
-	    get_num(&c->mu0, tt, "mu0", c->name) < 0 ||
-	    get_num(&c->t, tt, "t", c->name) < 0 ||
-	    get_num(&c->p, tt, "p", c->name) < 0 ||
-	    get_num(&c->boot_level, bt, "level", c->name) < 0 ||
-	    get_num(&c->boot_lo, bt, "lo", c->name) < 0 ||
-	    get_num(&c->boot_hi, bt, "hi", c->name) < 0)
+	if (bg_fx_num(&c->mean, jc, "mean", c->name) < 0 ||
+	    bg_fx_num(&c->sd, jc, "sd", c->name) < 0 ||
+	    bg_fx_num(&c->median, jc, "median", c->name) < 0 ||
+	    bg_fx_num(&c->mad, jc, "mad", c->name) < 0 ||
+	    bg_fx_num(&c->min, jc, "min", c->name) < 0 ||
+	    bg_fx_num(&c->max, jc, "max", c->name) < 0 ||
+	    bg_fx_num(&c->mu0, tt, "mu0", c->name) < 0 ||
+	    bg_fx_num(&c->t, tt, "t", c->name) < 0 ||
+	    bg_fx_num(&c->p, tt, "p", c->name) < 0 ||
+	    bg_fx_num(&c->boot_level, bt, "level", c->name) < 0 ||
+	    bg_fx_num(&c->boot_lo, bt, "lo", c->name) < 0 ||
+	    bg_fx_num(&c->boot_hi, bt, "hi", c->name) < 0)
 		return -1;
 	return 0;
+}
+
+static int load_case_v(void *c, const cJSON *jc, void *ud)
+{
+	(void)ud;
+	return load_case(c, jc);
 }
 
 /* Loads every case of the fixture; NULL (after saying why) on failure. */
 static ref_case *load_fixture(size_t *ncases)
 {
-	char *text = slurp(FIXTURE_FILE);
-	cJSON *root = NULL;
-	const cJSON *jcases, *jc;
-	ref_case *cases = NULL;
-	size_t i = 0;
+	cJSON *root = bg_fx_load_json(FIXTURE_FILE, "scripts/gen_fixtures.py");
+	void *cases = NULL;
 
-	if (!text) {
-		fprintf(stderr, "test_stats: cannot read %s (regenerate it with "
-			"/usr/bin/python3 scripts/gen_fixtures.py)\n", FIXTURE_FILE);
+	if (!root)
 		return NULL;
-	}
-	root = cJSON_Parse(text);
-	free(text);
-	jcases = cJSON_GetObjectItemCaseSensitive(root, "cases");
-	if (!cJSON_IsArray(jcases) || cJSON_GetArraySize(jcases) < 1) {
-		fprintf(stderr, "test_stats: %s: not JSON with a non-empty \"cases\" "
-			"array\n", FIXTURE_FILE);
-		goto fail;
-	}
-	*ncases = (size_t)cJSON_GetArraySize(jcases);
-	if (!(cases = calloc(*ncases, sizeof(*cases))))
-		goto fail;
-	cJSON_ArrayForEach(jc, jcases) {
-		if (load_case(&cases[i++], jc) < 0)
-			goto fail;
+	if (bg_fx_load_section(&cases, ncases, root, "cases", sizeof(ref_case),
+			       load_case_v, NULL) < 0) {
+		free_cases(cases, *ncases);
+		cases = NULL;
 	}
 	cJSON_Delete(root);
 	return cases;
-fail:
-	if (cases)
-		free_cases(cases, *ncases);
-	cJSON_Delete(root);
-	return NULL;
 }
 
 /* ---- main ------------------------------------------------------------- */
