@@ -95,31 +95,6 @@ typedef struct {
 /* ---- assertions ------------------------------------------------------- */
 
 /* A failing call returns `code` and leaves a message in the error slot. */
-#define assert_fails(call, code) \
-	do { \
-		bg_error_clear(); \
-		int rc_ = (call); \
-		if (rc_ != (code)) { \
-			print_error("%s returned %d (%s), expected %d (%s)\n", #call, \
-				    rc_, bg_error_name(rc_), (code), bg_error_name(code)); \
-			_fail(__FILE__, __LINE__); \
-		} \
-		if (bg_error_last()[0] == '\0') { \
-			print_error("%s failed without an error message\n", #call); \
-			_fail(__FILE__, __LINE__); \
-		} \
-	} while (0)
-
-#define assert_ok(call) \
-	do { \
-		bg_error_clear(); \
-		int rc_ = (call); \
-		if (rc_ != BG_OK) { \
-			print_error("%s returned %d (%s): %s\n", #call, rc_, \
-				    bg_error_name(rc_), bg_error_last()); \
-			_fail(__FILE__, __LINE__); \
-		} \
-	} while (0)
 
 /* got[0..ngot-1] == want[0..nwant-1], printing both on a mismatch. */
 #define assert_locations(got, ngot, want, nwant) \

@@ -69,32 +69,6 @@ typedef struct {
 
 /* ---- assertions ------------------------------------------------------- */
 
-/* A failing call returns `code`, leaves a message in the error slot. */
-#define assert_fails(call, code) \
-	do { \
-		bg_error_clear(); \
-		int rc_ = (call); \
-		if (rc_ != (code)) { \
-			print_error("%s returned %d (%s), expected %d (%s)\n", #call, \
-				    rc_, bg_error_name(rc_), (code), bg_error_name(code)); \
-			_fail(__FILE__, __LINE__); \
-		} \
-		if (bg_error_last()[0] == '\0') { \
-			print_error("%s failed without an error message\n", #call); \
-			_fail(__FILE__, __LINE__); \
-		} \
-	} while (0)
-
-#define assert_ok(call) \
-	do { \
-		bg_error_clear(); \
-		int rc_ = (call); \
-		if (rc_ != BG_OK) { \
-			print_error("%s returned %d (%s): %s\n", #call, rc_, \
-				    bg_error_name(rc_), bg_error_last()); \
-			_fail(__FILE__, __LINE__); \
-		} \
-	} while (0)
 
 /* A value no statistic here produces, to see that *out was not written. */
 #define SENTINEL (-123456.789)

@@ -67,4 +67,34 @@ void bg_fx_assert_unmodified_at(double *copy, const double *x, size_t n,
 #define bg_fx_assert_unmodified(copy, x, n) \
 	bg_fx_assert_unmodified_at((copy), (x), (n), __FILE__, __LINE__)
 
+/* `call` fails with BG_E* `code` and leaves a message in the error slot.
+ * (Needs cmocka.h and bg_error.h included before.) */
+#define assert_fails(call, code) \
+	do { \
+		bg_error_clear(); \
+		int rc_ = (call); \
+		if (rc_ != (code)) { \
+			print_error("%s returned %d (%s), expected %d (%s)\n", #call, \
+				    rc_, bg_error_name(rc_), (code), bg_error_name(code)); \
+			_fail(__FILE__, __LINE__); \
+		} \
+		if (bg_error_last()[0] == '\0') { \
+			print_error("%s failed without an error message\n", #call); \
+			_fail(__FILE__, __LINE__); \
+		} \
+	} while (0)
+
+
+/* `call` returns BG_OK; on failure the error slot's message is shown. */
+#define assert_ok(call) \
+	do { \
+		bg_error_clear(); \
+		int rc_ = (call); \
+		if (rc_ != BG_OK) { \
+			print_error("%s returned %d (%s): %s\n", #call, rc_, \
+				    bg_error_name(rc_), bg_error_last()); \
+			_fail(__FILE__, __LINE__); \
+		} \
+	} while (0)
+
 #endif
