@@ -7,5 +7,6 @@ int lp_cmd_compare(int argc, char **argv);
 int lp_cmd_gate(int argc, char **argv);
 int lp_cmd_log(int argc, char **argv);
 int lp_cmd_holdout(int argc, char **argv);
+int lp_cmd_loop(int argc, char **argv);
 
 #endif

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *verdict_text(const lp_gate_run *g, char *buf, size_t size)
 {
@@ -146,22 +145,13 @@ static cJSON *holdout_json(const lp_gate_run *g, int reveal)
 	return o;
 }
 
-static void iso_now(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The fields the ledger and --json share. */
 static cJSON *common_json(const lp_gate_run *g, int reveal)
 {
 	cJSON *o = cJSON_CreateObject(), *r, *st;
 	char v[200], now[32];
 
-	iso_now(now, sizeof(now));
+	lp_iso_now(now, sizeof(now));
 	cJSON_AddStringToObject(o, "kind", "gate");
 	cJSON_AddStringToObject(o, "time", now);
 	cJSON_AddStringToObject(o, "verdict", g->keep ? "KEEP" : "REJECT");

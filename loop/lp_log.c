@@ -44,6 +44,11 @@ static double num(const cJSON *o, const char *key)
 
 static void print_line(const cJSON *r)
 {
+	if (strcmp(str(r, "kind", ""), "loop") == 0) {
+		printf("%4.0f  %s  loop iteration %.0f: %s\n", num(r, "seq"), str(r, "time", "?"),
+		       num(r, "iteration"), str(r, "event", "?"));
+		return;
+	}
 	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(r, "training"), "aggregate");
 

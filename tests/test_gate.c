@@ -896,6 +896,53 @@ static void test_interrupt(void **state)
 	gate_expect(f, "", 0, "KEEP");
 }
 
+/* ---- 10. benchgate loop ------------------------------------------------ */
+
+/* A scripted agent: a speedup, then nothing, then a crash, then an edit of
+ * the benchmark. The loop gates the two changes with --apply (the protected
+ * edit is undone: HEAD stays on the kept commit), records the two idle
+ * iterations in the ledger, and hands the agent the previous verdict. */
+static void test_loop(void **state)
+{
+	fx *f = *state;
+	char *now, *fb;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	write_file(f, "../agent.sh",
+		   "n=$(cat ../step 2>/dev/null || echo 0); echo $((n + 1)) > ../step\n"
+		   "cp \"$1\" ../feedback.$n.json\n"
+		   "case $n in\n"
+		   "0) echo 20 > knob; git commit -qam faster ;;\n"
+		   "1) : ;;\n"
+		   "2) echo crashed >&2; exit 1 ;;\n"
+		   "3) echo less > bench/input.txt; echo 10 > knob; git commit -qam smaller ;;\n"
+		   "esac\n");
+	r = shellf(f, "exec '%s' loop --agent 'sh ../agent.sh' -n 4", BG_TEST_BIN);
+	expect_status(&r, 0, "loop");
+	expect_in(&r, 1, "4 iterations, 2 gated, 1 kept", "loop");
+	expect_in(&r, 1, "REJECT(protected_changed)", "loop");
+	expect_in(&r, 0, "the agent failed", "loop");
+	expect_in(&r, 0, "the agent changed nothing", "loop");
+	bg_test_result_free(&r);
+	now = sh_out(f, "git log --format=%s -1");
+	assert_non_null(strstr(now, "faster"));
+	free(now);
+	/* the agent saw the KEEP of iteration 1 before iteration 2, and the
+	 * feedback carries no holdout numbers */
+	fb = sh_out(f, "cat ../feedback.1.json");
+	assert_non_null(strstr(fb, "\"decision\":\t\"KEEP\""));
+	assert_null(strstr(fb, "measurement"));
+	free(fb);
+	r = bglog(f, "");
+	expect_in(&r, 1, "loop iteration 2: agent_no_change", "log");
+	expect_in(&r, 1, "loop iteration 3: agent_failed", "log");
+	bg_test_result_free(&r);
+	r = bglog(f, "--verify");
+	expect_status(&r, 0, "log --verify");
+	bg_test_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -918,6 +965,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_a_repo, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_detached_and_usage, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_loop, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

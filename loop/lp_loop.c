@@ -1,0 +1,356 @@
+/* lp_loop: `benchgate loop --agent CMD` — drive an agent through repeated
+ * gate decisions. Each iteration: write the last verdict (never held-out
+ * numbers) to a small JSON file, run CMD with that file's path as its last
+ * argument, and when it left a new commit (or, with --worktree, uncommitted
+ * changes) gate it with --apply in a child `benchgate gate`. An agent that
+ * fails, times out or changes nothing is recorded in the ledger (kind
+ * "loop") and the loop goes on; three such in a row end it. */
+#include "lp_cli.h"
+#include "lp_commands.h"
+#include "lp_git.h"
+#include "lp_ledger.h"
+#include "lp_report.h"
+#include "bg_error.h"
+#include "bg_file.h"
+#include "grd_tests.h"
+#include "smp_spawn.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: benchgate loop --agent CMD [options]\n"
+	"try 'benchgate loop --help' for more\n";
+
+static const char help[] =
+	"usage: benchgate loop --agent CMD [options]\n"
+	"\n"
+	"Runs an optimisation loop in the repository of the current directory:\n"
+	"CMD (through /bin/sh, in the repository's root) should leave a new commit\n"
+	"(or uncommitted changes with --worktree); benchgate then gates it with\n"
+	"--apply, so a rejected change is undone (when the tree is clean) and kept\n"
+	"reachable under refs/benchgate/rejected/. CMD gets as its last argument\n"
+	"the path of a JSON file with the previous verdict and its reasons (never\n"
+	"the held-out workloads' numbers).\n"
+	"\n"
+	"      --agent CMD          the agent command (required)\n"
+	"  -n, --iterations N       at most N iterations (default 10)\n"
+	"      --budget SEC         stop starting iterations after SEC seconds\n"
+	"      --agent-timeout SEC  kill an agent run after SEC (default 600)\n"
+	"  -W, --worktree           gate uncommitted changes instead of commits\n"
+	"  -q, --quiet              only the final table\n"
+	"  -h, --help               this help\n"
+	"\n"
+	"An agent that fails, times out or changes nothing is recorded in the\n"
+	"ledger and the loop goes on; after 3 such iterations in a row it stops.\n"
+	"Exit status: 0 the loop ran, 2 error (a gate error stops the loop).\n";
+
+typedef struct {
+	const char *agent;
+	unsigned iterations;
+	double budget, agent_timeout;
+	int worktree, quiet;
+} loop_opts;
+
+typedef struct {
+	char decision[200];
+	char candidate[16];
+	double ratio, lo, hi, seconds;
+} loop_row;
+
+typedef struct {
+	const loop_opts *o;
+	lp_repo *repo;
+	char *state, *feedback, exe[PATH_MAX];
+	cJSON *last;          /* the previous gate's verdict, for the agent */
+	loop_row *rows;
+	size_t nrows;
+	unsigned idle;        /* iterations in a row without a gate */
+} loop_run;
+
+static int parse_args(loop_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "agent", required_argument, NULL, 'a' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "agent-timeout", required_argument, NULL, 't' },
+		{ "worktree", no_argument, NULL, 'W' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*o = (loop_opts){ NULL, 10, 0.0, 600.0, 0, 0 };
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:Wqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(help, stdout); return LP_EXIT_OK;
+		case 'a': o->agent = optarg; break;
+		case 'W': o->worktree = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'n':
+			if (lp_cli_uint(&o->iterations, "loop", "--iterations", optarg, 1, 1000000) < 0)
+				return fputs(usage, stderr), LP_EXIT_ERROR;
+			break;
+		case 'b':
+			if (lp_cli_double(&o->budget, "loop", "--budget", optarg, 0.001, 1e9) < 0)
+				return fputs(usage, stderr), LP_EXIT_ERROR;
+			break;
+		case 't':
+			if (lp_cli_double(&o->agent_timeout, "loop", "--agent-timeout", optarg, 0.001, 1e9) < 0)
+				return fputs(usage, stderr), LP_EXIT_ERROR;
+			break;
+		case ':':
+			return lp_cli_usage_error("loop", usage, "option %s needs a value", argv[optind - 1]);
+		default:
+			return lp_cli_usage_error("loop", usage, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return lp_cli_usage_error("loop", usage, "unexpected argument \"%s\"", argv[optind]);
+	if (o->agent == NULL || o->agent[0] == '\0')
+		return lp_cli_usage_error("loop", usage, "--agent CMD is required");
+	return -1;
+}
+
+/* The feedback file: the last verdict and its reasons, nothing numeric
+ * about the holdout (the gate's JSON has only pass/fail for it). */
+static int write_feedback(loop_run *L, unsigned iteration)
+{
+	cJSON *doc = lp_json_doc_new();
+	char *text;
+	int error;
+
+	cJSON_AddNumberToObject(doc, "iteration", iteration);
+	cJSON_AddItemToObject(doc, "last", L->last ? cJSON_Duplicate(L->last, 1) : cJSON_CreateNull());
+	text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	if (text == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	error = bg_file_write_atomic(L->feedback, text);
+	free(text);
+	return error;
+}
+
+static cJSON *pick(const cJSON *gate, const char *const *keys)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; keys[i]; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(gate, keys[i]);
+		if (v)
+			cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(v, 1));
+	}
+	return o;
+}
+
+/* Records an iteration that did not reach the gate. */
+static int record_idle(loop_run *L, unsigned iteration, const char *event, const char *detail)
+{
+	lp_ledger *l = NULL;
+	char *path = NULL;
+	cJSON *r;
+	int error;
+
+	if (asprintf(&path, "%s/ledger.jsonl", L->state) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	if ((error = lp_ledger_open(&l, path)) == 0) {
+		char now[32];
+
+		lp_iso_now(now, sizeof(now));
+		r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "kind", "loop");
+		cJSON_AddStringToObject(r, "time", now);
+		cJSON_AddNumberToObject(r, "iteration", iteration);
+		cJSON_AddStringToObject(r, "event", event);
+		cJSON_AddStringToObject(r, "detail", detail ? detail : "");
+		error = lp_ledger_append(l, r, NULL);
+	}
+	lp_ledger_free(l);
+	free(path);
+	L->idle++;
+	return error;
+}
+
+static int add_row(loop_run *L, const char *decision, const cJSON *gate, double seconds)
+{
+	loop_row *rows = realloc(L->rows, (L->nrows + 1) * sizeof(*rows));
+	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(gate, "training"), "aggregate");
+	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(agg, "ci");
+	const cJSON *cand = cJSON_GetObjectItemCaseSensitive(gate, "candidate");
+	loop_row *r;
+
+	if (rows == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	L->rows = rows;
+	r = &rows[L->nrows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->decision, sizeof(r->decision), "%s", decision);
+	snprintf(r->candidate, sizeof(r->candidate), "%.12s", cJSON_IsString(cand) ? cand->valuestring : "-");
+	r->ratio = agg ? cJSON_GetObjectItemCaseSensitive(agg, "ratio")->valuedouble : 0.0;
+	r->lo = cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) ? cJSON_GetArrayItem(ci, 0)->valuedouble : 0.0;
+	r->hi = cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)) ? cJSON_GetArrayItem(ci, 1)->valuedouble : 0.0;
+	r->seconds = seconds;
+	return 0;
+}
+
+/* Runs the agent; *progress is 1 when it left something to gate. */
+static int run_agent(int *progress, loop_run *L, unsigned iteration)
+{
+	char before[41], after[41], *cmd = NULL, *q = grd_shell_quote(L->feedback);
+	grd_test_result r;
+	int dirty = 0, error;
+
+	*progress = 0;
+	if (q == NULL || asprintf(&cmd, "%s %s", L->o->agent, q) < 0) {
+		free(q);
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	free(q);
+	if ((error = lp_repo_resolve(before, L->repo, "HEAD")) < 0 ||
+	    (error = grd_tests_run(&r, cmd, lp_repo_workdir(L->repo), NULL, L->o->agent_timeout)) < 0) {
+		free(cmd);
+		return error;
+	}
+	free(cmd);
+	if (r.timed_out)
+		error = record_idle(L, iteration, "agent_timed_out", r.tail);
+	else if (!r.passed)
+		error = record_idle(L, iteration, "agent_failed", r.tail);
+	else if ((error = lp_repo_resolve(after, L->repo, "HEAD")) == 0 &&
+		 (!L->o->worktree || (error = lp_repo_is_dirty(&dirty, L->repo)) == 0)) {
+		*progress = L->o->worktree ? dirty : strcmp(before, after) != 0;
+		if (!*progress)
+			error = record_idle(L, iteration, "agent_no_change", r.tail);
+	}
+	if (!L->o->quiet && !*progress && error == 0)
+		fprintf(stderr, "benchgate: loop: iteration %u: the agent %s\n", iteration,
+			r.timed_out ? "timed out" : !r.passed ? "failed" : "changed nothing");
+	grd_test_result_clear(&r);
+	return error;
+}
+
+/* `benchgate gate --apply --json` in a child; its verdict becomes the
+ * agent's next feedback. A gate error (exit 2) ends the loop. */
+static int run_gate(loop_run *L, unsigned iteration)
+{
+	static const char *const keys[] = { "verdict", "decision", "reasons", "detail", "candidate",
+					    "baseline", "tested", "guards", NULL };
+	smp_spawn_opts so = SMP_SPAWN_OPTS_INIT;
+	smp_result r;
+	char *cmd = NULL, *qd = grd_shell_quote(lp_repo_workdir(L->repo)), *qe = grd_shell_quote(L->exe);
+	double t0 = lp_now();
+	cJSON *gate = NULL, *dec;
+	int error;
+
+	if (qd == NULL || qe == NULL ||
+	    asprintf(&cmd, "cd %s && %s gate --apply --json -q%s", qd, qe, L->o->worktree ? " --worktree" : "") < 0) {
+		free(qd);
+		free(qe);
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	free(qd);
+	free(qe);
+	so.cmd = cmd;
+	error = smp_run(&r, &so);
+	free(cmd);
+	if (error < 0)
+		return error;
+	if (r.outcome != SMP_EXITED || r.exit_code == 2 || (gate = cJSON_Parse(r.out)) == NULL) {
+		error = bg_error_set(BG_ECHILD, "iteration %u: the gate failed: %s", iteration,
+				     r.err && r.err[0] ? r.err : "no output");
+		goto cleanup;
+	}
+	dec = cJSON_GetObjectItemCaseSensitive(gate, "decision");
+	if (!L->o->quiet)
+		fprintf(stderr, "benchgate: loop: iteration %u: %s (%.1f s)\n", iteration,
+			cJSON_IsString(dec) ? dec->valuestring : "?", lp_now() - t0);
+	cJSON_Delete(L->last);
+	L->last = pick(gate, keys);
+	L->idle = 0;
+	error = add_row(L, cJSON_IsString(dec) ? dec->valuestring : "?", gate, lp_now() - t0);
+cleanup:
+	cJSON_Delete(gate);
+	smp_result_clear(&r);
+	return error;
+}
+
+static void print_table(const loop_run *L, unsigned iterations, double elapsed)
+{
+	size_t keeps = 0;
+
+	printf("%-4s %-12s %-30s %-28s %8s\n", "#", "candidate", "decision", "B/A [interval]", "seconds");
+	for (size_t i = 0; i < L->nrows; i++) {
+		const loop_row *r = &L->rows[i];
+		char eff[64] = "-";
+		if (r->ratio > 0)
+			snprintf(eff, sizeof(eff), "%.4f [%.4f, %.4f]", r->ratio, r->lo, r->hi);
+		printf("%-4zu %-12s %-30s %-28s %8.1f\n", i + 1, r->candidate, r->decision, eff, r->seconds);
+		keeps += strcmp(r->decision, "KEEP") == 0;
+	}
+	printf("%u iterations, %zu gated, %zu kept, %.1f s; ledger: %s/ledger.jsonl\n", iterations,
+	       L->nrows, keeps, elapsed, L->state);
+}
+
+static int loop(loop_run *L)
+{
+	double t0 = lp_now();
+	unsigned i;
+	int progress, error = 0;
+
+	for (i = 1; i <= L->o->iterations && error == 0; i++) {
+		if (L->o->budget > 0 && lp_now() - t0 >= L->o->budget) {
+			i--;
+			break;
+		}
+		if ((error = write_feedback(L, i)) < 0 || (error = run_agent(&progress, L, i)) < 0)
+			break;
+		if (progress)
+			error = run_gate(L, i);
+		if (L->idle >= 3) {
+			if (!L->o->quiet)
+				fprintf(stderr, "benchgate: loop: 3 iterations in a row without a change to gate: stopping\n");
+			break;
+		}
+	}
+	if (error == 0)
+		print_table(L, i > L->o->iterations ? L->o->iterations : i, lp_now() - t0);
+	return error;
+}
+
+int lp_cmd_loop(int argc, char **argv)
+{
+	loop_opts o;
+	loop_run L;
+	ssize_t n;
+	int rc = parse_args(&o, argc, argv), error;
+
+	if (rc >= 0)
+		return rc;
+	memset(&L, 0, sizeof(L));
+	L.o = &o;
+	if ((n = readlink("/proc/self/exe", L.exe, sizeof(L.exe) - 1)) < 0)
+		return lp_cli_error("loop: cannot find the benchgate binary (/proc/self/exe)");
+	L.exe[n] = '\0';
+	smp_interrupt_install();
+	if ((error = lp_repo_open(&L.repo, ".")) == 0 && (error = lp_repo_state_dir(&L.state, L.repo)) == 0) {
+		if (asprintf(&L.feedback, "%s/loop-feedback.json", L.state) < 0)
+			error = bg_error_set(BG_ENOMEM, "out of memory");
+		else
+			error = loop(&L);
+	}
+	rc = error < 0 ? lp_cli_error("loop: %s", bg_error_last()) : LP_EXIT_OK;
+	lp_repo_free(L.repo);
+	free(L.state);
+	free(L.feedback);
+	free(L.rows);
+	cJSON_Delete(L.last);
+	return rc;
+}
