@@ -17,6 +17,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,8 +196,9 @@ static int add_row(loop_run *L, const char *decision, const cJSON *gate, double 
 	snprintf(r->decision, sizeof(r->decision), "%s", decision);
 	snprintf(r->candidate, sizeof(r->candidate), "%.12s", cJSON_IsString(cand) ? cand->valuestring : "-");
 	r->ratio = agg ? cJSON_GetObjectItemCaseSensitive(agg, "ratio")->valuedouble : 0.0;
+	/* null bounds are an unbounded interval */
 	r->lo = cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) ? cJSON_GetArrayItem(ci, 0)->valuedouble : 0.0;
-	r->hi = cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)) ? cJSON_GetArrayItem(ci, 1)->valuedouble : 0.0;
+	r->hi = cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)) ? cJSON_GetArrayItem(ci, 1)->valuedouble : INFINITY;
 	r->seconds = seconds;
 	return 0;
 }
