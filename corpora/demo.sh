@@ -33,7 +33,7 @@ echo "== 2. the demo campaign: $n candidate commits, each gated with --apply =="
 BENCHGATE_DEMO_CANDIDATES="$demo/candidates" \
 	"$bg" loop --agent "sh '$demo/agent.sh'" -n "$n" >"$work/loop.txt"
 echo
-printf '%-24s %-26s %-28s %s\n' "candidate" "deserves" "benchgate" "B/A [interval], seconds"
+printf '%-24s %-40s %-26s %s\n' "candidate" "deserves" "benchgate" "B/A [interval], seconds"
 i=0
 right=0
 for p in "$demo"/candidates/*.patch; do
@@ -47,7 +47,7 @@ for p in "$demo"/candidates/*.patch; do
 	KEEP*) [ "$got" = KEEP ] && right=$((right + 1)) ;;
 	REJECT*) case "$got" in REJECT*) right=$((right + 1)) ;; esac ;;
 	esac
-	printf '%-24s %-26s %-28s %s\n' "$name" "$deserves" "${got:--}" "$rest"
+	printf '%-24s %-40s %-26s %s\n' "$name" "$deserves" "${got:--}" "$rest"
 done
 tail -n 1 "$work/loop.txt"
 echo "$right of $i candidates kept or rejected as they deserve."
