@@ -117,9 +117,6 @@ typedef struct {
 	size_t nstrat;
 } fixture;
 
-/* ---- assertions ------------------------------------------------------- */
-
-
 #define SENTINEL (-123456.789)
 #define FLAG_SENTINEL 0xA5
 

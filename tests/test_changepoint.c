@@ -92,10 +92,6 @@ typedef struct {
 	size_t ned;
 } fixture;
 
-/* ---- assertions ------------------------------------------------------- */
-
-/* A failing call returns `code` and leaves a message in the error slot. */
-
 /* got[0..ngot-1] == want[0..nwant-1], printing both on a mismatch. */
 #define assert_locations(got, ngot, want, nwant) \
 	assert_locations_at((got), (ngot), (want), (nwant), __FILE__, __LINE__)

@@ -41,9 +41,6 @@
  * are compared absolutely; every other level in the fixture is >= 2.5e-7. */
 #define ABS_FLOOR 1e-15
 
-/* ---- assertions ------------------------------------------------------- */
-
-
 #define SENTINEL (-123456.789)
 
 /* ---- fixture access ----------------------------------------------------- */

@@ -772,21 +772,12 @@ static void reset_hard_moves_branch_and_files(void **state)
 
 /* ---- resources -------------------------------------------------------- */
 
-static int count_fds(void)
-{
-	char *out = capture("/", "ls /proc/%d/fd | wc -l", (int)getpid());
-	int n = atoi(out);
-
-	free(out);
-	return n;
-}
-
 static void no_descriptor_outlives_the_repository(void **state)
 {
 	fixture *fx = *state;
 	char out[41], dir[PATH_MAX], **v = NULL;
 	size_t n = 0;
-	int before = count_fds(), d;
+	int before = bg_test_count_fds(), d;
 	lp_repo *r = NULL;
 
 	put(fx->repo, "n.txt", "new\n");
@@ -800,7 +791,7 @@ static void no_descriptor_outlives_the_repository(void **state)
 	assert_int_equal(lp_repo_note_set(r, NULL, out, "note\n"), 0);
 	assert_int_equal(lp_repo_export(r, "nope", dir), BG_ENOTFOUND);
 	lp_repo_free(r);
-	assert_int_equal(count_fds(), before);
+	assert_int_equal(bg_test_count_fds(), before);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -16,7 +16,6 @@
 #include "grd_holdout.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <git2.h>
 #include <math.h>
 #include <stdio.h>
@@ -110,20 +109,6 @@ static void seal_fails(const fixture *f, int code, const char *words)
 		fail_msg("message \"%s\" lacks \"%s\"", bg_error_last(), words);
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* `git hash-object PATH`, trimmed, into out. */
 static void git_hash_object(char out[41], const char *path)
 {
@@ -143,7 +128,7 @@ static void git_hash_object(char out[41], const char *path)
 static void test_seal_created(void **state)
 {
 	fixture *f = *state;
-	int fds = count_fds();
+	int fds = bg_test_count_fds();
 	grd_seal *s = seal_ok(f, 4);
 	cJSON *doc = bg_test_load_json(f->seal), *files, *it;
 	char *real = realpath(f->dir, NULL), c_path[512], c_hash[41];
@@ -179,7 +164,7 @@ static void test_seal_created(void **state)
 	free(real);
 	grd_seal_free(s);
 	grd_seal_free(NULL);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(bg_test_count_fds(), fds);
 }
 
 static void test_seal_verifies(void **state)

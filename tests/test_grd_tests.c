@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "bg_test.h"
+
 #include "bg_error.h"
 #include "bg_file.h"
 #include "grd_tests.h"
@@ -45,20 +47,6 @@ static void count_fails(const char *format, const char *text, int code, const ch
 	assert_int_equal(n, -99);
 	if (strstr(bg_error_last(), words) == NULL)
 		fail_msg("message \"%s\" lacks \"%s\"", bg_error_last(), words);
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 static void run_ok(grd_test_result *r, const char *cmd, const char *cwd, const char *format,
@@ -324,7 +312,7 @@ static void test_shell_quote(void **state)
 static void test_run_passing(void **state)
 {
 	grd_test_result r;
-	int fds = count_fds();
+	int fds = bg_test_count_fds();
 
 	(void)state;
 	run_ok(&r, "echo '[==========] 4 test(s) run.'; echo 'done' >&2; echo after",
@@ -341,7 +329,7 @@ static void test_run_passing(void **state)
 	grd_test_result_clear(&r);
 	assert_null(r.tail);
 	grd_test_result_clear(NULL);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(bg_test_count_fds(), fds);
 }
 
 static void test_run_failing_keeps_tail(void **state)

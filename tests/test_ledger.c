@@ -17,7 +17,6 @@
 #include "bg_test.h"
 #include "lp_ledger.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
@@ -44,19 +43,6 @@ typedef struct {
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st; (void)flag; (void)ftw;
@@ -72,7 +58,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/ledger.jsonl", f->dir);
 	snprintf(f->corrupt, sizeof(f->corrupt), "%s.corrupt", f->path);
-	f->fds = count_fds();
+	f->fds = bg_test_count_fds();
 	bg_error_clear();
 	*state = f;
 	return 0;
@@ -81,7 +67,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	int fds = count_fds();
+	int fds = bg_test_count_fds();
 
 	nftw(f->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	if (fds != f->fds) {

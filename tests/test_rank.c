@@ -76,9 +76,6 @@ typedef struct {
 	double welch_t, welch_df, welch_p;
 } ref_case;
 
-/* ---- assertions ------------------------------------------------------- */
-
-
 /* Out-structs start filled with this byte pattern; a failing call must leave
  * it alone. */
 #define POISON 0xA5

@@ -11,10 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "bg_test.h"
+
 #include "bg_error.h"
 #include "smp_spawn.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,20 +35,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* Runs cmd through the shell with default options; asserts the run worked. */
@@ -515,7 +502,7 @@ static void test_no_fd_leak(void **state)
 	smp_spawn_opts o = SMP_SPAWN_OPTS_INIT;
 	smp_result r;
 	cpu_set_t empty;
-	int before = count_fds();
+	int before = bg_test_count_fds();
 
 	(void)state;
 	CPU_ZERO(&empty);
@@ -540,7 +527,7 @@ static void test_no_fd_leak(void **state)
 	o.cmd = "'unterminated";
 	o.no_shell = 1;
 	assert_int_equal(smp_run(&r, &o), BG_EINVAL);
-	assert_int_equal(count_fds(), before);
+	assert_int_equal(bg_test_count_fds(), before);
 }
 
 static void on_alarm(int sig)
@@ -558,7 +545,7 @@ static void test_interrupt(void **state)
 	char path[] = "/tmp/bg_test_spawn_XXXXXX", cmd[128];
 	FILE *f;
 	long pid = 0;
-	int fd, before = count_fds();
+	int fd, before = bg_test_count_fds();
 	double t0;
 
 	(void)state;
@@ -586,7 +573,7 @@ static void test_interrupt(void **state)
 	fclose(f);
 	unlink(path);
 	assert_true(kill((pid_t)pid, 0) == -1 && errno == ESRCH); /* our child: reaped */
-	assert_int_equal(count_fds(), before);
+	assert_int_equal(bg_test_count_fds(), before);
 	/* a pending interrupt stops the next run before it starts */
 	o.cmd = "true";
 	assert_int_equal(smp_run(&r, &o), BG_EINTR);

@@ -67,9 +67,6 @@ typedef struct {
 	double boot_level, boot_lo, boot_hi;
 } ref_case;
 
-/* ---- assertions ------------------------------------------------------- */
-
-
 /* A value no statistic here produces, to see that *out was not written. */
 #define SENTINEL (-123456.789)
 

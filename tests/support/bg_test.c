@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -192,4 +193,18 @@ void bg_test_assert_close(double actual, double expected, double rel, double flo
 	if (!(fabs(actual - expected) <= tol))
 		fail_msg("%s: got %.17g, expected %.17g (tolerance %.3g)", what ? what : "value",
 			 actual, expected, tol);
+}
+
+int bg_test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
 }

@@ -26,6 +26,11 @@ int bg_test_run(bg_test_result *res, const char *const argv[], double limit_s);
 /* Frees the buffers of `res`; NULL is a no-op. */
 void bg_test_result_free(bg_test_result *res);
 
+/* Open file descriptors of this process (entries of /proc/self/fd, the
+ * directory's own descriptor included, so before/after counts compare);
+ * fails the test when /proc cannot be read. */
+int bg_test_count_fds(void);
+
 /* The whole file as a NUL-terminated string (caller frees), or NULL. */
 char *bg_test_slurp(const char *path);
 
