@@ -8,5 +8,7 @@ int lp_cmd_gate(int argc, char **argv);
 int lp_cmd_log(int argc, char **argv);
 int lp_cmd_holdout(int argc, char **argv);
 int lp_cmd_loop(int argc, char **argv);
+int lp_cmd_calibrate(int argc, char **argv);
+int lp_cmd_audit(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ static int cmd_help(int argc, char **argv);
 static const command commands[] = {
 	{ "gate", lp_cmd_gate, "keep or reject a commit: faster beyond noise, tests, benchmark untouched, held-out" },
 	{ "loop", lp_cmd_loop, "drive an agent command through repeated gate decisions" },
+	{ "audit", lp_cmd_audit, "re-measure the wins a campaign kept: replicated, shrunk, not replicated, overfit" },
+	{ "calibrate", lp_cmd_calibrate, "how noisy this machine is and what it can detect in a given time" },
 	{ "compare", lp_cmd_compare, "measure two commands in interleaved rounds and give a verdict" },
 	{ "log", lp_cmd_log, "list the ledger of gate decisions; --verify its hash chain" },
 	{ "holdout", lp_cmd_holdout, "the seal of the held-out workloads; --reseal after refreshing them" },
