@@ -41,6 +41,8 @@ static const char help[] =
 	"  -n, --iterations N       at most N iterations (default 10)\n"
 	"      --budget SEC         stop starting iterations after SEC seconds\n"
 	"      --agent-timeout SEC  kill an agent run after SEC (default 600)\n"
+	"      --max-time SEC       each gate's measurement budget (default: the\n"
+	"                           config's budget.max_seconds)\n"
 	"  -W, --worktree           gate uncommitted changes instead of commits\n"
 	"  -q, --quiet              only the final table\n"
 	"  -h, --help               this help\n"
@@ -52,7 +54,7 @@ static const char help[] =
 typedef struct {
 	const char *agent;
 	unsigned iterations;
-	double budget, agent_timeout;
+	double budget, agent_timeout, max_time;
 	int worktree, quiet;
 } loop_opts;
 
@@ -79,6 +81,7 @@ static int parse_args(loop_opts *o, int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "agent-timeout", required_argument, NULL, 't' },
+		{ "max-time", required_argument, NULL, 'm' },
 		{ "worktree", no_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -86,7 +89,7 @@ static int parse_args(loop_opts *o, int argc, char **argv)
 	};
 	int c;
 
-	*o = (loop_opts){ NULL, 10, 0.0, 600.0, 0, 0 };
+	*o = (loop_opts){ NULL, 10, 0.0, 600.0, 0.0, 0, 0 };
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:Wqh", opts, NULL)) != -1) {
@@ -105,6 +108,10 @@ static int parse_args(loop_opts *o, int argc, char **argv)
 			break;
 		case 't':
 			if (lp_cli_double(&o->agent_timeout, "loop", "--agent-timeout", optarg, 0.001, 1e9) < 0)
+				return fputs(usage, stderr), LP_EXIT_ERROR;
+			break;
+		case 'm':
+			if (lp_cli_double(&o->max_time, "loop", "--max-time", optarg, 0.001, 1e9) < 0)
 				return fputs(usage, stderr), LP_EXIT_ERROR;
 			break;
 		case ':':
@@ -248,12 +255,16 @@ static int run_gate(loop_run *L, unsigned iteration)
 	smp_spawn_opts so = SMP_SPAWN_OPTS_INIT;
 	smp_result r;
 	char *cmd = NULL, *qd = grd_shell_quote(lp_repo_workdir(L->repo)), *qe = grd_shell_quote(L->exe);
+	char max_time[48] = "";
 	double t0 = lp_now();
 	cJSON *gate = NULL, *dec;
 	int error;
 
+	if (L->o->max_time > 0)
+		snprintf(max_time, sizeof(max_time), " --max-time %.17g", L->o->max_time);
 	if (qd == NULL || qe == NULL ||
-	    asprintf(&cmd, "cd %s && %s gate --apply --json -q%s", qd, qe, L->o->worktree ? " --worktree" : "") < 0) {
+	    asprintf(&cmd, "cd %s && %s gate --apply --json -q%s%s", qd, qe,
+		     L->o->worktree ? " --worktree" : "", max_time) < 0) {
 		free(qd);
 		free(qe);
 		return bg_error_set(BG_ENOMEM, "out of memory");

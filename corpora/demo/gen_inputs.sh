@@ -1,5 +1,6 @@
 #!/bin/sh
-# gen_inputs.sh OUTDIR_TRAIN OUTDIR_HOLDOUT: writes the demo's inputs.
+# gen_inputs.sh OUTDIR_TRAIN OUTDIR_HOLDOUT [SCALE]: writes the demo's inputs
+# (SCALE, default 1, multiplies every size: the tests use small inputs).
 #   OUTDIR_TRAIN/corpus/small.txt  ~0.3 MB  training, Zipf (s=1.0) over 30000 words, short lines
 #   OUTDIR_TRAIN/corpus/large.txt  ~1 MB    training, same vocabulary and lines
 #   OUTDIR_HOLDOUT/mixed.txt       ~0.6 MB  held out: another vocabulary size and
@@ -9,16 +10,16 @@
 # in awk (exact in double arithmetic), so mawk, gawk and busybox awk all
 # produce the same bytes -- srand()/rand() differ between awks.
 set -eu
-if [ $# -ne 2 ]; then
-	echo "usage: gen_inputs.sh OUTDIR_TRAIN OUTDIR_HOLDOUT" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+	echo "usage: gen_inputs.sh OUTDIR_TRAIN OUTDIR_HOLDOUT [SCALE]" >&2
 	exit 2
 fi
-train=$1; holdout=$2
+train=$1; holdout=$2; scale=${3:-1}
 mkdir -p "$train/corpus" "$holdout"
 
 # gen SEED VOCAB EXPONENT BYTES MINWORDS MAXWORDS FANCY
 gen() {
-	awk -v seed="$1" -v V="$2" -v s="$3" -v bytes="$4" -v minw="$5" -v maxw="$6" -v fancy="$7" '
+	awk -v seed="$1" -v V="$2" -v s="$3" -v bytes="$(awk -v b="$4" -v k="$scale" 'BEGIN { printf "%d", b * k }')" -v minw="$5" -v maxw="$6" -v fancy="$7" '
 	function rnd() { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
 	function word(i,   w, d) {	# bijective base-24 over syllables: distinct words
 		w = ""; i = i + 1

@@ -23,6 +23,14 @@ typedef struct {
  * be released with bg_test_result_free(). */
 int bg_test_run(bg_test_result *res, const char *const argv[], double limit_s);
 
+/* Runs `cd DIR && CMD` with /bin/sh (bg_test_run); fails the test when it
+ * cannot be run or does not finish within limit_s seconds. */
+bg_test_result bg_test_shell(const char *dir, const char *cmd, double limit_s);
+
+/* Fails the test, showing the command's exit, stdout and stderr, unless it
+ * exited with `status`; `what` names it in the message. Frees `r` on failure. */
+void bg_test_expect_status(bg_test_result *r, int status, const char *what);
+
 /* Frees the buffers of `res`; NULL is a no-op. */
 void bg_test_result_free(bg_test_result *res);
 
