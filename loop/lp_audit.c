@@ -1,10 +1,821 @@
-/* lp_audit: `benchgate audit` (placeholder until it is built). */
+/* lp_audit: `benchgate audit` — options, the re-measurement of each claimed
+ * win, the classification and the campaign view (see lp_audit.h). Claims
+ * are read in lp_audit_claims.c, outputs written in lp_audit_out.c. */
+#include "lp_audit.h"
 #include "lp_cli.h"
 #include "lp_commands.h"
+#include "lp_workspace.h"
+#include "bg_error.h"
+#include "bg_file.h"
+#include "grd_holdout.h"
+#include "grd_protected.h"
+#include "st_changepoint.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <gsl/gsl_statistics_double.h>
+
+/* The default budget: the config's per-gate budget for every claim (and
+ * the campaign's span), but never more than an hour in all. */
+#define AUDIT_DEFAULT_CAP_S 3600.0
+
+static const char usage[] =
+	"usage: benchgate audit [--pi-log PATH | --tsv PATH | --range A..B] [options]\n"
+	"try 'benchgate audit --help' for the options\n";
+
+static const char help[] =
+	"usage: benchgate audit [--pi-log PATH | --tsv PATH | --range A..B] [options]\n"
+	"\n"
+	"Re-measures the wins an optimisation campaign kept, in the git repository\n"
+	"in the current directory: each claimed commit and its parent are exported\n"
+	"and built under .git/benchgate/exports and measured afresh in interleaved\n"
+	"rounds, on the training workloads and then the held-out ones, each claim\n"
+	"at level alpha / (number of claims). Verdicts:\n"
+	"  REPLICATED      the fresh interval is on the improvement side and holds\n"
+	"                  the claim (or shows more, or the claim is unknown)\n"
+	"  SHRUNK          real, but smaller than claimed: by how much, in percent\n"
+	"  NOT_REPLICATED  the fresh interval reaches no change or the wrong side,\n"
+	"                  lies within min_effect, or stayed undecided in its time\n"
+	"  OVERFIT         the training workloads replicate, the held-out do not\n"
+	"  BUILD_FAILED    the commit or its parent no longer builds or runs\n"
+	"  MISSING         the commit no longer exists\n"
+	"Flags: the commit changed a protected path; its test count dropped.\n"
+	"Nothing is written to your working tree, index, refs, ledger or holdout\n"
+	"seal, and the holdout budget is not spent.\n"
+	"\n"
+	"Where the claimed wins come from (default: the benchgate ledger, every\n"
+	"KEEP against the baseline it was gated against):\n"
+	"      --pi-log PATH         a pi-autoresearch log (.auto/log.jsonl or the\n"
+	"                            older autoresearch.jsonl): each \"keep\" after\n"
+	"                            the baseline, its metric over the kept one before\n"
+	"      --tsv PATH            a karpathy-style results.tsv (columns commit,\n"
+	"                            a metric, status): likewise\n"
+	"      --metric-column NAME  with --tsv: the metric's column (default: the\n"
+	"                            first numeric one that is not memory)\n"
+	"      --direction lower|higher\n"
+	"                            with --pi-log or --tsv: which way the claimed\n"
+	"                            metric is better (default: the log's config line;\n"
+	"                            lower for a TSV)\n"
+	"      --range A..B          every first-parent commit after A up to B (B\n"
+	"                            left out: HEAD), claimed gain unknown\n"
+	"\n"
+	"      --config FILE         instead of benchgate.json of the newest claim\n"
+	"  -t, --max-time SEC        the measuring budget of the whole audit, shared\n"
+	"                            by the claims (default: the config's\n"
+	"                            budget.max_seconds per claim and one more for the\n"
+	"                            campaign's first-to-last span, at most 3600 s)\n"
+	"      --seed N              seed of the shuffles\n"
+	"      --json                the result as one JSON document on stdout\n"
+	"      --export-markdown FILE  the result as a markdown report\n"
+	"  -q, --quiet               no progress, no warnings\n"
+	"  -h, --help                this help\n"
+	"\n"
+	"A shrunk win is still real: it passes. Exit status: 0 every claimed win\n"
+	"is REPLICATED or SHRUNK and none is flagged, 1 otherwise (the commits\n"
+	"worth reverting are listed), 2 error.\n";
+
+enum { OPT_PI = 256, OPT_TSV, OPT_COLUMN, OPT_DIRECTION, OPT_RANGE, OPT_CONFIG, OPT_SEED,
+       OPT_JSON, OPT_MD };
+
+static const struct option long_opts[] = {
+	{ "pi-log", required_argument, NULL, OPT_PI },
+	{ "tsv", required_argument, NULL, OPT_TSV },
+	{ "metric-column", required_argument, NULL, OPT_COLUMN },
+	{ "direction", required_argument, NULL, OPT_DIRECTION },
+	{ "range", required_argument, NULL, OPT_RANGE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "max-time", required_argument, NULL, 't' },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "export-markdown", required_argument, NULL, OPT_MD },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One option; returns -1 to go on, else the exit code. */
+static int parse_one(lp_audit_opts *o, int c, char **argv, int *seeded)
+{
+	switch (c) {
+	case 'h': fputs(help, stdout); return LP_EXIT_OK;
+	case 'q': o->quiet = 1; return -1;
+	case OPT_PI: o->pi_log = optarg; return -1;
+	case OPT_TSV: o->tsv = optarg; return -1;
+	case OPT_COLUMN: o->metric_column = optarg; return -1;
+	case OPT_RANGE: o->range = optarg; return -1;
+	case OPT_CONFIG: o->config_path = optarg; return -1;
+	case OPT_JSON: o->json = 1; return -1;
+	case OPT_MD: o->export_md = optarg; return -1;
+	case OPT_DIRECTION:
+		if (strcmp(optarg, "lower") != 0 && strcmp(optarg, "higher") != 0)
+			return lp_cli_usage_error("audit", usage, "--direction: expected lower or higher, got \"%s\"",
+						  optarg);
+		o->direction = strcmp(optarg, "lower") == 0;
+		return -1;
+	case 't':
+		if (lp_cli_double(&o->max_time, "audit", "--max-time", optarg, 0.001, 1e7) < 0)
+			return fputs(usage, stderr), LP_EXIT_ERROR;
+		return -1;
+	case OPT_SEED:
+		*seeded = 1;
+		if (lp_cli_u64(&o->seed, "audit", "--seed", optarg) < 0)
+			return fputs(usage, stderr), LP_EXIT_ERROR;
+		return -1;
+	case ':':
+		return lp_cli_usage_error("audit", usage, "option %s needs a value", argv[optind - 1]);
+	default:
+		return lp_cli_usage_error("audit", usage, "unknown option \"%s\"", argv[optind - 1]);
+	}
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(lp_audit_opts *o, int argc, char **argv)
+{
+	int c, rc, seeded = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->direction = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:qh", long_opts, NULL)) != -1)
+		if ((rc = parse_one(o, c, argv, &seeded)) >= 0)
+			return rc;
+	if (optind < argc)
+		return lp_cli_usage_error("audit", usage, "unexpected argument \"%s\"", argv[optind]);
+	if (!!o->pi_log + !!o->tsv + !!o->range > 1)
+		return lp_cli_usage_error("audit", usage, "--pi-log, --tsv and --range exclude each other");
+	if (o->metric_column && !o->tsv)
+		return lp_cli_usage_error("audit", usage, "--metric-column goes with --tsv");
+	if (o->direction >= 0 && !o->tsv && !o->pi_log)
+		return lp_cli_usage_error("audit", usage, "--direction goes with --pi-log or --tsv");
+	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
+		o->seed = (unsigned long long)(lp_now() * 1e9);
+	o->seed &= 0xffffffffffffULL;
+	return -1;
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+const char *lp_audit_status_name(lp_audit_status s)
+{
+	static const char *const names[] = { "REPLICATED", "SHRUNK", "NOT_REPLICATED", "OVERFIT",
+					     "BUILD_FAILED", "MISSING" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
+}
+
+double lp_audit_gain(double ratio, int lower_is_better)
+{
+	return lower_is_better ? 1.0 - ratio : ratio - 1.0;
+}
+
+lp_audit_status lp_audit_classify(double *shrinkage_pct, const st_effect *train, int lower_is_better,
+				  double claimed_gain, int hold_ran, int hold_pass)
+{
+	double best = lp_audit_gain(lower_is_better ? train->lo : train->hi, lower_is_better);
+	double worst = lp_audit_gain(lower_is_better ? train->hi : train->lo, lower_is_better);
+	double fresh = lp_audit_gain(train->ratio, lower_is_better);
+
+	*shrinkage_pct = NAN;
+	/* improvement side: even the least favourable bound is a gain, and
+	 * the interval is not inside the band of changes too small to matter */
+	if (!(worst > 0.0) || train->verdict == ST_NO_CHANGE)
+		return LP_AUDIT_NOT_REPLICATED;
+	if (hold_ran && !hold_pass)
+		return LP_AUDIT_OVERFIT;
+	/* a collapsed interval (exact metrics) equals the claim up to rounding */
+	if (isnan(claimed_gain) || claimed_gain <= best + 1e-9 * fabs(best) + 1e-12)
+		return LP_AUDIT_REPLICATED;
+	*shrinkage_pct = 100.0 * (1.0 - fresh / claimed_gain);
+	return LP_AUDIT_SHRUNK;
+}
+
+int lp_audit_result_fails(const lp_audit_result *r)
+{
+	return !(r->status == LP_AUDIT_REPLICATED || r->status == LP_AUDIT_SHRUNK) || r->ntouched > 0 ||
+	       r->dropped;
+}
+
+int lp_audit_result_revert(const lp_audit_result *r)
+{
+	return r->status == LP_AUDIT_NOT_REPLICATED || r->status == LP_AUDIT_OVERFIT ||
+	       r->status == LP_AUDIT_BUILD_FAILED || (r->status != LP_AUDIT_MISSING &&
+						      (r->ntouched > 0 || r->dropped));
+}
+
+/* ---- change points in the ledger's series ------------------------------- */
+
+/* The variance for the mean-shift cost: robust from the differences, or
+ * their plain variance when most differences are equal (exact metrics). */
+static double series_sigma2(const double *x, size_t n)
+{
+	double s2 = 0.0, *d;
+
+	if (st_pelt_sigma2_diff(&s2, x, n) == 0)
+		return s2;
+	if ((d = malloc((n - 1) * sizeof(*d))) == NULL)
+		return 0.0;
+	for (size_t i = 0; i + 1 < n; i++)
+		d[i] = x[i + 1] - x[i];
+	s2 = gsl_stats_variance(d, 1, n - 1) / 2.0;
+	free(d);
+	return s2;
+}
+
+static double seg_mean(const double *x, size_t from, size_t to)
+{
+	return gsl_stats_mean(x + from, 1, to - from);
+}
+
+/* The steps at the change points of r, as geometric mean ratios. */
+static int steps_from(lp_audit_step **steps, size_t *nsteps, const st_pelt_result *r, const double *x)
+{
+	lp_audit_step *s = r->ncpts ? calloc(r->ncpts, sizeof(*s)) : NULL;
+
+	if (r->ncpts && s == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	for (size_t k = 0; k < r->ncpts; k++) {
+		size_t from = k ? r->cpts[k - 1] : 0, at = r->cpts[k];
+		size_t to = k + 1 < r->ncpts ? r->cpts[k + 1] : r->n;
+		s[k] = (lp_audit_step){ at, exp(seg_mean(x, from, at)), exp(seg_mean(x, at, to)) };
+	}
+	*steps = s;
+	*nsteps = r->ncpts;
+	return 0;
+}
+
+int lp_audit_changepoints(lp_audit_step **steps, size_t *nsteps, const lp_audit_point *series,
+			  size_t n)
+{
+	st_pelt_options po = ST_PELT_OPTIONS_INIT;
+	st_pelt_result *r = NULL;
+	double *x = n ? malloc(n * sizeof(*x)) : NULL;
+	int error = 0, varies = 0;
+
+	if (n && x == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && error == 0; i++) {
+		if (!(series[i].ratio > 0.0 && isfinite(series[i].ratio)))
+			error = bg_error_set(BG_EDOMAIN, "ledger record %zu: ratio %g is not a positive number",
+					     series[i].seq, series[i].ratio);
+		else
+			x[i] = log(series[i].ratio);
+		varies |= i > 0 && x[i] != x[0];
+	}
+	*steps = NULL;
+	*nsteps = 0;
+	po.model = ST_PELT_MEAN;
+	po.minseglen = 2;
+	po.penalty = 2.0 * log((double)n); /* Schwarz: location + mean, ln n each */
+	if (error == 0 && n >= 2 * po.minseglen && varies && (po.sigma2 = series_sigma2(x, n)) > 0.0 &&
+	    (error = st_pelt(&r, x, n, &po)) == 0)
+		error = steps_from(steps, nsteps, r, x);
+	st_pelt_result_free(r);
+	free(x);
+	return error;
+}
+
+/* ---- the run --------------------------------------------------------- */
+
+/* Time keeping: the budget is shared by the slots (claims, then the span);
+ * each slot gets what is left divided by the slots left. */
+typedef struct {
+	double t0, budget;
+	size_t total, done;
+	lp_progress prog;
+} audit_clock;
+
+static double clock_slot(const audit_clock *k)
+{
+	double left = k->budget - (lp_now() - k->t0);
+	size_t slots = k->total > k->done ? k->total - k->done : 1;
+
+	return left / (double)slots > 0.001 ? left / (double)slots : 0.001;
+}
+
+/* Seconds until the audit ends, from the pace so far (the budget left
+ * before any slot is done). */
+static double clock_eta(const audit_clock *k)
+{
+	double el = lp_now() - k->t0, left = k->budget - el;
+
+	if (k->done > 0 && k->total > k->done) {
+		double pace = el / (double)k->done * (double)(k->total - k->done);
+		left = pace < left || left < 0 ? pace : left;
+	}
+	return left > 0 ? left : 0;
+}
+
+/* "audit [###-------] 2/3 COMMIT WHAT (ETA N s)": the share of the slots
+ * done as a bar, which claim, what runs now. */
+static void clock_label(char *buf, size_t size, const audit_clock *k, const char *which, const char *commit,
+			const char *what)
+{
+	char bar[11];
+	size_t full = k->total ? 10 * k->done / k->total : 0;
+
+	for (size_t i = 0; i < 10; i++)
+		bar[i] = i < full ? '#' : '-';
+	bar[10] = '\0';
+	snprintf(buf, size, "audit [%s] %s %.12s %s (ETA %.0f s)", bar, which, commit, what, clock_eta(k));
+}
+
+static void step_progress(audit_clock *k, size_t i, size_t n, const char *commit, const char *what)
+{
+	char label[160], which[48];
+
+	snprintf(which, sizeof(which), "%zu/%zu", i + 1, n);
+	clock_label(label, sizeof(label), k, which, commit, what);
+	lp_progress_update(&k->prog, "benchgate: %s", label);
+}
+
+typedef struct {
+	lp_audit_run *a;
+	audit_clock *clock;
+	gsl_rng *rng;
+	size_t index;          /* the claim measured; nclaims: the campaign's span */
+	const char *commit;    /* the commit measured (arm B), for the progress line */
+} audit_ctx;
+
+static void set_detail(lp_audit_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_detail(lp_audit_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(r->detail);
+	va_start(ap, fmt);
+	if (vasprintf(&r->detail, fmt, ap) < 0)
+		r->detail = NULL;
+	va_end(ap);
+}
+
+static int check_protected(lp_audit_run *a, lp_audit_result *r)
+{
+	char **changed = NULL;
+	size_t n = 0;
+	int error;
+
+	if ((error = lp_repo_changed_paths(&changed, &n, a->repo, r->claim->parent, r->claim->commit)) < 0)
+		return error;
+	error = grd_protected_check(&r->touched, &r->ntouched, (const char *const *)changed, n,
+				    (const char *const *)a->cfg->protected, a->cfg->nprotected);
+	lp_strv_free(changed, n);
+	return error;
+}
+
+/* Exports and builds the parent (dirs[0]) and the commit (dirs[1]); *ok = 0
+ * with the claim marked BUILD_FAILED when either does not build. */
+static int export_build(int *ok, char *dirs[2], lp_audit_run *a, lp_audit_result *r)
+{
+	const char *commits[2] = { r->claim->parent, r->claim->commit };
+	char *tail = NULL;
+	int error;
+
+	*ok = 1;
+	for (int k = 0; k < 2 && *ok; k++) {
+		if ((error = lp_workspace_export(&dirs[k], a->repo, a->state, commits[k])) < 0 ||
+		    (error = lp_workspace_build(ok, &tail, a->cfg->build, dirs[k])) < 0)
+			return error;
+		if (!*ok) {
+			size_t n = tail ? strlen(tail) : 0;
+			while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
+				tail[--n] = '\0';
+			r->status = LP_AUDIT_BUILD_FAILED;
+			set_detail(r, "the %s %.12s does not build with \"%s\"%s%s", k ? "commit" : "parent", commits[k],
+				   a->cfg->build, n ? "; the end of its output:\n" : " (it printed nothing)", n ? tail : "");
+		}
+		free(tail);
+		tail = NULL;
+	}
+	return 0;
+}
+
+static int test_counts(lp_audit_run *a, lp_audit_result *r, char *dirs[2])
+{
+	char *cache = NULL;
+	int error;
+
+	if (a->cfg->test_cmd == NULL || a->cfg->test_count == NULL)
+		return 0;
+	if (asprintf(&cache, "%s/testcounts.json", a->state) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	if ((error = lp_workspace_test_count(&r->parent_count, a->cfg->test_cmd, a->cfg->test_count, dirs[0],
+					     cache, r->claim->parent)) == 0)
+		error = lp_workspace_test_count(&r->count, a->cfg->test_cmd, a->cfg->test_count, dirs[1], cache,
+						r->claim->commit);
+	free(cache);
+	r->dropped = error == 0 && r->count >= 0 && r->parent_count >= 0 && r->count < r->parent_count;
+	return error;
+}
+
+/* Measures workloads w (n) of dirs[0] against dirs[1]; a run that fails
+ * (BG_ECHILD) or a metric that is not positive (BG_EDOMAIN) is returned
+ * for the caller to report, not fatal. */
+static int measure(lp_measure_result *out, audit_ctx *x, const lp_workload *w, size_t n, char *dirs[2],
+		   double max_s, const char *what, char *const *env)
+{
+	lp_audit_run *a = x->a;
+	lp_workspace_cmds c;
+	char label[160], which[48];
+	lp_measure_opts m;
+	int error;
+
+	if (x->index < a->claims->nclaims)
+		snprintf(which, sizeof(which), "%zu/%zu", x->index + 1, a->claims->nclaims);
+	else
+		snprintf(which, sizeof(which), "campaign");
+	clock_label(label, sizeof(label), x->clock, which, x->commit, what);
+	m = lp_workspace_measure_opts(a->cfg, a->level, max_s, a->o->quiet, label);
+	m.env_extra = env;
+	if (env)
+		m.max_regression = 1.0; /* held-out: the aggregate only, as gate */
+	lp_progress_done(&x->clock->prog);
+	if ((error = lp_workspace_commands(&c, w, n, dirs[0], dirs[1])) == 0)
+		error = lp_measure_run(out, c.wl, c.n, &m, a->pin, x->rng);
+	lp_workspace_cmds_clear(&c);
+	return error;
+}
+
+/* BG_ECHILD / BG_EDOMAIN from a measurement: the claim cannot be run. */
+static int run_failed(lp_audit_result *r, int error)
+{
+	if (error != BG_ECHILD && error != BG_EDOMAIN)
+		return error;
+	r->status = LP_AUDIT_BUILD_FAILED;
+	set_detail(r, "its workloads do not run: %s", bg_error_last());
+	return 0;
+}
+
+static int run_holdout(audit_ctx *x, lp_audit_result *r, char *dirs[2], double max_s)
+{
+	const lp_config *c = x->a->cfg;
+	char *env[2] = { NULL, NULL };
+	grd_holdout_input in;
+	int error;
+
+	if (asprintf(&env[0], "BENCHGATE_HOLDOUT=%s", c->holdout_dir) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	error = measure(&r->hold, x, c->holdout, c->nholdout, dirs, max_s, "held-out", env);
+	free(env[0]);
+	if (error < 0)
+		return run_failed(r, error);
+	r->hold_ran = 1;
+	in = (grd_holdout_input){ c->lower_is_better, r->train.aggregate.ratio, r->hold.aggregate.ratio,
+				  r->hold.aggregate.lo, r->hold.aggregate.hi, c->generalization };
+	if ((error = grd_holdout_judge(&in)) < 0)
+		return error;
+	r->hold_pass = error;
+	return 0;
+}
+
+/* Training, then (when training replicates) the held-out workloads. */
+static int measure_claim(audit_ctx *x, lp_audit_result *r, char *dirs[2])
+{
+	const lp_config *c = x->a->cfg;
+	double slot = clock_slot(x->clock), t0 = lp_now();
+	double train_s = c->holdout_dir ? slot * 2.0 / 3.0 : slot;
+	int error;
+
+	error = measure(&r->train, x, c->workloads, c->nworkloads, dirs, train_s, "training", NULL);
+	if (error < 0)
+		return run_failed(r, error);
+	r->measured = 1;
+	r->status = lp_audit_classify(&r->shrinkage_pct, &r->train.aggregate, c->lower_is_better,
+				      r->claimed_gain, 0, 0);
+	if (r->status == LP_AUDIT_NOT_REPLICATED || c->holdout_dir == NULL)
+		return 0;
+	if ((error = run_holdout(x, r, dirs, fmax(slot - (lp_now() - t0), 0.001))) < 0 ||
+	    r->status == LP_AUDIT_BUILD_FAILED)
+		return error;
+	r->status = lp_audit_classify(&r->shrinkage_pct, &r->train.aggregate, c->lower_is_better,
+				      r->claimed_gain, r->hold_ran, r->hold_pass);
+	return 0;
+}
+
+static void describe(lp_audit_result *r, const lp_config *c)
+{
+	const st_effect *e = &r->train.aggregate;
+
+	switch (r->status) {
+	case LP_AUDIT_SHRUNK:
+		set_detail(r, "claimed B/A %.4f, measured %.4f [%.4f, %.4f]: the gain shrank by %.0f%%",
+			   r->claim->claimed, e->ratio, e->lo, e->hi, r->shrinkage_pct);
+		return;
+	case LP_AUDIT_OVERFIT:
+		set_detail(r, "the training workloads replicate (B/A %.4f), the held-out ones do not (B/A %.4f [%.4f, %.4f])",
+			   e->ratio, r->hold.aggregate.ratio, r->hold.aggregate.lo, r->hold.aggregate.hi);
+		return;
+	case LP_AUDIT_NOT_REPLICATED:
+		if (e->verdict == ST_NO_CHANGE)
+			set_detail(r, "no change larger than %.3g%%: B/A %.4f [%.4f, %.4f]", c->min_effect * 100,
+				   e->ratio, e->lo, e->hi);
+		else
+			set_detail(r, "the fresh interval [%.4f, %.4f] reaches no change or the wrong side (%u rounds, stopped: %s)",
+				   e->lo, e->hi, r->train.rounds, r->train.stopped);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Everything about one claim; only real errors (interrupted, no memory,
+ * git or file-system failures) are returned. */
+static int audit_claim(audit_ctx *x, lp_audit_result *r)
+{
+	lp_audit_run *a = x->a;
+	char *dirs[2] = { NULL, NULL };
+	double t0 = lp_now();
+	int ok, error;
+
+	if (r->claim->missing) {
+		r->status = LP_AUDIT_MISSING;
+		set_detail(r, "%s no longer exists in this repository", r->claim->given);
+		return 0;
+	}
+	x->commit = r->claim->commit;
+	step_progress(x->clock, x->index, a->claims->nclaims, r->claim->commit, "building");
+	if ((error = check_protected(a, r)) < 0 || (error = export_build(&ok, dirs, a, r)) < 0 || !ok)
+		goto cleanup;
+	step_progress(x->clock, x->index, a->claims->nclaims, r->claim->commit, "tests");
+	if ((error = test_counts(a, r, dirs)) < 0 || (error = measure_claim(x, r, dirs)) < 0)
+		goto cleanup;
+	describe(r, a->cfg);
+cleanup:
+	x->clock->done++;
+	r->elapsed_s = lp_now() - t0;
+	free(dirs[0]);
+	free(dirs[1]);
+	return error;
+}
+
+/* ---- the campaign ------------------------------------------------------- */
+
+static double claim_gain(const lp_audit_claim *k, const lp_config *c)
+{
+	return lp_audit_gain(k->claimed, k->lower_is_better >= 0 ? k->lower_is_better : c->lower_is_better);
+}
+
+static void claimed_total(lp_audit_run *a)
+{
+	a->claimed_total = 1.0;
+	for (size_t i = 0; i < a->claims->nclaims; i++)
+		a->claimed_total *= a->claims->claims[i].claimed; /* NaN stays NaN */
+}
+
+static int span_note(lp_audit_run *a, const char *why)
+{
+	if (asprintf(&a->span_note, "not measured (%s)", why) < 0) {
+		a->span_note = NULL;
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* The first claim's parent against the last claim's commit. */
+static int measure_span(audit_ctx *x)
+{
+	lp_audit_run *a = x->a;
+	const lp_audit_result *first = NULL, *last = NULL;
+	char *dirs[2] = { NULL, NULL };
+	int error;
+
+	for (size_t i = 0; i < a->claims->nclaims; i++)
+		if (a->results[i].status != LP_AUDIT_MISSING) {
+			first = first ? first : &a->results[i];
+			last = &a->results[i];
+		}
+	if (a->npresent < 2 || first == NULL)
+		return span_note(a, "one claim only");
+	if (first->status == LP_AUDIT_BUILD_FAILED || last->status == LP_AUDIT_BUILD_FAILED)
+		return span_note(a, "the first or the last claim does not build");
+	a->span_from = first->claim->parent;
+	a->span_to = last->claim->commit;
+	x->index = a->claims->nclaims;
+	x->commit = a->span_to;
+	if ((error = lp_workspace_export(&dirs[0], a->repo, a->state, a->span_from)) == 0 &&
+	    (error = lp_workspace_export(&dirs[1], a->repo, a->state, a->span_to)) == 0) {
+		error = measure(&a->span, x, a->cfg->workloads, a->cfg->nworkloads, dirs, clock_slot(x->clock),
+				"first-to-last", NULL);
+		if (error == 0)
+			a->span_measured = 1;
+		else if (error == BG_ECHILD || error == BG_EDOMAIN)
+			error = span_note(a, bg_error_last());
+	}
+	free(dirs[0]);
+	free(dirs[1]);
+	return error;
+}
+
+static int campaign(audit_ctx *x)
+{
+	lp_audit_run *a = x->a;
+	int error;
+
+	claimed_total(a);
+	if ((error = measure_span(x)) < 0)
+		return error;
+	if (a->claims->kind == LP_AUDIT_SRC_LEDGER)
+		error = lp_audit_changepoints(&a->steps, &a->nsteps, a->claims->series, a->claims->nseries);
+	return error;
+}
+
+/* ---- setting up ------------------------------------------------------ */
+
+static int read_claims(lp_audit_run *a)
+{
+	const lp_audit_opts *o = a->o;
+	char *path = NULL;
+	int error;
+
+	if (o->pi_log)
+		return lp_audit_claims_pi_log(&a->claims, a->repo, o->pi_log, o->direction);
+	if (o->tsv)
+		return lp_audit_claims_tsv(&a->claims, a->repo, o->tsv, o->metric_column,
+					   o->direction >= 0 ? o->direction : 1);
+	if (o->range)
+		return lp_audit_claims_range(&a->claims, a->repo, o->range);
+	if (asprintf(&path, "%s/ledger.jsonl", a->state) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	error = lp_audit_claims_ledger(&a->claims, a->repo, path);
+	free(path);
+	return error;
+}
+
+/* benchgate.json of the export of commit, into a->cfg. */
+static int config_of(lp_audit_run *a, const char *commit)
+{
+	char *dir = NULL, *path = NULL;
+	int error;
+
+	if ((error = lp_workspace_export(&dir, a->repo, a->state, commit)) < 0)
+		goto cleanup;
+	if (asprintf(&path, "%s/%s", dir, LP_CONFIG_FILE) < 0 ||
+	    asprintf(&a->cfg_from, "%s of %.12s", LP_CONFIG_FILE, commit) < 0) {
+		error = bg_error_set(BG_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (access(path, F_OK) != 0)
+		error = bg_error_set(BG_ENOTFOUND, "the newest claimed commit %.12s has no %s at its root: pass --config FILE",
+				     commit, LP_CONFIG_FILE);
+	else
+		error = lp_config_load(&a->cfg, path);
+cleanup:
+	free(dir);
+	free(path);
+	return error;
+}
+
+/* The configuration, unless --config gave it: that of the newest claim
+ * that exists. Counts the claims that exist. */
+static int load_config(lp_audit_run *a)
+{
+	const lp_audit_claim *newest = NULL;
+
+	for (size_t i = 0; i < a->claims->nclaims; i++)
+		if (!a->claims->claims[i].missing) {
+			newest = &a->claims->claims[i];
+			a->npresent++;
+		}
+	if (newest == NULL)
+		return bg_error_set(BG_ENOTFOUND,
+				    "none of the %zu claimed commits exists in this repository (the first: %s at %s:%zu): was the history rewritten?",
+				    a->claims->nclaims, a->claims->claims[0].given, a->claims->path,
+				    a->claims->claims[0].line);
+	return a->cfg ? 0 : config_of(a, newest->commit);
+}
+
+static int prepare(lp_audit_run *a)
+{
+	const lp_config *c;
+	size_t n;
+	int error;
+
+	/* a config given on the command line is checked before anything else */
+	if ((error = lp_repo_open(&a->repo, ".")) < 0 || (error = lp_repo_state_dir(&a->state, a->repo)) < 0 ||
+	    (a->o->config_path && (error = lp_config_load(&a->cfg, a->o->config_path)) < 0) ||
+	    (error = read_claims(a)) < 0 || (error = load_config(a)) < 0)
+		return error;
+	c = a->cfg;
+	if (c->holdout_dir && access(c->holdout_dir, F_OK) != 0)
+		return bg_error_set(BG_ENOTFOUND, "%s: the held-out directory %s does not exist: restore it, or audit with a --config without \"holdout\"",
+				    c->path, c->holdout_dir);
+	if ((error = smp_pinning_new(&a->pin, c->pin)) < 0)
+		return error;
+	n = a->claims->nclaims;
+	if ((a->results = calloc(n, sizeof(*a->results))) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		lp_audit_result *r = &a->results[i];
+		r->claim = &a->claims->claims[i];
+		r->count = r->parent_count = -1;
+		r->shrinkage_pct = NAN;
+		r->claimed_gain = claim_gain(r->claim, c);
+	}
+	a->level = c->alpha / (double)a->npresent;
+	a->budget_s = a->o->max_time > 0 ? a->o->max_time :
+		      fmin(c->max_seconds * (double)(a->npresent + (a->npresent > 1)), AUDIT_DEFAULT_CAP_S);
+	return 0;
+}
+
+static int audit(lp_audit_run *a, gsl_rng *rng)
+{
+	audit_clock k;
+	audit_ctx x = { a, &k, rng, 0, NULL };
+	double t0 = lp_now();
+	int error;
+
+	smp_probe_read(&a->probe, NULL);
+	smp_interrupt_install();
+	if ((error = prepare(a)) < 0)
+		return error;
+	for (size_t i = 0; i < a->claims->nwarnings; i++)
+		lp_cli_warn(a->o->quiet, "%s", a->claims->warnings[i]);
+	k = (audit_clock){ lp_now(), a->budget_s, a->npresent + (a->npresent > 1), 0, { 0, 0, 0 } };
+	lp_progress_init(&k.prog, a->o->quiet);
+	for (size_t i = 0; i < a->claims->nclaims && error == 0; i++) {
+		x.index = i;
+		error = audit_claim(&x, &a->results[i]);
+	}
+	if (error == 0)
+		error = campaign(&x);
+	lp_progress_done(&k.prog);
+	for (size_t i = 0; i < a->claims->nclaims; i++)
+		a->nfailed += lp_audit_result_fails(&a->results[i]);
+	a->elapsed_s = lp_now() - t0;
+	return error;
+}
+
+static void run_free(lp_audit_run *a)
+{
+	for (size_t i = 0; a->results && a->claims && i < a->claims->nclaims; i++) {
+		free(a->results[i].detail);
+		grd_strv_free(a->results[i].touched);
+		lp_measure_result_clear(&a->results[i].train);
+		lp_measure_result_clear(&a->results[i].hold);
+	}
+	free(a->results);
+	lp_audit_claims_free(a->claims);
+	lp_config_free(a->cfg);
+	free(a->cfg_from);
+	free(a->span_note);
+	free(a->steps);
+	lp_measure_result_clear(&a->span);
+	smp_pinning_free(a->pin);
+	free(a->state);
+	lp_repo_free(a->repo);
+}
+
+static int outputs(const lp_audit_run *a)
+{
+	char *text;
+	int error = 0;
+
+	if (a->o->export_md) {
+		if ((text = lp_audit_markdown(a)) == NULL)
+			return bg_error_set(BG_ENOMEM, "out of memory writing %s", a->o->export_md);
+		error = bg_file_write_atomic(a->o->export_md, text);
+		free(text);
+		if (error < 0)
+			return error;
+	}
+	if (!a->o->json) {
+		lp_audit_print(stdout, a);
+		return 0;
+	}
+	if ((text = lp_audit_json(a)) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	puts(text);
+	free(text);
+	return 0;
+}
 
 int lp_cmd_audit(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return lp_cli_error("audit: not built yet");
+	lp_audit_opts o;
+	lp_audit_run a;
+	gsl_rng *rng;
+	int rc = parse_args(&o, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	memset(&a, 0, sizeof(a));
+	a.o = &o;
+	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
+		return lp_cli_error("out of memory");
+	gsl_rng_set(rng, (unsigned long)o.seed);
+	if (audit(&a, rng) < 0 || outputs(&a) < 0)
+		rc = lp_cli_error("audit: %s", bg_error_code() == BG_EINTR ?
+				  "interrupted: nothing was written but exports under .git/benchgate/exports" :
+				  bg_error_last());
+	else
+		rc = a.nfailed ? LP_EXIT_FAIL : LP_EXIT_OK;
+	run_free(&a);
+	gsl_rng_free(rng);
+	return rc;
 }

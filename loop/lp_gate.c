@@ -3,8 +3,8 @@
 #include "lp_gate.h"
 #include "lp_cli.h"
 #include "lp_commands.h"
+#include "lp_workspace.h"
 #include "bg_error.h"
-#include "bg_file.h"
 #include "grd_holdout.h"
 #include "grd_protected.h"
 #include "st_fdr.h"
@@ -168,20 +168,6 @@ static int resolve_revisions(lp_gate_run *g)
 	return 0;
 }
 
-/* <state>/exports/<commit>, exported (reused when already there). */
-static int export_commit(char **dir, lp_gate_run *g, const char *commit)
-{
-	int error;
-
-	if (asprintf(dir, "%s/exports/%.40s", g->state, commit) < 0) {
-		*dir = NULL;
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	}
-	if ((error = lp_repo_export(g->repo, commit, *dir)) < 0)
-		return error;
-	return 0;
-}
-
 static int load_config(lp_gate_run *g)
 {
 	char *path = NULL;
@@ -221,40 +207,12 @@ static int check_protected(lp_gate_run *g)
 	return error;
 }
 
-/* Runs `build` in dir; *ok 0 with the tail of its output on failure. */
-static int build_in(int *ok, char **tail, lp_gate_run *g, const char *dir)
-{
-	grd_test_result r;
-	char *marker = NULL;
-	int error;
-
-	*ok = 1;
-	if (g->cfg->build == NULL)
-		return 0;
-	if (asprintf(&marker, "%s/.benchgate-built", dir) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	if (access(marker, F_OK) == 0) {
-		free(marker);
-		return 0;
-	}
-	if ((error = grd_tests_run(&r, g->cfg->build, dir, NULL, 0)) == 0) {
-		*ok = r.passed;
-		if (r.passed)
-			error = bg_file_write_atomic(marker, "built\n");
-		else
-			*tail = r.tail ? strdup(r.tail) : NULL;
-		grd_test_result_clear(&r);
-	}
-	free(marker);
-	return error;
-}
-
 static int build_both(lp_gate_run *g)
 {
 	char *tail = NULL;
 	int ok, error;
 
-	if ((error = build_in(&ok, &tail, g, g->base_dir)) < 0)
+	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->base_dir)) < 0)
 		return error;
 	if (!ok) {
 		error = bg_error_set(BG_ECHILD, "the baseline %.12s does not build with \"%s\":\n%s",
@@ -262,7 +220,7 @@ static int build_both(lp_gate_run *g)
 		free(tail);
 		return error;
 	}
-	if ((error = build_in(&ok, &tail, g, g->cand_dir)) < 0)
+	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->cand_dir)) < 0)
 		return error;
 	if (!ok)
 		reject(g, "build_failed", "the candidate does not build with \"%s\"; the end of its output:\n%s",
@@ -275,23 +233,6 @@ static int count_cache_path(char **out, const lp_gate_run *g)
 {
 	if (asprintf(out, "%s/testcounts.json", g->state) < 0)
 		return bg_error_set(BG_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* The baseline's test count, from the cache or by running its tests. */
-static int baseline_count(lp_gate_run *g, const char *cache)
-{
-	grd_test_result r;
-	int error;
-
-	if (grd_count_cache_get(&g->base_count, cache, g->base) == 0)
-		return 0;
-	if ((error = grd_tests_run(&r, g->cfg->test_cmd, g->base_dir, g->cfg->test_count, 0)) < 0)
-		return error;
-	g->base_count = r.count;
-	grd_test_result_clear(&r);
-	if (g->base_count >= 0)
-		return grd_count_cache_put(cache, g->base, g->base_count);
 	return 0;
 }
 
@@ -316,7 +257,9 @@ static int check_tests(lp_gate_run *g)
 		return 0;
 	if ((error = count_cache_path(&cache, g)) < 0)
 		return error;
-	if ((error = baseline_count(g, cache)) == 0 && g->cand_count >= 0)
+	/* the baseline's count: from the cache, or by running its tests */
+	if ((error = lp_workspace_test_count(&g->base_count, g->cfg->test_cmd, g->cfg->test_count,
+					     g->base_dir, cache, g->base)) == 0 && g->cand_count >= 0)
 		error = grd_count_cache_put(cache, g->cand, g->cand_count);
 	free(cache);
 	if (error < 0)
@@ -350,71 +293,24 @@ cleanup:
 	return error;
 }
 
-/* "cd 'DIR' && CMD" for every workload of a list. */
-static int commands(lp_measure_workload **out, char ***strs, const lp_workload *w, size_t n,
-		    const lp_gate_run *g)
-{
-	lp_measure_workload *mw = calloc(n, sizeof(*mw));
-	char **s = calloc(2 * n, sizeof(*s));
-	char *qa = grd_shell_quote(g->base_dir), *qb = grd_shell_quote(g->cand_dir);
-	int error = 0;
-
-	if (mw == NULL || s == NULL || qa == NULL || qb == NULL)
-		error = bg_error_set(BG_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n && error == 0; i++) {
-		if (asprintf(&s[2 * i], "cd %s && %s", qa, w[i].cmd) < 0 ||
-		    asprintf(&s[2 * i + 1], "cd %s && %s", qb, w[i].cmd) < 0)
-			error = bg_error_set(BG_ENOMEM, "out of memory");
-		else
-			mw[i] = (lp_measure_workload){ w[i].name, s[2 * i], s[2 * i + 1], w[i].weight };
-	}
-	free(qa);
-	free(qb);
-	*out = mw;
-	*strs = s;
-	return error;
-}
-
-static void commands_free(lp_measure_workload *mw, char **s, size_t n)
-{
-	for (size_t i = 0; s && i < 2 * n; i++)
-		free(s[i]);
-	free(s);
-	free(mw);
-}
-
 static lp_measure_opts measure_opts(const lp_gate_run *g, double alpha, const char *label)
 {
-	const lp_config *c = g->cfg;
-	lp_measure_opts m = { 0 };
+	double max_seconds = g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds;
 
-	m.metric = c->metric;
-	m.lower_is_better = c->lower_is_better;
-	m.alpha = alpha;
-	m.alpha_regress = c->alpha;
-	m.min_effect = c->min_effect;
-	m.max_regression = c->max_regression;
-	m.warmup = c->warmup;
-	m.min_rounds = c->min_rounds;
-	m.max_rounds = c->max_rounds;
-	m.max_seconds = g->o->max_time > 0 ? g->o->max_time : c->max_seconds;
-	m.run_timeout = c->run_timeout;
-	m.quiet = g->o->quiet;
-	m.label = label;
-	return m;
+	return lp_workspace_measure_opts(g->cfg, alpha, max_seconds, g->o->quiet, label);
 }
 
 static int measure_training(lp_gate_run *g, gsl_rng *rng)
 {
-	lp_measure_workload *mw = NULL;
-	char **s = NULL;
+	lp_workspace_cmds c;
 	lp_measure_opts m = measure_opts(g, g->level > 0 ? g->level : 1e-12, "training");
 	int error;
 
-	if ((error = commands(&mw, &s, g->cfg->workloads, g->cfg->nworkloads, g)) == 0 &&
-	    (error = lp_measure_run(&g->train, mw, g->cfg->nworkloads, &m, g->pin, rng)) == 0)
+	if ((error = lp_workspace_commands(&c, g->cfg->workloads, g->cfg->nworkloads, g->base_dir,
+					   g->cand_dir)) == 0 &&
+	    (error = lp_measure_run(&g->train, c.wl, c.n, &m, g->pin, rng)) == 0)
 		g->measured = 1;
-	commands_free(mw, s, g->cfg->nworkloads);
+	lp_workspace_cmds_clear(&c);
 	return error;
 }
 
@@ -456,8 +352,8 @@ static int seal_path(char **out, const lp_gate_run *g)
 
 static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char *sp)
 {
-	lp_measure_workload *mw = NULL;
-	char **s = NULL, *env[2] = { NULL, NULL };
+	lp_workspace_cmds c;
+	char *env[2] = { NULL, NULL };
 	lp_measure_opts m = measure_opts(g, g->cfg->alpha, "held-out");
 	grd_holdout_input in;
 	int error;
@@ -467,8 +363,9 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	m.env_extra = env;
 	m.quiet = 1; /* no numbers from the holdout while it runs */
 	m.max_regression = 1.0;
-	if ((error = commands(&mw, &s, g->cfg->holdout, g->cfg->nholdout, g)) == 0 &&
-	    (error = lp_measure_run(&g->hold, mw, g->cfg->nholdout, &m, g->pin, rng)) == 0) {
+	if ((error = lp_workspace_commands(&c, g->cfg->holdout, g->cfg->nholdout, g->base_dir,
+					   g->cand_dir)) == 0 &&
+	    (error = lp_measure_run(&g->hold, c.wl, c.n, &m, g->pin, rng)) == 0) {
 		g->hold_ran = 1;
 		in = (grd_holdout_input){ g->cfg->lower_is_better, g->train.aggregate.ratio,
 					  g->hold.aggregate.ratio, g->hold.aggregate.lo,
@@ -485,7 +382,7 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 			       grd_seal_remaining(seal), grd_seal_remaining(seal) == 1 ? "" : "s");
 	}
 	g->hold_left = grd_seal_remaining(seal);
-	commands_free(mw, s, g->cfg->nholdout);
+	lp_workspace_cmds_clear(&c);
 	free(env[0]);
 	return error;
 }
@@ -522,7 +419,7 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
 	g->keep = 1;
 	if ((error = check_protected(g)) < 0 || !g->keep)
 		return error;
-	if ((error = export_commit(&g->cand_dir, g, g->cand)) < 0 ||
+	if ((error = lp_workspace_export(&g->cand_dir, g->repo, g->state, g->cand)) < 0 ||
 	    (error = build_both(g)) < 0 || !g->keep ||
 	    (error = check_tests(g)) < 0 || !g->keep ||
 	    (error = granted_level(g)) < 0 ||
@@ -657,7 +554,7 @@ static int gate(lp_gate_run *g, gsl_rng *rng)
 	if ((error = open_state(g)) < 0 ||
 	    (g->o->config_path && (error = load_config(g)) < 0) ||
 	    (error = resolve_revisions(g)) < 0 ||
-	    (error = export_commit(&g->base_dir, g, g->base)) < 0 ||
+	    (error = lp_workspace_export(&g->base_dir, g->repo, g->state, g->base)) < 0 ||
 	    (!g->cfg && (error = load_config(g)) < 0) ||
 	    (error = decide(g, rng)) < 0)
 		return error;

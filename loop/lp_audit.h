@@ -1,0 +1,237 @@
+/* lp_audit: `benchgate audit` — re-measuring the wins a campaign kept.
+ *
+ * A claimed win is a commit that an optimisation loop kept because it looked
+ * faster than its parent. Claims come from one of four sources
+ * (lp_audit_claims.c): the benchgate ledger (gate records with verdict KEEP,
+ * measured against the baseline the record names), a pi-autoresearch log
+ * (.auto/log.jsonl or the older autoresearch.jsonl: entries with status
+ * "keep", their metric against the previous kept entry of the same segment),
+ * a karpathy-style results.tsv (commit, a metric column, status), or every
+ * first-parent commit of a range A..B (claimed gain unknown).
+ *
+ * Each claim is measured afresh (lp_audit.c): both commits exported and
+ * built, interleaved rounds on the training workloads and then on the
+ * held-out ones, at level alpha / (number of claims) (Bonferroni: each claim
+ * is a new confirmatory test), and classified (lp_audit_classify):
+ *   REPLICATED      the fresh interval lies on the improvement side and the
+ *                   claim is inside it, or smaller, or unknown;
+ *   SHRUNK          real but smaller than claimed: the claim lies beyond the
+ *                   interval's most favourable bound (the winner's curse);
+ *   NOT_REPLICATED  the interval reaches 1 or the wrong side, lies inside
+ *                   the +-min_effect band, or stayed undecided in its budget;
+ *   OVERFIT         training replicates, the held-out workloads do not
+ *                   (grd_holdout_judge);
+ *   BUILD_FAILED    the commit or its parent no longer builds or runs;
+ *   MISSING         the commit no longer exists in the repository.
+ * Flags: the commit touched a protected path; its test count dropped.
+ *
+ * Nothing is written but exports under .git/benchgate/exports and the test
+ * count cache: not the working tree, index, refs, ledger or holdout seal. */
+#ifndef LP_AUDIT_H
+#define LP_AUDIT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lp_config.h"
+#include "lp_git.h"
+#include "lp_measure.h"
+#include "smp_probe.h"
+
+/* ---- claims (lp_audit_claims.c) ---------------------------------------- */
+
+typedef enum {
+	LP_AUDIT_SRC_LEDGER = 0,
+	LP_AUDIT_SRC_PI_LOG,
+	LP_AUDIT_SRC_TSV,
+	LP_AUDIT_SRC_RANGE
+} lp_audit_source;
+
+typedef struct {
+	char commit[41];     /* resolved full id ("" when missing) */
+	char parent[41];     /* what it is measured against ("" when missing) */
+	char given[48];      /* the commit as the source spells it */
+	double claimed;      /* claimed ratio B/A in the source's metric; NaN unknown */
+	int lower_is_better; /* the claim's direction; -1: the config's */
+	size_t line;         /* its line in the source file; 0 for a range */
+	char *description;   /* the source's words, or NULL (owned) */
+	int missing;         /* 1: the commit or its parent no longer exists */
+} lp_audit_claim;
+
+/* One measured gate decision of the ledger, for the change points. */
+typedef struct {
+	size_t seq;          /* the record's "seq" (its line when absent) */
+	char candidate[41];
+	double ratio;        /* its training aggregate B/A */
+	int kept;
+} lp_audit_point;
+
+typedef struct {
+	lp_audit_source kind;
+	char *path;            /* the file read, or the range as given */
+	char *metric;          /* the source's metric name; NULL when it has none */
+	lp_audit_claim *claims;  /* oldest first */
+	size_t nclaims;
+	lp_audit_point *series;  /* ledger only: every measured gate record */
+	size_t nseries;
+	char **warnings;       /* entries skipped, commits missing: "PATH:LINE: ..." */
+	size_t nwarnings;
+} lp_audit_claims;
+
+/* The claims of the gate ledger at `path` (.git/benchgate/ledger.jsonl):
+ * every record of kind "gate" with verdict "KEEP" is a claim against its
+ * "baseline", claimed ratio its training aggregate ratio. Unlike
+ * lp_ledger_open this only reads: a line that is not a JSON object, or a
+ * record without a candidate, is skipped with a warning. Errors, *out
+ * untouched: BG_ENOTFOUND "no ledger at PATH" when the file does not exist,
+ * or when it holds no KEEP; BG_EPARSE when no line of it is JSON; BG_ESYS;
+ * BG_ENOMEM. */
+int lp_audit_claims_ledger(lp_audit_claims **out, lp_repo *repo, const char *path);
+
+/* The claims of a pi-autoresearch log. A {"type":"config"} line sets the
+ * metric (metricName) and direction (bestDirection "lower"/"higher") and,
+ * after results, starts a new segment; other typed lines ("hook") are
+ * ignored; every other line is an experiment {"commit", "metric", "status",
+ * "description"}. In each segment the first kept experiment is the
+ * baseline; each later one with status "keep" is a claim against the
+ * commit's first parent, claimed ratio its metric over the metric of the
+ * kept experiment before it (unknown when either is not > 0). An
+ * experiment without a commit, a numeric metric or a status is skipped with
+ * a warning naming the file and line. lower_is_better >= 0 overrides the
+ * direction of the config lines (-1: keep them; "lower" without any).
+ * Errors as for the ledger, and BG_ENOTFOUND when no kept experiment
+ * follows a baseline. */
+int lp_audit_claims_pi_log(lp_audit_claims **out, lp_repo *repo, const char *path,
+			   int lower_is_better);
+
+/* The claims of a karpathy-style results.tsv: a header row naming the
+ * columns, then one tab-separated row per experiment. Columns "commit" and
+ * "status" are required (any case); the metric is `column` when not NULL,
+ * else the first column other than commit, status, description and memory*
+ * whose value on the first row is a number. Rows as for the pi log (the
+ * first kept row is the baseline), lower is better unless lower_is_better
+ * is 0. Errors, *out untouched: BG_EINVAL naming the missing column and
+ * the columns found; BG_ENOTFOUND (no file, no kept row after the
+ * baseline); BG_ESYS; BG_ENOMEM. */
+int lp_audit_claims_tsv(lp_audit_claims **out, lp_repo *repo, const char *path,
+			const char *column, int lower_is_better);
+
+/* Every first-parent commit after A up to B of range "A..B" (B empty:
+ * HEAD), oldest first, each against its first parent, claimed ratio
+ * unknown. Errors: BG_EINVAL for a range without "..", an empty range (A
+ * is B), or an A that is not on B's first-parent history; BG_ENOTFOUND
+ * when A or B names no commit; BG_ENOMEM. */
+int lp_audit_claims_range(lp_audit_claims **out, lp_repo *repo, const char *range);
+
+/* Frees c and everything it holds; NULL is a no-op. */
+void lp_audit_claims_free(lp_audit_claims *c);
+
+/* ---- judging (lp_audit.c) ------------------------------------------------ */
+
+typedef enum {
+	LP_AUDIT_REPLICATED = 0,
+	LP_AUDIT_SHRUNK,
+	LP_AUDIT_NOT_REPLICATED,
+	LP_AUDIT_OVERFIT,
+	LP_AUDIT_BUILD_FAILED,
+	LP_AUDIT_MISSING
+} lp_audit_status;
+
+/* "REPLICATED", "SHRUNK", ... Never NULL. */
+const char *lp_audit_status_name(lp_audit_status s);
+
+/* The relative gain a ratio B/A stands for: 1 - ratio when lower is
+ * better, ratio - 1 when higher is; NaN for NaN. */
+double lp_audit_gain(double ratio, int lower_is_better);
+
+/* The status of a measured claim (see the header comment). train is the
+ * fresh training effect, lower_is_better the config's direction;
+ * claimed_gain is the claim as a gain (lp_audit_gain of its ratio in its own
+ * direction; NaN unknown). hold_ran/hold_pass: whether the held-out
+ * workloads were measured and grd_holdout_judge passed them. For SHRUNK,
+ * *shrinkage_pct = 100 (1 - fresh gain / claimed gain), else NaN. Pure. */
+lp_audit_status lp_audit_classify(double *shrinkage_pct, const st_effect *train, int lower_is_better,
+				  double claimed_gain, int hold_ran, int hold_pass);
+
+/* A step in a series of results (the ledger's measured ratios). */
+typedef struct {
+	size_t index;        /* the first point after the step */
+	double before, after; /* geometric mean ratio of the segments around it */
+} lp_audit_step;
+
+/* Change points of the log-ratios of series[0..n-1]: PELT with a normal
+ * mean-shift cost (st_pelt, ST_PELT_MEAN), variance from the first
+ * differences (st_pelt_sigma2_diff; their sample variance / 2 when their MAD
+ * is 0), penalty 2 ln n (Schwarz's criterion: a change point adds a location
+ * and a mean, ln n each in the -2 log-likelihood scale). Fewer than 3
+ * points, or all equal: no steps (0 returned, *steps NULL). On success
+ * *steps (caller frees) holds *n steps; BG_ENOMEM, BG_EDOMAIN for a ratio
+ * that is not finite and > 0. */
+int lp_audit_changepoints(lp_audit_step **steps, size_t *nsteps, const lp_audit_point *series,
+			  size_t n);
+
+/* ---- one run (lp_audit.c), read by the outputs (lp_audit_out.c) --------- */
+
+typedef struct {
+	const char *config_path;   /* NULL: benchgate.json of the newest claim */
+	const char *pi_log, *tsv, *range; /* at most one; none: the ledger */
+	const char *metric_column; /* --tsv only */
+	int direction;             /* -1 the source's, 1 lower, 0 higher */
+	const char *export_md;     /* NULL or a file */
+	int json, quiet;
+	unsigned long long seed;
+	double max_time;           /* 0: the default (see lp_cmd_audit --help) */
+} lp_audit_opts;
+
+typedef struct {
+	const lp_audit_claim *claim;
+	lp_audit_status status;
+	double claimed_gain;       /* NaN unknown */
+	double shrinkage_pct;      /* SHRUNK only, else NaN */
+	char *detail;              /* why, for people; NULL for REPLICATED (owned) */
+	char **touched;            /* protected paths changed (NULL-terminated, owned) */
+	size_t ntouched;
+	long count, parent_count;  /* test counts; -1 unknown */
+	int dropped;               /* count < parent_count */
+	lp_measure_result train, hold;
+	int measured, hold_ran, hold_pass;
+	double elapsed_s;
+} lp_audit_result;
+
+typedef struct {
+	const lp_audit_opts *o;
+	lp_repo *repo;
+	char *state;
+	lp_audit_claims *claims;
+	lp_audit_result *results;  /* one per claim */
+	lp_config *cfg;
+	char *cfg_from;            /* where the config came from, for people */
+	size_t npresent;           /* claims that exist */
+	double level;              /* alpha / npresent */
+	double budget_s;           /* the whole audit's measuring budget */
+	smp_probe probe;
+	smp_pinning *pin;
+	double claimed_total;      /* product of claimed ratios; NaN unless all known */
+	int span_measured;         /* first parent -> last commit re-measured */
+	const char *span_from, *span_to;
+	char *span_note;           /* why it was not measured (owned), or NULL */
+	lp_measure_result span;
+	lp_audit_step *steps;
+	size_t nsteps;
+	double elapsed_s;
+	size_t nfailed;            /* claims that fail the audit (exit 1) */
+} lp_audit_run;
+
+/* Whether a result fails the audit: anything but REPLICATED or SHRUNK, or
+ * a flag (protected path touched, tests dropped). */
+int lp_audit_result_fails(const lp_audit_result *r);
+
+/* Whether the commit should be reverted: NOT_REPLICATED, OVERFIT,
+ * BUILD_FAILED, or flagged. */
+int lp_audit_result_revert(const lp_audit_result *r);
+
+void lp_audit_print(FILE *f, const lp_audit_run *a);
+char *lp_audit_json(const lp_audit_run *a);       /* caller frees; NULL: no memory */
+char *lp_audit_markdown(const lp_audit_run *a);   /* caller frees; NULL: no memory */
+
+#endif

@@ -1,0 +1,130 @@
+/* lp_workspace: exports, builds, test counts and measurement commands shared
+ * by gate and audit (see lp_workspace.h). */
+#include "lp_workspace.h"
+#include "bg_error.h"
+#include "bg_file.h"
+#include "grd_tests.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int lp_workspace_export(char **dir, lp_repo *repo, const char *state, const char *commit)
+{
+	if (asprintf(dir, "%s/exports/%.40s", state, commit) < 0) {
+		*dir = NULL;
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	return lp_repo_export(repo, commit, *dir);
+}
+
+int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
+{
+	grd_test_result r;
+	char *marker = NULL;
+	int error;
+
+	*ok = 1;
+	if (build == NULL)
+		return 0;
+	if (asprintf(&marker, "%s/" LP_WORKSPACE_BUILT, dir) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	if (access(marker, F_OK) == 0) {
+		free(marker);
+		return 0;
+	}
+	if ((error = grd_tests_run(&r, build, dir, NULL, 0)) == 0) {
+		*ok = r.passed;
+		if (r.passed)
+			error = bg_file_write_atomic(marker, "built\n");
+		else
+			*tail = r.tail ? strdup(r.tail) : NULL;
+		grd_test_result_clear(&r);
+	}
+	free(marker);
+	return error;
+}
+
+int lp_workspace_test_count(long *count, const char *test_cmd, const char *format,
+			    const char *dir, const char *cache, const char *commit)
+{
+	grd_test_result r;
+	long n;
+	int error;
+
+	if (grd_count_cache_get(&n, cache, commit) == 0) {
+		*count = n;
+		return 0;
+	}
+	if ((error = grd_tests_run(&r, test_cmd, dir, format, 0)) < 0)
+		return error;
+	n = r.count;
+	grd_test_result_clear(&r);
+	if (n >= 0 && (error = grd_count_cache_put(cache, commit, n)) < 0)
+		return error;
+	*count = n;
+	return 0;
+}
+
+lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, double max_seconds,
+					  int quiet, const char *label)
+{
+	lp_measure_opts m = { 0 };
+
+	m.metric = c->metric;
+	m.lower_is_better = c->lower_is_better;
+	m.alpha = alpha;
+	m.alpha_regress = c->alpha;
+	m.min_effect = c->min_effect;
+	m.max_regression = c->max_regression;
+	m.warmup = c->warmup;
+	m.min_rounds = c->min_rounds;
+	m.max_rounds = c->max_rounds;
+	m.max_seconds = max_seconds;
+	m.run_timeout = c->run_timeout;
+	m.quiet = quiet;
+	m.label = label;
+	return m;
+}
+
+int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n,
+			  const char *dir_a, const char *dir_b)
+{
+	char *qa = grd_shell_quote(dir_a), *qb = grd_shell_quote(dir_b);
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->wl = calloc(n ? n : 1, sizeof(*out->wl));
+	out->strs = calloc(2 * n + 1, sizeof(*out->strs));
+	out->n = n;
+	if (out->wl == NULL || out->strs == NULL || qa == NULL || qb == NULL)
+		error = bg_error_set(BG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && error == 0; i++) {
+		char *a = NULL, *b = NULL;
+		if (asprintf(&a, "cd %s && %s", qa, w[i].cmd) < 0)
+			a = NULL;
+		if (asprintf(&b, "cd %s && %s", qb, w[i].cmd) < 0)
+			b = NULL;
+		out->strs[2 * i] = a;
+		out->strs[2 * i + 1] = b;
+		if (a == NULL || b == NULL)
+			error = bg_error_set(BG_ENOMEM, "out of memory");
+		else
+			out->wl[i] = (lp_measure_workload){ w[i].name, a, b, w[i].weight };
+	}
+	free(qa);
+	free(qb);
+	return error;
+}
+
+void lp_workspace_cmds_clear(lp_workspace_cmds *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; c->strs && i < 2 * c->n; i++)
+		free(c->strs[i]);
+	free(c->strs);
+	free(c->wl);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,69 @@
+/* lp_workspace: what gate and audit share to measure one commit against
+ * another without touching the user's working tree: exports of commits
+ * under <state>/exports/<commit>, building an export once, the test count
+ * of a commit (cached in <state>/testcounts.json), the measurement options
+ * a configuration implies, and the commands that run a configuration's
+ * workloads in a baseline export (arm A) and a candidate export (arm B).
+ *
+ * Errors: negative BG_E* codes with the message in bg_error_last();
+ * out-parameters are written only on success unless said otherwise. */
+#ifndef LP_WORKSPACE_H
+#define LP_WORKSPACE_H
+
+#include <stddef.h>
+
+#include "lp_config.h"
+#include "lp_git.h"
+#include "lp_measure.h"
+
+/* Marker a successful build leaves in an export, so it is built once. */
+#define LP_WORKSPACE_BUILT ".benchgate-built"
+
+/* *dir = "<state>/exports/<commit>" (caller frees), with the tree of commit
+ * exported there by lp_repo_export (reused when already there). On failure
+ * *dir may already hold the path (caller frees it either way; NULL when the
+ * path could not be made). Errors of lp_repo_export, BG_ENOMEM. */
+int lp_workspace_export(char **dir, lp_repo *repo, const char *state, const char *commit);
+
+/* Runs `build` (NULL: nothing to build, *ok = 1) through /bin/sh in dir,
+ * unless dir/.benchgate-built says it was built already. *ok = 1 when it
+ * succeeded (the marker is then written), else 0 with *tail the end of its
+ * output (caller frees; may be NULL). Returns 0 whenever the command ran;
+ * the errors of grd_tests_run (BG_EINTR, BG_ESYS, ...), or BG_ESYS when the
+ * marker cannot be written. */
+int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir);
+
+/* The number of tests `test_cmd` reports in format `format` in the export
+ * dir of commit: from the cache file (JSON {"<commit>": count}) when it has
+ * the commit, else by running the command (whatever its exit status) and
+ * caching the count it printed. *count = -1 when the output held no count
+ * (nothing cached then). Errors of grd_tests_run and grd_count_cache_*;
+ * *count untouched on failure. */
+int lp_workspace_test_count(long *count, const char *test_cmd, const char *format,
+			    const char *dir, const char *cache, const char *commit);
+
+/* Measurement options from a configuration: its metric, direction,
+ * min_effect, max_regression (checked at the config's alpha), warm-up,
+ * rounds and run timeout; alpha is the level of the aggregate decision,
+ * max_seconds the budget (> 0), label the progress prefix (borrowed).
+ * Can't fail. */
+lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, double max_seconds,
+					  int quiet, const char *label);
+
+/* The workloads of a list as measurement commands "cd 'DIR' && CMD", arm A
+ * in dir_a, arm B in dir_b. */
+typedef struct {
+	lp_measure_workload *wl;   /* n entries, pointing into strs */
+	char **strs;               /* 2n owned strings */
+	size_t n;
+} lp_workspace_cmds;
+
+/* Fills *out (release with lp_workspace_cmds_clear, also after a failure).
+ * BG_ENOMEM. */
+int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n,
+			  const char *dir_a, const char *dir_b);
+
+/* Frees what c holds and zeroes it; NULL is a no-op. */
+void lp_workspace_cmds_clear(lp_workspace_cmds *c);
+
+#endif
