@@ -45,20 +45,15 @@ static bg_test_result run(const fx *f, const char *fmt, ...) __attribute__((form
 
 static bg_test_result run(const fx *f, const char *fmt, ...)
 {
-	char *cmd = NULL, *full = NULL;
+	char *cmd = NULL;
 	bg_test_result r;
 	va_list ap;
 
 	va_start(ap, fmt);
 	assert_true(vasprintf(&cmd, fmt, ap) > 0);
 	va_end(ap);
-	assert_true(asprintf(&full, "cd '%s' && %s", f->repo, cmd) > 0);
-	const char *argv[] = { "/bin/sh", "-c", full, NULL };
-	assert_int_equal(bg_test_run(&r, argv, 60.0), 0);
-	if (r.timed_out)
-		fail_msg("%s: did not finish within 60 s", cmd);
+	r = bg_test_shell(f->repo, cmd, 60.0);
 	free(cmd);
-	free(full);
 	return r;
 }
 
@@ -70,10 +65,8 @@ static void expect(bg_test_result *r, int status, int stream, const char *needle
 
 	if (r->status == status && (needle == NULL || strstr(text, needle) != NULL))
 		return;
-	print_error("%s: exit %d (expected %d), looking for \"%s\"\n--- stdout ---\n%s\n--- stderr ---\n%s\n",
-		    what, r->status, status, needle ? needle : "", r->out, r->err);
-	bg_test_result_free(r);
-	fail_msg("%s", what);
+	bg_test_dump(r, what);
+	fail_msg("%s: expected exit %d and \"%s\"", what, status, needle ? needle : "");
 }
 
 /* A command that must succeed; its stdout without the final newline. */

@@ -42,31 +42,6 @@ typedef struct {
 
 /* ---- running things --------------------------------------------------- */
 
-static void dump(const bg_test_result *r, const char *what)
-{
-	print_error("while checking: %s\nexit %d after %.2f s\n--- stdout ---\n%s\n--- stderr ---\n%s\n",
-		    what, r->status, r->elapsed_s, r->out, r->err);
-	/* A failure longjmps next: free now so ASan reports the failure only. */
-	bg_test_result_free((bg_test_result *)r);
-}
-
-/* Runs `cd DIR && CMD` with /bin/sh. */
-static bg_test_result shell_in(const char *dir, const char *cmd)
-{
-	char *full = NULL;
-	bg_test_result r;
-
-	assert_true(asprintf(&full, "cd '%s' && %s", dir, cmd) > 0);
-	const char *argv[] = { "/bin/sh", "-c", full, NULL };
-	assert_int_equal(bg_test_run(&r, argv, LIMIT_S), 0);
-	free(full);
-	if (r.timed_out) {
-		dump(&r, cmd);
-		fail_msg("did not finish within %.0f s", LIMIT_S);
-	}
-	return r;
-}
-
 static bg_test_result shellf(const fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Runs a printf-formatted shell command in the repository. */
@@ -79,32 +54,23 @@ static bg_test_result shellf(const fx *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	assert_true(vasprintf(&cmd, fmt, ap) > 0);
 	va_end(ap);
-	r = shell_in(f->repo, cmd);
+	r = bg_test_shell(f->repo, cmd, LIMIT_S);
 	free(cmd);
 	return r;
 }
 
-static void expect_status(const bg_test_result *r, int status, const char *what)
-{
-	if (r->status != status) {
-		int got = r->status;
-		dump(r, what);
-		fail_msg("%s: expected exit %d, got %d", what, status, got);
-	}
-}
-
-static void expect_in(const bg_test_result *r, int out, const char *needle, const char *what)
+static void expect_in(bg_test_result *r, int out, const char *needle, const char *what)
 {
 	if (strstr(out ? r->out : r->err, needle) == NULL) {
-		dump(r, what);
+		bg_test_dump(r, what);
 		fail_msg("%s: %s does not contain \"%s\"", what, out ? "stdout" : "stderr", needle);
 	}
 }
 
-static void expect_starts(const bg_test_result *r, const char *prefix, const char *what)
+static void expect_starts(bg_test_result *r, const char *prefix, const char *what)
 {
 	if (strncmp(r->out, prefix, strlen(prefix)) != 0) {
-		dump(r, what);
+		bg_test_dump(r, what);
 		fail_msg("%s: stdout does not start with \"%s\"", what, prefix);
 	}
 }
@@ -117,7 +83,7 @@ static char *sh_out(const fx *f, const char *cmd)
 	char *out;
 	size_t n;
 
-	expect_status(&r, 0, cmd);
+	bg_test_expect_status(&r, 0, cmd);
 	out = strdup(r.out);
 	bg_test_result_free(&r);
 	assert_non_null(out);
@@ -148,7 +114,7 @@ static void gate_expect(const fx *f, const char *args, int status, const char *p
 {
 	bg_test_result r = gate(f, args);
 
-	expect_status(&r, status, prefix);
+	bg_test_expect_status(&r, status, prefix);
 	expect_starts(&r, prefix, prefix);
 	bg_test_result_free(&r);
 }
@@ -289,13 +255,13 @@ static void test_keep_recorded(void **state)
 	gate_expect(f, "", 0, "KEEP");
 
 	r = bglog(f, "");
-	expect_status(&r, 0, "log");
+	bg_test_expect_status(&r, 0, "log");
 	expect_in(&r, 1, "KEEP", "log");
 	expect_in(&r, 1, short_id, "log");
 	bg_test_result_free(&r);
 
 	r = bglog(f, "--verify");
-	expect_status(&r, 0, "log --verify");
+	bg_test_expect_status(&r, 0, "log --verify");
 	expect_in(&r, 1, "intact", "log --verify");
 	bg_test_result_free(&r);
 
@@ -429,7 +395,7 @@ static void test_worktree(void **state)
 	assert_non_null(strstr(st0, "knob"));
 
 	r = gate(f, "--worktree");
-	expect_status(&r, 0, "gate --worktree");
+	bg_test_expect_status(&r, 0, "gate --worktree");
 	expect_starts(&r, "KEEP", "gate --worktree");
 	expect_in(&r, 1, "uncommitted", "gate --worktree");
 	bg_test_result_free(&r);
@@ -466,7 +432,7 @@ static void test_apply_reject_resets(void **state)
 	base = head(f);
 	cand = commit(f, "echo 20 > knob && printf '#!/bin/sh\\nexit 1\\n' > test.sh");
 	r = gate(f, "--apply");
-	expect_status(&r, 1, "gate --apply (reject, clean)");
+	bg_test_expect_status(&r, 1, "gate --apply (reject, clean)");
 	expect_starts(&r, "REJECT(tests_failed)", "gate --apply (reject, clean)");
 	expect_in(&r, 1, "reset", "gate --apply (reject, clean)");
 	bg_test_result_free(&r);
@@ -501,7 +467,7 @@ static void test_apply_reject_dirty(void **state)
 	cand = commit(f, "echo 20 > knob && printf '#!/bin/sh\\nexit 1\\n' > test.sh");
 	write_file(f, "extra.txt", "not committed\n");
 	r = gate(f, "--apply");
-	expect_status(&r, 1, "gate --apply (reject, dirty)");
+	bg_test_expect_status(&r, 1, "gate --apply (reject, dirty)");
 	expect_starts(&r, "REJECT(tests_failed)", "gate --apply (reject, dirty)");
 	expect_in(&r, 1, "nothing reset", "gate --apply (reject, dirty)");
 	bg_test_result_free(&r);
@@ -554,7 +520,7 @@ static void test_ledger_torn_line(void **state)
 	sh_ok(f, "printf '{\"seq\":2,\"prev\":\"ab' >> .git/benchgate/ledger.jsonl");
 	free(commit(f, "echo 20 > knob"));
 	r = gate(f, "");
-	expect_status(&r, 0, "gate after a torn ledger line");
+	bg_test_expect_status(&r, 0, "gate after a torn ledger line");
 	expect_starts(&r, "KEEP", "gate after a torn ledger line");
 	expect_in(&r, 0, "corrupt", "gate after a torn ledger line");
 	bg_test_result_free(&r);
@@ -564,7 +530,7 @@ static void test_ledger_torn_line(void **state)
 	assert_int_equal(count_lines(text), 2);
 	free(text);
 	r = bglog(f, "--verify");
-	expect_status(&r, 0, "log --verify after the torn line");
+	bg_test_expect_status(&r, 0, "log --verify after the torn line");
 	expect_in(&r, 1, "intact", "log --verify after the torn line");
 	expect_in(&r, 1, "2 records", "log --verify after the torn line");
 	bg_test_result_free(&r);
@@ -581,13 +547,13 @@ static void test_ledger_tampered(void **state)
 	free(commit(f, "echo 20 > knob"));
 	gate_expect(f, "", 0, "KEEP");
 	r = bglog(f, "--verify");
-	expect_status(&r, 0, "log --verify before tampering");
+	bg_test_expect_status(&r, 0, "log --verify before tampering");
 	bg_test_result_free(&r);
 	/* still valid JSON, one number changed in the first record */
 	sh_ok(f, "sed -i '1s/\"elapsed_s\":[0-9.e+-]*/\"elapsed_s\":0.001/' .git/benchgate/ledger.jsonl && "
 		 "head -1 .git/benchgate/ledger.jsonl | grep -q '\"elapsed_s\":0.001'");
 	r = bglog(f, "--verify");
-	expect_status(&r, 1, "log --verify after tampering");
+	bg_test_expect_status(&r, 1, "log --verify after tampering");
 	expect_in(&r, 1, "record 2", "log --verify after tampering");
 	bg_test_result_free(&r);
 }
@@ -607,7 +573,7 @@ static void test_holdout_changed(void **state)
 	sh_ok(f, "echo y > ../holdout/mixed.txt");
 	free(commit(f, "echo 20 > knob"));
 	r = gate(f, "");
-	expect_status(&r, 2, "gate after the holdout changed");
+	bg_test_expect_status(&r, 2, "gate after the holdout changed");
 	expect_in(&r, 0, "mixed.txt", "gate after the holdout changed");
 	bg_test_result_free(&r);
 	text2 = repo_file(f, ".git/benchgate/ledger.jsonl");
@@ -627,7 +593,7 @@ static void expect_config_error(const char *extra, const char *needle)
 	make_repo(f, extra);
 	free(commit(f, "echo 20 > knob"));
 	r = gate(f, "");
-	expect_status(&r, 2, needle);
+	bg_test_expect_status(&r, 2, needle);
 	expect_in(&r, 0, needle, needle);
 	bg_test_result_free(&r);
 	fx_teardown((void **)&f);
@@ -649,14 +615,14 @@ static void test_config_errors(void **state)
 		 "\"workloads\":[{\"name\":\"a\",\"cmd\":\"true\",\"wieght\":2}]}' > ../bad.json");
 	assert_true(asprintf(&cmd, "--config '%s/bad.json'", f->root) > 0);
 	r = gate(f, cmd);
-	expect_status(&r, 2, "gate --config bad.json");
+	bg_test_expect_status(&r, 2, "gate --config bad.json");
 	expect_in(&r, 0, "workloads[0].wieght", "gate --config bad.json");
 	bg_test_result_free(&r);
 	free(cmd);
 	assert_null(repo_file(f, ".git/benchgate/ledger.jsonl"));
 
 	r = gate(f, "--print-config");
-	expect_status(&r, 0, "gate --print-config");
+	bg_test_expect_status(&r, 0, "gate --print-config");
 	{
 		static const char *const keys[] = { "\"alpha\"", "\"min_effect\"", "\"max_regression\"",
 			"\"generalization\"", "\"holdout_budget\"", "\"min_rounds\"", "\"warmup\"",
@@ -665,14 +631,14 @@ static void test_config_errors(void **state)
 		for (size_t i = 0; keys[i]; i++)
 			expect_in(&r, 1, keys[i], "gate --print-config");
 		if (m == NULL) {
-			dump(&r, "--print-config");
+			bg_test_dump(&r, "--print-config");
 			fail_msg("no max_rounds");
 		}
 		m += strlen("\"max_rounds\"");
 		while (*m == ':' || *m == ' ' || *m == '\t')
 			m++;
 		if (strncmp(m, "500", 3) != 0) {
-			dump(&r, "--print-config");
+			bg_test_dump(&r, "--print-config");
 			fail_msg("max_rounds is not 500 by default");
 		}
 	}
@@ -687,16 +653,16 @@ static void test_not_a_repo(void **state)
 	bg_test_result r;
 	char *cmd = NULL;
 
-	r = shell_in(f->root, "exec '" BG_TEST_BIN "' gate");
-	expect_status(&r, 2, "gate outside a repository");
+	r = bg_test_shell(f->root, "exec '" BG_TEST_BIN "' gate", LIMIT_S);
+	bg_test_expect_status(&r, 2, "gate outside a repository");
 	expect_in(&r, 0, "not a git repository", "gate outside a repository");
 	bg_test_result_free(&r);
 
 	assert_true(asprintf(&cmd, "git init -q --bare '%s/bare.git' && cd '%s/bare.git' && exec '%s' gate",
 			     f->root, f->root, BG_TEST_BIN) > 0);
-	r = shell_in(f->root, cmd);
+	r = bg_test_shell(f->root, cmd, LIMIT_S);
 	free(cmd);
-	expect_status(&r, 2, "gate in a bare repository");
+	bg_test_expect_status(&r, 2, "gate in a bare repository");
 	expect_in(&r, 0, "bare", "gate in a bare repository");
 	bg_test_result_free(&r);
 }
@@ -722,15 +688,15 @@ static void test_detached_and_usage(void **state)
 	cJSON_Delete(j);
 
 	r = gate(f, "--baseline HEAD");
-	expect_status(&r, 2, "gate --baseline HEAD");
+	bg_test_expect_status(&r, 2, "gate --baseline HEAD");
 	expect_in(&r, 0, "nothing to gate", "gate --baseline HEAD");
 	bg_test_result_free(&r);
 	r = gate(f, "--bogus");
-	expect_status(&r, 2, "gate --bogus");
+	bg_test_expect_status(&r, 2, "gate --bogus");
 	expect_in(&r, 0, "--bogus", "gate --bogus");
 	bg_test_result_free(&r);
 	r = gate(f, "--max-time abc");
-	expect_status(&r, 2, "gate --max-time abc");
+	bg_test_expect_status(&r, 2, "gate --max-time abc");
 	expect_in(&r, 0, "--max-time", "gate --max-time abc");
 	bg_test_result_free(&r);
 	last = repo_file(f, ".git/benchgate/ledger.jsonl");
@@ -919,7 +885,7 @@ static void test_loop(void **state)
 		   "3) echo less > bench/input.txt; echo 10 > knob; git commit -qam smaller ;;\n"
 		   "esac\n");
 	r = shellf(f, "exec '%s' loop --agent 'sh ../agent.sh' -n 4", BG_TEST_BIN);
-	expect_status(&r, 0, "loop");
+	bg_test_expect_status(&r, 0, "loop");
 	expect_in(&r, 1, "4 iterations, 2 gated, 1 kept", "loop");
 	expect_in(&r, 1, "REJECT(protected_changed)", "loop");
 	expect_in(&r, 0, "the agent failed", "loop");
@@ -939,7 +905,7 @@ static void test_loop(void **state)
 	expect_in(&r, 1, "loop iteration 3: agent_failed", "log");
 	bg_test_result_free(&r);
 	r = bglog(f, "--verify");
-	expect_status(&r, 0, "log --verify");
+	bg_test_expect_status(&r, 0, "log --verify");
 	bg_test_result_free(&r);
 }
 

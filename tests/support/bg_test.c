@@ -155,7 +155,7 @@ void bg_test_result_free(bg_test_result *res)
 	res->out_len = res->err_len = 0;
 }
 
-static void show(bg_test_result *r, const char *what)
+void bg_test_dump(bg_test_result *r, const char *what)
 {
 	print_error("while checking: %s\nexit %d after %.2f s\n--- stdout ---\n%s\n--- stderr ---\n%s\n",
 		    what, r->status, r->elapsed_s, r->out ? r->out : "", r->err ? r->err : "");
@@ -173,7 +173,7 @@ bg_test_result bg_test_shell(const char *dir, const char *cmd, double limit_s)
 	assert_int_equal(bg_test_run(&r, argv, limit_s), 0);
 	free(full);
 	if (r.timed_out) {
-		show(&r, cmd);
+		bg_test_dump(&r, cmd);
 		fail_msg("did not finish within %.0f s", limit_s);
 	}
 	return r;
@@ -183,7 +183,7 @@ void bg_test_expect_status(bg_test_result *r, int status, const char *what)
 {
 	if (r->status != status) {
 		int got = r->status;
-		show(r, what);
+		bg_test_dump(r, what);
 		fail_msg("%s: expected exit %d, got %d", what, status, got);
 	}
 }

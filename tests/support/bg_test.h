@@ -27,6 +27,10 @@ int bg_test_run(bg_test_result *res, const char *const argv[], double limit_s);
  * cannot be run or does not finish within limit_s seconds. */
 bg_test_result bg_test_shell(const char *dir, const char *cmd, double limit_s);
 
+/* Shows on stderr what ran (`what`), its exit, stdout and stderr, then frees
+ * `r`: for a test about to fail. */
+void bg_test_dump(bg_test_result *r, const char *what);
+
 /* Fails the test, showing the command's exit, stdout and stderr, unless it
  * exited with `status`; `what` names it in the message. Frees `r` on failure. */
 void bg_test_expect_status(bg_test_result *r, int status, const char *what);
