@@ -104,10 +104,23 @@ eval: deps
 deps:
 	@sh scripts/deps.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+# The calibration workloads go where `benchgate calibrate` looks last
+# (after $$BENCHGATE_CORPORA and <benchgate's directory>/corpora).
+# The path is compiled in; the stamp file rebuilds it when PREFIX changes.
+LIBEXEC := $(PREFIX)/libexec/benchgate
+LIBEXEC_STAMP := $(BUILD)/obj/loop/libexec.path
+$(BUILD)/obj/loop/lp_calibrate.o: ALL_CFLAGS += -DLP_CORPORA_DIR='"$(LIBEXEC)"'
+$(BUILD)/obj/loop/lp_calibrate.o: $(LIBEXEC_STAMP)
+$(LIBEXEC_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIBEXEC)' | cmp -s - $@ || echo '$(LIBEXEC)' > $@
+.PHONY: FORCE
+
+install: $(BIN) corpora
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(LIBEXEC)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/benchgate
 	install -m 644 docs/benchgate.1 $(DESTDIR)$(PREFIX)/share/man/man1/benchgate.1
+	install -m 755 $(CORPORA_BIN) $(DESTDIR)$(LIBEXEC)/
 
 clean:
 	rm -rf build

@@ -286,6 +286,49 @@ static void probe_kernel_settings(smp_probe *out, const char *root)
 	}
 }
 
+/* Isolated CPUs (isolcpus=), nohz_full CPUs and the SMT switch. A missing
+ * isolated file leaves the count unknown; an empty one means none. */
+static void probe_isolation(smp_probe *out, const char *root)
+{
+	unsigned char *mask = malloc(MAX_CPUS);
+	int n;
+
+	out->nisolated = -1;
+	if (read_text(root, CPU_DIR "/isolated", out->isolated, sizeof(out->isolated)) == 0) {
+		n = out->isolated[0] == '\0' ? 0 : mask ? parse_cpu_list(out->isolated, mask) : -1;
+		out->nisolated = n;
+	}
+	free(mask);
+	read_text(root, CPU_DIR "/nohz_full", out->nohz_full, sizeof(out->nohz_full));
+	if (strcmp(out->nohz_full, "(null)") == 0)
+		out->nohz_full[0] = '\0';
+	read_text(root, CPU_DIR "/smt/control", out->smt_control, sizeof(out->smt_control));
+}
+
+/* See smp_probe.h. */
+int smp_probe_siblings(const char *root, int a, int b)
+{
+	static const char *const names[] = { "thread_siblings_list", "core_cpus_list" };
+	unsigned char *mask;
+	int n = -1, r;
+
+	if (a < 0 || b < 0 || a >= MAX_CPUS || b >= MAX_CPUS)
+		return -1;
+	if (a == b)
+		return 1;
+	if ((mask = malloc(MAX_CPUS)) == NULL)
+		return -1;
+	for (size_t i = 0; i < 2 && n <= 0; i++) {
+		char rel[128], buf[1024];
+		snprintf(rel, sizeof(rel), CPU_DIR "/cpu%d/topology/%s", a, names[i]);
+		if (read_text(root, rel, buf, sizeof(buf)) == 0)
+			n = parse_cpu_list(buf, mask);
+	}
+	r = n <= 0 ? -1 : mask[b] != 0;
+	free(mask);
+	return r;
+}
+
 /* Kernel release and host name: uname() on the real machine, files under a
  * fake root; "unknown" when absent. */
 static void probe_identity(smp_probe *out, const char *root)
@@ -343,6 +386,7 @@ int smp_probe_read(smp_probe *out, const char *root)
 		add_warning(out, "SMT is on (%d threads per core): a sibling's load slows the "
 			"measured PU; pin to distinct cores (--pin C,H) or disable SMT", out->smt);
 	probe_kernel_settings(out, root);
+	probe_isolation(out, root);
 	probe_identity(out, root);
 	make_fingerprint(out);
 	return 0;

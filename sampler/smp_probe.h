@@ -26,6 +26,13 @@ typedef struct {
 	char fingerprint[17];     /* 16 hex digits: hash of cpu model, pus, kernel, hostname */
 	int nwarnings;
 	char warnings[SMP_PROBE_MAX_WARNINGS][192];
+	/* Facts for `benchgate calibrate`'s system checks (no warnings of
+	 * their own: calibrate says what to do about them). */
+	int nisolated;            /* CPUs in .../cpu/isolated (isolcpus=), -1 unknown */
+	char isolated[128];       /* that list as the kernel writes it, "" none */
+	char nohz_full[128];      /* .../cpu/nohz_full, "" none or unknown */
+	char smt_control[32];     /* .../cpu/smt/control: on, off, forceoff,
+				   * notsupported, notimplemented; "" unknown */
 } smp_probe;
 
 /* Fills *out from files under root ("" or NULL for the real /). Never fails
@@ -33,6 +40,12 @@ typedef struct {
  * NULL out. Warnings are added for: a governor other than "performance",
  * turbo on, load above 0.5 per PU... each with its fix. */
 int smp_probe_read(smp_probe *out, const char *root);
+
+/* Whether PUs a and b (OS indexes) are SMT siblings, hardware threads of
+ * one core, from cpu<a>/topology/thread_siblings_list (or core_cpus_list)
+ * under root: 1 yes (also for a == b), 0 no, -1 unknown (no topology
+ * files, an index out of range). Can't fail otherwise. */
+int smp_probe_siblings(const char *root, int a, int b);
 
 /* CPU time counters from the first line of /proc/stat, for steal time
  * across a run. */

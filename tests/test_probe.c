@@ -309,6 +309,50 @@ static void aslr_and_perf_settings(void **state)
 	assert_true(find_warning(&p, "perf_event_paranoid=3") >= 0);
 }
 
+/* ---- isolation, SMT switch, siblings ---- */
+
+static void isolated_cpus_are_counted(void **state)
+{
+	smp_probe p;
+
+	put(*state, "/sys/devices/system/cpu/isolated", "2-3,6\n");
+	put(*state, "/sys/devices/system/cpu/nohz_full", "2-3\n");
+	put(*state, "/sys/devices/system/cpu/smt/control", "off\n");
+	assert_int_equal(smp_probe_read(&p, *state), 0);
+	assert_int_equal(p.nisolated, 3);
+	assert_string_equal(p.isolated, "2-3,6");
+	assert_string_equal(p.nohz_full, "2-3");
+	assert_string_equal(p.smt_control, "off");
+	assert_int_equal(p.nwarnings, 0);  /* calibrate, not the probe, advises */
+}
+
+static void no_isolated_cpus_is_zero_and_missing_is_unknown(void **state)
+{
+	smp_probe p;
+
+	assert_int_equal(smp_probe_read(&p, *state), 0);
+	assert_int_equal(p.nisolated, -1);
+	assert_string_equal(p.isolated, "");
+	assert_string_equal(p.smt_control, "");
+	put(*state, "/sys/devices/system/cpu/isolated", "\n");
+	put(*state, "/sys/devices/system/cpu/nohz_full", "(null)\n");
+	assert_int_equal(smp_probe_read(&p, *state), 0);
+	assert_int_equal(p.nisolated, 0);
+	assert_string_equal(p.nohz_full, "");
+}
+
+static void siblings_come_from_the_topology(void **state)
+{
+	put(*state, "/sys/devices/system/cpu/cpu0/topology/thread_siblings_list", "0,2\n");
+	put(*state, "/sys/devices/system/cpu/cpu1/topology/core_cpus_list", "1,3\n");
+	assert_int_equal(smp_probe_siblings(*state, 0, 2), 1);
+	assert_int_equal(smp_probe_siblings(*state, 0, 1), 0);
+	assert_int_equal(smp_probe_siblings(*state, 1, 3), 1);
+	assert_int_equal(smp_probe_siblings(*state, 1, 1), 1);
+	assert_int_equal(smp_probe_siblings(*state, 5, 1), -1);  /* no files */
+	assert_int_equal(smp_probe_siblings(*state, -1, 1), -1);
+}
+
 /* ---- identity ---- */
 
 static void fingerprint_follows_the_hostname(void **state)
@@ -439,6 +483,9 @@ int main(void)
 		ROOTED(low_load_does_not_warn),
 		ROOTED(thp_selection_is_the_bracketed_word),
 		ROOTED(aslr_and_perf_settings),
+		ROOTED(isolated_cpus_are_counted),
+		ROOTED(no_isolated_cpus_is_zero_and_missing_is_unknown),
+		ROOTED(siblings_come_from_the_topology),
 		ROOTED(fingerprint_follows_the_hostname),
 		ROOTED(fingerprint_is_fnv1a_of_the_key),
 		ROOTED(steal_share_between_two_readings),
