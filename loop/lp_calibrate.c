@@ -17,6 +17,7 @@
 #include "lp_config.h"
 #include "lp_git.h"
 #include "lp_report.h"
+#include "lp_workspace.h"
 #include "bg_error.h"
 #include "bg_file.h"
 #include "grd_tests.h"
@@ -79,8 +80,10 @@ static const char help[] =
 	"                        else <benchgate's directory>/corpora, else\n"
 	"                        " LP_CORPORA_DIR ")\n"
 	"  CMD ...               each command is one workload (run with /bin/sh)\n"
-	"  -c, --config FILE     the training workloads of FILE (a benchgate.json),\n"
-	"                        run in FILE's directory, which must be built;\n"
+	"  -c, --config FILE     the training workloads of FILE (a benchgate.json):\n"
+	"                        inside a git repository run in an export of HEAD\n"
+	"                        built with the config's build command (as gate\n"
+	"                        does), elsewhere in FILE's directory, built;\n"
 	"                        its metric, alpha, min_effect, budget, rounds and\n"
 	"                        pinning are used\n"
 	"\n"
@@ -294,16 +297,48 @@ static int bundled_workloads(lp_calib_report *r, char **corpora)
 	return error;
 }
 
-/* "cd '<dir of the config>' && CMD" for each training workload. */
+/* Where a config's workloads run: inside a git repository, an export of
+ * HEAD built with the config's `build` (as gate measures, never in the
+ * working tree); elsewhere the config file's directory, built by the user.
+ * *dir is owned by the caller. */
+static int config_dir(char **dir, const lp_config *cfg, const char *path)
+{
+	char real[PATH_MAX], head[41], *state = NULL, *tail = NULL;
+	lp_repo *repo = NULL;
+	int ok, error;
+
+	if (lp_repo_open(&repo, ".") < 0) {
+		bg_error_clear();
+		if (realpath(path, real) == NULL)
+			return bg_error_set(BG_ESYS, "%s: %s", path, strerror(errno));
+		if ((*dir = strdup(dirname(real))) == NULL)
+			return bg_error_set(BG_ENOMEM, "out of memory");
+		return 0;
+	}
+	if ((error = lp_repo_state_dir(&state, repo)) == 0 &&
+	    (error = lp_repo_resolve(head, repo, "HEAD")) == 0 &&
+	    (error = lp_workspace_export(dir, repo, state, head)) == 0 &&
+	    (error = lp_workspace_build(&ok, &tail, cfg->build, *dir)) == 0 && !ok)
+		error = bg_error_set(BG_ECHILD, "HEAD (%.12s) does not build with \"%s\":\n%s",
+				     head, cfg->build, tail ? tail : "");
+	free(tail);
+	free(state);
+	lp_repo_free(repo);
+	return error;
+}
+
+/* "cd DIR && CMD" for each training workload, DIR from config_dir. */
 static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char *path)
 {
-	char real[PATH_MAX], *q;
-	int error = 0;
+	char *dir = NULL, *q = NULL;
+	int error;
 
-	if (realpath(path, real) == NULL)
-		return bg_error_set(BG_ESYS, "%s: %s", path, strerror(errno));
-	if ((q = grd_shell_quote(dirname(real))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+	if ((error = config_dir(&dir, cfg, path)) < 0)
+		goto cleanup;
+	if ((q = grd_shell_quote(dir)) == NULL) {
+		error = bg_error_set(BG_ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	for (size_t i = 0; i < cfg->nworkloads && error == 0; i++) {
 		char *cmd;
 		if (asprintf(&cmd, "cd %s && %s", q, cfg->workloads[i].cmd) < 0) {
@@ -313,7 +348,9 @@ static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char
 		error = add_workload(r, cfg->workloads[i].name, cmd);
 		free(cmd);
 	}
+cleanup:
 	free(q);
+	free(dir);
 	return error;
 }
 

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -411,6 +412,52 @@ cleanup:
 	return error;
 }
 
+/* The calibration's advice for this decision: how many rounds and seconds
+ * detecting min_effect at the level granted takes on this machine, with
+ * warnings when the calibration is missing, stale, from another machine,
+ * or says the budget is too short. Advisory: only running out of memory
+ * stops the gate. */
+static int plan_budget(lp_gate_run *g)
+{
+	size_t n = g->cfg->nworkloads;
+	const char **names = calloc(n, sizeof(*names));
+	double *w = calloc(n, sizeof(*w));
+	int error;
+
+	if (names == NULL || w == NULL) {
+		free(names);
+		free(w);
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		names[i] = g->cfg->workloads[i].name;
+		w[i] = g->cfg->workloads[i].weight;
+	}
+	lp_calibration_query q = {
+		.state_dir = g->state, .probe = &g->probe, .workloads = names, .weights = w,
+		.nworkloads = n, .metric = g->cfg->metric, .lower_is_better = g->cfg->lower_is_better,
+		.min_effect = g->cfg->min_effect > 0 ? g->cfg->min_effect : 0.01,
+		.alpha = g->level > 0 ? g->level : 1e-12,
+		.budget_s = g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds,
+		.min_rounds = g->cfg->min_rounds, .round_s = 0, .now = time(NULL)
+	};
+	error = lp_calibration_advise(&g->plan, &q);
+	free(names);
+	free(w);
+	if (error == BG_ENOMEM)
+		return error;
+	g->planned = error == 0;
+	/* No calibration at all is said in the output, not warned about on
+	 * every gate. */
+	if (g->planned && g->plan.path && g->plan.warnings) {
+		for (char *line = g->plan.warnings, *end; *line; line = end + 1) {
+			end = strchr(line, '\n');
+			lp_cli_warn(g->o->quiet, "%.*s", (int)(end - line), line);
+		}
+	}
+	return 0;
+}
+
 /* Everything up to the verdict; stops at the first veto. */
 static int decide(lp_gate_run *g, gsl_rng *rng)
 {
@@ -423,6 +470,7 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
 	    (error = build_both(g)) < 0 || !g->keep ||
 	    (error = check_tests(g)) < 0 || !g->keep ||
 	    (error = granted_level(g)) < 0 ||
+	    (error = plan_budget(g)) < 0 ||
 	    (error = smp_pinning_new(&g->pin, g->cfg->pin)) < 0 ||
 	    (error = measure_training(g, rng)) < 0)
 		return error;
@@ -540,6 +588,7 @@ static void run_free(lp_gate_run *g)
 	grd_test_result_clear(&g->tests);
 	lp_measure_result_clear(&g->train);
 	lp_measure_result_clear(&g->hold);
+	lp_calibration_advice_clear(&g->plan);
 }
 
 static int gate(lp_gate_run *g, gsl_rng *rng)

@@ -9,6 +9,7 @@
 #ifndef LP_GATE_H
 #define LP_GATE_H
 
+#include "lp_calibration.h"
 #include "lp_config.h"
 #include "lp_git.h"
 #include "lp_ledger.h"
@@ -37,6 +38,8 @@ typedef struct {
 	char cfg_hash[41];
 	lp_ledger *ledger;
 	double level;              /* alpha_t granted by LORD++ */
+	lp_calibration_advice plan; /* from the machine's calibration (may be empty) */
+	int planned;               /* plan was asked for */
 	size_t test_number;        /* t: this experiment's number in the campaign */
 	smp_probe probe;
 	smp_pinning *pin;

@@ -30,6 +30,24 @@ static void print_workloads(FILE *f, const lp_measure_result *m, const char *tit
 		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
 }
 
+/* What the calibration planned for this decision. */
+static void print_plan(FILE *f, const lp_gate_run *g)
+{
+	if (!g->planned || g->plan.path == NULL) {
+		fprintf(f, "  plan: no calibration of this machine (run 'benchgate calibrate --config benchgate.json')\n");
+		return;
+	}
+	if (isfinite(g->plan.seconds))
+		fprintf(f, "  plan: ~%.0f rounds, ~%.0f s to detect %.3g%% at this level (calibration %s)\n",
+			g->plan.rounds, g->plan.seconds, g->cfg->min_effect * 100, g->plan.path);
+	else if (isfinite(g->plan.rounds))
+		fprintf(f, "  plan: ~%.0f rounds to detect %.3g%% at this level (calibration %s)\n",
+			g->plan.rounds, g->cfg->min_effect * 100, g->plan.path);
+	else
+		fprintf(f, "  plan: %.3g%% is not detectable within an hour here (calibration %s)\n",
+			g->cfg->min_effect * 100, g->plan.path);
+}
+
 void lp_gate_print(FILE *f, const lp_gate_run *g)
 {
 	char v[200];
@@ -41,6 +59,8 @@ void lp_gate_print(FILE *f, const lp_gate_run *g)
 	if (g->measured)
 		fprintf(f, "  level granted %.4g (experiment %zu of the campaign, LORD++ at alpha %.3g); %u rounds in %.1f s, stopped: %s\n",
 			g->level, g->test_number, g->cfg->alpha, g->train.rounds, g->train.elapsed_s, g->train.stopped);
+	if (g->measured)
+		print_plan(f, g);
 	if (g->tests_ran && g->cand_count >= 0 && g->base_count >= 0)
 		fprintf(f, "  tests: %s, %ld in the candidate, %ld in the baseline\n",
 			g->tests.passed ? "pass" : "FAIL", g->cand_count, g->base_count);
@@ -59,6 +79,33 @@ void lp_gate_print(FILE *f, const lp_gate_run *g)
 		fprintf(f, "\napplied: %s\n", g->applied);
 	else if (g->rejected_ref[0])
 		fprintf(f, "\nthe candidate stays reachable at %s\n", g->rejected_ref);
+}
+
+/* The calibration's plan; null when the gate did not get as far. */
+static cJSON *plan_json(const lp_gate_run *g)
+{
+	cJSON *o, *w;
+
+	if (!g->planned)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	if (g->plan.path)
+		cJSON_AddStringToObject(o, "calibration", g->plan.path);
+	else
+		cJSON_AddNullToObject(o, "calibration");
+	lp_json_number(o, "rounds", g->plan.rounds);
+	lp_json_number(o, "seconds", g->plan.seconds);
+	w = cJSON_AddArrayToObject(o, "warnings");
+	for (const char *line = g->plan.warnings, *end; line && *line; line = end + 1) {
+		char *text;
+
+		end = strchr(line, '\n');
+		if ((text = strndup(line, (size_t)(end - line))) == NULL)
+			break;
+		cJSON_AddItemToArray(w, cJSON_CreateString(text));
+		free(text);
+	}
+	return o;
 }
 
 static cJSON *effect_json(const st_effect *e)
@@ -186,6 +233,7 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	}
 	if (g->measured)
 		cJSON_AddItemToObject(o, "training", measure_json(&g->train));
+	cJSON_AddItemToObject(o, "plan", plan_json(g));
 	cJSON_AddItemToObject(o, "guards", guards_json(g));
 	cJSON_AddItemToObject(o, "holdout", holdout_json(g, reveal));
 	cJSON_AddNumberToObject(o, "elapsed_s", g->elapsed_s);

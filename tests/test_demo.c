@@ -1,6 +1,6 @@
 /* test_demo: a short version of the demo campaign (`make demo`) run end to
  * end — the demo target from corpora/demo/ in a throwaway repository with
- * inputs at a quarter of their size and a 5-second measurement budget per
+ * inputs at a quarter of their size and an 8-second measurement budget per
  * gate (--max-time), and
  * `benchgate loop` driving the scripted agent over the four candidates that
  * cheat: the one overfit to the training inputs, the one that edits the
@@ -90,7 +90,7 @@ static int setup(void **state)
 	*state = c;
 	make_repo(c);
 	r = bg_test_shell(c->repo, "BENCHGATE_DEMO_CANDIDATES=../cands exec '" BG_TEST_BIN "' loop "
-			  "--agent \"sh '" DEMO "/agent.sh'\" -n 4 --max-time 5", LIMIT_S);
+			  "--agent \"sh '" DEMO "/agent.sh'\" -n 4 --max-time 8", LIMIT_S);
 	bg_test_expect_status(&r, 0, "benchgate loop over four demo candidates");
 	bg_test_result_free(&r);
 	json = sh_out(c->repo, "exec '" BG_TEST_BIN "' log --json");
@@ -140,19 +140,22 @@ static const cJSON *record_of(const campaign *c, const char *name)
 	return NULL;
 }
 
-/* "REJECT(overfit)" from the patch's "# deserves: REJECT(overfit)" line. */
-static char *deserved(const char *name)
+/* "REJECT(overfit)" from the patch's "# deserves: REJECT(overfit)" line,
+ * into out (size bytes). */
+static void deserved(char *out, size_t size, const char *name)
 {
-	char path[256], *text, *line, *end, *out;
+	char path[256], *text, *line;
+	size_t len;
 
 	snprintf(path, sizeof(path), DEMO "/candidates/%s.patch", name);
 	assert_non_null(text = bg_test_slurp(path));
-	assert_non_null(line = strstr(text, "# deserves: "));
-	line += strlen("# deserves: ");
-	end = line + strcspn(line, " \n");
-	assert_non_null(out = strndup(line, (size_t)(end - line)));
+	line = strstr(text, "# deserves: ");
+	len = line ? strcspn(line + strlen("# deserves: "), " \n") : 0;
+	if (line && len < size)
+		memcpy(out, line + strlen("# deserves: "), len);
 	free(text);
-	return out;
+	assert_true(len > 0 && len < size);
+	out[len] = '\0';
 }
 
 /* The candidate's record says exactly the deserved verdict and reason, the
@@ -165,8 +168,9 @@ static void check_candidate(void **state, const char *name, const char *reason)
 	const cJSON *decision = cJSON_GetObjectItemCaseSensitive(rec, "decision");
 	const cJSON *reasons = cJSON_GetObjectItemCaseSensitive(rec, "reasons");
 	const char *cand = cJSON_GetObjectItemCaseSensitive(rec, "candidate")->valuestring;
-	char *want = deserved(name), cmd[200], *out;
+	char want[64], cmd[200], *out;
 
+	deserved(want, sizeof(want), name);
 	assert_true(cJSON_IsString(decision));
 	assert_string_equal(decision->valuestring, want);
 	assert_true(cJSON_IsArray(reasons));
@@ -179,7 +183,6 @@ static void check_candidate(void **state, const char *name, const char *reason)
 	out = sh_out(c->repo, cmd);
 	assert_non_null(strstr(out, want));
 	free(out);
-	free(want);
 }
 
 static void test_overfit(void **state)

@@ -274,6 +274,46 @@ static void test_keep_recorded(void **state)
 	free(cand);
 }
 
+/* A calibration made here and then marked as another machine's: the gate
+ * warns about it (with the fix), still plans with it, and says the plan in
+ * its output and its JSON. Without a calibration the plan says so. */
+static void test_calibration_plan(void **state)
+{
+	fx *f = *state;
+	char *cand, *out;
+	const cJSON *plan;
+	cJSON *doc;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	cand = commit(f, "echo 20 > knob");
+	r = gate(f, "--json");
+	bg_test_expect_status(&r, 0, "gate without a calibration");
+	doc = cJSON_Parse(r.out);
+	bg_test_result_free(&r);
+	assert_non_null(doc);
+	plan = cJSON_GetObjectItemCaseSensitive(doc, "plan");
+	assert_true(cJSON_IsObject(plan));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(plan, "calibration")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(plan, "seconds")));
+	cJSON_Delete(doc);
+
+	sh_ok(f, "exec '" BG_TEST_BIN "' calibrate -q --config benchgate.json --time 3 --sims 200 >/dev/null");
+	sh_ok(f, "sed -i 's/\"fingerprint\":[[:space:]]*\"[0-9a-f]*\"/\"fingerprint\":\"0123456789abcdef\"/' "
+		 ".git/benchgate/calibration.json && grep -q 0123456789abcdef .git/benchgate/calibration.json");
+	r = gate(f, "--baseline HEAD~1");
+	bg_test_expect_status(&r, 0, "gate with another machine's calibration");
+	expect_in(&r, 0, "is from another machine (fingerprint 0123456789abcdef", "the warning");
+	expect_in(&r, 0, "run 'benchgate calibrate' here", "the fix");
+	expect_in(&r, 1, "  plan: ~", "the plan line");
+	expect_in(&r, 1, ".git/benchgate/calibration.json)", "the plan names the calibration");
+	bg_test_result_free(&r);
+	out = sh_out(f, "git rev-parse HEAD");
+	assert_string_equal(out, cand);
+	free(out);
+	free(cand);
+}
+
 /* ---- 2. REJECT reasons -------------------------------------------------- */
 
 /* Commits CHANGE, gates it: exit 1, REJECT(REASON), the candidate kept at
@@ -932,6 +972,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detached_and_usage, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_calibration_plan, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
