@@ -88,7 +88,7 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh corpora/demo.sh build/benchgate build/corpora
+	@sh corpora/demo.sh build/benchgate
 
 # Evaluation programs (simulations, benchmarks): built plain, run by eval/run.sh.
 EVAL_BIN := $(patsubst eval/%.c,$(BUILD)/eval/%,$(filter-out eval/sim_common.c,$(wildcard eval/*.c)))
