@@ -1,10 +1,10 @@
 /* sim_common: noise models and the sequential rule for simulations. */
 #include "sim_common.h"
+#include "st_calib.h"
 #include "st_cs.h"
 #include "st_effect.h"
 
 #include <math.h>
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 
@@ -78,25 +78,8 @@ int sim_sequential(unsigned *rounds, double *ratio, double *lo, double *hi,
 	return v;
 }
 
-/* The x with beta_P(x; a, b) = p by bisection: GSL 2.7's beta inverse
- * returns NaN in parts of the upper tail (e.g. Pinv(0.975, 53, 3948)),
- * while its CDF is accurate there. */
-static double beta_quantile(double p, double a, double b)
-{
-	double lo = 0.0, hi = 1.0;
-
-	for (int i = 0; i < 200 && hi - lo > 1e-15; i++) {
-		double mid = 0.5 * (lo + hi);
-		if (gsl_cdf_beta_P(mid, a, b) < p)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return 0.5 * (lo + hi);
-}
-
 void binom_ci(double *lo, double *hi, unsigned k, unsigned n)
 {
-	*lo = k == 0 ? 0.0 : beta_quantile(0.025, k, n - k + 1);
-	*hi = k == n ? 1.0 : beta_quantile(0.975, k + 1, n - k);
+	if (st_calib_binom_ci(lo, hi, k, n, 0.95) < 0)
+		*lo = *hi = NAN;
 }
