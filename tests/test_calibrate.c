@@ -23,7 +23,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,12 +49,6 @@ typedef struct {
 
 /* ---- fixture ---------------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
@@ -64,8 +57,7 @@ static int setup(void **state)
 	if (f == NULL)
 		return -1;
 	gsl_set_error_handler_off();
-	snprintf(f->root, sizeof(f->root), "/tmp/bg-calibrate.XXXXXX");
-	if (mkdtemp(f->root) == NULL)
+	if (bg_test_tmpdir(f->root, sizeof(f->root), "bg-calibrate") < 0)
 		return -1;
 	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->root);
 	snprintf(f->plain, sizeof(f->plain), "%s/plain", f->root);
@@ -81,7 +73,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fx *f = *state;
-	int rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = bg_test_rmtree(f->root);
 
 	if (f->old_xdg)
 		setenv("XDG_CACHE_HOME", f->old_xdg, 1);
@@ -92,34 +84,20 @@ static int teardown(void **state)
 	return rc;
 }
 
-static void dump(const bg_test_result *r, const char *what)
-{
-	print_error("while checking: %s\nexit %d after %.2f s\n--- stdout ---\n%s\n--- stderr ---\n%s\n",
-		    what, r->status, r->elapsed_s, r->out, r->err);
-	bg_test_result_free((bg_test_result *)r);
-}
-
 static bg_test_result shellf(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* `cd DIR && <printf-formatted command>` with /bin/sh. */
 static bg_test_result shellf(const char *dir, const char *fmt, ...)
 {
-	char *cmd = NULL, *full = NULL;
+	char *cmd = NULL;
 	bg_test_result r;
 	va_list ap;
 
 	va_start(ap, fmt);
 	assert_true(vasprintf(&cmd, fmt, ap) > 0);
 	va_end(ap);
-	assert_true(asprintf(&full, "cd '%s' && %s", dir, cmd) > 0);
-	const char *argv[] = { "/bin/sh", "-c", full, NULL };
-	assert_int_equal(bg_test_run(&r, argv, LIMIT_S), 0);
-	if (r.timed_out) {
-		dump(&r, cmd);
-		fail_msg("did not finish within %.0f s", LIMIT_S);
-	}
+	r = bg_test_shell(dir, cmd, LIMIT_S);
 	free(cmd);
-	free(full);
 	return r;
 }
 
@@ -129,19 +107,10 @@ static bg_test_result calibrate(const fx *f, const char *dir, const char *args)
 	return shellf(dir, "XDG_CACHE_HOME='%s' exec '%s' calibrate %s", f->cache, BG_TEST_BIN, args);
 }
 
-static void expect_status(const bg_test_result *r, int status, const char *what)
-{
-	if (r->status != status) {
-		int got = r->status;
-		dump(r, what);
-		fail_msg("%s: expected exit %d, got %d", what, status, got);
-	}
-}
-
-static void expect_in(const bg_test_result *r, int out, const char *needle, const char *what)
+static void expect_in(bg_test_result *r, int out, const char *needle, const char *what)
 {
 	if (strstr(out ? r->out : r->err, needle) == NULL) {
-		dump(r, what);
+		bg_test_dump(r, what);
 		fail_msg("%s: %s does not contain \"%s\"", what, out ? "stdout" : "stderr", needle);
 	}
 }
@@ -155,7 +124,7 @@ static void git_init(const fx *f)
 {
 	bg_test_result r = shellf(f->repo, "git init -q && git config user.email a@b && git config user.name t");
 
-	expect_status(&r, 0, "git init");
+	bg_test_expect_status(&r, 0, "git init");
 	bg_test_result_free(&r);
 }
 
@@ -175,7 +144,7 @@ static void help_names_the_options(void **state)
 	fx *f = *state;
 	bg_test_result r = calibrate(f, f->plain, "--help");
 
-	expect_status(&r, 0, "--help");
+	bg_test_expect_status(&r, 0, "--help");
 	expect_in(&r, 1, "--time SEC", "--help");
 	expect_in(&r, 1, "--config FILE", "--help");
 	expect_in(&r, 1, "calibration.json", "--help");
@@ -203,7 +172,7 @@ static void bad_input_exits_2_with_a_message(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bg_test_result r = calibrate(f, f->plain, cases[i].args);
-		expect_status(&r, 2, cases[i].args);
+		bg_test_expect_status(&r, 2, cases[i].args);
 		expect_in(&r, 0, cases[i].needle, cases[i].args);
 		expect_in(&r, 0, "benchgate: calibrate: ", cases[i].args);
 		assert_string_equal(r.out, "");
@@ -218,7 +187,7 @@ static void missing_corpora_is_an_error_naming_the_fix(void **state)
 	bg_test_result r = shellf(f->plain, "BENCHGATE_CORPORA=/nonexistent exec '%s' calibrate --time 1",
 				  BG_TEST_BIN);
 
-	expect_status(&r, 2, "BENCHGATE_CORPORA=/nonexistent");
+	bg_test_expect_status(&r, 2, "BENCHGATE_CORPORA=/nonexistent");
 	expect_in(&r, 0, "BENCHGATE_CORPORA=/nonexistent holds no executable bg-int", "no corpora");
 	expect_in(&r, 0, "make corpora", "no corpora");
 	bg_test_result_free(&r);
@@ -244,7 +213,7 @@ static void text_report_in_a_repository(void **state)
 
 	git_init(f);
 	r = calibrate(f, f->repo, FAST " --seed 5 '" CMD1 "'");
-	expect_status(&r, 0, "calibrate in a repository");
+	bg_test_expect_status(&r, 0, "calibrate in a repository");
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		expect_in(&r, 1, sections[i], sections[i]);
 	expect_in(&r, 1, "seed 5", "the seed");
@@ -274,7 +243,7 @@ static void json_outside_a_repository_goes_to_the_cache(void **state)
 	smp_probe p;
 	size_t i = 0;
 
-	expect_status(&r, 0, "--json");
+	bg_test_expect_status(&r, 0, "--json");
 	assert_non_null(doc = cJSON_Parse(r.out));
 	bg_test_result_free(&r);
 	assert_true(cJSON_IsString(get(get(doc, "benchgate"), "version")));
@@ -318,7 +287,7 @@ static void no_save_writes_nothing(void **state)
 
 	git_init(f);
 	r = calibrate(f, f->repo, FAST " --no-save '" CMD1 "'");
-	expect_status(&r, 0, "--no-save");
+	bg_test_expect_status(&r, 0, "--no-save");
 	expect_in(&r, 1, "Not written", "--no-save");
 	bg_test_result_free(&r);
 	snprintf(path, sizeof(path), "%s/.git/benchgate/calibration.json", f->repo);
@@ -335,7 +304,7 @@ static void interrupted_run_writes_nothing(void **state)
 	git_init(f);
 	r = shellf(f->repo, "XDG_CACHE_HOME='%s' '%s' calibrate --time 60 '%s' & p=$!; sleep 1; kill -INT $p; wait $p",
 		   f->cache, BG_TEST_BIN, CMD1);
-	expect_status(&r, 2, "SIGINT");
+	bg_test_expect_status(&r, 2, "SIGINT");
 	expect_in(&r, 0, "interrupted: nothing was written", "SIGINT");
 	assert_string_equal(r.out, "");
 	assert_true(r.elapsed_s < 20.0);
@@ -362,7 +331,7 @@ static void config_mode_takes_the_config_settings(void **state)
 		   "  \"budget\": { \"max_seconds\": 30, \"max_rounds\": 200 } }\n", CMD1);
 	fclose(o);
 	r = calibrate(f, f->root, FAST " --no-save --json --config plain/benchgate.json");
-	expect_status(&r, 0, "--config");
+	bg_test_expect_status(&r, 0, "--config");
 	assert_non_null(doc = cJSON_Parse(r.out));
 	bg_test_result_free(&r);
 	st = get(doc, "settings");
@@ -615,7 +584,7 @@ static void advice_from_a_real_calibration(void **state)
 
 	git_init(f);
 	r = calibrate(f, f->repo, FAST " --seed 2 '" CMD1 "'");
-	expect_status(&r, 0, "calibrate");
+	bg_test_expect_status(&r, 0, "calibrate");
 	bg_test_result_free(&r);
 	assert_ok(smp_probe_read(&p, NULL));
 	snprintf(st, sizeof(st), "%s/.git/benchgate", f->repo);

@@ -84,8 +84,7 @@ static int setup(void **state)
 	char *json;
 
 	assert_non_null(c);
-	strcpy(c->root, "/tmp/benchgate-test-demo.XXXXXX");
-	assert_non_null(mkdtemp(c->root));
+	assert_int_equal(bg_test_tmpdir(c->root, sizeof(c->root), "benchgate-test-demo"), 0);
 	snprintf(c->repo, sizeof(c->repo), "%s/repo", c->root);
 	*state = c;
 	make_repo(c);
@@ -103,12 +102,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	campaign *c = *state;
-	char cmd[128];
 
 	if (c == NULL)
 		return 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->root);
-	if (system(cmd) != 0)
+	if (bg_test_rmtree(c->root) < 0)
 		fprintf(stderr, "test_demo: could not remove %s\n", c->root);
 	cJSON_Delete(c->log);
 	free(c);

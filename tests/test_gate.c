@@ -218,8 +218,7 @@ static int fx_setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->root, "/tmp/bg_test_gate.XXXXXX");
-	if (mkdtemp(f->root) == NULL) {
+	if (bg_test_tmpdir(f->root, sizeof(f->root), "bg_test_gate") < 0) {
 		free(f);
 		return -1;
 	}
@@ -232,11 +231,8 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	fx *f = *state;
-	bg_test_result r;
-	const char *argv[] = { "/bin/rm", "-rf", f->root, NULL };
 
-	bg_test_run(&r, argv, LIMIT_S);
-	bg_test_result_free(&r);
+	bg_test_rmtree(f->root);
 	free(f);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -186,6 +187,28 @@ void bg_test_expect_status(bg_test_result *r, int status, const char *what)
 		bg_test_dump(r, what);
 		fail_msg("%s: expected exit %d, got %d", what, status, got);
 	}
+}
+
+int bg_test_tmpdir(char *buf, size_t size, const char *name)
+{
+	if ((size_t)snprintf(buf, size, "/tmp/%s.XXXXXX", name) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return mkdtemp(buf) == NULL ? -1 : 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int bg_test_rmtree(const char *path)
+{
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 char *bg_test_slurp(const char *path)

@@ -43,6 +43,14 @@ void bg_test_result_free(bg_test_result *res);
  * fails the test when /proc cannot be read. */
 int bg_test_count_fds(void);
 
+/* Makes a fresh directory /tmp/NAME.XXXXXX, its path into buf (size
+ * bytes). Returns 0, or -1 (errno set). For setup functions. */
+int bg_test_tmpdir(char *buf, size_t size, const char *name);
+
+/* Removes path and everything below it (not following symbolic links).
+ * Returns 0, or -1 when something could not be removed. */
+int bg_test_rmtree(const char *path);
+
 /* The whole file as a NUL-terminated string (caller frees), or NULL. */
 char *bg_test_slurp(const char *path);
 
