@@ -78,8 +78,10 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) $(wildcard tests/support/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/support $(TEST_DEFS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(PKG_LIBS) $(CMOCKA_LIBS)
 
-# check: build and run the tests of one build flavour.
-check: $(BIN) $(TEST_BIN) corpora
+# check: build (on every PU) and run the tests of one build flavour.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+check:
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN) corpora
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)
 
 test: deps

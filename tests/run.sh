@@ -2,13 +2,16 @@
 # run.sh BUILD TEST...: runs each cmocka test binary, adds up cmocka's
 # PASSED/FAILED lines, and ends with one "N passed, N failed" line. A binary
 # that crashes or exits non-zero without a FAILED line counts as one failure.
+# Each line gives the binary's wall time.
 set -u
 build=$1; shift
 passed=0; failed=0; bad=""
 for t in "$@"; do
 	log=$(mktemp)
+	t0=$(date +%s)
 	"$t" >"$log" 2>&1
 	rc=$?
+	secs=$(($(date +%s) - t0))
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
 	p=${p:-0}; f=${f:-0}
@@ -18,7 +21,7 @@ for t in "$@"; do
 		bad="$bad $(basename "$t")"
 		echo "---- $t (exit $rc) ----"; tail -n 60 "$log"
 	else
-		printf '%-28s %3d passed\n' "$(basename "$t")" "$p"
+		printf '%-28s %3d passed %4d s\n' "$(basename "$t")" "$p" "$secs"
 	fi
 	rm -f "$log"
 done
