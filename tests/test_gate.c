@@ -176,7 +176,8 @@ static void make_repo(const fx *f, const char *extra)
 	assert_int_equal(mkdir(f->hold, 0755), 0);
 	sh_ok(f, "git init -q && git config user.email a@b && git config user.name t && "
 		 "git config commit.gpgsign false && mkdir bench");
-	assert_true(asprintf(&work, "#!/bin/sh\nexec %s -s ${1:-0.05} -x $(cat knob)\n", BG_INT) > 0);
+	/* `read` rather than $(cat knob): one process less per run */
+	assert_true(asprintf(&work, "#!/bin/sh\nread x < knob\nexec %s -s ${1:-0.05} -x $x\n", BG_INT) > 0);
 	write_file(f, "work.sh", work);
 	write_file(f, "knob", "40\n");
 	write_file(f, "test.sh", "#!/bin/sh\necho \"3 passed\"\n");
@@ -404,7 +405,7 @@ static void test_reject_overfit(void **state)
 	free(commit(f, "echo 30 > knob"));
 	gate_expect(f, "", 0, "KEEP");
 	assert_int_equal(seal_left(f), 20);
-	expect_reject(f, "printf '#!/bin/sh\\ncase $1 in 0.02|0.04) x=10;; *) x=$(cat knob);; esac\\n"
+	expect_reject(f, "printf '#!/bin/sh\\ncase $1 in 0.02|0.04) x=10;; *) read x < knob;; esac\\n"
 			 "exec " BG_INT " -s $1 -x $x\\n' > work.sh", "overfit");
 	assert_int_equal(seal_left(f), 19);
 	/* and the ledger says so without the held-out numbers */
