@@ -140,8 +140,8 @@ measures in its own way, which is part of what is compared.
 
 Columns:
 
-- **false keeps on A/A**: A and B both \`bg-int -s $scale\` (about 5 ms when the machine
-  is quiet), $aa trials; the share of trials in which the method kept B, with its
+- **false keeps on A/A**: A and B both \`bg-int -s $scale\` (about 7 ms on this VM when
+  it is quiet), $aa trials; the share of trials in which the method kept B, with its
   Clopper–Pearson 95% interval. (A method that calls a difference either
   way, e.g. a two-sided test, is wrong about twice as often; see "any
   difference" below.)
@@ -162,10 +162,12 @@ Columns:
   one run of \`corpora/demo.sh\` (tests, protected paths, held-out inputs and
   the speed rule). The peers: timings of the training workloads only, with
   $passes_text (eval/demo_peers.sh;
-  table below). Without tests, protected paths or held-out inputs, a peer
-  that sees the overfit change (03), the benchmark edit (04), the broken
-  edge case (05) and the deleted test (06) as the speedups they look like
-  keeps them; it can only be right about those by missing the speed-up.
+  table below). Without tests, protected paths or held-out inputs, the
+  overfit change (03) and the benchmark edit (04) are plain speedups of the
+  training timings, and a peer that sees them keeps them; the broken edge
+  case (05) and the deleted test (06) barely move the training timings, so
+  a peer rejects them or not as the noise falls, never because a test broke
+  or went missing.
   (pi-autoresearch's optional \`autoresearch.checks.sh\` would stop 05 if its
   user wrote one that runs the tests; nothing stops 03, 04 or 06.)
 
