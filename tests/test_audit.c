@@ -41,21 +41,7 @@ typedef struct {
 
 /* `cd REPO && CMD` (printf-formatted) through /bin/sh; fails the test
  * when it cannot run or runs over a minute. */
-static bg_test_result run(const fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bg_test_result run(const fx *f, const char *fmt, ...)
-{
-	char *cmd = NULL;
-	bg_test_result r;
-	va_list ap;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	r = bg_test_shell(f->repo, cmd, 60.0);
-	free(cmd);
-	return r;
-}
+#define run(f, ...) bg_test_shellf((f)->repo, 60.0, __VA_ARGS__)
 
 /* Fails the test, showing what ran, unless the exit status is `status`
  * and stream (1 stdout, 2 stderr) holds `needle` (NULL: anything). */

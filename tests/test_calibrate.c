@@ -84,22 +84,8 @@ static int teardown(void **state)
 	return rc;
 }
 
-static bg_test_result shellf(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* `cd DIR && <printf-formatted command>` with /bin/sh. */
-static bg_test_result shellf(const char *dir, const char *fmt, ...)
-{
-	char *cmd = NULL;
-	bg_test_result r;
-	va_list ap;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	r = bg_test_shell(dir, cmd, LIMIT_S);
-	free(cmd);
-	return r;
-}
+#define shellf(dir, ...) bg_test_shellf((dir), LIMIT_S, __VA_ARGS__)
 
 /* benchgate calibrate ARGS in dir, XDG_CACHE_HOME at the fixture's cache. */
 static bg_test_result calibrate(const fx *f, const char *dir, const char *args)

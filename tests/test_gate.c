@@ -42,22 +42,9 @@ typedef struct {
 
 /* ---- running things --------------------------------------------------- */
 
-static bg_test_result shellf(const fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A printf-formatted shell command in the repository. */
+#define shellf(f, ...) bg_test_shellf((f)->repo, LIMIT_S, __VA_ARGS__)
 
-/* Runs a printf-formatted shell command in the repository. */
-static bg_test_result shellf(const fx *f, const char *fmt, ...)
-{
-	char *cmd = NULL;
-	bg_test_result r;
-	va_list ap;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	r = bg_test_shell(f->repo, cmd, LIMIT_S);
-	free(cmd);
-	return r;
-}
 
 static void expect_in(bg_test_result *r, int out, const char *needle, const char *what)
 {

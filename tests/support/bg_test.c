@@ -180,6 +180,20 @@ bg_test_result bg_test_shell(const char *dir, const char *cmd, double limit_s)
 	return r;
 }
 
+bg_test_result bg_test_shellf(const char *dir, double limit_s, const char *fmt, ...)
+{
+	char *cmd = NULL;
+	bg_test_result r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&cmd, fmt, ap) > 0);
+	va_end(ap);
+	r = bg_test_shell(dir, cmd, limit_s);
+	free(cmd);
+	return r;
+}
+
 void bg_test_expect_status(bg_test_result *r, int status, const char *what)
 {
 	if (r->status != status) {
