@@ -106,6 +106,16 @@ static int exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+/* Neither the repository's calibration file nor the cache was written. */
+static void expect_nothing_written(const fx *f)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/.git/benchgate/calibration.json", f->repo);
+	assert_false(exists(path));
+	assert_false(exists(f->cache));
+}
+
 static void git_init(const fx *f)
 {
 	bg_test_result r = shellf(f->repo, "git init -q && git config user.email a@b && git config user.name t");
@@ -269,23 +279,19 @@ static void no_save_writes_nothing(void **state)
 {
 	fx *f = *state;
 	bg_test_result r;
-	char path[160];
 
 	git_init(f);
 	r = calibrate(f, f->repo, FAST " --no-save '" CMD1 "'");
 	bg_test_expect_status(&r, 0, "--no-save");
 	expect_in(&r, 1, "Not written", "--no-save");
 	bg_test_result_free(&r);
-	snprintf(path, sizeof(path), "%s/.git/benchgate/calibration.json", f->repo);
-	assert_false(exists(path));
-	assert_false(exists(f->cache));
+	expect_nothing_written(f);
 }
 
 static void interrupted_run_writes_nothing(void **state)
 {
 	fx *f = *state;
 	bg_test_result r;
-	char path[160];
 
 	git_init(f);
 	r = shellf(f->repo, "XDG_CACHE_HOME='%s' '%s' calibrate --time 60 '%s' & p=$!; sleep 1; kill -INT $p; wait $p",
@@ -295,9 +301,7 @@ static void interrupted_run_writes_nothing(void **state)
 	assert_string_equal(r.out, "");
 	assert_true(r.elapsed_s < 20.0);
 	bg_test_result_free(&r);
-	snprintf(path, sizeof(path), "%s/.git/benchgate/calibration.json", f->repo);
-	assert_false(exists(path));
-	assert_false(exists(f->cache));
+	expect_nothing_written(f);
 }
 
 static void config_mode_takes_the_config_settings(void **state)

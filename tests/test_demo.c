@@ -37,17 +37,7 @@ typedef struct {
 
 static char *sh_out(const char *dir, const char *cmd)
 {
-	bg_test_result r = bg_test_shell(dir, cmd, LIMIT_S);
-	char *out;
-	size_t n;
-
-	bg_test_expect_status(&r, 0, cmd);
-	assert_non_null(out = strdup(r.out));
-	bg_test_result_free(&r);
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
-	return out;
+	return bg_test_shell_out(dir, cmd, LIMIT_S);
 }
 
 static void sh_ok(const char *dir, const char *cmd)

@@ -66,18 +66,7 @@ static void expect_starts(bg_test_result *r, const char *prefix, const char *wha
  * the trailing newlines (caller frees). */
 static char *sh_out(const fx *f, const char *cmd)
 {
-	bg_test_result r = shellf(f, "%s", cmd);
-	char *out;
-	size_t n;
-
-	bg_test_expect_status(&r, 0, cmd);
-	out = strdup(r.out);
-	bg_test_result_free(&r);
-	assert_non_null(out);
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
-	return out;
+	return bg_test_shell_out(f->repo, cmd, LIMIT_S);
 }
 
 static void sh_ok(const fx *f, const char *cmd)

@@ -180,6 +180,22 @@ bg_test_result bg_test_shell(const char *dir, const char *cmd, double limit_s)
 	return r;
 }
 
+char *bg_test_shell_out(const char *dir, const char *cmd, double limit_s)
+{
+	bg_test_result r = bg_test_shell(dir, cmd, limit_s);
+	char *out;
+	size_t n;
+
+	bg_test_expect_status(&r, 0, cmd);
+	out = strdup(r.out);
+	bg_test_result_free(&r);
+	assert_non_null(out);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	return out;
+}
+
 bg_test_result bg_test_shellf(const char *dir, double limit_s, const char *fmt, ...)
 {
 	char *cmd = NULL;

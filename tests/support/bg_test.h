@@ -27,6 +27,10 @@ int bg_test_run(bg_test_result *res, const char *const argv[], double limit_s);
  * cannot be run or does not finish within limit_s seconds. */
 bg_test_result bg_test_shell(const char *dir, const char *cmd, double limit_s);
 
+/* `cd DIR && CMD` that must exit 0 (else the test fails, showing it); its
+ * stdout without trailing newlines (caller frees). */
+char *bg_test_shell_out(const char *dir, const char *cmd, double limit_s);
+
 /* bg_test_shell with a printf-formatted command. */
 bg_test_result bg_test_shellf(const char *dir, double limit_s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
