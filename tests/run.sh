@@ -3,11 +3,20 @@
 # PASSED/FAILED lines, and ends with one "N passed, N failed" line. A binary
 # that crashes or exits non-zero without a FAILED line counts as one failure.
 # Each line gives the binary's wall time.
+#
+# Every binary runs with its own HOME and XDG directories (made fresh, removed
+# after), so nothing a user's benchgate left in ~/.cache or ~/.config, nor a
+# git identity of the machine, reaches a test.
 set -u
 build=$1; shift
 passed=0; failed=0; bad=""
 for t in "$@"; do
 	log=$(mktemp)
+	home=$(mktemp -d)
+	mkdir -p "$home/.cache" "$home/.config" "$home/.local/share" "$home/.local/state"
+	export HOME="$home" XDG_CACHE_HOME="$home/.cache" XDG_CONFIG_HOME="$home/.config" \
+		XDG_DATA_HOME="$home/.local/share" XDG_STATE_HOME="$home/.local/state" \
+		GIT_CONFIG_NOSYSTEM=1
 	t0=$(date +%s)
 	"$t" >"$log" 2>&1
 	rc=$?
@@ -24,6 +33,7 @@ for t in "$@"; do
 		printf '%-28s %3d passed %4d s\n' "$(basename "$t")" "$p" "$secs"
 	fi
 	rm -f "$log"
+	rm -rf "$home"
 done
 [ -n "$bad" ] && echo "failing ($build):$bad"
 echo "(build: $build)"
