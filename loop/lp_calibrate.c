@@ -627,16 +627,20 @@ static size_t rounds_for(const lp_calib_report *r, const lp_calib_workload *wl, 
 	return n < 1.0 ? 1 : n > 1e9 ? 1000000000 : (size_t)n;
 }
 
-static st_calib_rule base_rule(const lp_calib_report *r)
+static st_rule base_rule(const lp_calib_report *r)
 {
-	return (st_calib_rule){ r->alpha, r->rho, r->min_effect, r->lower_is_better, r->min_rounds, 1 };
+	st_rule rule = st_rule_make(r->alpha, r->min_effect, r->lower_is_better);
+
+	rule.min_rounds = r->min_rounds;
+	rule.max_rounds = 1;
+	return rule;
 }
 
 /* MDE per budget and time to detect per effect. */
 static int detectable(const lp_calib_report *r, lp_calib_workload *wl, const st_calib_source *src,
 		      gsl_rng *rng)
 {
-	st_calib_rule rule = base_rule(r);
+	st_rule rule = base_rule(r);
 	double cap = LP_CALIBRATION_CAP_S / wl->round_s;
 	int error;
 
@@ -664,7 +668,7 @@ static int analyse_workload(lp_calib_report *r, lp_calib_workload *wl, gsl_rng *
 	const double *d[1] = { wl->main.d };
 	size_t n[1] = { wl->main.rounds };
 	st_calib_source src = { 1, d, n, NULL };
-	st_calib_rule rule = base_rule(r);
+	st_rule rule = base_rule(r);
 	int error;
 
 	series_stats(&wl->main);
@@ -717,7 +721,7 @@ static int summarise(lp_calib_report *r, gsl_rng *rng)
 		const double *d[1] = { r->wl[worst].main.d };
 		size_t n[1] = { r->wl[worst].main.rounds };
 		st_calib_source src = { 1, d, n, NULL };
-		st_calib_rule rule = base_rule(r);
+		st_rule rule = base_rule(r);
 		rule.alpha = r->level_first;
 		rule.max_rounds = rounds_for(r, &r->wl[worst], r->budget_s);
 		error = st_calib_mde(&r->mde_first, &src, &rule, LP_CALIBRATION_POWER, r->power_sims, rng);
@@ -998,8 +1002,7 @@ static int prepare(lp_calib_report *r, const cal_opts *o, lp_config **cfg, char 
 		n = (*cfg)->nworkloads;
 	settings(r, o, *cfg);
 	budgets(r);
-	if ((error = st_cs_rho(&r->rho, ST_CS_V_OPT_DEFAULT, 0.05)) < 0)
-		return error;
+	r->rho = st_rule_rho();
 	if ((strcmp(r->metric, "instructions") == 0 || strcmp(r->metric, "cycles") == 0) &&
 	    !smp_hw_counters_available(&reason))
 		return bg_error_set(BG_EUNSUPPORTED, "--metric %s: hardware counters cannot be read here: %s",

@@ -348,18 +348,16 @@ static void source_free(plan_source *s)
 static int plan(lp_calibration_advice *a, const plan_source *s, const lp_calibration_query *q)
 {
 	st_calib_source src = { s->k, s->d, s->n, s->w };
-	st_calib_rule rule = { q->alpha, 0.0, q->min_effect, q->lower_is_better,
-			       q->min_rounds ? q->min_rounds : 1, PLAN_MAX_ROUNDS_UNTIMED };
+	st_rule rule = st_rule_make(q->alpha, q->min_effect, q->lower_is_better);
 	gsl_rng *rng;
 	size_t rounds;
 	int error;
 
+	rule.min_rounds = q->min_rounds ? q->min_rounds : 1;
+	rule.max_rounds = PLAN_MAX_ROUNDS_UNTIMED;
 	if (isfinite(s->round_s))
 		rule.max_rounds = ceil(LP_CALIBRATION_CAP_S / s->round_s) < PLAN_MAX_ROUNDS
 			? (size_t)ceil(LP_CALIBRATION_CAP_S / s->round_s) : PLAN_MAX_ROUNDS;
-	/* lp_measure.c tunes the mixture for alpha = 0.05 whatever the level. */
-	if ((error = st_cs_rho(&rule.rho, ST_CS_V_OPT_DEFAULT, 0.05)) < 0)
-		return error;
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
 		return bg_error_set(BG_ENOMEM, "out of memory");
 	gsl_rng_set(rng, PLAN_SEED);

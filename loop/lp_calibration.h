@@ -201,7 +201,7 @@ typedef struct {
  * budget_s.
  *
  * The plan: the rounds after which the gate's rule (st_calib_rule at
- * q->alpha, rho of lp_measure, q->min_effect, q->min_rounds) detects a
+ * q->alpha, st_rule.h's tuning, q->min_effect, q->min_rounds) detects a
  * gain of min_effect in 80% of 400 simulated decisions (st_calib, seed
  * fixed so the plan is reproducible), each simulated round drawing the A/A
  * differences of the training workloads found in the calibration (by name,

@@ -317,23 +317,15 @@ static int last_round_d(double *d, const smp_runner *r, const char *metric)
 /* Updates the sequence with the last round and the effect from it. */
 static int look(lp_compare_run *run)
 {
-	const lp_compare_opts *o = run->opts;
-	st_cs_result cs;
+	st_rule_look l;
 	double d = 0.0;
 	int error;
 
-	if ((error = last_round_d(&d, run->runner, o->metric)) < 0 ||
+	if ((error = last_round_d(&d, run->runner, run->opts->metric)) < 0 ||
 	    (error = st_cs_push(&run->cs, d)) < 0 ||
-	    (error = st_cs_interval(&cs, &run->cs, o->alpha)) < 0)
+	    (error = st_rule_look_at(&l, &run->cs, &run->rule)) < 0)
 		return error;
-	run->effect.ratio = exp(cs.estimate);
-	run->effect.lo = exp(cs.lo);
-	run->effect.hi = exp(cs.hi);
-	run->effect.level = 1.0 - o->alpha;
-	run->effect.p_value = cs.p_value;
-	run->effect.n = cs.n;
-	run->effect.verdict = st_effect_verdict(run->effect.ratio, run->effect.lo, run->effect.hi,
-						o->lower_is_better, o->min_effect);
+	run->effect = st_rule_effect(&l, &run->rule);
 	return 0;
 }
 
@@ -388,7 +380,7 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 			run->stopped = "decided";
 			break;
 		}
-		if (rounds >= o->max_runs || el >= o->max_time) {
+		if (st_rule_stops(&run->rule, rounds, run->effect.verdict) || el >= o->max_time) {
 			run->stopped = rounds >= o->max_runs ? "max_runs" : "max_time";
 			run->effect.verdict = ST_INCONCLUSIVE;
 			break;
@@ -503,7 +495,11 @@ int lp_cmd_compare(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	run.opts = &o;
-	if (st_cs_rho(&run.rho, ST_CS_V_OPT_DEFAULT, o.alpha) < 0 || st_cs_init(&run.cs, run.rho) < 0)
+	run.rule = st_rule_make(o.alpha, o.min_effect, o.lower_is_better);
+	run.rule.min_rounds = o.min_runs;
+	run.rule.max_rounds = o.max_runs;
+	run.rho = run.rule.rho;
+	if (st_rule_check(&run.rule) < 0 || st_cs_init(&run.cs, run.rho) < 0)
 		return lp_cli_error("compare: %s", bg_error_last());
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
 		return lp_cli_error("out of memory");

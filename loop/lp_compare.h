@@ -11,6 +11,7 @@
 #include "smp_runner.h"
 #include "st_cs.h"
 #include "st_effect.h"
+#include "st_rule.h"
 
 enum { LP_FAIL_ON_NONE, LP_FAIL_ON_REGRESSION, LP_FAIL_ON_NO_IMPROVEMENT };
 
@@ -42,7 +43,8 @@ typedef struct {
 	st_effect effect;
 	const char *stopped;      /* "decided", "runs", "max_runs", "max_time" */
 	st_cs_state cs;           /* the confidence sequence (adaptive mode) */
-	double rho;               /* its mixture parameter */
+	st_rule rule;             /* the decision rule at --alpha */
+	double rho;               /* its mixture parameter (rule.rho) */
 	double elapsed_s;
 } lp_compare_run;
 

@@ -3,6 +3,7 @@
 #include "lp_cli.h"
 #include "bg_error.h"
 #include "st_fdr.h"
+#include "st_rule.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ typedef struct {
 	st_cs_state *cs;      /* per workload: d */
 	st_cs_state *reg;     /* per workload: d - mu0, for the regression p-value */
 	st_cs_state agg;      /* weighted mean of the round's d */
+	st_rule rule;         /* the decision rule at the experiment's level */
 	double wsum;
 	double mu0;           /* log of the regression bound, on the worse side */
 	double *d;            /* this round's d per workload */
@@ -52,15 +54,15 @@ static int jobs_new(smp_job **out, const lp_measure_workload *wl, size_t nwl)
 
 static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, const lp_measure_opts *o)
 {
-	double rho;
-	int error;
+	double rho = st_rule_rho();
 
 	memset(s, 0, sizeof(*s));
 	s->o = o;
 	s->nwl = nwl;
 	s->mu0 = (o->lower_is_better ? 1.0 : -1.0) * log1p(o->max_regression);
-	if ((error = st_cs_rho(&rho, ST_CS_V_OPT_DEFAULT, 0.05)) < 0)
-		return error;
+	s->rule = st_rule_make(o->alpha, o->min_effect, o->lower_is_better);
+	s->rule.min_rounds = o->min_rounds;
+	s->rule.max_rounds = o->max_rounds;
 	s->cs = calloc(nwl, sizeof(*s->cs));
 	s->reg = calloc(nwl, sizeof(*s->reg));
 	s->d = calloc(nwl, sizeof(*s->d));
@@ -109,15 +111,16 @@ static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_wo
 	return st_cs_push(&s->agg, agg / s->wsum);
 }
 
-static void to_effect(st_effect *e, const st_cs_result *cs, const lp_measure_opts *o)
+/* The rule's look at one sequence, as an effect. */
+static int look(st_effect *e, const st_cs_state *cs, const st_rule *rule)
 {
-	e->ratio = exp(cs->estimate);
-	e->lo = exp(cs->lo);
-	e->hi = exp(cs->hi);
-	e->level = 1.0 - o->alpha;
-	e->p_value = cs->p_value;
-	e->n = cs->n;
-	e->verdict = st_effect_verdict(e->ratio, e->lo, e->hi, o->lower_is_better, o->min_effect);
+	st_rule_look l;
+	int error;
+
+	if ((error = st_rule_look_at(&l, cs, rule)) < 0)
+		return error;
+	*e = st_rule_effect(&l, rule);
+	return 0;
 }
 
 /* Effects of every workload and the aggregate; Holm over the regression
@@ -126,27 +129,24 @@ static int seq_look(lp_measure_result *res, seq_state *s)
 {
 	double *p = malloc(s->nwl * sizeof(*p)), *adj = malloc(s->nwl * sizeof(*adj));
 	int *rej = malloc(s->nwl * sizeof(*rej)), nreg = 0, error;
-	st_cs_result cs;
 
 	if (p == NULL || adj == NULL || rej == NULL) {
 		nreg = bg_error_set(BG_ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	for (size_t w = 0; w < s->nwl; w++) {
-		if ((error = st_cs_interval(&cs, &s->cs[w], s->o->alpha)) < 0) {
+		if ((error = look(&res->wl[w].effect, &s->cs[w], &s->rule)) < 0) {
 			nreg = error;
 			goto cleanup;
 		}
-		to_effect(&res->wl[w].effect, &cs, s->o);
 		p[w] = fmin(1.0, exp(-s->reg[w].max_log_m));
 		res->wl[w].p_regress = p[w];
 	}
-	if ((error = st_cs_interval(&cs, &s->agg, s->o->alpha)) < 0 ||
+	if ((error = look(&res->aggregate, &s->agg, &s->rule)) < 0 ||
 	    (error = st_fdr_holm(adj, rej, p, s->nwl, s->o->alpha_regress)) < 0) {
 		nreg = error;
 		goto cleanup;
 	}
-	to_effect(&res->aggregate, &cs, s->o);
 	for (size_t w = 0; w < s->nwl; w++) {
 		double est = log(res->wl[w].effect.ratio);
 		int beyond = s->mu0 > 0 ? est > s->mu0 : est < s->mu0;
@@ -215,7 +215,7 @@ static int sample(lp_measure_result *res, seq_state *s, const lp_measure_workloa
 			res->stopped = "decided";
 			break;
 		}
-		if (res->rounds >= o->max_rounds || el >= o->max_seconds) {
+		if (st_rule_stops(&s->rule, res->rounds, res->aggregate.verdict) || el >= o->max_seconds) {
 			res->stopped = res->rounds >= o->max_rounds ? "max_rounds" : "max_time";
 			break;
 		}

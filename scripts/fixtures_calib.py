@@ -15,8 +15,15 @@ It writes tests/fixtures/calib_reference.json with
                normal-mixture confidence sequence (Howard et al. 2021, the
                self-normalised form of st_cs.h) with its endpoints found by
                SciPy's brentq on the defining inequality in mu, and the
-               verdict of st_effect.h; the first verdict other than
-               INCONCLUSIVE from min_rounds on, and the round it came.
+               verdict of st_effect.h on that central interval, kept only
+               where the values it rests on (0 for a gain or a loss,
+               +-ln(1 + min_effect) for no change) fail the mixture test
+               directly (st_rule.h); the first verdict other than
+               INCONCLUSIVE from min_rounds on, and the round it came;
+  far_set      the whole confidence set at n = 11 of a real lz4 compare
+               (tests/fixtures/cases/compare-small-n-far-region.json): the
+               central interval and where the far region starts, every
+               endpoint a brentq root of the defining inequality.
 
 The implementation of the rule here is independent of the C one (which
 screens looks with an inequality in q = u^2 and bisects on ln q).
@@ -26,7 +33,7 @@ import math
 
 import numpy as np
 import scipy
-from scipy.optimize import brentq
+from scipy.optimize import brentq, minimize_scalar
 from scipy.stats import beta
 from statsmodels.stats.proportion import proportion_confint
 
@@ -102,7 +109,7 @@ def endpoint(d, rho, alpha, side):
     return side * math.inf
 
 
-def verdict(m, lo, hi, lower, min_effect):
+def central_verdict(m, lo, hi, lower, min_effect):
     band = math.log1p(min_effect)
     better_hi, worse_lo, est = (hi, lo, m) if lower else (-lo, -hi, -m)
     if better_hi < 0 and est <= -band:
@@ -114,6 +121,45 @@ def verdict(m, lo, hi, lower, min_effect):
     return "INCONCLUSIVE"
 
 
+def verdict(d, m, lo, hi, lower, min_effect, rho, alpha):
+    v = central_verdict(m, lo, hi, lower, min_effect)
+    band = math.log1p(min_effect)
+    rests_on = {"IMPROVED": [0.0], "REGRESSED": [0.0], "NO_CHANGE": [band, -band]}.get(v, [])
+    if any(excess(mu, d, rho, alpha) < 0 for mu in rests_on):
+        return "INCONCLUSIVE"
+    return v
+
+
+def set_pieces(d, rho, alpha):
+    """The whole set {mu : excess(mu) < 0}, independently of the C code: in
+    u = |mu - mean| the excess rises to one peak and falls for ever, so SciPy
+    finds the peak (minimize_scalar, bounded) and brentq the root on each
+    side of it. Returns (u1, u2): excluded exactly for u1 <= |mu - mean| <= u2."""
+    m = float(np.mean(d))
+    f = lambda u: excess(m + u, d, rho, alpha)  # symmetric in u
+    peak = minimize_scalar(lambda u: -f(u), bounds=(0.0, 10.0), method="bounded",
+                           options={"xatol": 1e-12}).x
+    assert f(peak) > 0, "the set is unbounded"
+    u1 = brentq(f, 0.0, peak, xtol=1e-15, rtol=1e-14, maxiter=500)
+    u2 = brentq(f, peak, 10.0, xtol=1e-15, rtol=1e-14, maxiter=500)
+    return u1, u2
+
+
+def far_set_case():
+    case = json.load(open("tests/fixtures/cases/compare-small-n-far-region.json"))
+    wall = {}
+    for s in case["samples"]:
+        wall[(s["round"], s["arm"])] = s["wall_ns"]
+    n = len(wall) // 2
+    d = np.array([math.log(wall[(r, "B")]) - math.log(wall[(r, "A")]) for r in range(n)])
+    rho, alpha = case["settings"]["cs_rho"], case["settings"]["alpha"]
+    m = float(np.mean(d))
+    u1, u2 = set_pieces(d, rho, alpha)
+    return {"n": n, "rho": rho, "alpha": alpha, "estimate": m,
+            "lo": m - u1, "hi": m + u1, "far_lo": m - u2, "far_hi": m + u2,
+            "excess_at_0": float(excess(0.0, d, rho, alpha))}
+
+
 def run_rule(d, alpha, rho, min_effect, lower, min_rounds):
     d = np.asarray(d)
     for t in range(1, len(d) + 1):
@@ -121,7 +167,7 @@ def run_rule(d, alpha, rho, min_effect, lower, min_rounds):
             continue
         x = d[:t]
         lo, hi = endpoint(x, rho, alpha, -1), endpoint(x, rho, alpha, +1)
-        v = verdict(float(np.mean(x)), lo, hi, lower, min_effect)
+        v = verdict(x, float(np.mean(x)), lo, hi, lower, min_effect, rho, alpha)
         if v != "INCONCLUSIVE":
             return v, t, float(np.mean(x))
     return "INCONCLUSIVE", len(d), float(np.mean(d))
@@ -155,12 +201,16 @@ def main():
         "drift": drift_cases(rng),
         "outliers": outlier_cases(rng),
         "rule": rule_cases(rng),
+        "far_set": far_set_case(),
     }
     with open(OUT, "w") as f:
         json.dump(ref, f, indent=1)
         f.write("\n")
     for c in ref["rule"]:
         print("rule:", c["verdict"], "at", c["rounds"])
+    f = ref["far_set"]
+    print("far set (ratios): (0, %.4f] U [%.4f, %.4f] U [%.4f, inf), excess at 0 %.3g" % tuple(
+        [math.exp(f[k]) for k in ("far_lo", "lo", "hi", "far_hi")] + [f["excess_at_0"]]))
 
 
 if __name__ == "__main__":

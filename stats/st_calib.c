@@ -105,93 +105,17 @@ int st_calib_changepoints(size_t *first, size_t *count, const double *x, size_t 
 	return 0;
 }
 
-/* ---- the rule --------------------------------------------------------- */
+/* ---- the rule ------------------------------------------------------- */
 
-static int check_rule(const st_calib_rule *r)
-{
-	if (r == NULL)
-		return bg_error_set(BG_EINVAL, "decision rule: NULL");
-	if (!(r->alpha > 0.0 && r->alpha < 1.0))
-		return bg_error_set(BG_EINVAL, "decision rule: alpha must be in (0, 1), got %g", r->alpha);
-	if (!(r->rho > 0.0 && isfinite(r->rho)))
-		return bg_error_set(BG_EINVAL, "decision rule: rho must be > 0, got %g", r->rho);
-	if (!(r->min_effect >= 0.0 && r->min_effect < 1.0))
-		return bg_error_set(BG_EINVAL, "decision rule: min_effect must be in [0, 1), got %g",
-				    r->min_effect);
-	if (r->min_rounds < 1 || r->max_rounds < 1)
-		return bg_error_set(BG_EINVAL, "decision rule: min_rounds and max_rounds must be >= 1");
-	return 0;
-}
-
-/* What a look needs besides the sums. */
-typedef struct {
-	double rho, c, band;  /* c = 2 ln(1/alpha); band = ln(1 + min_effect) */
-} look_consts;
-
-static look_consts consts_of(const st_calib_rule *r)
-{
-	return (look_consts){ r->rho, 2.0 * log(1.0 / r->alpha), log1p(r->min_effect) };
-}
-
-/* 1 when a point at distance u from the mean is, with a margin, inside the
- * rising part of the sequence's central interval. st_cs.c: mu is inside
- * when g(q) = n^2 q - (V + rho)(ln(1 + V/rho) + c) < 0, q = (mu - mean)^2,
- * V = v0 + n q (Howard et al. 2021's boundary with the self-normalised
- * variance process); g rises while ln(1 + V/rho) < lpeak = n - 1 - c. On
- * the rise, g(q') < 0 puts the interval's half-width beyond sqrt(q') > u,
- * the margin (1e-9 relative, 1e-12 absolute) covering st_cs_interval's
- * bisection and the exp/log round trip of the verdict. */
-static int surely_inside(double u, double n, double v0, double lpeak, const look_consts *k)
-{
-	double up = u * (1.0 + 1e-9) + 1e-12, q = up * up, v = v0 + n * q;
-	double l = log1p(v / k->rho);
-
-	return l < lpeak && n * n * q < (v + k->rho) * (l + k->c);
-}
-
-/* 0 when the look at (n, sum, sumsq) is surely INCONCLUSIVE, 1 when the
- * exact rule must be asked. A verdict needs the interval to exclude 0 with
- * the estimate beyond the band (IMPROVED, REGRESSED), or to lie inside the
- * band (NO_CHANGE); an unbounded interval gives neither. */
-static int may_decide(size_t nn, double sum, double sumsq, const look_consts *k)
-{
-	double n = (double)nn, mean = sum / n, v0 = sumsq - sum * mean, am = fabs(mean);
-	double lpeak = n - 1.0 - k->c;
-	int maybe = 0;
-
-	if (lpeak <= -1e-9)
-		return 0; /* ln(1 + V/rho) >= 0 >= lpeak: unbounded */
-	if (v0 < 0.0)
-		v0 = 0.0;
-	if (am >= k->band - 1e-12 && !surely_inside(am, n, v0, lpeak, k))
-		maybe = 1;
-	else if (am <= k->band + 1e-12 && !surely_inside(fmax(k->band - am, 0.0), n, v0, lpeak, k))
-		maybe = 1;
-	return maybe && log1p(v0 / k->rho) < lpeak + 1e-9;
-}
-
-/* The rule's own verdict at a look: the sequence, then the verdict of
- * st_effect_verdict() on its exp, as lp_measure.c does. */
-static int exact_look(st_verdict *v, st_cs_result *cs, const st_cs_state *s, const st_calib_rule *r)
-{
-	int error;
-
-	if ((error = st_cs_interval(cs, s, r->alpha)) < 0)
-		return error;
-	*v = st_effect_verdict(exp(cs->estimate), exp(cs->lo), exp(cs->hi), r->lower_is_better,
-			       r->min_effect);
-	return 0;
-}
-
-int st_calib_decide(st_calib_decision *out, const double *d, size_t n, const st_calib_rule *rule)
+int st_calib_decide(st_calib_decision *out, const double *d, size_t n, const st_rule *rule)
 {
 	st_calib_decision dec;
-	look_consts k;
+	st_rule_look look;
 	st_cs_state s;
 	size_t last;
 	int error;
 
-	if ((error = check_rule(rule)) < 0)
+	if ((error = st_rule_check(rule)) < 0)
 		return error;
 	if (d == NULL || n == 0)
 		return bg_error_set(BG_EDOMAIN, "decision rule: no rounds");
@@ -199,22 +123,24 @@ int st_calib_decide(st_calib_decision *out, const double *d, size_t n, const st_
 	dec.verdict = ST_INCONCLUSIVE;
 	if ((error = st_cs_init(&s, rule->rho)) < 0)
 		return error;
-	k = consts_of(rule);
 	last = n < rule->max_rounds ? n : rule->max_rounds;
 	for (size_t t = 1; t <= last; t++) {
 		if ((error = st_cs_push(&s, d[t - 1])) < 0)
 			return error;
 		dec.rounds = t;
-		if (t < rule->min_rounds || (t < last && !may_decide(t, s.sum, s.sumsq, &k)))
+		if (t < rule->min_rounds || (t < last && !st_rule_may_decide(&s, rule)))
 			continue;
-		if ((error = exact_look(&dec.verdict, &dec.cs, &s, rule)) < 0)
+		if ((error = st_rule_look_at(&look, &s, rule)) < 0)
 			return error;
-		if (dec.verdict != ST_INCONCLUSIVE)
+		dec.verdict = look.verdict;
+		dec.cs = look.cs;
+		if (st_rule_stops(rule, t, dec.verdict))
 			break;
 	}
 	if (dec.rounds < rule->min_rounds) { /* too short to stop: the sequence as it is */
-		if ((error = exact_look(&dec.verdict, &dec.cs, &s, rule)) < 0)
+		if ((error = st_rule_look_at(&look, &s, rule)) < 0)
 			return error;
+		dec.cs = look.cs;
 		dec.verdict = ST_INCONCLUSIVE;
 	}
 	*out = dec;
@@ -259,16 +185,15 @@ static double draw(const st_calib_source *src, double wsum, double shift, gsl_rn
 typedef struct {
 	const st_calib_source *src;
 	double wsum;
-	const st_calib_rule *rule;
-	look_consts k;
+	const st_rule *rule;
 } sim_ctx;
 
 /* One simulated decision; its verdict and the rounds it used. */
 static int sim_one(st_verdict *v, size_t *rounds, const sim_ctx *c, double shift, gsl_rng *rng)
 {
-	const st_calib_rule *r = c->rule;
+	const st_rule *r = c->rule;
 	st_cs_state s = { 0, 0.0, 0.0, 0.0, r->rho };
-	st_cs_result cs;
+	st_rule_look look;
 	int error;
 
 	for (size_t t = 1; t <= r->max_rounds; t++) {
@@ -276,11 +201,11 @@ static int sim_one(st_verdict *v, size_t *rounds, const sim_ctx *c, double shift
 		s.n = t;
 		s.sum += x;
 		s.sumsq += x * x;
-		if (t < r->min_rounds || !may_decide(t, s.sum, s.sumsq, &c->k))
+		if (t < r->min_rounds || !st_rule_may_decide(&s, r))
 			continue;
-		if ((error = exact_look(v, &cs, &s, r)) < 0)
+		if ((error = st_rule_look_at(&look, &s, r)) < 0)
 			return error;
-		if (*v != ST_INCONCLUSIVE) {
+		if ((*v = look.verdict) != ST_INCONCLUSIVE) {
 			*rounds = t;
 			return 0;
 		}
@@ -290,23 +215,22 @@ static int sim_one(st_verdict *v, size_t *rounds, const sim_ctx *c, double shift
 	return 0;
 }
 
-static int sim_init(sim_ctx *c, const st_calib_source *src, const st_calib_rule *rule,
+static int sim_init(sim_ctx *c, const st_calib_source *src, const st_rule *rule,
 		    size_t sequences)
 {
 	int error;
 
-	if ((error = check_rule(rule)) < 0 || (error = check_source(&c->wsum, src)) < 0)
+	if ((error = st_rule_check(rule)) < 0 || (error = check_source(&c->wsum, src)) < 0)
 		return error;
 	if (sequences == 0)
 		return bg_error_set(BG_EINVAL, "simulation: no sequences asked for");
 	c->src = src;
 	c->rule = rule;
-	c->k = consts_of(rule);
 	return 0;
 }
 
 int st_calib_null_sim(st_calib_fp *out, const st_calib_source *src,
-		      const st_calib_rule *rule, size_t sequences, gsl_rng *rng)
+		      const st_rule *rule, size_t sequences, gsl_rng *rng)
 {
 	st_calib_fp fp = { 0 };
 	double total = 0.0;
@@ -345,7 +269,7 @@ static double shift_of(double effect, int lower_is_better)
 }
 
 int st_calib_detect(size_t *rounds, const st_calib_source *src, double effect,
-		    const st_calib_rule *rule, size_t sequences, gsl_rng *rng)
+		    const st_rule *rule, size_t sequences, gsl_rng *rng)
 {
 	double shift;
 	sim_ctx c;
@@ -429,7 +353,7 @@ static int mde_bisect(double *effect, const sim_ctx *c, size_t need, size_t sequ
 	return 0;
 }
 
-int st_calib_mde(double *effect, const st_calib_source *src, const st_calib_rule *rule,
+int st_calib_mde(double *effect, const st_calib_source *src, const st_rule *rule,
 		 double power, size_t sequences, gsl_rng *rng)
 {
 	gsl_rng *base = NULL, *work = NULL;
@@ -462,7 +386,7 @@ static int cmp_size(const void *a, const void *b)
 }
 
 int st_calib_rounds_to_detect(size_t *rounds, const st_calib_source *src, double effect,
-			      const st_calib_rule *rule, double power, size_t sequences,
+			      const st_rule *rule, double power, size_t sequences,
 			      gsl_rng *rng)
 {
 	size_t *r;

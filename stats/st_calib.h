@@ -5,11 +5,12 @@
  * Clopper-Pearson interval of a rate) sit beside the rule itself run on
  * simulated decisions:
  *
- *  - The rule is benchgate's (lp_measure.c, lp_compare.c): after every round
- *    the paired log-difference d updates the normal-mixture confidence
- *    sequence of st_cs.h (Howard, Ramdas, McAuliffe & Sekhon, Ann. Statist.
- *    2021), and from min_rounds on sampling stops at the first verdict of
- *    st_effect_verdict() other than INCONCLUSIVE, or at max_rounds.
+ *  - The rule is benchgate's, st_rule.h — the same functions gate, audit
+ *    and compare decide with: after every round the paired log-difference
+ *    d updates the normal-mixture confidence sequence of st_cs.h (Howard,
+ *    Ramdas, McAuliffe & Sekhon, Ann. Statist. 2021), and from min_rounds
+ *    on sampling stops at the first verdict other than INCONCLUSIVE, or at
+ *    max_rounds.
  *
  *  - Null decisions come from the A/A data themselves. With identical arms
  *    whose order is shuffled every round, d is symmetric about 0, so a draw
@@ -35,6 +36,7 @@
 
 #include "st_cs.h"
 #include "st_effect.h"
+#include "st_rule.h"
 
 /* "Not detected within the rounds simulated", in round counts. */
 #define ST_CALIB_NEVER SIZE_MAX
@@ -72,28 +74,18 @@ int st_calib_changepoints(size_t *first, size_t *count, const double *x, size_t 
 /* ---- the decision rule ------------------------------------------------ */
 
 typedef struct {
-	double alpha;          /* level of the confidence sequence, in (0, 1) */
-	double rho;            /* its mixture parameter, > 0 (st_cs_rho) */
-	double min_effect;     /* the NO_CHANGE band and the smallest call, >= 0 */
-	int lower_is_better;
-	unsigned min_rounds;   /* no stop before this many rounds, >= 1 */
-	size_t max_rounds;     /* the budget in rounds, >= 1 */
-} st_calib_rule;
-
-typedef struct {
 	st_verdict verdict;    /* INCONCLUSIVE when max_rounds ended it */
 	size_t rounds;         /* rounds used */
 	st_cs_result cs;       /* the sequence at the stop */
 } st_calib_decision;
 
 /* Runs the rule on the series d[0..n) in its order, up to
- * min(n, max_rounds) rounds. Faithful to the rule round by round: a cheap
- * necessary condition on the sequence's boundary (the same inequality as
- * st_cs.c) screens each look, and st_cs_interval() + st_effect_verdict()
- * decide wherever it lets a verdict through. BG_EINVAL for a bad rule,
+ * min(n, max_rounds) rounds. Faithful to the rule round by round:
+ * st_rule_may_decide screens each look, and st_rule_look_at decides
+ * wherever it lets a verdict through. BG_EINVAL for a bad rule,
  * BG_EDOMAIN for n = 0 or a non-finite value. */
 int st_calib_decide(st_calib_decision *out, const double *d, size_t n,
-		    const st_calib_rule *rule);
+		    const st_rule *rule);
 
 /* Where simulated rounds come from: the A/A paired log-differences of k
  * workloads. A simulated round draws one value per workload (with
@@ -120,7 +112,7 @@ typedef struct {
  * shift) of up to rule->max_rounds rounds each. BG_EINVAL for a bad rule or
  * source or sequences = 0, BG_EDOMAIN for a non-finite value. */
 int st_calib_null_sim(st_calib_fp *out, const st_calib_source *src,
-		      const st_calib_rule *rule, size_t sequences, gsl_rng *rng);
+		      const st_rule *rule, size_t sequences, gsl_rng *rng);
 
 /* For `sequences` simulated decisions with B better by `effect` (in
  * [0, 1)), the round at which each first stopped with IMPROVED, or
@@ -128,7 +120,7 @@ int st_calib_null_sim(st_calib_fp *out, const st_calib_source *src,
  * has `sequences` entries. Errors as st_calib_null_sim, and BG_EINVAL for
  * an effect outside [0, 1). */
 int st_calib_detect(size_t *rounds, const st_calib_source *src, double effect,
-		    const st_calib_rule *rule, size_t sequences, gsl_rng *rng);
+		    const st_rule *rule, size_t sequences, gsl_rng *rng);
 
 /* The smallest effect (relative, e.g. 0.02) the rule detects with
  * probability >= power within rule->max_rounds rounds: bisection on
@@ -139,7 +131,7 @@ int st_calib_detect(size_t *rounds, const st_calib_source *src, double effect,
  * each, so neighbouring effects differ by the effect, not by chance). *effect is
  * +inf when even 50% is not detected; rng advances by one draw. power in
  * (0, 1), else BG_EINVAL; other errors as st_calib_detect. */
-int st_calib_mde(double *effect, const st_calib_source *src, const st_calib_rule *rule,
+int st_calib_mde(double *effect, const st_calib_source *src, const st_rule *rule,
 		 double power, size_t sequences, gsl_rng *rng);
 
 /* Rounds after which the rule has detected `effect` in a share `power` of
@@ -147,7 +139,7 @@ int st_calib_mde(double *effect, const st_calib_source *src, const st_calib_rule
  * detection round), or ST_CALIB_NEVER when fewer detect within
  * rule->max_rounds. Errors as st_calib_detect. */
 int st_calib_rounds_to_detect(size_t *rounds, const st_calib_source *src, double effect,
-			      const st_calib_rule *rule, double power, size_t sequences,
+			      const st_rule *rule, double power, size_t sequences,
 			      gsl_rng *rng);
 
 #endif

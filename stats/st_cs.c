@@ -67,27 +67,14 @@ static double excess(double q, size_t n, double v0, double rho, double c)
 	return (double)n * (double)n * q - (v + rho) * (log1p(v / rho) + c);
 }
 
-/* The half-width u* of the central interval, +inf when unbounded. g is
- * negative at q = 0, rises while n - 1 - c > ln(1 + V/rho), then falls: the
- * interval is [mean - u*, mean + u*] with g(u*^2) = 0 on the rise (the far
- * region beyond the fall lies at |u| ~ e^(n/2), no real ratio). The root is
- * found by bisection on ln q, which handles brackets of any magnitude. */
-static double half_width(size_t n, double v0, double rho, double c)
+/* Bisection on ln q for the root of g between lo and hi, where g(e^lo)
+ * and g(e^hi) have the signs `lo_neg` says; handles brackets of any
+ * magnitude. */
+static double root_log(double lo, double hi, int lo_neg, size_t n, double v0, double rho, double c)
 {
-	double lpeak = (double)n - 1.0 - c, qmax, lo, hi;
-
-	if (lpeak <= log1p(v0 / rho))
-		return INFINITY;
-	qmax = lpeak > 700.0 ? 1e300 : (rho * expm1(lpeak) - v0) / (double)n;
-	if (!(qmax > 0.0) || excess(qmax, n, v0, rho, c) <= 0.0)
-		return INFINITY;
-	lo = log(1e-300);
-	hi = log(qmax);
-	if (excess(exp(lo), n, v0, rho, c) >= 0.0)
-		return 0.0;
 	for (int i = 0; i < 200 && hi - lo > 1e-14; i++) {
 		double mid = 0.5 * (lo + hi);
-		if (excess(exp(mid), n, v0, rho, c) < 0.0)
+		if ((excess(exp(mid), n, v0, rho, c) < 0.0) == lo_neg)
 			lo = mid;
 		else
 			hi = mid;
@@ -95,9 +82,43 @@ static double half_width(size_t n, double v0, double rho, double c)
 	return sqrt(exp(0.5 * (lo + hi)));
 }
 
-int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha)
+/* The half-widths of the set: u1 of the central piece and u2 where the far
+ * region starts (both +inf when unbounded). g is negative at q = 0, rises
+ * while n - 1 - c > ln(1 + V/rho), then falls for ever: mu is excluded
+ * exactly for u1 <= |mu - mean| <= u2, the two roots of g around its peak. */
+static void half_widths(double *u1, double *u2, size_t n, double v0, double rho, double c)
+{
+	double lpeak = (double)n - 1.0 - c, qmax, lpk, hi;
+
+	*u1 = *u2 = INFINITY;
+	if (lpeak <= log1p(v0 / rho))
+		return;
+	qmax = lpeak > 700.0 ? 1e300 : (rho * expm1(lpeak) - v0) / (double)n;
+	if (!(qmax > 0.0) || excess(qmax, n, v0, rho, c) <= 0.0)
+		return;
+	lpk = log(qmax);
+	*u1 = excess(1e-300, n, v0, rho, c) >= 0.0 ? 0.0 : root_log(log(1e-300), lpk, 1, n, v0, rho, c);
+	for (hi = lpk + 1.0; hi < 700.0 && excess(exp(hi), n, v0, rho, c) >= 0.0; hi = lpk + 2.0 * (hi - lpk))
+		;
+	if (hi < 700.0)
+		*u2 = root_log(lpk, hi, 0, n, v0, rho, c);
+}
+
+int st_cs_excludes(const st_cs_state *s, double mu, double alpha)
 {
 	double mean, v0, u;
+
+	if (s->n == 0 || !(alpha > 0.0 && alpha < 1.0))
+		return 0;
+	mean = s->sum / (double)s->n;
+	v0 = fmax(s->sumsq - s->sum * mean, 0.0);
+	u = mean - mu;
+	return excess(u * u, s->n, v0, s->rho, 2.0 * log(1.0 / alpha)) >= 0.0;
+}
+
+int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha)
+{
+	double mean, v0, u1, u2;
 
 	if (!(alpha > 0.0 && alpha < 1.0))
 		return bg_error_set(BG_EINVAL, "confidence sequence: alpha must be in (0, 1), got %g", alpha);
@@ -107,10 +128,12 @@ int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha)
 	v0 = s->sumsq - s->sum * mean; /* sum (d_i - mean)^2 */
 	if (v0 < 0.0)
 		v0 = 0.0;
-	u = half_width(s->n, v0, s->rho, 2.0 * log(1.0 / alpha));
+	half_widths(&u1, &u2, s->n, v0, s->rho, 2.0 * log(1.0 / alpha));
 	out->estimate = mean;
-	out->lo = mean - u;
-	out->hi = mean + u;
+	out->lo = mean - u1;
+	out->hi = mean + u1;
+	out->far_lo = isfinite(u1) ? mean - u2 : -INFINITY;
+	out->far_hi = isfinite(u1) ? mean + u2 : INFINITY;
 	out->p_value = fmin(1.0, exp(-s->max_log_m));
 	out->n = s->n;
 	return 0;

@@ -39,9 +39,19 @@ typedef struct {
 	double rho;       /* mixture parameter, fixed before the data */
 } st_cs_state;
 
+/* The confidence set at time n, {mu : M_n(mu) < 1/alpha}, is symmetric
+ * about the mean and is not one interval: with the self-normalised
+ * variance the evidence against a far mu is capped (S^2/V <= n), so beyond
+ * a distance u2 from the mean the set resumes. It is
+ *   (lo, hi) U (-inf, far_lo) U (far_hi, +inf).
+ * For large n the far region lies at |mu| ~ e^(n/2) (no real ratio); for n
+ * below ~15 it can start at realistic ratios (shared/cases/
+ * compare-small-n-far-region.json). Unbounded: lo = far_lo = -inf,
+ * hi = far_hi = +inf. */
 typedef struct {
 	double estimate; /* sample mean of d */
-	double lo, hi;   /* confidence sequence at time n; -inf/+inf when unbounded */
+	double lo, hi;   /* the central piece of the set; -inf/+inf when unbounded */
+	double far_lo, far_hi; /* where the far region starts on either side */
 	double p_value;  /* always-valid p-value of H0: mu = 0, min(1, 1/max_t M_t) */
 	size_t n;
 } st_cs_result;
@@ -67,6 +77,12 @@ int st_cs_push(st_cs_state *s, double d);
  * always-valid p-value. Needs n >= 1; with too little data the interval is
  * (-inf, +inf). BG_EINVAL for alpha outside (0, 1), BG_EDOMAIN for n = 0. */
 int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha);
+
+/* 1 when mu lies outside the confidence set at the current time for level
+ * 1 - alpha (M_n(mu) >= 1/alpha: the mixture test rejects mu now), else 0.
+ * The direct test, whatever the shape of the set; 0 for n = 0 or a bad
+ * alpha. Can't fail. */
+int st_cs_excludes(const st_cs_state *s, double mu, double alpha);
 
 /* Convenience: the same for a whole array. */
 int st_cs_mean(st_cs_result *out, const double *d, size_t n, double rho, double alpha);

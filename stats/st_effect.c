@@ -110,6 +110,8 @@ int st_effect_paired(st_effect *out, const double *a, const double *b, size_t n,
 	e.lo = exp(ci.lo);
 	e.hi = exp(ci.hi);
 	e.level = o.level;
+	e.far_lo = 0.0;
+	e.far_hi = INFINITY;
 	e.n = n;
 	e.verdict = st_effect_verdict(e.ratio, e.lo, e.hi, o.lower_is_better, o.min_effect);
 	*out = e;

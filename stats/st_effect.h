@@ -27,6 +27,9 @@ typedef struct {
 	double p_value;     /* two-sided, H0: ratio = 1 */
 	size_t n;           /* pairs */
 	st_verdict verdict;
+	double far_lo, far_hi; /* the set also holds ratios below far_lo and
+	                          above far_hi (st_cs.h: a confidence sequence at
+	                          small n); 0 and +inf: it does not */
 } st_effect;
 
 typedef struct {

@@ -52,11 +52,12 @@ static const cJSON *section(const char *key)
 	return s;
 }
 
-static st_calib_rule default_rule(size_t max_rounds)
+static st_rule default_rule(size_t max_rounds)
 {
-	st_calib_rule r = { 0.05, 0.0, 0.01, 1, 5, max_rounds };
+	st_rule r = st_rule_make(0.05, 0.01, 1);
 
-	assert_int_equal(st_cs_rho(&r.rho, ST_CS_V_OPT_DEFAULT, 0.05), 0);
+	r.min_rounds = 5;
+	r.max_rounds = max_rounds;
 	return r;
 }
 
@@ -161,13 +162,13 @@ static void rule_matches_the_reference(void **state)
 		double *d = bg_fx_get_doubles(c, "d", &n);
 		const cJSON *lower = cJSON_GetObjectItemCaseSensitive(c, "lower_is_better");
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "verdict");
-		st_calib_rule r;
+		st_rule r;
 		st_calib_decision dec;
 		assert_int_equal(bg_fx_size(&min_rounds, c, "min_rounds", "rule"), 0);
 		assert_int_equal(bg_fx_size(&rounds, c, "rounds", "rule"), 0);
-		r = (st_calib_rule){ bg_fx_get_num(c, "alpha"), bg_fx_get_num(c, "rho"),
-				     bg_fx_get_num(c, "min_effect"), cJSON_IsTrue(lower),
-				     (unsigned)min_rounds, n };
+		r = (st_rule){ bg_fx_get_num(c, "alpha"), bg_fx_get_num(c, "rho"),
+			       bg_fx_get_num(c, "min_effect"), cJSON_IsTrue(lower),
+			       (unsigned)min_rounds, n };
 		assert_ok(st_calib_decide(&dec, d, n, &r));
 		assert_string_equal(st_verdict_name(dec.verdict), v->valuestring);
 		assert_int_equal(dec.rounds, rounds);
@@ -179,20 +180,18 @@ static void rule_matches_the_reference(void **state)
 /* ---- the screened rule is the rule ---- */
 
 /* The rule as lp_measure.c applies it: a full look after every round. */
-static st_verdict plain_rule(size_t *rounds, const double *d, size_t n, const st_calib_rule *r)
+static st_verdict plain_rule(size_t *rounds, const double *d, size_t n, const st_rule *r)
 {
 	st_cs_state s;
-	st_cs_result cs;
-	st_verdict v = ST_INCONCLUSIVE;
+	st_rule_look l;
 
 	st_cs_init(&s, r->rho);
 	for (size_t t = 1; t <= n && t <= r->max_rounds; t++) {
 		st_cs_push(&s, d[t - 1]);
 		*rounds = t;
-		st_cs_interval(&cs, &s, r->alpha);
-		v = st_effect_verdict(exp(cs.estimate), exp(cs.lo), exp(cs.hi), r->lower_is_better, r->min_effect);
-		if (t >= r->min_rounds && v != ST_INCONCLUSIVE)
-			return v;
+		assert_ok(st_rule_look_at(&l, &s, r));
+		if (t >= r->min_rounds && l.verdict != ST_INCONCLUSIVE)
+			return l.verdict;
 	}
 	return ST_INCONCLUSIVE;
 }
@@ -200,7 +199,7 @@ static st_verdict plain_rule(size_t *rounds, const double *d, size_t n, const st
 static void screened_rule_equals_every_look(void **state)
 {
 	gsl_rng *rng = rng_new(7);
-	st_calib_rule r = default_rule(600);
+	st_rule r = default_rule(600);
 	size_t decided = 0;
 
 	(void)state;
@@ -231,7 +230,7 @@ static void screened_rule_equals_every_look(void **state)
 static void decide_before_min_rounds_is_inconclusive(void **state)
 {
 	double d[4] = { -0.5, -0.5, -0.5, -0.5 };
-	st_calib_rule r = default_rule(100);
+	st_rule r = default_rule(100);
 	st_calib_decision dec;
 
 	(void)state;
@@ -256,7 +255,7 @@ static void null_sim_keeps_alpha_on_symmetric_noise(void **state)
 	const double *dd[1] = { d };
 	size_t n[1] = { 300 };
 	st_calib_source src = { 1, dd, n, NULL };
-	st_calib_rule r = default_rule(500);
+	st_rule r = default_rule(500);
 	st_calib_fp fp;
 	double lo, hi;
 
@@ -287,7 +286,7 @@ static void null_sim_keeps_alpha_on_skewed_heavy_data(void **state)
 	const double *dd[1] = { d };
 	size_t n[1] = { 400 };
 	st_calib_source src = { 1, dd, n, NULL };
-	st_calib_rule r = default_rule(400);
+	st_rule r = default_rule(400);
 	st_calib_fp fp;
 
 	(void)state;
@@ -308,7 +307,7 @@ static void detect_finds_a_clear_gain(void **state)
 	const double *dd[1] = { d };
 	size_t n[1] = { 300 }, rounds[500], hit = 0, none = 0;
 	st_calib_source src = { 1, dd, n, NULL };
-	st_calib_rule r = default_rule(200);
+	st_rule r = default_rule(200);
 
 	(void)state;
 	assert_ok(st_calib_detect(rounds, &src, 0.05, &r, 500, rng));
@@ -342,7 +341,7 @@ static double mde_of(const double *d, size_t n, size_t max_rounds, double min_ef
 	const double *dd[1] = { d };
 	size_t nn[1] = { n };
 	st_calib_source src = { 1, dd, nn, NULL };
-	st_calib_rule r = default_rule(max_rounds);
+	st_rule r = default_rule(max_rounds);
 	gsl_rng *rng = rng_new(seed);
 	double e = NAN;
 
@@ -400,7 +399,7 @@ static void pooled_workloads_are_less_noisy(void **state)
 	size_t n1[1] = { 300 }, n2[2] = { 300, 50 };
 	double w[2] = { 1.0, 1.0 };
 	st_calib_source one = { 1, d1, n1, NULL }, two = { 2, d2, n2, w };
-	st_calib_rule r = default_rule(150);
+	st_rule r = default_rule(150);
 
 	(void)state;
 	r.min_effect = 0.0;
@@ -423,7 +422,7 @@ static void rounds_to_detect_is_the_power_quantile(void **state)
 	const double *dd[1] = { d };
 	size_t n[1] = { 300 }, r2, r5, rounds[400], below = 0;
 	st_calib_source src = { 1, dd, n, NULL };
-	st_calib_rule r = default_rule(5000);
+	st_rule r = default_rule(5000);
 
 	(void)state;
 	gsl_rng_set(rng, 99);
@@ -455,7 +454,7 @@ static void simulations_reject_bad_sources(void **state)
 	const double *dd[1] = { d }, *gd[1] = { good };
 	size_t n[1] = { 3 }, one[1] = { 1 };
 	st_calib_source bad = { 1, dd, n, NULL }, short1 = { 1, gd, one, NULL }, ok = { 1, gd, n, NULL };
-	st_calib_rule r = default_rule(50);
+	st_rule r = default_rule(50);
 	st_calib_fp fp;
 
 	(void)state;

@@ -1,0 +1,73 @@
+/* st_rule: benchgate's sequential decision rule, written once.
+ *
+ * gate and audit (per workload and for the aggregate, lp_measure.c),
+ * compare (lp_compare.c) and calibrate's simulated decisions (st_calib.c)
+ * all decide with these functions, so what calibrate simulates is what the
+ * others run:
+ *
+ *  - tuning: every sequence has the mixture parameter st_rule_rho(), the
+ *    rho that makes the boundary tightest at ST_CS_V_OPT_DEFAULT for
+ *    alpha = 0.05 (Howard et al. 2021, eq. (3.4)-(3.5)). It is fixed before
+ *    the data, so the sequence is valid at any level; one tuning for every
+ *    level keeps a gate at a LORD++ level of 0.004 and a compare at 0.05 on
+ *    the same boundary shape;
+ *  - update: each round's paired log-difference d is pushed (st_cs_push);
+ *  - look: the confidence set at the level tested (st_cs_interval), and a
+ *    verdict against min_effect that tests the values it rests on against
+ *    the mixture directly (st_cs_excludes): IMPROVED or REGRESSED need the
+ *    no-change value mu = 0 excluded now, NO_CHANGE needs both mu = +-band
+ *    excluded. The set is not one interval at small n (st_cs.h), so a
+ *    central piece that misses 0 while 0 lies in the far region is
+ *    INCONCLUSIVE. IMPROVED or REGRESSED imply p <= alpha (the current
+ *    M_n(0) >= 1/alpha bounds the running maximum);
+ *  - stop: from min_rounds on, at the first verdict other than
+ *    INCONCLUSIVE; at max_rounds the look stands as INCONCLUSIVE. */
+#ifndef ST_RULE_H
+#define ST_RULE_H
+
+#include <stddef.h>
+
+#include "st_cs.h"
+#include "st_effect.h"
+
+typedef struct {
+	double alpha;          /* level tested, in (0, 1) */
+	double rho;            /* mixture parameter: st_rule_rho() unless a test says otherwise */
+	double min_effect;     /* the NO_CHANGE band and the smallest call, in [0, 1) */
+	int lower_is_better;
+	unsigned min_rounds;   /* no stop before this many rounds, >= 1 */
+	size_t max_rounds;     /* the budget in rounds, >= 1 */
+} st_rule;
+
+/* A rule at level alpha with the house tuning, min_rounds 1 and no round
+ * budget (SIZE_MAX). Can't fail; st_rule_check says whether it is valid. */
+st_rule st_rule_make(double alpha, double min_effect, int lower_is_better);
+
+/* The mixture parameter of every sequence benchgate runs. Can't fail. */
+double st_rule_rho(void);
+
+/* BG_EINVAL with a message naming the bad field, else 0. */
+int st_rule_check(const st_rule *r);
+
+typedef struct {
+	st_verdict verdict;
+	st_cs_result cs;       /* the set at this look, its estimate and p-value */
+} st_rule_look;
+
+/* The rule's verdict on the sequence as it stands (the header comment).
+ * Errors as st_cs_interval. */
+int st_rule_look_at(st_rule_look *out, const st_cs_state *s, const st_rule *r);
+
+/* 0 when the look at s is surely INCONCLUSIVE, 1 when st_rule_look_at must
+ * be asked: a cheap necessary condition on the boundary (the same inequality
+ * as st_cs.c) for calibrate's millions of simulated looks. Can't fail. */
+int st_rule_may_decide(const st_cs_state *s, const st_rule *r);
+
+/* 1 when sampling stops after a look with verdict v at `rounds` rounds. */
+int st_rule_stops(const st_rule *r, size_t rounds, st_verdict v);
+
+/* The look in ratio terms: B/A = exp(estimate), the central piece, the far
+ * region, the p-value, the level 1 - alpha. Can't fail. */
+st_effect st_rule_effect(const st_rule_look *l, const st_rule *r);
+
+#endif
