@@ -60,6 +60,10 @@ static void print_verdict(FILE *f, const lp_compare_run *run)
 	fprintf(f, "             %s, %s is better, min effect %.3g%%, %zu rounds in %.1f s, stopped: %s\n",
 		run->opts->metric, run->opts->lower_is_better ? "lower" : "higher",
 		run->opts->min_effect * 100.0, e->n, run->elapsed_s, run->stopped);
+	if (st_rule_far_shown(e))
+		fprintf(f, "             the %.4g%% set also holds B/A <= %.4f and >= %.4f (few rounds: the\n"
+			"             evidence against far ratios is capped), so only what it excludes is decided\n",
+			e->level * 100.0, e->far_lo, e->far_hi);
 }
 
 void lp_compare_print(FILE *f, const lp_compare_run *run)
@@ -157,6 +161,9 @@ static cJSON *effect_json(const lp_compare_run *run)
 	cJSON_AddItemToArray(ci, isfinite(e->lo) ? cJSON_CreateNumber(e->lo) : cJSON_CreateNull());
 	cJSON_AddItemToArray(ci, isfinite(e->hi) ? cJSON_CreateNumber(e->hi) : cJSON_CreateNull());
 	cJSON_AddNumberToObject(o, "level", e->level);
+	ci = cJSON_AddArrayToObject(o, "far");
+	cJSON_AddItemToArray(ci, cJSON_CreateNumber(e->far_lo));
+	cJSON_AddItemToArray(ci, isfinite(e->far_hi) ? cJSON_CreateNumber(e->far_hi) : cJSON_CreateNull());
 	lp_json_number(o, "p_value", e->p_value);
 	cJSON_AddStringToObject(o, "verdict", st_verdict_name(e->verdict));
 	cJSON_AddStringToObject(o, "stopped", run->stopped);

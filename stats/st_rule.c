@@ -97,6 +97,11 @@ int st_rule_stops(const st_rule *r, size_t rounds, st_verdict v)
 	return rounds >= r->min_rounds && (v != ST_INCONCLUSIVE || rounds >= r->max_rounds);
 }
 
+int st_rule_far_shown(const st_effect *e)
+{
+	return e->far_lo > 1.0 / ST_RULE_FAR_SHOWN || e->far_hi < ST_RULE_FAR_SHOWN;
+}
+
 st_effect st_rule_effect(const st_rule_look *l, const st_rule *r)
 {
 	st_effect e;

@@ -70,4 +70,10 @@ int st_rule_stops(const st_rule *r, size_t rounds, st_verdict v);
  * region, the p-value, the level 1 - alpha. Can't fail. */
 st_effect st_rule_effect(const st_rule_look *l, const st_rule *r);
 
+/* 1 when the effect's far region starts at a ratio a benchmark can show
+ * (within [1/ST_RULE_FAR_SHOWN, ST_RULE_FAR_SHOWN]), so a report must say
+ * the set is not the interval alone. Can't fail. */
+#define ST_RULE_FAR_SHOWN 10.0
+int st_rule_far_shown(const st_effect *e);
+
 #endif

@@ -461,7 +461,7 @@ static void test_range_errors(void **state)
 
 static st_effect eff(double ratio, double lo, double hi, st_verdict v)
 {
-	st_effect e = { ratio, lo, hi, 0.95, 0.01, 10, v };
+	st_effect e = { ratio, lo, hi, 0.95, 0.01, 10, v, 0.0, INFINITY };
 
 	return e;
 }

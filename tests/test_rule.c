@@ -239,6 +239,8 @@ static void compare_decides(const char *dir, size_t n, double alpha, const st_ca
 	cJSON *doc, *e, *ci;
 
 	bg_test_expect_status(&r, 0, "benchgate compare (replay)");
+	/* the set is shown whole where its far region is at realistic ratios */
+	assert_int_equal(strstr(r.out, "also holds") != NULL, dec->cs.far_hi < log(ST_RULE_FAR_SHOWN));
 	bg_test_result_free(&r);
 	snprintf(path, sizeof(path), "%s/out.json", dir);
 	assert_non_null(doc = bg_fx_load_json(path, "benchgate compare"));
@@ -248,6 +250,8 @@ static void compare_decides(const char *dir, size_t n, double alpha, const st_ca
 	assert_int_equal((size_t)bg_fx_get_num(e, "rounds"), dec->rounds);
 	bg_fx_assert_close_at(cJSON_GetArrayItem(ci, 0)->valuedouble, exp(dec->cs.lo), 1e-12, 0, "compare lo", __FILE__, __LINE__);
 	bg_fx_assert_close_at(cJSON_GetArrayItem(ci, 1)->valuedouble, exp(dec->cs.hi), 1e-12, 0, "compare hi", __FILE__, __LINE__);
+	ci = cJSON_GetObjectItemCaseSensitive(e, "far");
+	bg_fx_assert_close_at(cJSON_GetArrayItem(ci, 0)->valuedouble, exp(dec->cs.far_lo), 1e-12, 0, "compare far_lo", __FILE__, __LINE__);
 	cJSON_Delete(doc);
 }
 
