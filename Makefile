@@ -17,7 +17,14 @@ BUILD    ?= build
 PREFIX   ?= /usr/local
 
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
+# The dependency direction, enforced: each folder sees only the headers it
+# may use (a wrong-way include fails to compile). Tests and eval see all.
 INCS     := -Icommon -Isampler -Istats -Iguards -Iloop
+INCS_common  := -Icommon
+INCS_stats   := -Icommon -Istats
+INCS_sampler := -Icommon -Isampler
+INCS_guards  := -Icommon -Isampler -Istats -Iguards
+INCS_loop    := $(INCS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
@@ -65,6 +72,11 @@ build/corpora/%: corpora/calib/%.c $(CORPORA_COMMON)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/common/%.o: INCS = $(INCS_common)
+$(BUILD)/obj/stats/%.o: INCS = $(INCS_stats)
+$(BUILD)/obj/sampler/%.o: INCS = $(INCS_sampler)
+$(BUILD)/obj/guards/%.o: INCS = $(INCS_guards)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
