@@ -56,6 +56,7 @@
 #include "smp_runner.h"
 #include "smp_spawn.h"
 #include "st_cs.h"
+#include "st_rule.h"
 #include "st_desc.h"
 #include "st_effect.h"
 #include "st_rank.h"
@@ -191,8 +192,8 @@ static void bg_rule_init(bg_rule *r, double rho)
 
 static void bg_rule_push(bg_rule *r, const peers_opts *o, double a, double b, size_t round)
 {
-	st_cs_result cs;
-	st_verdict v;
+	st_rule rule = st_rule_make(ALPHA, MIN_EFFECT, 1);
+	st_rule_look l;
 
 	if (r->done)
 		return;
@@ -200,11 +201,10 @@ static void bg_rule_push(bg_rule *r, const peers_opts *o, double a, double b, si
 	if (round <= WARMUP)
 		return;
 	r->rounds++;
-	if (st_cs_push(&r->cs, log(b) - log(a)) < 0 || st_cs_interval(&cs, &r->cs, ALPHA) < 0)
+	if (st_cs_push(&r->cs, log(b) - log(a)) < 0 || st_rule_look_at(&l, &r->cs, &rule) < 0)
 		return;
-	v = st_effect_verdict(exp(cs.estimate), exp(cs.lo), exp(cs.hi), 1, MIN_EFFECT);
-	if (v != ST_INCONCLUSIVE && r->rounds >= MIN_RUNS) {
-		r->verdict = v;
+	if (l.verdict != ST_INCONCLUSIVE && r->rounds >= MIN_RUNS) {
+		r->verdict = l.verdict;
 		r->done = 1;
 	} else if (r->rounds >= o->max_rounds || lp_now() - r->t0 >= o->max_time) {
 		r->done = 1;
@@ -550,7 +550,7 @@ static int run_study(study *st, peers_ctx *c)
 	double rho, t0 = lp_now();
 	int cond, error = 0;
 
-	st_cs_rho(&rho, ST_CS_V_OPT_DEFAULT, ALPHA);
+	rho = st_rule_rho();
 	for (int k = 0; k < NCOND; k++)
 		total += st->target[k];
 	while (error == 0 && (cond = next_condition(st)) >= 0) {

@@ -2,6 +2,7 @@
 #include "sim_common.h"
 #include "st_calib.h"
 #include "st_cs.h"
+#include "st_rule.h"
 #include "st_effect.h"
 
 #include <math.h>
@@ -53,21 +54,22 @@ int sim_sequential(unsigned *rounds, double *ratio, double *lo, double *hi,
 		   noise_model m, double sigma, double effect, double alpha,
 		   double min_effect, unsigned min_runs, unsigned max_rounds, gsl_rng *rng)
 {
+	st_rule rule = st_rule_make(alpha, min_effect, 1);
 	st_cs_state cs;
+	st_rule_look l = { .verdict = ST_INCONCLUSIVE };
 	st_cs_result r = { 0 };
 	unsigned long clock = 0;
-	double rho;
 	int v = ST_INCONCLUSIVE;
 
-	st_cs_rho(&rho, ST_CS_V_OPT_DEFAULT, alpha);
-	st_cs_init(&cs, rho);
+	st_cs_init(&cs, rule.rho);
 	for (unsigned n = 1; n <= max_rounds; n++) {
 		double a, b;
 		sim_round(&a, &b, m, sigma, effect, &clock, rng);
 		st_cs_push(&cs, log(b) - log(a));
-		st_cs_interval(&r, &cs, alpha);
+		st_rule_look_at(&l, &cs, &rule);
+		r = l.cs;
 		*rounds = n;
-		v = st_effect_verdict(exp(r.estimate), exp(r.lo), exp(r.hi), 1, min_effect);
+		v = l.verdict;
 		if (v != ST_INCONCLUSIVE && n >= min_runs)
 			break;
 		v = ST_INCONCLUSIVE;
