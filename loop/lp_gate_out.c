@@ -2,6 +2,7 @@
  * record. The held-out workloads' numbers never appear unless
  * --reveal-holdout: the author of a change learns pass or fail only. */
 #include "lp_gate.h"
+#include "st_rule.h"
 #include "lp_report.h"
 #include "bg_version.h"
 
@@ -28,6 +29,9 @@ static void print_workloads(FILE *f, const lp_measure_result *m, const char *tit
 	}
 	fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g\n", "(weighted aggregate)", m->aggregate.ratio,
 		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
+	if (st_rule_far_shown(&m->aggregate))
+		fprintf(f, "  (few rounds: the aggregate's set also holds B/A <= %.4f and >= %.4f)\n",
+			m->aggregate.far_lo, m->aggregate.far_hi);
 }
 
 /* What the calibration planned for this decision. */
