@@ -88,7 +88,11 @@ $(BIN): $(MAIN_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) $(wildcard tests/support/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/support $(TEST_DEFS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/support -Ieval $(TEST_DEFS) -o $@ $< $(TEST_SUPPORT) $(TEST_EVAL_$*) $(LIB) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# Tests of code that only the evaluation uses build it from eval/.
+TEST_EVAL_test_rank := eval/ev_rank.c
+$(BUILD)/tests/test_rank: eval/ev_rank.c eval/ev_rank.h
 
 # check: build (on every PU) and run the tests of one build flavour.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -105,11 +109,13 @@ demo: deps
 	@sh corpora/demo.sh build/benchgate
 
 # Evaluation programs (simulations, benchmarks): built plain, run by eval/run.sh.
-EVAL_BIN := $(patsubst eval/%.c,$(BUILD)/eval/%,$(filter-out eval/sim_common.c,$(wildcard eval/*.c)))
+# EVAL_SHARED: the eval/ code that is not a program, linked into each.
+EVAL_SHARED := eval/sim_common.c eval/ev_rank.c
+EVAL_BIN := $(patsubst eval/%.c,$(BUILD)/eval/%,$(filter-out $(EVAL_SHARED),$(wildcard eval/*.c)))
 
-$(BUILD)/eval/%: eval/%.c eval/sim_common.c eval/sim_common.h $(LIB)
+$(BUILD)/eval/%: eval/%.c $(EVAL_SHARED) $(wildcard eval/*.h) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ieval -o $@ $< eval/sim_common.c $(LIB) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Ieval -o $@ $< $(EVAL_SHARED) $(LIB) $(PKG_LIBS)
 
 eval: deps
 	@$(MAKE) --no-print-directory all $(EVAL_BIN)

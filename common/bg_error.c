@@ -33,21 +33,3 @@ void bg_error_clear(void)
 	slot[0] = '\0';
 	slot_code = BG_OK;
 }
-
-const char *bg_error_name(int code)
-{
-	switch (code) {
-	case BG_OK: return "ok";
-	case BG_ENOMEM: return "out of memory";
-	case BG_EINVAL: return "invalid argument";
-	case BG_ESYS: return "system error";
-	case BG_EPARSE: return "parse error";
-	case BG_ECHILD: return "command failed";
-	case BG_EINTR: return "interrupted";
-	case BG_ENOTFOUND: return "not found";
-	case BG_EGIT: return "git error";
-	case BG_EDOMAIN: return "undefined for this input";
-	case BG_EUNSUPPORTED: return "unsupported";
-	default: return "unknown error";
-	}
-}

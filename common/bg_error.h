@@ -34,7 +34,4 @@ int bg_error_code(void);
 
 void bg_error_clear(void);
 
-/* Short name of a code, e.g. "invalid argument". Never NULL. */
-const char *bg_error_name(int code);
-
 #endif

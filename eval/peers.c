@@ -37,7 +37,7 @@
  *    p < 0.05 (compare.py's utest_alpha) and B's median is lower.
  * hyperfine cannot share the runs: it is run as a real process,
  * `hyperfine -N --warmup W --runs N A B` (all of A, then all of B, not
- * pinned), and Welch's t-test (st_rank.h) at 0.05 is applied to the times
+ * pinned), and Welch's t-test (ev_rank.h) at 0.05 is applied to the times
  * it exports; KEEP when significant and B's mean is lower. Its
  * machine-seconds are hyperfine's elapsed time.
  *
@@ -49,6 +49,7 @@
  * reported beside the power: the mean ln(B/A) of the first DELIVERED_ROUNDS
  * rounds of every trial (each trial runs at least that many). */
 #include "sim_common.h"
+#include "ev_rank.h"
 #include "bg_error.h"
 #include "bg_file.h"
 #include "lp_cli.h"
@@ -59,7 +60,6 @@
 #include "st_rule.h"
 #include "st_desc.h"
 #include "st_effect.h"
-#include "st_rank.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -249,10 +249,10 @@ static decision rule_pi(const series *s, size_t n)
 static decision rule_mwu(const series *s, size_t n)
 {
 	decision d = { 0, 0, 1, sum_runs(s, 0, n) };
-	st_mwu u;
+	ev_mwu u;
 	double ma, mb;
 
-	if (st_mwu_test(&u, s->a, n, s->b, n, ST_RANK_ASYMPTOTIC) < 0 ||
+	if (ev_mwu_test(&u, s->a, n, s->b, n, EV_RANK_ASYMPTOTIC) < 0 ||
 	    st_median(&ma, s->a, n) < 0 || st_median(&mb, s->b, n) < 0)
 		return d;
 	d.differ = u.p < TEST_ALPHA;
@@ -330,7 +330,7 @@ static int hf_decide(decision *d, const char *path)
 	cJSON *root = NULL, *res;
 	double *x = NULL, *y = NULL;
 	size_t m = 0, n = 0;
-	st_welch w;
+	ev_welch w;
 	int error;
 
 	if ((text = bg_file_read(path, NULL)) == NULL)
@@ -344,7 +344,7 @@ static int hf_decide(decision *d, const char *path)
 	if ((error = hf_times(&x, &m, cJSON_GetArrayItem(res, 0))) < 0 ||
 	    (error = hf_times(&y, &n, cJSON_GetArrayItem(res, 1))) < 0)
 		goto cleanup;
-	if (st_welch_test(&w, x, m, y, n) == 0) {
+	if (ev_welch_test(&w, x, m, y, n) == 0) {
 		d->differ = w.p < TEST_ALPHA;
 		d->keep = d->differ && w.t < 0.0;
 	}

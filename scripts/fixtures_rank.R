@@ -1,4 +1,4 @@
-# fixtures_rank.R: the R half of the reference values for stats/st_rank.c.
+# fixtures_rank.R: the R half of the reference values for eval/ev_rank.c.
 # Called by scripts/fixtures_rank.py (which writes the samples and merges the
 # answers into tests/fixtures/rank_reference.json); not meant to be run alone:
 #
@@ -18,11 +18,11 @@
 #  * what R's own routines say: wilcox.test (statistic, p-values with the
 #    default exact/normal rule, exact = TRUE, exact = FALSE; the Hodges-Lehmann
 #    estimate and conf.int), t.test(var.equal = FALSE) for Welch;
-#  * "bf_*": st_rank's Hodges-Lehmann rule computed by brute force in R:
+#  * "bf_*": ev_rank's Hodges-Lehmann rule computed by brute force in R:
 #    every pairwise difference / Walsh average sorted with sort(), k from
 #    qwilcox / qsignrank (exact) or the nearest-integer normal rule, the
 #    coverage from pwilcox / psignrank / pnorm. This is the reference where
-#    st_rank deliberately differs from wilcox.test (see st_rank.h) and a
+#    ev_rank deliberately differs from wilcox.test (see ev_rank.h) and a
 #    cross-check of the derivation everywhere else.
 #
 # wilcox.test's normal-approximation interval and estimate come from uniroot;
@@ -35,7 +35,7 @@ lines <- readLines(args[1])
 out <- file(args[2], "w")
 
 TOL_ROOT <- 1e-12
-AUTO_EXACT_BELOW <- 50   # st_rank.h ST_RANK_AUTO_EXACT_BELOW
+AUTO_EXACT_BELOW <- 50   # ev_rank.h EV_RANK_AUTO_EXACT_BELOW
 EXACT_R_MAX <- 60        # largest sample R's pwilcox is asked about here
 
 put <- function(name, key, value) {
@@ -82,7 +82,7 @@ put_r_hl <- function(name, r) {
 
 two_sample <- function(name, x, y, level) {
   m <- length(x); n <- length(y); alpha <- 1 - level
-  # --- st_rank's rule, brute force
+  # --- ev_rank's rule, brute force
   D <- sort(outer(y, x, "-"))
   exact <- m < AUTO_EXACT_BELOW && n < AUTO_EXACT_BELOW && !has_ties(x) && !has_ties(y)
   if (exact) {
@@ -114,7 +114,7 @@ two_sample <- function(name, x, y, level) {
 
 paired <- function(name, d, level) {
   n <- length(d); alpha <- 1 - level
-  # --- st_rank's rule, brute force: every d, zeros included
+  # --- ev_rank's rule, brute force: every d, zeros included
   W <- outer(d, d, "+")
   A <- sort(W[!lower.tri(W)]) / 2
   exact <- n < AUTO_EXACT_BELOW && !has_ties(d)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # fixtures_rank.py: writes tests/fixtures/rank_reference.json, the independent
-# reference values tests/test_rank.c checks stats/st_rank.c against.
+# reference values tests/test_rank.c checks eval/ev_rank.c against.
 #
 # Needs Debian's python3-numpy and python3-scipy (run with /usr/bin/python3:
 # a `python3` earlier on PATH may lack scipy) and Debian's r-base-core, which
@@ -23,11 +23,11 @@
 #     correction=True, zero_method='wilcox'), cross-checked against R.
 #   Welch t and p: scipy.stats.ttest_ind(y, x, equal_var=False); df: R's
 #     t.test(y, x)$parameter; both cross-checked against the other.
-#   Hodges-Lehmann estimate, interval, k, coverage: st_rank's rule computed by
+#   Hodges-Lehmann estimate, interval, k, coverage: ev_rank's rule computed by
 #     brute force in R (scripts/fixtures_rank.R: sort every difference,
 #     qwilcox/qsignrank or the normal rule), and R's own wilcox.test(...,
 #     conf.int = TRUE) recorded beside it with a flag saying whether
-#     st_rank's rule and R's coincide for that case (see st_rank.h for where
+#     ev_rank's rule and R's coincide for that case (see ev_rank.h for where
 #     they differ on purpose). Where they coincide this script checks that the
 #     brute force and wilcox.test agree to 1e-9, so the derivation of the
 #     normal-approximation k from R's uniroot inversion is tested on every
@@ -49,8 +49,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 R_SCRIPT = os.path.join(ROOT, "scripts", "fixtures_rank.R")
 OUT = os.path.join(ROOT, "tests", "fixtures", "rank_reference.json")
 
-AUTO_EXACT_BELOW = 50   # st_rank.h
-EXACT_MAX = 100         # st_rank.h ST_RANK_EXACT_MAX
+AUTO_EXACT_BELOW = 50   # ev_rank.h
+EXACT_MAX = 100         # ev_rank.h EV_RANK_EXACT_MAX
 CROSS_TOL = 1e-9        # R vs scipy vs brute force, relative
 
 
@@ -110,7 +110,7 @@ def two_sample_cases():
                             x[:4]])
         return x, y
     add("between_ties_12x10", "m = 12, n = 10, no ties within a sample, 4 "
-        "values shared: st_rank's interval stays exact, R's goes normal", 215,
+        "values shared: ev_rank's interval stays exact, R's goes normal", 215,
         between)
     add("n4_balanced", "m = n = 4 interleaved so that U = mn/2: p = 1 "
         "exactly, both exact and asymptotic", 0,
@@ -201,7 +201,7 @@ def check(cond, msg):
 
 
 def hl_entry(name, r, odd):
-    """The st_rank rule (R brute force) and wilcox.test beside it."""
+    """The ev_rank rule (R brute force) and wilcox.test beside it."""
     applies = r["_r_rule_applies"]
     est_applies = applies and (r["bf_exact"] or odd)
     if applies:
@@ -212,7 +212,7 @@ def hl_entry(name, r, odd):
                   f"{r['bf_' + key]!r}")
     return {
         "source": "brute force in R (sort, qwilcox/qsignrank, pnorm): "
-                  "st_rank's rule",
+                  "ev_rank's rule",
         "estimate": r["bf_estimate"], "lo": r["bf_lo"], "hi": r["bf_hi"],
         "k": int(r["bf_k"]), "n_pairs": int(r["bf_n_pairs"]),
         "exact": r["bf_exact"], "achieved": r["bf_achieved"],

@@ -1,21 +1,13 @@
 /* st_changepoint: change points in a series of measurements.
  *
- * Two detectors, both offline (the whole series at once):
- *
- *  - PELT (Killick, Fearnhead & Eckley, JASA 2012): the segmentation that
- *    minimises the sum of segment costs plus a penalty per change point, found
- *    exactly in (for series with changes) near-linear time. The costs are
- *    those of R's changepoint package: a normal segment with its own mean and
- *    variance (cpt.meanvar, test.stat = "Normal"), or with its own mean and a
- *    variance known for the whole series (cpt.mean, "Normal"). This is the
- *    warm-up detector of Barrett et al. (OOPSLA 2017): penalty 15 ln n.
- *
- *  - E-Divisive means (Matteson & James, JASA 2014; Daly et al., ICPE 2020):
- *    repeated bisection at the split that maximises the energy-distance
- *    statistic q̂, each new change point kept only if a within-segment
- *    permutation test finds it significant. It assumes no distribution. Its
- *    choices (ranges, tie order, p-value) are those of R's ecp::e.divisive
- *    with alpha = 1.
+ * PELT (Killick, Fearnhead & Eckley, JASA 2012), offline (the whole series
+ * at once): the segmentation that minimises the sum of segment costs plus a
+ * penalty per change point, found exactly in (for series with changes)
+ * near-linear time. The costs are those of R's changepoint package: a normal
+ * segment with its own mean and variance (cpt.meanvar, test.stat =
+ * "Normal"), or with its own mean and a variance known for the whole series
+ * (cpt.mean, "Normal"). This is the warm-up detector of Barrett et al.
+ * (OOPSLA 2017): penalty 15 ln n.
  *
  * Locations follow R's cpts(): a change point tau is the number of values
  * before it, so the segments are x[0..tau_1-1], x[tau_1..tau_2-1], ...; a
@@ -25,9 +17,6 @@
 #define ST_CHANGEPOINT_H
 
 #include <stddef.h>
-#include <gsl/gsl_rng.h>
-
-/* ---- PELT ------------------------------------------------------------- */
 
 typedef enum {
 	/* Normal, own mean and variance per segment. Cost of a segment of
@@ -84,59 +73,5 @@ void st_pelt_result_free(st_pelt_result *r);
  * values has variance 2 s2). BG_EDOMAIN for n < 3, a non-finite value, or a
  * MAD of 0 (at least half the differences equal); *out untouched then. */
 int st_pelt_sigma2_diff(double *out, const double *x, size_t n);
-
-/* ---- E-Divisive means ------------------------------------------------- */
-
-typedef struct {
-	double sig_level;     /* keep a change point when p <= sig_level, in (0, 1) */
-	size_t permutations;  /* R of the permutation test, >= 1 */
-	size_t min_size;      /* shortest sample on either side of a split, >= 2 */
-} st_edivisive_options;
-
-/* ecp::e.divisive's defaults. */
-#define ST_EDIVISIVE_OPTIONS_INIT { 0.05, 199, 30 }
-
-typedef struct {
-	size_t n;
-	size_t ncpts;        /* significant change points */
-	size_t *cpts;        /* ncpts locations, increasing (NULL when none) */
-	/* Every test made, in order: the first ncpts were significant (their
-	 * candidates are the change points, in the order found); when
-	 * ntests = ncpts + 1 the last one was not, and stopped the procedure
-	 * (ntests = ncpts when no segment could be split further). */
-	size_t ntests;
-	size_t *found;       /* the candidate location of each test */
-	double *stat;        /* its statistic q̂ (see st_edivisive_split) */
-	double *pvalue;      /* its permutation p-value, (1 + #{q̂* >= q̂}) / (R + 1) */
-} st_edivisive_result;
-
-/* The split of x[0..n-1] that E-Divisive would make: the (tau, kappa)
- * maximising
- *   q̂ = (t m / (t + m)) [ 2/(t m) sum_{i<tau<=j<kappa} |x_i - x_j|
- *          - 2/(t (t-1)) sum_{i<k<tau} |x_i - x_k|
- *          - 2/(m (m-1)) sum_{tau<=j<k<kappa} |x_j - x_k| ],
- * t = tau, m = kappa - tau, over min_size <= tau, tau + min_size <= kappa <= n
- * (Matteson & James 2014, eqs. 5-6, alpha = 1). Ties go to the smallest tau,
- * then the smallest kappa. O(n^2) time, O(n) memory. Writes *tau, *kappa,
- * *qhat on success. BG_EINVAL for min_size < 2 or a NULL out-pointer;
- * BG_EDOMAIN for n = 0, a non-finite value, n < 2 min_size; BG_ENOMEM. */
-int st_edivisive_split(size_t *tau, size_t *kappa, double *qhat,
-		       const double *x, size_t n, size_t min_size);
-
-/* E-Divisive means on x[0..n-1]: bisect the segment whose best split has the
- * largest q̂, test that q̂ against R random permutations of the values within
- * each current segment (the statistic of a permutation is its largest q̂ over
- * all segments), keep the split if p <= sig_level, and repeat until a test
- * fails or no segment has 2 min_size values. Every draw comes from rng
- * (gsl_ran_shuffle), so a result is reproducible from the rng's seed. On
- * success *out is a new result owned by the caller. Errors, *out untouched:
- * BG_EINVAL for NULL opts or rng, sig_level outside (0, 1), permutations = 0
- * or so few that the smallest p, 1/(R+1), exceeds sig_level, min_size < 2;
- * BG_EDOMAIN for n = 0, a non-finite value, n < 2 min_size; BG_ENOMEM.
- * A series of equal values is not an error: every q̂ is 0, p = 1, no change. */
-int st_edivisive(st_edivisive_result **out, const double *x, size_t n,
-		 const st_edivisive_options *opts, gsl_rng *rng);
-
-void st_edivisive_result_free(st_edivisive_result *r);
 
 #endif

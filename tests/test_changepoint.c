@@ -1,11 +1,10 @@
-/* test_changepoint: PELT and E-Divisive means (st_changepoint.h) against
- * independent reference values, their use cases, and bad input.
+/* test_changepoint: PELT (st_changepoint.h) against independent reference
+ * values, its use cases, and bad input.
  *
  * The reference values come from scripts/fixtures_changepoint.py (numpy and
- * scipy from Debian; R's changepoint and ecp are not packaged by Debian), run
- * once and committed as tests/fixtures/changepoint_reference.json: optimal
- * partitioning by brute force for PELT, a numpy re-implementation of
- * ecp::e.divisive for E-Divisive. Every fixture case becomes one cmocka test
+ * scipy from Debian; R's changepoint is not packaged by Debian), run once and
+ * committed as tests/fixtures/changepoint_reference.json: optimal
+ * partitioning by brute force. Every fixture case becomes one cmocka test
  * per function ("pelt/mean_step", ...), so a failure names the case. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,29 +28,21 @@
 
 #define FIXTURE_FILE BG_TEST_FIXTURES "/changepoint_reference.json"
 
-/* Deterministic values (the penalised cost, q̂, the noise variance): both
- * sides compute the same formula in double precision by different routes
- * (prefix sums against two-pass variances; running row sums against 2-D
- * cumulative sums), agreeing to ~1e-12; 1e-6 still catches a wrong constant
- * (ln 2pi without the +1 moves a cost by n, >= 10%), a divisor n - 1 for n,
- * or C(t,2) for t^2 in q̂ (>= 1/t). */
+/* Deterministic values (the penalised cost, the noise variance): both sides
+ * compute the same formula in double precision by different routes (prefix
+ * sums against two-pass variances), agreeing to ~1e-12; 1e-6 still catches a
+ * wrong constant (ln 2pi without the +1 moves a cost by n, >= 10%) or a
+ * divisor n - 1 for n. */
 #define REL_TOL 1e-6
 
-/* The seed of the C permutation tests. The p-value tolerance of each test is
- * in the fixture: 5 binomial sds of the C (R = 199) and reference
- * (R = 9999) estimates plus 1/(R + 1); the generator checked it over 40
- * whole runs at R = 199 (mc_check.max_dev_over_tol in the JSON). */
-#define ED_SEED 20240601UL
-
-/* Generous time limits: a guard against an accidental O(n^3), not a
- * benchmark (plain builds take ~1 ms and ~0.1 s; see the report). */
+/* A generous time limit: a guard against an accidental O(n^3), not a
+ * benchmark (plain builds take ~1 ms). */
 #if defined(__SANITIZE_ADDRESS__)
 #define TIME_SCALE 10.0
 #else
 #define TIME_SCALE 1.0
 #endif
 #define PELT_N1000_LIMIT_S (0.05 * TIME_SCALE)
-#define ED_N200_LIMIT_S (1.0 * TIME_SCALE)
 
 typedef struct {
 	char *name;
@@ -65,31 +56,8 @@ typedef struct {
 } pelt_case;
 
 typedef struct {
-	char *name;
-	size_t n, min_size, tau, kappa;
-	double *x;
-	double qhat, qhat_loops;
-} split_case;
-
-typedef struct {
-	char *name;
-	size_t n;
-	double *x;
-	st_edivisive_options opts;
-	size_t ncpts, *cpts;
-	size_t ntruth, *truth;
-	long truth_tol;
-	size_t ntests, *found;
-	double *stat, *pvalue, *tol;
-} ed_case;
-
-typedef struct {
 	pelt_case *pelt;
 	size_t npelt;
-	split_case *split;
-	size_t nsplit;
-	ed_case *ed;
-	size_t ned;
 } fixture;
 
 /* got[0..ngot-1] == want[0..nwant-1], printing both on a mismatch. */
@@ -162,15 +130,6 @@ static const pelt_case *find_pelt(const fixture *f, const char *name)
 	return NULL;
 }
 
-static const ed_case *find_ed(const fixture *f, const char *name)
-{
-	for (size_t i = 0; i < f->ned; i++)
-		if (strcmp(f->ed[i].name, name) == 0)
-			return &f->ed[i];
-	fail_msg("no E-Divisive fixture case %s", name);
-	return NULL;
-}
-
 /* ---- reference values ------------------------------------------------- */
 
 static void test_pelt_case(void **state)
@@ -199,52 +158,6 @@ static void test_sigma2_diff_case(void **state)
 	assert_ok(st_pelt_sigma2_diff(&s2, c->x, c->n));
 	bg_fx_assert_close(s2, c->sigma2_diff, REL_TOL);
 	bg_fx_assert_unmodified(before, c->x, c->n);
-}
-
-static void test_split_case(void **state)
-{
-	const split_case *c = *state;
-	double *before = bg_fx_copy(c->x, c->n);
-	size_t tau = 0, kappa = 0;
-	double q = -1.0;
-
-	assert_ok(st_edivisive_split(&tau, &kappa, &q, c->x, c->n, c->min_size));
-	assert_int_equal(tau, c->tau);
-	assert_int_equal(kappa, c->kappa);
-	bg_fx_assert_close(q, c->qhat, REL_TOL);
-	bg_fx_assert_close(q, c->qhat_loops, REL_TOL);
-	bg_fx_assert_unmodified(before, c->x, c->n);
-}
-
-static void test_edivisive_case(void **state)
-{
-	const ed_case *c = *state;
-	double *before = bg_fx_copy(c->x, c->n);
-	st_edivisive_result *r = NULL;
-	gsl_rng *rng = rng_seeded(ED_SEED);
-
-	assert_ok(st_edivisive(&r, c->x, c->n, &c->opts, rng));
-	assert_int_equal(r->n, c->n);
-	assert_locations(r->cpts, r->ncpts, c->cpts, c->ncpts);
-	assert_near_truth(r->cpts, r->ncpts, c->truth, c->ntruth, c->truth_tol);
-	assert_locations(r->found, r->ntests, c->found, c->ntests);
-	for (size_t k = 0; k < r->ntests; k++) {
-		print_message("test %zu: q = %.10g, p = %.4f (reference %.4f +- %.4f)\n",
-			      k, r->stat[k], r->pvalue[k], c->pvalue[k], c->tol[k]);
-		bg_fx_assert_close(r->stat[k], c->stat[k], REL_TOL);
-		bg_fx_assert_within(r->pvalue[k], c->pvalue[k], c->tol[k]);
-		/* on the grid (1 + over) / (R + 1) */
-		bg_fx_assert_close(r->pvalue[k] * (double)(c->opts.permutations + 1),
-			     round(r->pvalue[k] * (double)(c->opts.permutations + 1)), 1e-12);
-		/* the first ncpts tests were significant, a last one was not */
-		if (k < r->ncpts)
-			assert_true(r->pvalue[k] <= c->opts.sig_level);
-		else
-			assert_true(r->pvalue[k] > c->opts.sig_level);
-	}
-	bg_fx_assert_unmodified(before, c->x, c->n);
-	st_edivisive_result_free(r);
-	gsl_rng_free(rng);
 }
 
 /* ---- PELT: use cases and properties ----------------------------------- */
@@ -617,234 +530,10 @@ static void test_sigma2_diff_bad(void **state)
 	assert_true(s2 == -1.0);
 }
 
-/* ---- E-Divisive: use cases and properties ----------------------------- */
-
-static void test_edivisive_warmup_at_start(void **state)
-{
-	double x[100];
-	const size_t n = sizeof(x) / sizeof(x[0]);
-	st_edivisive_options o = ST_EDIVISIVE_OPTIONS_INIT;
-	gsl_rng *rng = rng_seeded(ED_SEED);
-
-	(void)state;
-	o.min_size = 5;
-	for (unsigned long seed = 1; seed <= 5; seed++) {
-		st_edivisive_result *r = NULL;
-		size_t i = 0;
-
-		warmup_series(x, n, 10, seed);
-		assert_ok(st_edivisive(&r, x, n, &o, rng));
-		/* the first change found; a chance split of the 10 warm-up values
-		 * (p <= 0.05 under the null) may come later */
-		assert_true(r->ncpts >= 1);
-		assert_int_equal(r->found[0], 10);
-		while (i < r->ncpts && r->cpts[i] != 10)
-			i++;
-		assert_true(i < r->ncpts);
-		st_edivisive_result_free(r);
-	}
-	gsl_rng_free(rng);
-}
-
-/* Same seed, same result, bit for bit; other seeds, the same change points
- * but other p-values (flat case: the last test's p is far from 0 and 1). */
-static void test_edivisive_reproducible(void **state)
-{
-	const fixture *f = *state;
-	const ed_case *c = find_ed(f, "mean_step");
-	st_edivisive_result *a = NULL, *b = NULL;
-	gsl_rng *rng = rng_seeded(ED_SEED);
-	int differs = 0;
-
-	assert_ok(st_edivisive(&a, c->x, c->n, &c->opts, rng));
-	gsl_rng_set(rng, ED_SEED);
-	assert_ok(st_edivisive(&b, c->x, c->n, &c->opts, rng));
-	assert_int_equal(a->ntests, b->ntests);
-	assert_locations(b->cpts, b->ncpts, a->cpts, a->ncpts);
-	assert_locations(b->found, b->ntests, a->found, a->ntests);
-	assert_memory_equal(a->stat, b->stat, a->ntests * sizeof(double));
-	assert_memory_equal(a->pvalue, b->pvalue, a->ntests * sizeof(double));
-	st_edivisive_result_free(b);
-	for (unsigned long s = 1; s <= 5; s++) {
-		size_t last = a->ntests - 1;
-
-		gsl_rng_set(rng, ED_SEED + s);
-		assert_ok(st_edivisive(&b, c->x, c->n, &c->opts, rng));
-		assert_locations(b->cpts, b->ncpts, a->cpts, a->ncpts);
-		assert_int_equal(b->ntests, a->ntests);
-		assert_true(b->stat[last] == a->stat[last]);
-		if (b->pvalue[last] != a->pvalue[last])
-			differs = 1;
-		st_edivisive_result_free(b);
-	}
-	assert_true(differs);
-	st_edivisive_result_free(a);
-	gsl_rng_free(rng);
-}
-
-/* Equal values: every q̂ is 0, a permutation ties it, p = 1, no change. */
-static void test_edivisive_constant(void **state)
-{
-	double x[40];
-	st_edivisive_options o = { 0.05, 99, 5 };
-	st_edivisive_result *r = NULL;
-	gsl_rng *rng = rng_seeded(1);
-	size_t tau, kappa;
-	double q;
-
-	(void)state;
-	for (size_t i = 0; i < 40; i++)
-		x[i] = 7.0;
-	assert_ok(st_edivisive(&r, x, 40, &o, rng));
-	assert_int_equal(r->ncpts, 0);
-	assert_null(r->cpts);
-	assert_int_equal(r->ntests, 1);
-	assert_true(r->stat[0] == 0.0);
-	assert_true(r->pvalue[0] == 1.0);
-	/* the first of the tied splits: smallest tau, then smallest kappa */
-	assert_int_equal(r->found[0], 5);
-	assert_ok(st_edivisive_split(&tau, &kappa, &q, x, 40, 5));
-	assert_int_equal(tau, 5);
-	assert_int_equal(kappa, 10);
-	assert_true(q == 0.0);
-	st_edivisive_result_free(r);
-	gsl_rng_free(rng);
-}
-
-/* A clear step in a series of 2 min_size: one significant test, then no
- * segment is long enough to test again (ntests = ncpts), and with
- * permutations = 19 at level 0.05 the smallest p, 1/20, is still allowed. */
-static void test_edivisive_stops_when_unsplittable(void **state)
-{
-	double x[20];
-	st_edivisive_options o = { 0.05, 19, 10 };
-	st_edivisive_result *r = NULL;
-	gsl_rng *rng = rng_seeded(3);
-
-	(void)state;
-	for (size_t i = 0; i < 20; i++)
-		x[i] = (i < 10 ? 0.0 : 5.0) + 0.01 * (double)(i % 3);
-	assert_ok(st_edivisive(&r, x, 20, &o, rng));
-	assert_int_equal(r->ncpts, 1);
-	assert_int_equal(r->cpts[0], 10);
-	assert_int_equal(r->ntests, 1);
-	assert_true(r->pvalue[0] == 1.0 / 20.0);
-	st_edivisive_result_free(r);
-	gsl_rng_free(rng);
-}
-
-static void test_edivisive_speed(void **state)
-{
-	const fixture *f = *state;
-	const ed_case *c = find_ed(f, "variance_step");
-	st_edivisive_options o = c->opts;
-	st_edivisive_result *r = NULL;
-	gsl_rng *rng = rng_seeded(ED_SEED);
-	double t0, dt;
-
-	assert_int_equal(c->n, 200);
-	o.min_size = 10;   /* more (tau, kappa) pairs than the fixture's 20 */
-	t0 = now_s();
-	assert_ok(st_edivisive(&r, c->x, c->n, &o, rng));
-	dt = now_s() - t0;
-	print_message("E-Divisive n = 200, R = %zu, %zu tests: %.3f s\n",
-		      o.permutations, r->ntests, dt);
-	assert_true(dt < ED_N200_LIMIT_S);
-	st_edivisive_result_free(r);
-	gsl_rng_free(rng);
-}
-
-/* ---- E-Divisive: bad input -------------------------------------------- */
-
-static void assert_ed_fail(const double *x, size_t n, const st_edivisive_options *o,
-			   gsl_rng *rng, int code)
-{
-	st_edivisive_result sentinel, *r = &sentinel;
-	double *before = bg_fx_copy(x, n);
-
-	assert_fails(st_edivisive(&r, x, n, o, rng), code);
-	assert_ptr_equal(r, &sentinel);
-	bg_fx_assert_unmodified(before, x, n);
-}
-
-static void assert_split_fail(const double *x, size_t n, size_t m, int code)
-{
-	size_t tau = 999, kappa = 999;
-	double q = -1.0;
-
-	assert_fails(st_edivisive_split(&tau, &kappa, &q, x, n, m), code);
-	assert_true(tau == 999 && kappa == 999 && q == -1.0);
-}
-
-static void test_edivisive_bad_options(void **state)
-{
-	const double bad_sig[] = { 0.0, 1.0, -0.1, 1.5, NAN };
-	st_edivisive_options o = { 0.05, 199, 2 };
-	gsl_rng *rng = rng_seeded(1);
-	size_t tau, kappa;
-	double q;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(bad_sig) / sizeof(bad_sig[0]); i++) {
-		o.sig_level = bad_sig[i];
-		print_message("sig_level %g\n", bad_sig[i]);
-		assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
-	}
-	o.sig_level = 0.05;
-	o.permutations = 0;
-	assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
-	o.permutations = 18;   /* p >= 1/19 > 0.05 always */
-	assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
-	o.permutations = 199;
-	o.min_size = 1;
-	assert_ed_fail(good, NGOOD, &o, rng, BG_EINVAL);
-	assert_split_fail(good, NGOOD, 1, BG_EINVAL);
-	o.min_size = 2;
-	assert_ed_fail(good, NGOOD, NULL, rng, BG_EINVAL);
-	assert_ed_fail(good, NGOOD, &o, NULL, BG_EINVAL);
-	assert_fails(st_edivisive(NULL, good, NGOOD, &o, rng), BG_EINVAL);
-	assert_fails(st_edivisive_split(NULL, &kappa, &q, good, NGOOD, 2), BG_EINVAL);
-	assert_fails(st_edivisive_split(&tau, NULL, &q, good, NGOOD, 2), BG_EINVAL);
-	assert_fails(st_edivisive_split(&tau, &kappa, NULL, good, NGOOD, 2), BG_EINVAL);
-	gsl_rng_free(rng);
-}
-
-static void test_edivisive_bad_data(void **state)
-{
-	const double bad[] = { NAN, INFINITY, -INFINITY };
-	st_edivisive_options o = { 0.05, 199, 2 };
-	gsl_rng *rng = rng_seeded(1);
-
-	(void)state;
-	assert_ed_fail(good, 0, &o, rng, BG_EDOMAIN);
-	assert_ed_fail(NULL, 0, &o, rng, BG_EDOMAIN);
-	assert_split_fail(good, 0, 2, BG_EDOMAIN);
-	/* n < 2 min_size */
-	assert_ed_fail(good, 3, &o, rng, BG_EDOMAIN);
-	assert_split_fail(good, 3, 2, BG_EDOMAIN);
-	o.min_size = 5;
-	assert_ed_fail(good, NGOOD, &o, rng, BG_EDOMAIN);
-	assert_split_fail(good, NGOOD, 5, BG_EDOMAIN);
-	o.min_size = 2;
-	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
-		for (size_t pos = 0; pos < NGOOD; pos += NGOOD / 2 - 1) {
-			double x[NGOOD];
-
-			memcpy(x, good, sizeof(x));
-			x[pos] = bad[b];
-			print_message("non-finite %g at %zu\n", bad[b], pos);
-			assert_ed_fail(x, NGOOD, &o, rng, BG_EDOMAIN);
-			assert_split_fail(x, NGOOD, 2, BG_EDOMAIN);
-		}
-	}
-	gsl_rng_free(rng);
-}
-
 static void test_free_null(void **state)
 {
 	(void)state;
 	st_pelt_result_free(NULL);
-	st_edivisive_result_free(NULL);
 }
 
 /* ---- fixture loading -------------------------------------------------- */
@@ -911,41 +600,6 @@ static int load_pelt(pelt_case *c, const cJSON *j)
 	return 0;
 }
 
-static int load_split(split_case *c, const cJSON *j)
-{
-	if (get_name(&c->name, j) < 0 ||
-	    bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 0, c->name) < 0 ||
-	    bg_fx_size(&c->min_size, j, "min_size", c->name) < 0 ||
-	    bg_fx_size(&c->tau, j, "tau", c->name) < 0 ||
-	    bg_fx_size(&c->kappa, j, "kappa", c->name) < 0 ||
-	    bg_fx_num(&c->qhat, j, "qhat", c->name) < 0 ||
-	    bg_fx_num(&c->qhat_loops, j, "qhat_loops", c->name) < 0)
-		return -1;
-	return 0;
-}
-
-static int load_ed(ed_case *c, const cJSON *j)
-{
-	size_t n2, n3, n4;
-	double tol;
-
-	if (get_name(&c->name, j) < 0 ||
-	    bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 0, c->name) < 0 ||
-	    bg_fx_size(&c->opts.min_size, j, "min_size", c->name) < 0 ||
-	    bg_fx_size(&c->opts.permutations, j, "permutations", c->name) < 0 ||
-	    bg_fx_num(&c->opts.sig_level, j, "sig_level", c->name) < 0 ||
-	    get_sizes(&c->cpts, &c->ncpts, j, "cpts", NULL, c->name) < 0 ||
-	    get_sizes(&c->truth, &c->ntruth, j, "truth", NULL, c->name) < 0 ||
-	    bg_fx_num(&tol, j, "truth_tol", c->name) < 0 ||
-	    get_sizes(&c->found, &c->ntests, j, "tests", "found", c->name) < 0 ||
-	    bg_fx_doubles(&c->stat, &n2, j, "tests", "stat", 0, c->name) < 0 ||
-	    bg_fx_doubles(&c->pvalue, &n3, j, "tests", "pvalue", 0, c->name) < 0 ||
-	    bg_fx_doubles(&c->tol, &n4, j, "tests", "tol", 0, c->name) < 0)
-		return -1;
-	c->truth_tol = (long)tol;
-	return 0;
-}
-
 static void free_fixture(fixture *f)
 {
 	for (size_t i = 0; f->pelt && i < f->npelt; i++) {
@@ -954,30 +608,10 @@ static void free_fixture(fixture *f)
 		free(f->pelt[i].cpts);
 		free(f->pelt[i].truth);
 	}
-	for (size_t i = 0; f->split && i < f->nsplit; i++) {
-		free(f->split[i].name);
-		free(f->split[i].x);
-	}
-	for (size_t i = 0; f->ed && i < f->ned; i++) {
-		ed_case *c = &f->ed[i];
-
-		free(c->name);
-		free(c->x);
-		free(c->cpts);
-		free(c->truth);
-		free(c->found);
-		free(c->stat);
-		free(c->pvalue);
-		free(c->tol);
-	}
 	free(f->pelt);
-	free(f->split);
-	free(f->ed);
 }
 
 static int load_pelt_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_pelt(c, j); }
-static int load_split_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_split(c, j); }
-static int load_ed_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_ed(c, j); }
 
 static int load_fixture(fixture *f)
 {
@@ -986,11 +620,7 @@ static int load_fixture(fixture *f)
 
 	if (root &&
 	    bg_fx_load_section((void **)&f->pelt, &f->npelt, root, "pelt",
-			       sizeof(pelt_case), load_pelt_v, NULL) == 0 &&
-	    bg_fx_load_section((void **)&f->split, &f->nsplit, root, "edivisive_split",
-			       sizeof(split_case), load_split_v, NULL) == 0 &&
-	    bg_fx_load_section((void **)&f->ed, &f->ned, root, "edivisive",
-			       sizeof(ed_case), load_ed_v, NULL) == 0)
+			       sizeof(pelt_case), load_pelt_v, NULL) == 0)
 		rc = 0;
 	cJSON_Delete(root);
 	return rc;
@@ -1029,13 +659,6 @@ int main(void)
 		cmocka_unit_test(test_pelt_bad_options),
 		cmocka_unit_test(test_pelt_bad_data),
 		cmocka_unit_test(test_sigma2_diff_bad),
-		cmocka_unit_test(test_edivisive_warmup_at_start),
-		cmocka_unit_test(test_edivisive_reproducible),
-		cmocka_unit_test(test_edivisive_constant),
-		cmocka_unit_test(test_edivisive_stops_when_unsplittable),
-		cmocka_unit_test(test_edivisive_speed),
-		cmocka_unit_test(test_edivisive_bad_options),
-		cmocka_unit_test(test_edivisive_bad_data),
 		cmocka_unit_test(test_free_null),
 	};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
@@ -1047,21 +670,13 @@ int main(void)
 	gsl_set_error_handler_off();
 	if (load_fixture(&fx) < 0)
 		goto cleanup;
-	tests = calloc(2 * fx.npelt + fx.nsplit + fx.ned + nfixed, sizeof(*tests));
+	tests = calloc(2 * fx.npelt + nfixed, sizeof(*tests));
 	if (!tests)
 		goto cleanup;
 	for (size_t i = 0; i < fx.npelt; i++)
 		if (add_test(tests, &nt, "pelt", fx.pelt[i].name, test_pelt_case, &fx.pelt[i]) < 0 ||
 		    add_test(tests, &nt, "sigma2_diff", fx.pelt[i].name,
 			     test_sigma2_diff_case, &fx.pelt[i]) < 0)
-			goto cleanup;
-	for (size_t i = 0; i < fx.nsplit; i++)
-		if (add_test(tests, &nt, "edivisive_split", fx.split[i].name,
-			     test_split_case, &fx.split[i]) < 0)
-			goto cleanup;
-	for (size_t i = 0; i < fx.ned; i++)
-		if (add_test(tests, &nt, "edivisive", fx.ed[i].name,
-			     test_edivisive_case, &fx.ed[i]) < 0)
 			goto cleanup;
 	nnamed = nt;
 	for (size_t j = 0; j < nfixed; j++) {

@@ -1,8 +1,8 @@
-/* test_rank: the st_rank routines (Hodges-Lehmann estimates, Mann-Whitney,
+/* test_rank: the ev_rank routines (Hodges-Lehmann estimates, Mann-Whitney,
  * Wilcoxon signed-rank, Welch) against independent reference values, their
  * behaviour on bad input, a few invariances, and the speed asked of HL.
  *
- * The reference values come from R (wilcox.test, t.test, and st_rank's
+ * The reference values come from R (wilcox.test, t.test, and ev_rank's
  * Hodges-Lehmann rule computed by brute force with sort/qwilcox/qsignrank)
  * and SciPy (mannwhitneyu, wilcoxon, ttest_ind), Debian's packages, computed
  * once by scripts/fixtures_rank.py (+ fixtures_rank.R) and committed as
@@ -25,7 +25,7 @@
 
 #include "bg_error.h"
 #include "bg_fixture.h"
-#include "st_rank.h"
+#include "ev_rank.h"
 
 #define FIXTURE_FILE BG_TEST_FIXTURES "/rank_reference.json"
 
@@ -82,7 +82,7 @@ typedef struct {
 
 /* ---- reference values: Hodges-Lehmann --------------------------------- */
 
-static void assert_hl_ref(const st_hl *h, const ref_case *c)
+static void assert_hl_ref(const ev_hl *h, const ref_case *c)
 {
 	bg_fx_assert_close(h->estimate, c->hl.estimate, REL_TOL);
 	bg_fx_assert_close(h->lo, c->hl.lo, REL_TOL);
@@ -95,7 +95,7 @@ static void assert_hl_ref(const st_hl *h, const ref_case *c)
 	assert_true(h->lo <= h->estimate && h->estimate <= h->hi);
 }
 
-static void assert_hl_vs_r(const st_hl *h, const ref_case *c)
+static void assert_hl_vs_r(const ev_hl *h, const ref_case *c)
 {
 	assert_true(c->hl.r_applies);
 	bg_fx_assert_near(h->lo, c->hl.r_lo, REL_TOL, R_ROOT_ABS);
@@ -104,26 +104,26 @@ static void assert_hl_vs_r(const st_hl *h, const ref_case *c)
 		bg_fx_assert_near(h->estimate, c->hl.r_estimate, REL_TOL, R_ROOT_ABS);
 }
 
-static void run_hl_shift(st_hl *h, const ref_case *c)
+static void run_hl_shift(ev_hl *h, const ref_case *c)
 {
 	double *bx = bg_fx_copy(c->x, c->m), *by = bg_fx_copy(c->y, c->n);
 
-	assert_ok(st_hl_shift(h, c->x, c->m, c->y, c->n, c->level));
+	assert_ok(ev_hl_shift(h, c->x, c->m, c->y, c->n, c->level));
 	bg_fx_assert_unmodified(bx, c->x, c->m);
 	bg_fx_assert_unmodified(by, c->y, c->n);
 }
 
-static void run_hl_paired(st_hl *h, const ref_case *c)
+static void run_hl_paired(ev_hl *h, const ref_case *c)
 {
 	double *bd = bg_fx_copy(c->x, c->m);
 
-	assert_ok(st_hl_paired(h, c->x, c->m, c->level));
+	assert_ok(ev_hl_paired(h, c->x, c->m, c->level));
 	bg_fx_assert_unmodified(bd, c->x, c->m);
 }
 
 static void test_hl_shift_case(void **state)
 {
-	st_hl h;
+	ev_hl h;
 
 	run_hl_shift(&h, *state);
 	assert_hl_ref(&h, *state);
@@ -131,7 +131,7 @@ static void test_hl_shift_case(void **state)
 
 static void test_hl_shift_r_case(void **state)
 {
-	st_hl h;
+	ev_hl h;
 
 	run_hl_shift(&h, *state);
 	assert_hl_vs_r(&h, *state);
@@ -139,7 +139,7 @@ static void test_hl_shift_r_case(void **state)
 
 static void test_hl_paired_case(void **state)
 {
-	st_hl h;
+	ev_hl h;
 
 	run_hl_paired(&h, *state);
 	assert_hl_ref(&h, *state);
@@ -147,7 +147,7 @@ static void test_hl_paired_case(void **state)
 
 static void test_hl_paired_r_case(void **state)
 {
-	st_hl h;
+	ev_hl h;
 
 	run_hl_paired(&h, *state);
 	assert_hl_vs_r(&h, *state);
@@ -155,11 +155,11 @@ static void test_hl_paired_r_case(void **state)
 
 /* ---- reference values: tests ------------------------------------------ */
 
-static void run_mwu(st_mwu *t, const ref_case *c, st_rank_method method)
+static void run_mwu(ev_mwu *t, const ref_case *c, ev_rank_method method)
 {
 	double *bx = bg_fx_copy(c->x, c->m), *by = bg_fx_copy(c->y, c->n);
 
-	assert_ok(st_mwu_test(t, c->x, c->m, c->y, c->n, method));
+	assert_ok(ev_mwu_test(t, c->x, c->m, c->y, c->n, method));
 	bg_fx_assert_unmodified(bx, c->x, c->m);
 	bg_fx_assert_unmodified(by, c->y, c->n);
 	bg_fx_assert_close(t->u, c->test.stat, REL_TOL);
@@ -171,9 +171,9 @@ static void run_mwu(st_mwu *t, const ref_case *c, st_rank_method method)
 static void test_mwu_exact_case(void **state)
 {
 	const ref_case *c = *state;
-	st_mwu t;
+	ev_mwu t;
 
-	run_mwu(&t, c, ST_RANK_EXACT);
+	run_mwu(&t, c, EV_RANK_EXACT);
 	assert_int_equal(t.exact, 1);
 	bg_fx_assert_close(t.p, c->test.p_exact, REL_TOL);
 }
@@ -181,9 +181,9 @@ static void test_mwu_exact_case(void **state)
 static void test_mwu_asymptotic_case(void **state)
 {
 	const ref_case *c = *state;
-	st_mwu t;
+	ev_mwu t;
 
-	run_mwu(&t, c, ST_RANK_ASYMPTOTIC);
+	run_mwu(&t, c, EV_RANK_ASYMPTOTIC);
 	assert_int_equal(t.exact, 0);
 	bg_fx_assert_close(t.p, c->test.p_asym, REL_TOL);
 }
@@ -191,18 +191,18 @@ static void test_mwu_asymptotic_case(void **state)
 static void test_mwu_auto_case(void **state)
 {
 	const ref_case *c = *state;
-	st_mwu t;
+	ev_mwu t;
 
-	run_mwu(&t, c, ST_RANK_AUTO);
+	run_mwu(&t, c, EV_RANK_AUTO);
 	assert_int_equal(t.exact, c->test.auto_exact);
 	bg_fx_assert_close(t.p, c->test.p_auto, REL_TOL);
 }
 
-static void run_signrank(st_signrank *t, const ref_case *c, st_rank_method method)
+static void run_signrank(ev_signrank *t, const ref_case *c, ev_rank_method method)
 {
 	double *bd = bg_fx_copy(c->x, c->m);
 
-	assert_ok(st_signrank_test(t, c->x, c->m, method));
+	assert_ok(ev_signrank_test(t, c->x, c->m, method));
 	bg_fx_assert_unmodified(bd, c->x, c->m);
 	bg_fx_assert_close(t->w_plus, c->test.stat, REL_TOL);
 	bg_fx_assert_close(t->w_minus, c->test.stat2, REL_TOL);
@@ -213,9 +213,9 @@ static void run_signrank(st_signrank *t, const ref_case *c, st_rank_method metho
 static void test_signrank_exact_case(void **state)
 {
 	const ref_case *c = *state;
-	st_signrank t;
+	ev_signrank t;
 
-	run_signrank(&t, c, ST_RANK_EXACT);
+	run_signrank(&t, c, EV_RANK_EXACT);
 	assert_int_equal(t.exact, 1);
 	bg_fx_assert_close(t.p, c->test.p_exact, REL_TOL);
 }
@@ -223,9 +223,9 @@ static void test_signrank_exact_case(void **state)
 static void test_signrank_asymptotic_case(void **state)
 {
 	const ref_case *c = *state;
-	st_signrank t;
+	ev_signrank t;
 
-	run_signrank(&t, c, ST_RANK_ASYMPTOTIC);
+	run_signrank(&t, c, EV_RANK_ASYMPTOTIC);
 	assert_int_equal(t.exact, 0);
 	bg_fx_assert_close(t.p, c->test.p_asym, REL_TOL);
 }
@@ -233,9 +233,9 @@ static void test_signrank_asymptotic_case(void **state)
 static void test_signrank_auto_case(void **state)
 {
 	const ref_case *c = *state;
-	st_signrank t;
+	ev_signrank t;
 
-	run_signrank(&t, c, ST_RANK_AUTO);
+	run_signrank(&t, c, EV_RANK_AUTO);
 	assert_int_equal(t.exact, c->test.auto_exact);
 	bg_fx_assert_close(t.p, c->test.p_auto, REL_TOL);
 }
@@ -244,9 +244,9 @@ static void test_welch_case(void **state)
 {
 	const ref_case *c = *state;
 	double *bx = bg_fx_copy(c->x, c->m), *by = bg_fx_copy(c->y, c->n);
-	st_welch w;
+	ev_welch w;
 
-	assert_ok(st_welch_test(&w, c->x, c->m, c->y, c->n));
+	assert_ok(ev_welch_test(&w, c->x, c->m, c->y, c->n));
 	bg_fx_assert_unmodified(bx, c->x, c->m);
 	bg_fx_assert_unmodified(by, c->y, c->n);
 	bg_fx_assert_close(w.t, c->welch_t, REL_TOL);
@@ -266,25 +266,25 @@ static const double gb[] = { 4.0, 3.35, 6.1, 5.2, 4.75, 3.9 };
  * convention mix-up (x - y somewhere, U of the wrong sample) breaks this. */
 static void test_swap_samples(void **state)
 {
-	st_hl h1, h2;
-	st_mwu u1, u2;
-	st_welch w1, w2;
+	ev_hl h1, h2;
+	ev_mwu u1, u2;
+	ev_welch w1, w2;
 
 	(void)state;
-	assert_ok(st_hl_shift(&h1, ga, NA, gb, NB, 0.9));
-	assert_ok(st_hl_shift(&h2, gb, NB, ga, NA, 0.9));
+	assert_ok(ev_hl_shift(&h1, ga, NA, gb, NB, 0.9));
+	assert_ok(ev_hl_shift(&h2, gb, NB, ga, NA, 0.9));
 	assert_true(h1.estimate == -h2.estimate);
 	assert_true(h1.lo == -h2.hi && h1.hi == -h2.lo);
 	assert_true(h1.estimate > 0.0);
-	for (int m = ST_RANK_AUTO; m <= ST_RANK_ASYMPTOTIC; m++) {
-		assert_ok(st_mwu_test(&u1, ga, NA, gb, NB, (st_rank_method)m));
-		assert_ok(st_mwu_test(&u2, gb, NB, ga, NA, (st_rank_method)m));
+	for (int m = EV_RANK_AUTO; m <= EV_RANK_ASYMPTOTIC; m++) {
+		assert_ok(ev_mwu_test(&u1, ga, NA, gb, NB, (ev_rank_method)m));
+		assert_ok(ev_mwu_test(&u2, gb, NB, ga, NA, (ev_rank_method)m));
 		assert_true(u1.u + u2.u == (double)(NA * NB));
 		bg_fx_assert_close(u1.p, u2.p, 1e-12);
 		assert_true(u1.z == -u2.z);
 	}
-	assert_ok(st_welch_test(&w1, ga, NA, gb, NB));
-	assert_ok(st_welch_test(&w2, gb, NB, ga, NA));
+	assert_ok(ev_welch_test(&w1, ga, NA, gb, NB));
+	assert_ok(ev_welch_test(&w2, gb, NB, ga, NA));
 	assert_true(w1.t > 0.0 && w1.t == -w2.t && w1.df == w2.df && w1.p == w2.p);
 }
 
@@ -293,14 +293,14 @@ static void test_swap_samples(void **state)
 static void test_shift_equivariance(void **state)
 {
 	double yb[NB], dn[NA];
-	st_hl h1, h2, p1, p2;
-	st_signrank s1, s2;
+	ev_hl h1, h2, p1, p2;
+	ev_signrank s1, s2;
 
 	(void)state;
 	for (size_t j = 0; j < NB; j++)
 		yb[j] = gb[j] + 10.0;
-	assert_ok(st_hl_shift(&h1, ga, NA, gb, NB, 0.95));
-	assert_ok(st_hl_shift(&h2, ga, NA, yb, NB, 0.95));
+	assert_ok(ev_hl_shift(&h1, ga, NA, gb, NB, 0.95));
+	assert_ok(ev_hl_shift(&h2, ga, NA, yb, NB, 0.95));
 	bg_fx_assert_close(h2.estimate, h1.estimate + 10.0, 1e-12);
 	bg_fx_assert_close(h2.lo, h1.lo + 10.0, 1e-12);
 	bg_fx_assert_close(h2.hi, h1.hi + 10.0, 1e-12);
@@ -308,11 +308,11 @@ static void test_shift_equivariance(void **state)
 
 	for (size_t i = 0; i < NA; i++)
 		dn[i] = -ga[i];
-	assert_ok(st_hl_paired(&p1, ga, NA, 0.9));
-	assert_ok(st_hl_paired(&p2, dn, NA, 0.9));
+	assert_ok(ev_hl_paired(&p1, ga, NA, 0.9));
+	assert_ok(ev_hl_paired(&p2, dn, NA, 0.9));
 	assert_true(p1.estimate == -p2.estimate && p1.lo == -p2.hi && p1.hi == -p2.lo);
-	assert_ok(st_signrank_test(&s1, ga, NA, ST_RANK_EXACT));
-	assert_ok(st_signrank_test(&s2, dn, NA, ST_RANK_EXACT));
+	assert_ok(ev_signrank_test(&s1, ga, NA, EV_RANK_EXACT));
+	assert_ok(ev_signrank_test(&s2, dn, NA, EV_RANK_EXACT));
 	assert_true(s1.w_plus == s2.w_minus && s1.p == s2.p);
 	/* every d > 0: W+ is all of n(n+1)/2 and p = 2 / 2^n */
 	assert_true(s1.w_plus == (double)(NA * (NA + 1) / 2) && s1.w_minus == 0.0);
@@ -326,10 +326,10 @@ static void test_shift_equivariance(void **state)
  * weight or truncation would spoil. */
 static void test_exact_at_max_size(void **state)
 {
-	enum { S = ST_RANK_EXACT_MAX };
+	enum { S = EV_RANK_EXACT_MAX };
 	double x[S], y[S], y2[S];
-	st_mwu e, a;
-	st_signrank se, sa;
+	ev_mwu e, a;
+	ev_signrank se, sa;
 
 	(void)state;
 	for (int i = 0; i < S; i++) {
@@ -338,15 +338,15 @@ static void test_exact_at_max_size(void **state)
 		/* interleaved with a modest shift: U = 5535, z = 1.31 */
 		y2[i] = i + 5.5;
 	}
-	assert_ok(st_mwu_test(&e, x, S, y, S, ST_RANK_EXACT));
+	assert_ok(ev_mwu_test(&e, x, S, y, S, EV_RANK_EXACT));
 	/* C(200, 100) = 9.0548514656103281e58 */
 	bg_fx_assert_close(e.p, 2.0 / 9.0548514656103281e58, 1e-9);
-	assert_ok(st_mwu_test(&e, x, S, y2, S, ST_RANK_EXACT));
-	assert_ok(st_mwu_test(&a, x, S, y2, S, ST_RANK_ASYMPTOTIC));
+	assert_ok(ev_mwu_test(&e, x, S, y2, S, EV_RANK_EXACT));
+	assert_ok(ev_mwu_test(&a, x, S, y2, S, EV_RANK_ASYMPTOTIC));
 	assert_true(e.p > 0.01 && e.p < 0.5);
 	bg_fx_assert_close(e.p, a.p, 0.01);
-	assert_ok(st_signrank_test(&se, y2, S, ST_RANK_EXACT));
-	assert_ok(st_signrank_test(&sa, y2, S, ST_RANK_ASYMPTOTIC));
+	assert_ok(ev_signrank_test(&se, y2, S, EV_RANK_EXACT));
+	assert_ok(ev_signrank_test(&sa, y2, S, EV_RANK_ASYMPTOTIC));
 	assert_true(se.p < 1e-15);
 	/* all positive: 2^-(S-1) exactly */
 	bg_fx_assert_close(se.p, ldexp(1.0, -(S - 1)), 1e-9);
@@ -369,7 +369,7 @@ static void test_hl_speed(void **state)
 	enum { M = 500 };
 	double *x = malloc(M * sizeof(*x)), *y = malloc(M * sizeof(*y));
 	double best = 1e9;
-	st_hl h;
+	ev_hl h;
 	uint64_t s = 88172645463325252ULL;
 
 	(void)state;
@@ -384,7 +384,7 @@ static void test_hl_speed(void **state)
 	for (int r = 0; r < 3; r++) {
 		double t0 = now_s(), dt;
 
-		assert_ok(st_hl_shift(&h, x, M, y, M, 0.95));
+		assert_ok(ev_hl_shift(&h, x, M, y, M, 0.95));
 		dt = now_s() - t0;
 		if (dt < best)
 			best = dt;
@@ -421,11 +421,11 @@ static void assert_two_fail(const double *x, size_t m, const double *y,
 	double *bx = bg_fx_copy(x, m), *by = bg_fx_copy(y, n);
 
 	if (with_hl)
-		FAIL_CHECK(st_hl, st_hl_shift(&out_, x, m, y, n, 0.95), code);
-	for (int k = ST_RANK_AUTO; k <= ST_RANK_ASYMPTOTIC; k++)
-		FAIL_CHECK(st_mwu, st_mwu_test(&out_, x, m, y, n, (st_rank_method)k), code);
+		FAIL_CHECK(ev_hl, ev_hl_shift(&out_, x, m, y, n, 0.95), code);
+	for (int k = EV_RANK_AUTO; k <= EV_RANK_ASYMPTOTIC; k++)
+		FAIL_CHECK(ev_mwu, ev_mwu_test(&out_, x, m, y, n, (ev_rank_method)k), code);
 	if (with_welch)
-		FAIL_CHECK(st_welch, st_welch_test(&out_, x, m, y, n), code);
+		FAIL_CHECK(ev_welch, ev_welch_test(&out_, x, m, y, n), code);
 	bg_fx_assert_unmodified(bx, x, m);
 	bg_fx_assert_unmodified(by, y, n);
 }
@@ -436,10 +436,10 @@ static void assert_paired_fail(const double *d, size_t n, int code, int with_hl,
 	double *bd = bg_fx_copy(d, n);
 
 	if (with_hl)
-		FAIL_CHECK(st_hl, st_hl_paired(&out_, d, n, 0.95), code);
+		FAIL_CHECK(ev_hl, ev_hl_paired(&out_, d, n, 0.95), code);
 	if (with_test)
-		for (int k = ST_RANK_AUTO; k <= ST_RANK_ASYMPTOTIC; k++)
-			FAIL_CHECK(st_signrank, st_signrank_test(&out_, d, n, (st_rank_method)k),
+		for (int k = EV_RANK_AUTO; k <= EV_RANK_ASYMPTOTIC; k++)
+			FAIL_CHECK(ev_signrank, ev_signrank_test(&out_, d, n, (ev_rank_method)k),
 				   code);
 	bg_fx_assert_unmodified(bd, d, n);
 }
@@ -479,22 +479,22 @@ static void test_nonfinite_input(void **state)
 static void test_too_few(void **state)
 {
 	const double one[] = { 1.0 }, two[] = { 2.0 };
-	st_mwu u;
-	st_signrank s;
-	st_hl h;
+	ev_mwu u;
+	ev_signrank s;
+	ev_hl h;
 
 	(void)state;
-	FAIL_CHECK(st_hl, st_hl_shift(&out_, one, 1, two, 1, 0.95), BG_EDOMAIN);
-	FAIL_CHECK(st_hl, st_hl_paired(&out_, one, 1, 0.95), BG_EDOMAIN);
-	FAIL_CHECK(st_welch, st_welch_test(&out_, one, 1, good, NGOOD), BG_EDOMAIN);
-	FAIL_CHECK(st_welch, st_welch_test(&out_, good, NGOOD, two, 1), BG_EDOMAIN);
+	FAIL_CHECK(ev_hl, ev_hl_shift(&out_, one, 1, two, 1, 0.95), BG_EDOMAIN);
+	FAIL_CHECK(ev_hl, ev_hl_paired(&out_, one, 1, 0.95), BG_EDOMAIN);
+	FAIL_CHECK(ev_welch, ev_welch_test(&out_, one, 1, good, NGOOD), BG_EDOMAIN);
+	FAIL_CHECK(ev_welch, ev_welch_test(&out_, good, NGOOD, two, 1), BG_EDOMAIN);
 
-	assert_ok(st_mwu_test(&u, one, 1, two, 1, ST_RANK_AUTO));
+	assert_ok(ev_mwu_test(&u, one, 1, two, 1, EV_RANK_AUTO));
 	assert_true(u.exact && u.u == 1.0 && u.p == 1.0);
-	assert_ok(st_signrank_test(&s, two, 1, ST_RANK_AUTO));
+	assert_ok(ev_signrank_test(&s, two, 1, EV_RANK_AUTO));
 	assert_true(s.exact && s.w_plus == 1.0 && s.p == 1.0 && s.n_used == 1);
 	/* m = 1, n = 2: two differences, k = 1, coverage 1 - 2 P(U = 0) = 1/3 */
-	assert_ok(st_hl_shift(&h, one, 1, good, 2, 0.95));
+	assert_ok(ev_hl_shift(&h, one, 1, good, 2, 0.95));
 	assert_true(h.lo == 1.0 && h.hi == 2.5 && h.estimate == 1.75);
 	bg_fx_assert_close(h.achieved, 1.0 / 3.0, 1e-12);
 	assert_true(h.achieved < h.level);
@@ -508,20 +508,20 @@ static void test_all_equal(void **state)
 	const double same[] = { 1.5, 1.5, 1.5, 1.5 };
 	const double zeros[] = { 0.0, 0.0, -0.0 };
 	const double other[] = { 2.5, 2.5, 2.5 };
-	st_hl h;
-	st_welch w;
+	ev_hl h;
+	ev_welch w;
 
 	(void)state;
 	assert_two_fail(same, 4, same, 3, BG_EDOMAIN, 0, 1);
-	FAIL_CHECK(st_welch, st_welch_test(&out_, same, 4, other, 3), BG_EDOMAIN);
+	FAIL_CHECK(ev_welch, ev_welch_test(&out_, same, 4, other, 3), BG_EDOMAIN);
 	assert_paired_fail(zeros, 3, BG_EDOMAIN, 0, 1);
 
-	assert_ok(st_hl_shift(&h, same, 4, other, 3, 0.95));
+	assert_ok(ev_hl_shift(&h, same, 4, other, 3, 0.95));
 	assert_true(h.estimate == 1.0 && h.lo == 1.0 && h.hi == 1.0 && !h.exact);
-	assert_ok(st_hl_paired(&h, same, 4, 0.95));
+	assert_ok(ev_hl_paired(&h, same, 4, 0.95));
 	assert_true(h.estimate == 1.5 && h.lo == 1.5 && h.hi == 1.5);
 	/* one constant sample is fine for Welch: df = n - 1 of the other */
-	assert_ok(st_welch_test(&w, same, 4, good, NGOOD));
+	assert_ok(ev_welch_test(&w, same, 4, good, NGOOD));
 	bg_fx_assert_close(w.df, (double)(NGOOD - 1), 1e-12);
 }
 
@@ -531,14 +531,14 @@ static void test_welch_underflow(void **state)
 {
 	enum { M = 60 };
 	double x[M], y[M];
-	st_welch w;
+	ev_welch w;
 
 	(void)state;
 	for (int i = 0; i < M; i++) {
 		x[i] = 1.0 + 1e-6 * (i % 7);
 		y[i] = 2.0 + 1e-6 * (i % 5);
 	}
-	assert_ok(st_welch_test(&w, x, M, y, M));
+	assert_ok(ev_welch_test(&w, x, M, y, M));
 	assert_true(w.t > 1e5 && w.p == 0.0);
 	assert_true(w.df > 100.0 && w.df < 2.0 * M - 2.0);
 }
@@ -550,19 +550,19 @@ static void test_bad_level(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		print_message("level = %g\n", bad[i]);
-		FAIL_CHECK(st_hl, st_hl_shift(&out_, good, NGOOD, ga, NA, bad[i]), BG_EINVAL);
-		FAIL_CHECK(st_hl, st_hl_paired(&out_, good, NGOOD, bad[i]), BG_EINVAL);
+		FAIL_CHECK(ev_hl, ev_hl_shift(&out_, good, NGOOD, ga, NA, bad[i]), BG_EINVAL);
+		FAIL_CHECK(ev_hl, ev_hl_paired(&out_, good, NGOOD, bad[i]), BG_EINVAL);
 	}
 }
 
 static void test_bad_method(void **state)
 {
 	(void)state;
-	FAIL_CHECK(st_mwu, st_mwu_test(&out_, good, NGOOD, ga, NA, (st_rank_method)3),
+	FAIL_CHECK(ev_mwu, ev_mwu_test(&out_, good, NGOOD, ga, NA, (ev_rank_method)3),
 		   BG_EINVAL);
-	FAIL_CHECK(st_mwu, st_mwu_test(&out_, good, NGOOD, ga, NA, (st_rank_method)-1),
+	FAIL_CHECK(ev_mwu, ev_mwu_test(&out_, good, NGOOD, ga, NA, (ev_rank_method)-1),
 		   BG_EINVAL);
-	FAIL_CHECK(st_signrank, st_signrank_test(&out_, good, NGOOD, (st_rank_method)7),
+	FAIL_CHECK(ev_signrank, ev_signrank_test(&out_, good, NGOOD, (ev_rank_method)7),
 		   BG_EINVAL);
 }
 
@@ -573,25 +573,25 @@ static void test_exact_refused(void **state)
 	const double tx[] = { 1.0, 2.0, 3.0 }, ty[] = { 3.0, 4.0, 5.0 };
 	const double tied_d[] = { 1.0, -1.0, 2.0, 3.0 };
 	const double zero_d[] = { 1.0, 0.0, 2.0, 3.0 };
-	double big[ST_RANK_EXACT_MAX + 1];
-	st_mwu u;
-	st_signrank s;
+	double big[EV_RANK_EXACT_MAX + 1];
+	ev_mwu u;
+	ev_signrank s;
 
 	(void)state;
-	for (int i = 0; i <= ST_RANK_EXACT_MAX; i++)
+	for (int i = 0; i <= EV_RANK_EXACT_MAX; i++)
 		big[i] = i * 0.5 + 0.25;
-	FAIL_CHECK(st_mwu, st_mwu_test(&out_, tx, 3, ty, 3, ST_RANK_EXACT), BG_EDOMAIN);
-	FAIL_CHECK(st_signrank, st_signrank_test(&out_, tied_d, 4, ST_RANK_EXACT), BG_EDOMAIN);
-	FAIL_CHECK(st_signrank, st_signrank_test(&out_, zero_d, 4, ST_RANK_EXACT), BG_EDOMAIN);
-	FAIL_CHECK(st_mwu, st_mwu_test(&out_, tx, 3, big, ST_RANK_EXACT_MAX + 1,
-				       ST_RANK_EXACT), BG_EUNSUPPORTED);
-	FAIL_CHECK(st_signrank, st_signrank_test(&out_, big, ST_RANK_EXACT_MAX + 1,
-						 ST_RANK_EXACT), BG_EUNSUPPORTED);
+	FAIL_CHECK(ev_mwu, ev_mwu_test(&out_, tx, 3, ty, 3, EV_RANK_EXACT), BG_EDOMAIN);
+	FAIL_CHECK(ev_signrank, ev_signrank_test(&out_, tied_d, 4, EV_RANK_EXACT), BG_EDOMAIN);
+	FAIL_CHECK(ev_signrank, ev_signrank_test(&out_, zero_d, 4, EV_RANK_EXACT), BG_EDOMAIN);
+	FAIL_CHECK(ev_mwu, ev_mwu_test(&out_, tx, 3, big, EV_RANK_EXACT_MAX + 1,
+				       EV_RANK_EXACT), BG_EUNSUPPORTED);
+	FAIL_CHECK(ev_signrank, ev_signrank_test(&out_, big, EV_RANK_EXACT_MAX + 1,
+						 EV_RANK_EXACT), BG_EUNSUPPORTED);
 
-	assert_ok(st_mwu_test(&u, tx, 3, ty, 3, ST_RANK_AUTO));
+	assert_ok(ev_mwu_test(&u, tx, 3, ty, 3, EV_RANK_AUTO));
 	assert_int_equal(u.exact, 0);
 	assert_true(u.u == 8.5);
-	assert_ok(st_signrank_test(&s, zero_d, 4, ST_RANK_AUTO));
+	assert_ok(ev_signrank_test(&s, zero_d, 4, EV_RANK_AUTO));
 	assert_true(!s.exact && s.n_used == 3 && s.w_plus == 6.0);
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "bg_error.h"
 #include "bg_fixture.h"
 #include "bg_test.h"
 
@@ -150,5 +151,23 @@ void bg_fx_assert_unmodified_at(double *copy, const double *x, size_t n, const c
 	if (!same) {
 		print_error("the input array was modified\n");
 		_fail(file, line);
+	}
+}
+
+const char *bg_fx_error_name(int code)
+{
+	switch (code) {
+	case BG_OK: return "ok";
+	case BG_ENOMEM: return "out of memory";
+	case BG_EINVAL: return "invalid argument";
+	case BG_ESYS: return "system error";
+	case BG_EPARSE: return "parse error";
+	case BG_ECHILD: return "command failed";
+	case BG_EINTR: return "interrupted";
+	case BG_ENOTFOUND: return "not found";
+	case BG_EGIT: return "git error";
+	case BG_EDOMAIN: return "undefined for this input";
+	case BG_EUNSUPPORTED: return "unsupported";
+	default: return "unknown error";
 	}
 }

@@ -1,8 +1,9 @@
 /* bg_fixture: what the reference-value tests share — reading a JSON fixture,
  * taking numbers and number arrays out of it, loading a section of cases,
- * comparing doubles with a tolerance, and checking that an input array came
- * back bit for bit. Loader helpers report on stderr and return -1; the
- * bg_fx_get_* and bg_fx_assert_* ones fail the running cmocka test. */
+ * comparing doubles with a tolerance, checking that an input array came
+ * back bit for bit, and asserting a call's BG_E* result. Loader helpers
+ * report on stderr and return -1; the bg_fx_get_* and bg_fx_assert_* ones
+ * fail the running cmocka test. */
 #ifndef BG_FIXTURE_H
 #define BG_FIXTURE_H
 
@@ -67,6 +68,10 @@ void bg_fx_assert_unmodified_at(double *copy, const double *x, size_t n,
 #define bg_fx_assert_unmodified(copy, x, n) \
 	bg_fx_assert_unmodified_at((copy), (x), (n), __FILE__, __LINE__)
 
+/* Short name of a BG_E* code for a failure message, e.g. "invalid
+ * argument". Never NULL. */
+const char *bg_fx_error_name(int code);
+
 /* `call` fails with BG_E* `code` and leaves a message in the error slot.
  * (Needs cmocka.h and bg_error.h included before.) */
 #define assert_fails(call, code) \
@@ -75,7 +80,7 @@ void bg_fx_assert_unmodified_at(double *copy, const double *x, size_t n,
 		int rc_ = (call); \
 		if (rc_ != (code)) { \
 			print_error("%s returned %d (%s), expected %d (%s)\n", #call, \
-				    rc_, bg_error_name(rc_), (code), bg_error_name(code)); \
+				    rc_, bg_fx_error_name(rc_), (code), bg_fx_error_name(code)); \
 			_fail(__FILE__, __LINE__); \
 		} \
 		if (bg_error_last()[0] == '\0') { \
@@ -92,7 +97,7 @@ void bg_fx_assert_unmodified_at(double *copy, const double *x, size_t n,
 		int rc_ = (call); \
 		if (rc_ != BG_OK) { \
 			print_error("%s returned %d (%s): %s\n", #call, rc_, \
-				    bg_error_name(rc_), bg_error_last()); \
+				    bg_fx_error_name(rc_), bg_error_last()); \
 			_fail(__FILE__, __LINE__); \
 		} \
 	} while (0)

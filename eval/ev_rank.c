@@ -1,5 +1,5 @@
-/* st_rank: Hodges-Lehmann estimates, Mann-Whitney and Wilcoxon signed-rank
- * tests, Welch's t-test (see st_rank.h for the rules and their references).
+/* ev_rank: Hodges-Lehmann estimates, Mann-Whitney and Wilcoxon signed-rank
+ * tests, Welch's t-test (see ev_rank.h for the rules and their references).
  *
  * The Hodges-Lehmann routines build all N pairwise differences (or Walsh
  * averages) and pick the three or four order statistics they need with GSL's
@@ -8,7 +8,7 @@
  * are probabilities filled in by dynamic programming (only additions of
  * positive terms, so no cancellation), truncated at the middle of the
  * distribution, which is symmetric. */
-#include "st_rank.h"
+#include "ev_rank.h"
 #include "bg_error.h"
 
 #include <float.h>
@@ -45,10 +45,10 @@ static int check_level(double level, const char *what)
 	return 0;
 }
 
-static int check_method(st_rank_method method, const char *what)
+static int check_method(ev_rank_method method, const char *what)
 {
-	if (method != ST_RANK_AUTO && method != ST_RANK_EXACT &&
-	    method != ST_RANK_ASYMPTOTIC)
+	if (method != EV_RANK_AUTO && method != EV_RANK_EXACT &&
+	    method != EV_RANK_ASYMPTOTIC)
 		return bg_error_set(BG_EINVAL, "%s: unknown method %d", what, (int)method);
 	return 0;
 }
@@ -200,7 +200,7 @@ static double order_stat(double *D, size_t N, size_t k)
 }
 
 /* Fills *out from the N values in D (reordered here) and rank k. */
-static void hl_fill(st_hl *out, double *D, size_t N, size_t k, double level,
+static void hl_fill(ev_hl *out, double *D, size_t N, size_t k, double level,
 		    double achieved, int exact)
 {
 	double med;
@@ -227,7 +227,7 @@ static void exact_k_fill(size_t *k, double *achieved, const double *cdf,
 	*achieved = 1.0 - 2.0 * cdf[*k - 1];
 }
 
-int st_hl_shift(st_hl *out, const double *x, size_t m, const double *y,
+int ev_hl_shift(ev_hl *out, const double *x, size_t m, const double *y,
 		size_t n, double level)
 {
 	static const char what[] = "Hodges-Lehmann shift";
@@ -240,9 +240,9 @@ int st_hl_shift(st_hl *out, const double *x, size_t m, const double *y,
 	    (error = check_sample(x, m, what, "x")) < 0 ||
 	    (error = check_sample(y, n, what, "y")) < 0)
 		return error;
-	if (m > ST_HL_MAX_PAIRS / n)
+	if (m > EV_HL_MAX_PAIRS / n)
 		return bg_error_set(BG_EUNSUPPORTED, "%s: %zu x %zu differences are more than %zu",
-				    what, m, n, ST_HL_MAX_PAIRS);
+				    what, m, n, EV_HL_MAX_PAIRS);
 	N = m * n;
 	if (N < 2)
 		return bg_error_set(BG_EDOMAIN, "%s: needs at least 2 differences, got 1 "
@@ -252,7 +252,7 @@ int st_hl_shift(st_hl *out, const double *x, size_t m, const double *y,
 	    !(D = alloc_doubles(N, what)))
 		goto cleanup;
 	ties = tie_term_sorted(sx, m) + tie_term_sorted(sy, n);
-	exact = m < ST_RANK_AUTO_EXACT_BELOW && n < ST_RANK_AUTO_EXACT_BELOW && ties == 0.0;
+	exact = m < EV_RANK_AUTO_EXACT_BELOW && n < EV_RANK_AUTO_EXACT_BELOW && ties == 0.0;
 	if (exact) {
 		if (!(cdf = mwu_cdf(m, n, N / 2)))
 			goto cleanup;
@@ -276,7 +276,7 @@ cleanup:
 	return error;
 }
 
-int st_hl_paired(st_hl *out, const double *d, size_t n, double level)
+int ev_hl_paired(ev_hl *out, const double *d, size_t n, double level)
 {
 	static const char what[] = "Hodges-Lehmann (Walsh averages)";
 	double *sd = NULL, *A = NULL, *cdf = NULL;
@@ -289,15 +289,15 @@ int st_hl_paired(st_hl *out, const double *d, size_t n, double level)
 		return error;
 	if (n < 2)
 		return bg_error_set(BG_EDOMAIN, "%s: needs at least 2 differences, got 1", what);
-	if (n > 20000 || n * (n + 1) / 2 > ST_HL_MAX_PAIRS)
+	if (n > 20000 || n * (n + 1) / 2 > EV_HL_MAX_PAIRS)
 		return bg_error_set(BG_EUNSUPPORTED, "%s: %zu differences give more than %zu "
-				    "Walsh averages", what, n, ST_HL_MAX_PAIRS);
+				    "Walsh averages", what, n, EV_HL_MAX_PAIRS);
 	N = n * (n + 1) / 2;
 	error = BG_ENOMEM;
 	if (!(sd = sorted_copy(d, n, what)) || !(A = alloc_doubles(N, what)))
 		goto cleanup;
 	ties = tie_term_sorted(sd, n);
-	exact = n < ST_RANK_AUTO_EXACT_BELOW && ties == 0.0;
+	exact = n < EV_RANK_AUTO_EXACT_BELOW && ties == 0.0;
 	if (exact) {
 		if (!(cdf = signrank_cdf(n, N / 2)))
 			goto cleanup;
@@ -344,18 +344,18 @@ static double u_of_sorted(const double *sx, size_t m, const double *sy, size_t n
 /* Whether to use the exact distribution, or an error for an impossible
  * request. `ties` covers ties and (signed-rank) zeros; `size` the largest
  * sample size. */
-static int choose_exact(int *exact, st_rank_method method, int ties,
+static int choose_exact(int *exact, ev_rank_method method, int ties,
 			size_t size, const char *what, const char *why)
 {
-	if (method == ST_RANK_ASYMPTOTIC) {
+	if (method == EV_RANK_ASYMPTOTIC) {
 		*exact = 0;
-	} else if (method == ST_RANK_AUTO) {
-		*exact = !ties && size < ST_RANK_AUTO_EXACT_BELOW;
+	} else if (method == EV_RANK_AUTO) {
+		*exact = !ties && size < EV_RANK_AUTO_EXACT_BELOW;
 	} else if (ties) {
 		return bg_error_set(BG_EDOMAIN, "%s: no exact p-value with %s", what, why);
-	} else if (size > ST_RANK_EXACT_MAX) {
+	} else if (size > EV_RANK_EXACT_MAX) {
 		return bg_error_set(BG_EUNSUPPORTED, "%s: exact p-value offered up to %d "
-				    "values per sample, got %zu", what, ST_RANK_EXACT_MAX, size);
+				    "values per sample, got %zu", what, EV_RANK_EXACT_MAX, size);
 	} else {
 		*exact = 1;
 	}
@@ -372,8 +372,8 @@ static double exact_p(const double *cdf, double stat, double total)
 	return p < 1.0 ? p : 1.0;
 }
 
-int st_mwu_test(st_mwu *out, const double *x, size_t m, const double *y,
-		size_t n, st_rank_method method)
+int ev_mwu_test(ev_mwu *out, const double *x, size_t m, const double *y,
+		size_t n, ev_rank_method method)
 {
 	static const char what[] = "Mann-Whitney test";
 	double *sx = NULL, *sy = NULL, *pool = NULL, *cdf = NULL;
@@ -465,8 +465,8 @@ static int signed_ranks(double *w_plus, double *ties, const double *v, size_t n,
 	return 0;
 }
 
-int st_signrank_test(st_signrank *out, const double *d, size_t n,
-		     st_rank_method method)
+int ev_signrank_test(ev_signrank *out, const double *d, size_t n,
+		     ev_rank_method method)
 {
 	static const char what[] = "signed-rank test";
 	double *v = NULL, *cdf = NULL;
@@ -519,7 +519,7 @@ cleanup:
 
 /* ---- Welch ------------------------------------------------------------ */
 
-int st_welch_test(st_welch *out, const double *x, size_t m, const double *y,
+int ev_welch_test(ev_welch *out, const double *x, size_t m, const double *y,
 		  size_t n)
 {
 	static const char what[] = "Welch t-test";

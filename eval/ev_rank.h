@@ -1,4 +1,8 @@
-/* st_rank: rank-based shift estimates and tests, and Welch's t-test.
+/* ev_rank: rank-based shift estimates and tests, and Welch's t-test.
+ *
+ * It lives in eval/ because only the evaluation uses it: eval/peers.c applies
+ * the Mann-Whitney test and Welch's t-test as the peers it compares benchgate
+ * with decide. benchgate's own rule is st_rule (stats/).
  *
  * Two samples x (m values, the baseline A) and y (n values, the candidate B)
  * are always read as "y relative to x": a positive shift, U above mn/2, or a
@@ -12,31 +16,31 @@
  *
  * Pure functions: inputs are never modified, out-parameters are written only
  * on success, every failure returns a negative BG_E* code with a message. */
-#ifndef ST_RANK_H
-#define ST_RANK_H
+#ifndef EV_RANK_H
+#define EV_RANK_H
 
 #include <stddef.h>
 
 /* How a rank test computes its p-value. */
 typedef enum {
 	/* R's wilcox.test rule: exact when the samples are small (every size
-	 * < ST_RANK_AUTO_EXACT_BELOW) and have no ties (and, for the
+	 * < EV_RANK_AUTO_EXACT_BELOW) and have no ties (and, for the
 	 * signed-rank test, no zero differences); otherwise asymptotic. */
-	ST_RANK_AUTO = 0,
+	EV_RANK_AUTO = 0,
 	/* Exact null distribution; BG_EDOMAIN with ties (or zeros), and
-	 * BG_EUNSUPPORTED for a size above ST_RANK_EXACT_MAX. */
-	ST_RANK_EXACT = 1,
+	 * BG_EUNSUPPORTED for a size above EV_RANK_EXACT_MAX. */
+	EV_RANK_EXACT = 1,
 	/* Normal approximation with tie and continuity correction. */
-	ST_RANK_ASYMPTOTIC = 2
-} st_rank_method;
+	EV_RANK_ASYMPTOTIC = 2
+} ev_rank_method;
 
-#define ST_RANK_AUTO_EXACT_BELOW 50
-/* Largest size for which ST_RANK_EXACT is offered: the counting takes
+#define EV_RANK_AUTO_EXACT_BELOW 50
+/* Largest size for which EV_RANK_EXACT is offered: the counting takes
  * O(m^2 n^2 / 2) steps for U, O(n^3 / 4) for W+ (~50 ms at 100 x 100). */
-#define ST_RANK_EXACT_MAX 100
+#define EV_RANK_EXACT_MAX 100
 /* Largest number of pairwise differences / Walsh averages a Hodges-Lehmann
  * estimate will sort (8 bytes each): BG_EUNSUPPORTED above it. */
-#define ST_HL_MAX_PAIRS ((size_t)50000000)
+#define EV_HL_MAX_PAIRS ((size_t)50000000)
 
 /* A Hodges-Lehmann estimate with its distribution-free interval. */
 typedef struct {
@@ -49,7 +53,7 @@ typedef struct {
 	size_t k;         /* rank of lo; >= 1 */
 	size_t n_pairs;   /* N: m*n, or n(n+1)/2 Walsh averages */
 	int exact;        /* 1: k from the exact null distribution */
-} st_hl;
+} ev_hl;
 
 /* Hodges-Lehmann (1963) shift of y against x: the median of the m*n
  * differences y_j - x_i, with the interval that inverts the Mann-Whitney
@@ -58,7 +62,7 @@ typedef struct {
  *
  * Choice of k (the same as R's wilcox.test(y, x, conf.int = TRUE) wherever
  * no x value equals a y value):
- *  - exact when m, n < ST_RANK_AUTO_EXACT_BELOW and neither sample has a
+ *  - exact when m, n < EV_RANK_AUTO_EXACT_BELOW and neither sample has a
  *    repeated value: k = the smallest q with P(U <= q) >= alpha/2 (R's
  *    qwilcox, including its 10*DBL_EPSILON fuzz), and k = 1 when that q is
  *    0; achieved = 1 - 2 P(U <= k - 1);
@@ -75,16 +79,16 @@ typedef struct {
  * only when mn is even).
  *
  * Needs m, n >= 1 with m*n >= 2, finite values (BG_EDOMAIN), 0 < level < 1
- * (BG_EINVAL); m*n <= ST_HL_MAX_PAIRS (BG_EUNSUPPORTED); BG_ENOMEM.
+ * (BG_EINVAL); m*n <= EV_HL_MAX_PAIRS (BG_EUNSUPPORTED); BG_ENOMEM.
  * O(mn log mn) time (sorting all differences), O(mn) memory. */
-int st_hl_shift(st_hl *out, const double *x, size_t m, const double *y,
+int ev_hl_shift(ev_hl *out, const double *x, size_t m, const double *y,
 		size_t n, double level);
 
 /* One-sample / paired Hodges-Lehmann estimate: the median of the n(n+1)/2
  * Walsh averages (d_i + d_j)/2, i <= j (Hodges & Lehmann 1963; Tukey), with
  * the interval that inverts the signed-rank test: [A(k), A(N+1-k)].
- * k as in st_hl_shift with the signed-rank distribution: exact (R's
- * qsignrank) when n < ST_RANK_AUTO_EXACT_BELOW and no two d are equal;
+ * k as in ev_hl_shift with the signed-rank distribution: exact (R's
+ * qsignrank) when n < EV_RANK_AUTO_EXACT_BELOW and no two d are equal;
  * otherwise k = floor(N/2 - z sigma + 1/2), at least 1,
  * sigma^2 = n(n+1)(2n+1)/24 - sum(t^3 - t)/48 over groups of equal d.
  * Every d counts, zeros included. This equals R's wilcox.test(d,
@@ -92,8 +96,8 @@ int st_hl_shift(st_hl *out, const double *x, size_t m, const double *y,
  * before estimating and goes to its normal branch on such pairs (ties of
  * |d|, which matter to the test at 0 but not to the interval).
  * Needs n >= 2 finite values (BG_EDOMAIN), 0 < level < 1 (BG_EINVAL);
- * BG_EUNSUPPORTED above ST_HL_MAX_PAIRS averages; BG_ENOMEM. */
-int st_hl_paired(st_hl *out, const double *d, size_t n, double level);
+ * BG_EUNSUPPORTED above EV_HL_MAX_PAIRS averages; BG_ENOMEM. */
+int ev_hl_paired(ev_hl *out, const double *d, size_t n, double level);
 
 /* A Mann-Whitney U test. */
 typedef struct {
@@ -101,7 +105,7 @@ typedef struct {
 	double z;   /* (U - mn/2 - sign(U - mn/2)/2) / sigma, tie-corrected */
 	double p;   /* two-sided */
 	int exact;  /* 1: p from the exact null distribution */
-} st_mwu;
+} ev_mwu;
 
 /* Mann & Whitney (1947) two-sided test of x against y. Exact: p =
  * min(1, 2 P(U <= min(u, mn - u))) (R; scipy's 2 P(U >= max(U1, U2))).
@@ -110,10 +114,10 @@ typedef struct {
  * (scipy.stats.mannwhitneyu(y, x, method='asymptotic', use_continuity=True);
  * R's wilcox.test(y, x, exact = FALSE)). z is filled in either way.
  * Needs m, n >= 1 finite values, not all m + n equal (BG_EDOMAIN); exact
- * with ties is BG_EDOMAIN, above ST_RANK_EXACT_MAX BG_EUNSUPPORTED; a
+ * with ties is BG_EDOMAIN, above EV_RANK_EXACT_MAX BG_EUNSUPPORTED; a
  * method outside the enum BG_EINVAL; BG_ENOMEM. */
-int st_mwu_test(st_mwu *out, const double *x, size_t m, const double *y,
-		size_t n, st_rank_method method);
+int ev_mwu_test(ev_mwu *out, const double *x, size_t m, const double *y,
+		size_t n, ev_rank_method method);
 
 /* A Wilcoxon signed-rank test. */
 typedef struct {
@@ -123,7 +127,7 @@ typedef struct {
 	double p;       /* two-sided */
 	size_t n_used;  /* non-zero differences, the n of the test */
 	int exact;
-} st_signrank;
+} ev_signrank;
 
 /* Wilcoxon (1945) signed-rank test of H0: d symmetric about 0, two-sided.
  * Zeros are dropped first (Wilcox's convention, scipy's zero_method='wilcox',
@@ -131,30 +135,30 @@ typedef struct {
  * Asymptotic: p = 2 Q(|z|), sigma^2 = n(n+1)(2n+1)/24 - sum(t^3 - t)/48
  * over groups of equal |d| (scipy.stats.wilcoxon(d, method='approx',
  * correction=True); R's wilcox.test(d, exact = FALSE)). AUTO is exact for
- * n_used < ST_RANK_AUTO_EXACT_BELOW without ties or zeros (R's rule).
+ * n_used < EV_RANK_AUTO_EXACT_BELOW without ties or zeros (R's rule).
  * Needs n >= 1 finite values, not all zero (BG_EDOMAIN); exact with ties or
- * zeros is BG_EDOMAIN, above ST_RANK_EXACT_MAX BG_EUNSUPPORTED; a method
+ * zeros is BG_EDOMAIN, above EV_RANK_EXACT_MAX BG_EUNSUPPORTED; a method
  * outside the enum BG_EINVAL; BG_ENOMEM. */
-int st_signrank_test(st_signrank *out, const double *d, size_t n,
-		     st_rank_method method);
+int ev_signrank_test(ev_signrank *out, const double *d, size_t n,
+		     ev_rank_method method);
 
 /* Welch's t-test. */
 typedef struct {
 	double t;   /* (mean y - mean x) / sqrt(s_x^2/m + s_y^2/n) */
 	double df;  /* Welch-Satterthwaite degrees of freedom */
 	double p;   /* two-sided, Student t with df (non-integer) */
-} st_welch;
+} ev_welch;
 
 /* Welch (1947) two-sample t-test with unequal variances; df =
  * (a + b)^2 / (a^2/(m-1) + b^2/(n-1)), a = s_x^2/m, b = s_y^2/n
  * (Satterthwaite 1946); scipy.stats.ttest_ind(y, x, equal_var=False).
  * The p-value is the incomplete beta I_{df/(df+t^2)}(df/2, 1/2), not GSL's
- * t tail, which loses digits far out (see st_rank.c); p below the smallest
+ * t tail, which loses digits far out (see ev_rank.c); p below the smallest
  * double is 0.
  * Needs m, n >= 2 finite values (BG_EDOMAIN), and not both samples constant
  * (the statistic is then 0/0 or infinite: BG_EDOMAIN); BG_EDOMAIN also when
  * t overflows. Allocates nothing. */
-int st_welch_test(st_welch *out, const double *x, size_t m, const double *y,
+int ev_welch_test(ev_welch *out, const double *x, size_t m, const double *y,
 		  size_t n);
 
 #endif
