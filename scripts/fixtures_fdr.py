@@ -1,8 +1,7 @@
 #!/usr/bin/python3
 # fixtures_fdr.py: writes tests/fixtures/fdr_reference.json, the independent
-# reference values tests/test_fdr.c and tests/test_power.c check the online FDR
-# procedures, the Holm and Benjamini-Hochberg adjustments (stats/st_fdr.c) and
-# the power and minimum-detectable-effect routines (stats/st_power.c) against.
+# reference values tests/test_fdr.c checks the online FDR procedures and the
+# Holm and Benjamini-Hochberg adjustments (stats/st_fdr.c) against.
 #
 # Run it once by hand with Debian's interpreter (a `python3` earlier on PATH
 # may be another build without these packages):
@@ -24,16 +23,6 @@
 #     Euler-Maclaurin correction.
 #   - Holm and BH: statsmodels.stats.multitest.multipletests(method='holm' /
 #     'fdr_bh').
-#   - Noncentral t: a 40-digit mpmath quadrature of its defining integral,
-#     checked against scipy.stats.nct (Boost) where Boost is accurate; see
-#     nct_cases() for where it is not.
-#   - Power of the two-sided one-sample t-test: statsmodels
-#     TTestPower.power / solve_power. solve_power stops at brentq's xtol=1e-5
-#     (absolute), so every case also carries a tight root of statsmodels' own
-#     power function (scipy brentq, xtol 1e-14, rtol 1e-15) and the distance
-#     between the two.
-#   - Normal approximation n = ((z_{1-a/2} + z_{1-b}) sigma / delta)^2:
-#     scipy.stats.norm.ppf.
 import json
 import math
 import platform
@@ -42,11 +31,9 @@ import sys
 import mpmath as mp
 import numpy as np
 import scipy
-import scipy.optimize as so
 import scipy.stats as ss
 import statsmodels
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.power import TTestPower
 
 OUT = "tests/fixtures/fdr_reference.json"
 GAMMA_C = 0.0772
@@ -249,153 +236,7 @@ def multitest_cases():
     return cases
 
 
-# ---- noncentral t, power ----------------------------------------------------
-
-NCT_GRID = [
-    # (t, df, nc)
-    (2.0, 10.0, 1.5), (-1.0, 10.0, 1.5), (0.0, 5.0, 2.0), (3.5, 29.0, 3.0),
-    (-2.04523, 29.0, 3.0), (2.04523, 29.0, -3.0), (1.96, 1.0, 0.5),
-    (12.7, 1.0, 10.0), (-12.7, 1.0, 10.0), (2.2, 7.5, 2.8), (-2.2, 7.5, 2.8),
-    (1.98, 99.0, 0.2), (2.6, 499.0, 2.9), (1.97, 9999.0, 4.0),
-    (-1.97, 9999.0, 4.0), (5.0, 3.0, 0.0), (0.5, 2.0, -1.0),
-    (1.96, 250.25, 1.0), (-4.0, 40.0, 0.5), (8.0, 15.0, 4.0),
-]
-
-
-def nct_mpmath(t, df, nc):
-    """P(T <= t) and P(T > t) for T = (Z + nc) / sqrt(V/df), V ~ chi2_df, at
-    40 digits: E[Phi(t x - nc)] and E[Phi(nc - t x)] over x = sqrt(V/df),
-    by mpmath's tanh-sinh quadrature split around the mode of x."""
-    mp.mp.dps = 40
-    t, df, nc = mp.mpf(t), mp.mpf(df), mp.mpf(nc)
-    c = mp.log(2) + (df / 2) * mp.log(df / 2) - mp.loggamma(df / 2)
-
-    def g(x):
-        return mp.exp(c + (df - 1) * mp.log(x) - df * x * x / 2)
-    m = mp.sqrt((df - 1) / df)
-    s = 1 / mp.sqrt(2 * df)
-    pts = sorted(set([mp.mpf(0)] + [m + k * s for k in
-                                    (-40, -20, -10, -5, -2, 0, 2, 5, 10, 20, 40)
-                                    if m + k * s > 0]))
-    cdf = mp.quad(lambda x: g(x) * mp.ncdf(t * x - nc), pts)
-    sf = mp.quad(lambda x: g(x) * mp.ncdf(nc - t * x), pts)
-    if abs(cdf + sf - 1) > mp.mpf(10) ** -30:
-        sys.exit(f"fixtures_fdr: nct({t}, {df}, {nc}): cdf + sf - 1 = "
-                 f"{cdf + sf - 1}")
-    return float(cdf), float(sf)
-
-
-def nct_cases():
-    """The reference is the 40-digit integral: scipy 1.10's Boost nct loses
-    the lower tail for negative t (at t = -12.7, df = 1, nc = 10 it returns
-    3.8e-16 for 4.7e-26). scipy's values are kept, and where its probability
-    is above 1e-4 the two must agree to 1e-13, which checks the integral's
-    representation against Boost's series."""
-    out = []
-    for t, df, nc in NCT_GRID:
-        with np.errstate(all="ignore"):
-            sc_cdf = float(ss.nct.cdf(t, df, nc))
-            sc_sf = float(ss.nct.sf(t, df, nc))
-        cdf, sf = nct_mpmath(t, df, nc)
-        for mine, theirs in ((cdf, sc_cdf), (sf, sc_sf)):
-            if mine > 1e-4 and abs(mine - theirs) > 1e-13 * mine:
-                sys.exit(f"fixtures_fdr: nct({t}, {df}, {nc}): mpmath {mine} "
-                         f"vs scipy {theirs}")
-        out.append({"t": t, "df": df, "nc": nc, "cdf": cdf, "sf": sf,
-                    "scipy_cdf": sc_cdf, "scipy_sf": sc_sf})
-    return out
-
-
-def tight_root(f, lo, hi):
-    return so.brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
-
-
-POWER_CASES = [
-    # (name, sigma, delta, alpha, power, rounds for the MDE)
-    ("typical", 0.02, 0.01, 0.05, 0.8, 30),
-    ("small_effect", 0.05, 0.005, 0.05, 0.9, 200),
-    ("large_effect", 0.01, 0.02, 0.05, 0.8, 8),
-    ("strict_alpha", 0.03, 0.01, 0.001, 0.8, 60),
-    ("loose", 0.1, 0.04, 0.1, 0.5, 12),
-    ("online_level", 0.02, 0.01, 0.0025, 0.8, 100),
-    ("tiny_n", 0.01, 0.03, 0.05, 0.95, 3),
-]
-
-
-def power_cases():
-    tp = TTestPower()
-    out = []
-    for name, sigma, delta, alpha, power, rounds in POWER_CASES:
-        es = delta / sigma
-
-        def f_n(n):
-            return tp.power(effect_size=es, nobs=n, alpha=alpha) - power
-
-        def f_es(e):
-            return tp.power(effect_size=e, nobs=rounds, alpha=alpha) - power
-        n_sm = float(tp.solve_power(effect_size=es, nobs=None, alpha=alpha,
-                                    power=power))
-        n_tight = tight_root(f_n, 2.0, 1e7)
-        es_sm = abs(float(tp.solve_power(effect_size=None, nobs=rounds,
-                                         alpha=alpha, power=power)))
-        es_tight = tight_root(f_es, 1e-9, 100.0)
-        z = ss.norm.ppf(1 - alpha / 2) + ss.norm.ppf(power)
-        case = {
-            "name": name, "sigma": sigma, "delta": delta, "alpha": alpha,
-            "power": power,
-            "rounds_statsmodels": n_sm,
-            "rounds_tight": n_tight,
-            "rounds_normal": float((z * sigma / delta) ** 2),
-            "power_at_rounds": {"n": rounds,
-                                "power": float(tp.power(effect_size=es,
-                                                        nobs=rounds,
-                                                        alpha=alpha))},
-            "mde_rounds": rounds,
-            "mde_statsmodels": es_sm * sigma,
-            "mde_tight": es_tight * sigma,
-            "mde_normal": float(z * sigma / math.sqrt(rounds)),
-        }
-        rel_n = abs(n_sm - n_tight) / n_tight
-        rel_e = abs(es_sm - es_tight) / es_tight
-        case["statsmodels_rel_dev"] = {"rounds": rel_n, "mde": rel_e}
-        out.append(case)
-        print(f"{name:14s} n={n_tight:.6f} (sm {n_sm:.6f}, normal "
-              f"{case['rounds_normal']:.4f}) mde={case['mde_tight']:.6g} "
-              f"dev n={rel_n:.2g} mde={rel_e:.2g}", file=sys.stderr)
-    return out
-
-
-BUDGET_CASES = [
-    # (name, budget_s, round_s, sigma, alpha, power)
-    ("ten_minutes", 600.0, 12.5, 0.02, 0.05, 0.8),
-    ("hour_fast_rounds", 3600.0, 0.7, 0.05, 0.05, 0.9),
-    ("uneven", 100.0, 33.0, 0.01, 0.05, 0.8),   # floor(3.03) = 3 rounds
-]
-
-
-def budget_cases():
-    tp = TTestPower()
-    out = []
-    for name, budget, round_s, sigma, alpha, power in BUDGET_CASES:
-        n = math.floor(budget / round_s)
-        es = tight_root(lambda e: tp.power(effect_size=e, nobs=n, alpha=alpha)
-                        - power, 1e-9, 100.0)
-        es_sm = abs(float(tp.solve_power(effect_size=None, nobs=n,
-                                         alpha=alpha, power=power)))
-        out.append({"name": name, "budget_s": budget, "round_s": round_s,
-                    "sigma": sigma, "alpha": alpha, "power": power,
-                    "rounds": n, "mde_tight": es * sigma,
-                    "mde_statsmodels": es_sm * sigma,
-                    "statsmodels_rel_dev": {"mde": abs(es_sm - es) / es}})
-        print(f"{name:18s} rounds={n} mde={es * sigma:.6g}", file=sys.stderr)
-    return out
-
-
 def main():
-    # statsmodels' bracket search probes the power near df = 1, where scipy's
-    # Boost nct warns (divide by zero) and returns NaN, which statsmodels
-    # steps away from; every value kept is checked against a tight root.
-    np.seterr(divide="ignore", invalid="ignore")
     total, normaliser, partial = gamma_normaliser()
     out = {
         "generator": "scripts/fixtures_fdr.py (run with /usr/bin/python3)",
@@ -415,9 +256,6 @@ def main():
         },
         "online": online_cases(),
         "multitest": multitest_cases(),
-        "nct": nct_cases(),
-        "power": power_cases(),
-        "budget": budget_cases(),
     }
     print(f"gamma: sum = {GAMMA_C * total:.6f}, exact normaliser "
           f"{normaliser:.8f}", file=sys.stderr)
