@@ -498,8 +498,7 @@ int lp_cmd_compare(int argc, char **argv)
 	run.rule = st_rule_make(o.alpha, o.min_effect, o.lower_is_better);
 	run.rule.min_rounds = o.min_runs;
 	run.rule.max_rounds = o.max_runs;
-	run.rho = run.rule.rho;
-	if (st_rule_check(&run.rule) < 0 || st_cs_init(&run.cs, run.rho) < 0)
+	if (st_rule_check(&run.rule) < 0 || st_cs_init(&run.cs, run.rule.rho) < 0)
 		return lp_cli_error("compare: %s", bg_error_last());
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
 		return lp_cli_error("out of memory");

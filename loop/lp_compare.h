@@ -44,7 +44,6 @@ typedef struct {
 	const char *stopped;      /* "decided", "runs", "max_runs", "max_time" */
 	st_cs_state cs;           /* the confidence sequence (adaptive mode) */
 	st_rule rule;             /* the decision rule at --alpha */
-	double rho;               /* its mixture parameter (rule.rho) */
 	double elapsed_s;
 } lp_compare_run;
 

@@ -111,7 +111,7 @@ static cJSON *settings_json(const lp_compare_run *run)
 	cJSON_AddBoolToObject(s, "ignore_failure", o->ignore_failure);
 	cJSON_AddNumberToObject(s, "bootstrap_resamples", (double)o->resamples);
 	cJSON_AddStringToObject(s, "rule", o->runs ? "fixed_bootstrap" : "confidence_sequence");
-	cJSON_AddNumberToObject(s, "cs_rho", run->rho);
+	cJSON_AddNumberToObject(s, "cs_rho", run->rule.rho);
 	return s;
 }
 
