@@ -19,11 +19,12 @@ PREFIX   ?= /usr/local
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 # The dependency direction, enforced: each folder sees only the headers it
 # may use (a wrong-way include fails to compile). Tests and eval see all.
-INCS     := -Icommon -Isampler -Istats -Iguards -Iloop
+INCS     := -Icommon -Isampler -Istats -Iguards -Istate -Iloop
 INCS_common  := -Icommon
 INCS_stats   := -Icommon -Istats
 INCS_sampler := -Icommon -Isampler
 INCS_guards  := -Icommon -Isampler -Istats -Iguards
+INCS_state   := -Icommon -Istate
 INCS_loop    := $(INCS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
@@ -37,7 +38,7 @@ endif
 
 ALL_CFLAGS = $(WARN) $(INCS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 
-LIB_SRC  := $(wildcard common/*.c sampler/*.c stats/*.c guards/*.c) \
+LIB_SRC  := $(wildcard common/*.c sampler/*.c stats/*.c guards/*.c state/*.c) \
             $(filter-out loop/main.c,$(wildcard loop/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/loop/main.o
@@ -77,6 +78,7 @@ $(BUILD)/obj/common/%.o: INCS = $(INCS_common)
 $(BUILD)/obj/stats/%.o: INCS = $(INCS_stats)
 $(BUILD)/obj/sampler/%.o: INCS = $(INCS_sampler)
 $(BUILD)/obj/guards/%.o: INCS = $(INCS_guards)
+$(BUILD)/obj/state/%.o: INCS = $(INCS_state)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)

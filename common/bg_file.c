@@ -133,3 +133,33 @@ fail:
 	free(buf);
 	return NULL;
 }
+
+static int mkdir_one(const char *p, mode_t mode)
+{
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return bg_error_set(BG_ESYS, "cannot create %s: %s", p, strerror(errno));
+	return 0;
+}
+
+int bg_file_mkdirs(const char *dir, mode_t mode)
+{
+	char *p = strdup(dir);
+	struct stat st;
+	int error = 0;
+
+	if (p == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	for (char *s = p + 1; *s != '\0' && error == 0; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		error = mkdir_one(p, mode);
+		*s = '/';
+	}
+	if (error == 0)
+		error = mkdir_one(p, mode);
+	if (error == 0 && (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)))
+		error = bg_error_set(BG_ESYS, "%s is not a directory", p);
+	free(p);
+	return error;
+}

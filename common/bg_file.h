@@ -7,6 +7,7 @@
 #define BG_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Writes text to path through a temporary file in the same directory
  * (fsync'd, mode 0644) and a rename, then fsyncs the directory. "-" writes
@@ -21,5 +22,11 @@ int bg_file_write_atomic(const char *path, const char *text);
  * other system errors (message naming the path), BG_ENOMEM. A file holding
  * NUL bytes is returned whole; *len tells its true length. */
 char *bg_file_read(const char *path, size_t *len);
+
+/* mkdir -p: makes dir and every missing parent, new ones with mode (before
+ * the umask). Returns 0 when dir is a directory at the end; BG_ESYS naming
+ * the directory that could not be made, or a path that is not a directory;
+ * BG_ENOMEM. */
+int bg_file_mkdirs(const char *dir, mode_t mode);
 
 #endif

@@ -51,6 +51,7 @@
 #include "sim_common.h"
 #include "ev_rank.h"
 #include "bg_error.h"
+#include "bg_interrupt.h"
 #include "bg_file.h"
 #include "lp_cli.h"
 #include "smp_pin.h"
@@ -847,7 +848,7 @@ int main(int argc, char **argv)
 		gsl_rng_free(c.rng);
 		return lp_cli_error("peers: %s", bg_error_last());
 	}
-	smp_interrupt_install();
+	bg_interrupt_install();
 	lp_progress_init(&c.prog, 0);
 	rc = run(&c, argv[1], argc, argv);
 	smp_pinning_free(c.pin);

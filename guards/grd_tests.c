@@ -4,10 +4,8 @@
 #include "bg_error.h"
 #include "bg_file.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,84 +490,4 @@ void grd_test_result_clear(grd_test_result *r)
 		return;
 	free(r->tail);
 	memset(r, 0, sizeof(*r));
-}
-
-/* ---- count cache -------------------------------------------------------- */
-
-#define CACHE_FIX "delete it (it is only a cache and is rebuilt)"
-
-/* The cache's JSON object, or NULL with the error set (BG_ENOTFOUND when
- * the file does not exist, BG_EPARSE when it is not a JSON object). */
-static cJSON *cache_load(const char *path)
-{
-	size_t len;
-	char *text = bg_file_read(path, &len);
-	cJSON *root;
-
-	if (text == NULL)
-		return NULL;
-	root = cJSON_ParseWithLength(text, len);
-	free(text);
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		bg_error_set(BG_EPARSE, "%s is not a JSON object of commit: test count: " CACHE_FIX,
-			     path);
-		return NULL;
-	}
-	return root;
-}
-
-int grd_count_cache_get(long *out, const char *path, const char *commit)
-{
-	cJSON *root, *item;
-	int error = 0;
-	double v;
-
-	if (path == NULL || commit == NULL)
-		return bg_error_set(BG_EINVAL, "grd_count_cache_get: missing path or commit");
-	if ((root = cache_load(path)) == NULL)
-		return bg_error_code();
-	item = cJSON_GetObjectItemCaseSensitive(root, commit);
-	if (item == NULL) {
-		error = bg_error_set(BG_ENOTFOUND, "no test count cached for %s in %s", commit, path);
-		goto cleanup;
-	}
-	v = cJSON_IsNumber(item) ? item->valuedouble : -1;
-	if (!(v >= 0 && v <= (double)LONG_MAX && v == floor(v))) {
-		error = bg_error_set(BG_EPARSE, "%s: the test count of %s is not a non-negative "
-				     "integer: " CACHE_FIX, path, commit);
-		goto cleanup;
-	}
-	*out = (long)v;
-cleanup:
-	cJSON_Delete(root);
-	return error;
-}
-
-int grd_count_cache_put(const char *path, const char *commit, long count)
-{
-	cJSON *root;
-	char *text = NULL;
-	int error;
-
-	if (path == NULL || commit == NULL || commit[0] == '\0' || count < 0)
-		return bg_error_set(BG_EINVAL, "grd_count_cache_put: need a path, a commit and a "
-				    "count >= 0");
-	if ((root = cache_load(path)) == NULL) {
-		if (bg_error_code() != BG_ENOTFOUND && bg_error_code() != BG_EPARSE)
-			return bg_error_code();
-		if ((root = cJSON_CreateObject()) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory");
-	}
-	cJSON_DeleteItemFromObjectCaseSensitive(root, commit);
-	if (cJSON_AddNumberToObject(root, commit, (double)count) == NULL ||
-	    (text = cJSON_Print(root)) == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	error = bg_file_write_atomic(path, text);
-cleanup:
-	free(text);
-	cJSON_Delete(root);
-	return error;
 }

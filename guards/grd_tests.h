@@ -65,7 +65,7 @@ typedef struct {
  * is checked before anything runs. Returns 0 whenever the command ran,
  * whatever its outcome (read out->reason); BG_EINVAL for a bad format,
  * BG_ENOTFOUND when cwd is not a directory, BG_ESYS when /bin/sh could not
- * be started, BG_EINTR on SIGINT/SIGTERM (see smp_interrupt_install),
+ * be started, BG_EINTR on SIGINT/SIGTERM (see bg_interrupt_install),
  * BG_ENOMEM. On success the caller releases *out with
  * grd_test_result_clear(); on failure *out is untouched. */
 int grd_tests_run(grd_test_result *out, const char *cmd, const char *cwd,
@@ -77,18 +77,5 @@ void grd_test_result_clear(grd_test_result *r);
 /* s quoted for /bin/sh: in single quotes, each ' written as '\''. Returns
  * a string the caller frees, or NULL (BG_ENOMEM set). */
 char *grd_shell_quote(const char *s);
-
-/* The cached test count of commit in the JSON object file path
- * ({"<commit>": count, ...}). Returns 0 with *out set; BG_ENOTFOUND when the
- * file does not exist or has no entry for commit; BG_EPARSE when the file
- * is not such an object or the entry is not a non-negative integer (the
- * message names the file and says it can be deleted); BG_ESYS. */
-int grd_count_cache_get(long *out, const char *path, const char *commit);
-
-/* Records count (>= 0) for commit in path, replacing an older entry,
- * written atomically. A missing file is created; an unreadable JSON file is
- * replaced by a fresh one (it is only a cache). Returns 0, BG_EINVAL for an
- * empty commit or negative count, BG_ESYS (file left as it was), BG_ENOMEM. */
-int grd_count_cache_put(const char *path, const char *commit, long count);
 
 #endif

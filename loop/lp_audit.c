@@ -6,6 +6,7 @@
 #include "lp_commands.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_interrupt.h"
 #include "bg_file.h"
 #include "grd_holdout.h"
 #include "grd_protected.h"
@@ -398,18 +399,14 @@ static int export_build(int *ok, char *dirs[2], lp_audit_run *a, lp_audit_result
 
 static int test_counts(lp_audit_run *a, lp_audit_result *r, char *dirs[2])
 {
-	char *cache = NULL;
 	int error;
 
 	if (a->cfg->test_cmd == NULL || a->cfg->test_count == NULL)
 		return 0;
-	if (asprintf(&cache, "%s/testcounts.json", a->state) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
 	if ((error = lp_workspace_test_count(&r->parent_count, a->cfg->test_cmd, a->cfg->test_count, dirs[0],
-					     cache, r->claim->parent)) == 0)
-		error = lp_workspace_test_count(&r->count, a->cfg->test_cmd, a->cfg->test_count, dirs[1], cache,
-						r->claim->commit);
-	free(cache);
+					     a->state, r->claim->parent)) == 0)
+		error = lp_workspace_test_count(&r->count, a->cfg->test_cmd, a->cfg->test_count, dirs[1],
+						a->state, r->claim->commit);
 	r->dropped = error == 0 && r->count >= 0 && r->parent_count >= 0 && r->count < r->parent_count;
 	return error;
 }
@@ -640,8 +637,8 @@ static int read_claims(lp_audit_run *a)
 					   o->direction >= 0 ? o->direction : 1);
 	if (o->range)
 		return lp_audit_claims_range(&a->claims, a->repo, o->range);
-	if (asprintf(&path, "%s/ledger.jsonl", a->state) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+	if ((error = state_path(&path, a->state, STATE_LEDGER)) < 0)
+		return error;
 	error = lp_audit_claims_ledger(&a->claims, a->repo, path);
 	free(path);
 	return error;
@@ -697,7 +694,7 @@ static int prepare(lp_audit_run *a)
 	int error;
 
 	/* a config given on the command line is checked before anything else */
-	if ((error = lp_repo_open(&a->repo, ".")) < 0 || (error = lp_repo_state_dir(&a->state, a->repo)) < 0 ||
+	if ((error = lp_workspace_open(&a->repo, &a->state, ".")) < 0 ||
 	    (a->o->config_path && (error = lp_config_load(&a->cfg, a->o->config_path)) < 0) ||
 	    (error = read_claims(a)) < 0 || (error = load_config(a)) < 0)
 		return error;
@@ -731,7 +728,7 @@ static int audit(lp_audit_run *a, gsl_rng *rng)
 	int error;
 
 	smp_probe_read(&a->probe, NULL);
-	smp_interrupt_install();
+	bg_interrupt_install();
 	if ((error = prepare(a)) < 0)
 		return error;
 	for (size_t i = 0; i < a->claims->nwarnings; i++)
@@ -767,7 +764,7 @@ static void run_free(lp_audit_run *a)
 	free(a->steps);
 	lp_measure_result_clear(&a->span);
 	smp_pinning_free(a->pin);
-	free(a->state);
+	state_free(a->state);
 	lp_repo_free(a->repo);
 }
 

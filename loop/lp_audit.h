@@ -37,6 +37,7 @@
 #include "lp_git.h"
 #include "lp_measure.h"
 #include "smp_probe.h"
+#include "state.h"
 
 /* ---- claims (lp_audit_claims.c) ---------------------------------------- */
 
@@ -81,7 +82,7 @@ typedef struct {
 /* The claims of the gate ledger at `path` (.git/benchgate/ledger.jsonl):
  * every record of kind "gate" with verdict "KEEP" is a claim against its
  * "baseline", claimed ratio its training aggregate ratio. Unlike
- * lp_ledger_open this only reads: a line that is not a JSON object, or a
+ * state_ledger_open this only reads: a line that is not a JSON object, or a
  * record without a candidate, is skipped with a warning. Errors, *out
  * untouched: BG_ENOTFOUND "no ledger at PATH" when the file does not exist,
  * or when it holds no KEEP; BG_EPARSE when no line of it is JSON; BG_ESYS;
@@ -201,7 +202,7 @@ typedef struct {
 typedef struct {
 	const lp_audit_opts *o;
 	lp_repo *repo;
-	char *state;
+	state_store *state;
 	lp_audit_claims *claims;
 	lp_audit_result *results;  /* one per claim */
 	lp_config *cfg;

@@ -19,6 +19,7 @@
 #include "lp_report.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_interrupt.h"
 #include "bg_file.h"
 #include "grd_tests.h"
 #include "smp_runner.h"
@@ -303,7 +304,8 @@ static int bundled_workloads(lp_calib_report *r, char **corpora)
  * *dir is owned by the caller. */
 static int config_dir(char **dir, const lp_config *cfg, const char *path)
 {
-	char real[PATH_MAX], head[41], *state = NULL, *tail = NULL;
+	char real[PATH_MAX], head[41], *tail = NULL;
+	state_store *state = NULL;
 	lp_repo *repo = NULL;
 	int ok, error;
 
@@ -315,14 +317,14 @@ static int config_dir(char **dir, const lp_config *cfg, const char *path)
 			return bg_error_set(BG_ENOMEM, "out of memory");
 		return 0;
 	}
-	if ((error = lp_repo_state_dir(&state, repo)) == 0 &&
+	if ((error = state_open(&state, lp_repo_gitdir(repo))) == 0 &&
 	    (error = lp_repo_resolve(head, repo, "HEAD")) == 0 &&
 	    (error = lp_workspace_export(dir, repo, state, head)) == 0 &&
 	    (error = lp_workspace_build(&ok, &tail, cfg->build, *dir)) == 0 && !ok)
 		error = bg_error_set(BG_ECHILD, "HEAD (%.12s) does not build with \"%s\":\n%s",
 				     head, cfg->build, tail ? tail : "");
 	free(tail);
-	free(state);
+	state_free(state);
 	lp_repo_free(repo);
 	return error;
 }
@@ -473,7 +475,7 @@ static int rounds_loop(cal_run *c, size_t w, smp_runner *rm, smp_runner *ro, dou
 				return error;
 		}
 		progress(c, w, wl->main.rounds);
-		if (smp_interrupt_requested())
+		if (bg_interrupt_requested())
 			return bg_error_set(BG_EINTR, "interrupted");
 		if (wl->main.rounds >= MAX_ROUNDS || (lp_now() >= deadline && wl->main.rounds >= MIN_ROUNDS))
 			return 0;
@@ -960,14 +962,15 @@ static void verdict(lp_calib_report *r)
 static int save(lp_calib_report *r)
 {
 	lp_repo *repo = NULL;
-	char *state = NULL, *path = NULL, *text = NULL;
+	state_store *state = NULL;
+	char *path = NULL, *text = NULL;
 	cJSON *doc;
 	int error;
 
-	if (lp_repo_open(&repo, ".") == 0 && (error = lp_repo_state_dir(&state, repo)) < 0)
+	if (lp_repo_open(&repo, ".") == 0 && (error = state_open(&state, lp_repo_gitdir(repo))) < 0)
 		goto cleanup;
 	bg_error_clear();
-	if ((error = lp_calibration_path(&path, state, r->probe.fingerprint, 1)) < 0)
+	if ((error = state_calibration_path(&path, state, r->probe.fingerprint, 1)) < 0)
 		goto cleanup;
 	r->saved_to = path;
 	if ((doc = lp_calibrate_json(r)) == NULL || (text = cJSON_Print(doc)) == NULL) {
@@ -983,7 +986,7 @@ cleanup:
 		r->saved_to = NULL;
 	}
 	free(text);
-	free(state);
+	state_free(state);
 	lp_repo_free(repo);
 	return error;
 }
@@ -1040,7 +1043,7 @@ static int run(lp_calib_report *r, const cal_opts *o, const lp_config *cfg, gsl_
 	smp_cpustat_read(&s0, NULL);
 	if ((error = setup_pinning(&c)) < 0)
 		return error;
-	smp_interrupt_install();
+	bg_interrupt_install();
 	lp_progress_init(&c.prog, o->quiet);
 	if ((error = measure_all(&c)) < 0)
 		return error;
@@ -1058,7 +1061,7 @@ static int run(lp_calib_report *r, const cal_opts *o, const lp_config *cfg, gsl_
 	verdict(r);
 	lp_iso_now(r->date, sizeof(r->date));
 	r->elapsed_s = lp_now() - c.t0;
-	return smp_interrupt_requested() ? bg_error_set(BG_EINTR, "interrupted") : 0;
+	return bg_interrupt_requested() ? bg_error_set(BG_EINTR, "interrupted") : 0;
 }
 
 static int output(const lp_calib_report *r, const cal_opts *o)

@@ -5,11 +5,9 @@
 #include "bg_file.h"
 #include "st_cs.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* Seed of the planning simulation: fixed, so one calibration always gives
  * the same plan. */
@@ -39,63 +37,6 @@ void lp_calib_report_clear(lp_calib_report *r)
 	smp_pinning_free(r->pin);
 	free(r->saved_to);
 	memset(r, 0, sizeof(*r));
-}
-
-/* ---- where ------------------------------------------------------------ */
-
-/* mkdir -p for the part of path after `from` (already existing); new
- * directories get mode 0700. BG_ESYS naming the directory. */
-static int make_dirs(char *path, size_t from)
-{
-	for (char *s = path + from + 1; ; s++) {
-		char c = *s;
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			int e = errno;
-			*s = c;
-			return bg_error_set(BG_ESYS, "cannot make the directory %.*s: %s", (int)(s - path), path,
-					    strerror(e));
-		}
-		*s = c;
-		if (c == '\0')
-			return 0;
-	}
-}
-
-int lp_calibration_path(char **out, const char *state_dir, const char *fingerprint, int create)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *dir = NULL, *path = NULL;
-	int error = 0;
-
-	if (state_dir != NULL) {
-		if (asprintf(&path, "%s/%s", state_dir, LP_CALIBRATION_FILE) < 0)
-			return bg_error_set(BG_ENOMEM, "out of memory");
-		*out = path;
-		return 0;
-	}
-	if (xdg != NULL && xdg[0] == '/')
-		error = asprintf(&dir, "%s/benchgate", xdg);
-	else if (home != NULL && home[0] == '/')
-		error = asprintf(&dir, "%s/.cache/benchgate", home);
-	else
-		return bg_error_set(BG_ENOTFOUND,
-				    "no cache directory: neither XDG_CACHE_HOME nor HOME is an absolute path; set one, or run inside a git repository");
-	if (error < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	if (create && (error = make_dirs(dir, 0)) < 0) {
-		free(dir);
-		return error;
-	}
-	if (asprintf(&path, "%s/calibration-%s.json", dir, fingerprint) < 0) {
-		free(dir);
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	}
-	free(dir);
-	*out = path;
-	return 0;
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -243,7 +184,7 @@ static int find_calibration(lp_calibration **out, const lp_calibration_query *q,
 	int error = 0;
 
 	*out = NULL;
-	if (q->state_dir && ((error = lp_calibration_path(&rp, q->state_dir, fp, 0)) < 0 ||
+	if (q->state && ((error = state_calibration_path(&rp, q->state, fp, 0)) < 0 ||
 			     (error = try_load(&repo, rp, w)) < 0))
 		goto cleanup;
 	if (repo && strcmp(repo->fingerprint, fp) == 0) {
@@ -252,7 +193,7 @@ static int find_calibration(lp_calibration **out, const lp_calibration_query *q,
 		goto cleanup;
 	}
 	/* No cache directory (no HOME) is no error here: there is no file. */
-	if ((error = lp_calibration_path(&cp, NULL, fp, 0)) == BG_ENOMEM ||
+	if ((error = state_calibration_path(&cp, NULL, fp, 0)) == BG_ENOMEM ||
 	    (error == 0 && (error = try_load(&cache, cp, w)) < 0))
 		goto cleanup;
 	error = 0;

@@ -2,10 +2,10 @@
  * measured (the report its outputs print), the file it is kept in, and the
  * advice `benchgate gate` takes from that file.
  *
- * Where the file lives: inside a git repository, <gitdir>/benchgate/
- * calibration.json (lp_repo_state_dir); elsewhere
- * $XDG_CACHE_HOME/benchgate/calibration-<fingerprint>.json, XDG_CACHE_HOME
- * defaulting to ~/.cache. Its content is the JSON report of calibrate
+ * Where the file lives is the state module's business
+ * (state_calibration_path): inside a git repository, <gitdir>/benchgate/
+ * calibration.json; elsewhere the cache's calibration-<fingerprint>.json.
+ * Its content is the JSON report of calibrate
  * (`benchgate calibrate --json` prints the same document): at least
  * machine.fingerprint, date ("YYYY-MM-DDTHH:MM:SSZ"), settings.metric, and
  * per workload its name, round_seconds (one A/A round, both runs and the
@@ -22,8 +22,8 @@
 #include "smp_pin.h"
 #include "smp_probe.h"
 #include "st_calib.h"
+#include "state.h"
 
-#define LP_CALIBRATION_FILE "calibration.json"
 #define LP_CALIBRATION_MAX_AGE_S (7.0 * 24 * 3600)  /* older: warn */
 #define LP_CALIBRATION_POWER 0.8                    /* power of every MDE */
 #define LP_CALIBRATION_CAP_S 3600.0                 /* "more than an hour" */
@@ -127,15 +127,6 @@ cJSON *lp_calibrate_json(const lp_calib_report *r);
 
 /* ---- the file --------------------------------------------------------- */
 
-/* Where the calibration of this machine goes: "<state_dir>/calibration.json"
- * when state_dir is not NULL, else "<cache>/benchgate/calibration-<fp>.json",
- * <cache> being $XDG_CACHE_HOME when set and absolute, else $HOME/.cache.
- * With create, the cache directories are made (mode 0700 for the new
- * ones). *out is the caller's. BG_ENOTFOUND when neither XDG_CACHE_HOME nor
- * HOME is usable, BG_ESYS naming a directory that cannot be made,
- * BG_ENOMEM. */
-int lp_calibration_path(char **out, const char *state_dir, const char *fingerprint, int create);
-
 /* One workload of a loaded calibration. */
 typedef struct {
 	char *name;
@@ -168,7 +159,7 @@ void lp_calibration_free(lp_calibration *c);
 /* ---- what gate takes from it ------------------------------------------ */
 
 typedef struct {
-	const char *state_dir;        /* the repository's <gitdir>/benchgate, or NULL */
+	const state_store *state;     /* the repository's state, or NULL outside one */
 	const smp_probe *probe;       /* this machine: its fingerprint */
 	const char *const *workloads; /* names of the training workloads */
 	const double *weights;        /* their weights; NULL: equal */

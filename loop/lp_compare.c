@@ -13,6 +13,7 @@
 #include "lp_commands.h"
 #include "lp_report.h"
 #include "bg_error.h"
+#include "bg_interrupt.h"
 #include "bg_file.h"
 #include "st_changepoint.h"
 #include "st_cs.h"
@@ -475,7 +476,7 @@ static int measure(lp_compare_run *run, gsl_rng *rng)
 	smp_cpustat_read(&c0, NULL);
 	if ((error = setup(run, rng, &ro)) < 0)
 		return error;
-	smp_interrupt_install();
+	bg_interrupt_install();
 	if ((error = smp_runner_warmup(run->runner, run->opts->warmup)) < 0 ||
 	    (error = sample(run, rng, t0)) < 0)
 		return error;

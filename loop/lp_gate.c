@@ -5,6 +5,8 @@
 #include "lp_commands.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_interrupt.h"
+#include "state_counts.h"
 #include "grd_holdout.h"
 #include "grd_protected.h"
 #include "st_fdr.h"
@@ -147,7 +149,7 @@ static int resolve_revisions(lp_gate_run *g)
 	int error;
 
 	if (o->worktree)
-		error = lp_repo_snapshot(g->cand, g->repo, "refs/benchgate/worktree",
+		error = lp_repo_snapshot(g->cand, g->repo, STATE_REF_WORKTREE,
 					 "benchgate: snapshot of the working tree");
 	else
 		error = lp_repo_resolve(g->cand, g->repo, o->candidate_rev ? o->candidate_rev : "HEAD");
@@ -155,7 +157,7 @@ static int resolve_revisions(lp_gate_run *g)
 		return error;
 	if (o->baseline_rev)
 		error = lp_repo_resolve(g->base, g->repo, o->baseline_rev);
-	else if (g->branch && lp_ledger_last_kept(g->base, g->ledger, g->branch) == 0)
+	else if (g->branch && state_ledger_last_kept(g->base, g->ledger, g->branch) == 0)
 		error = 0;
 	else if ((error = lp_repo_first_parent(g->base, g->repo, g->cand)) == BG_ENOTFOUND)
 		return bg_error_set(BG_EINVAL, "candidate %.12s is a root commit: give a baseline with --baseline",
@@ -230,16 +232,8 @@ static int build_both(lp_gate_run *g)
 	return 0;
 }
 
-static int count_cache_path(char **out, const lp_gate_run *g)
-{
-	if (asprintf(out, "%s/testcounts.json", g->state) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	return 0;
-}
-
 static int check_tests(lp_gate_run *g)
 {
-	char *cache = NULL;
 	int error;
 
 	g->base_count = g->cand_count = -1;
@@ -256,13 +250,10 @@ static int check_tests(lp_gate_run *g)
 	}
 	if (g->cfg->test_count == NULL)
 		return 0;
-	if ((error = count_cache_path(&cache, g)) < 0)
-		return error;
 	/* the baseline's count: from the cache, or by running its tests */
 	if ((error = lp_workspace_test_count(&g->base_count, g->cfg->test_cmd, g->cfg->test_count,
-					     g->base_dir, cache, g->base)) == 0 && g->cand_count >= 0)
-		error = grd_count_cache_put(cache, g->cand, g->cand_count);
-	free(cache);
+					     g->base_dir, g->state, g->base)) == 0 && g->cand_count >= 0)
+		error = state_counts_put(g->state, g->cand, g->cand_count);
 	if (error < 0)
 		return error;
 	if (g->cand_count < 0)
@@ -281,7 +272,7 @@ static int granted_level(lp_gate_run *g)
 	int *kept = NULL, rej, error;
 	size_t n = 0;
 
-	if ((error = lp_ledger_decisions(&kept, &n, g->ledger)) < 0 ||
+	if ((error = state_ledger_decisions(&kept, &n, g->ledger)) < 0 ||
 	    (error = st_fdr_new(&f, ST_FDR_LORD_PP, g->cfg->alpha, g->cfg->alpha * ST_FDR_W0_SHARE)) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < n && error == 0; i++)
@@ -344,13 +335,6 @@ static void judge_training(lp_gate_run *g)
 	}
 }
 
-static int seal_path(char **out, const lp_gate_run *g)
-{
-	if (asprintf(out, "%s/holdout.seal", g->state) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	return 0;
-}
-
 static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char *sp)
 {
 	lp_workspace_cmds c;
@@ -396,7 +380,7 @@ static int check_holdout(lp_gate_run *g, gsl_rng *rng)
 
 	if (g->cfg->holdout_dir == NULL)
 		return 0;
-	if ((error = seal_path(&sp, g)) < 0 ||
+	if ((error = state_path(&sp, g->state, STATE_HOLDOUT_SEAL)) < 0 ||
 	    (error = grd_holdout_seal(&seal, g->cfg->holdout_dir, sp, g->cfg->holdout_budget)) < 0)
 		goto cleanup;
 	if (grd_seal_remaining(seal) == 0) {
@@ -434,7 +418,7 @@ static int plan_budget(lp_gate_run *g)
 		w[i] = g->cfg->workloads[i].weight;
 	}
 	lp_calibration_query q = {
-		.state_dir = g->state, .probe = &g->probe, .workloads = names, .weights = w,
+		.state = g->state, .probe = &g->probe, .workloads = names, .weights = w,
 		.nworkloads = n, .metric = g->cfg->metric, .lower_is_better = g->cfg->lower_is_better,
 		.min_effect = g->cfg->min_effect > 0 ? g->cfg->min_effect : 0.01,
 		.alpha = g->level > 0 ? g->level : 1e-12,
@@ -487,7 +471,7 @@ static int record_refs(lp_gate_run *g)
 	int error;
 
 	if (!g->keep) {
-		snprintf(g->rejected_ref, sizeof(g->rejected_ref), "refs/benchgate/rejected/%.12s", g->cand);
+		state_rejected_ref(g->rejected_ref, g->cand);
 		if ((error = lp_repo_ref_set(g->repo, g->rejected_ref, g->cand, "benchgate: rejected")) < 0)
 			return error;
 	}
@@ -496,7 +480,7 @@ static int record_refs(lp_gate_run *g)
 			 g->train.aggregate.ratio, g->train.aggregate.lo, g->train.aggregate.hi);
 	else
 		snprintf(note, sizeof(note), "benchgate: REJECT(%s) against %.12s", g->reason, g->base);
-	return lp_repo_note_set(g->repo, "refs/notes/benchgate", g->cand, note);
+	return lp_repo_note_set(g->repo, STATE_REF_NOTES, g->cand, note);
 }
 
 static int apply(lp_gate_run *g)
@@ -504,8 +488,8 @@ static int apply(lp_gate_run *g)
 	int dirty, error;
 
 	if (g->keep) {
-		snprintf(g->applied, sizeof(g->applied), "refs/benchgate/baseline now points at %.12s", g->cand);
-		return lp_repo_ref_set(g->repo, "refs/benchgate/baseline", g->cand, "benchgate: kept");
+		snprintf(g->applied, sizeof(g->applied), STATE_REF_BASELINE " now points at %.12s", g->cand);
+		return lp_repo_ref_set(g->repo, STATE_REF_BASELINE, g->cand, "benchgate: kept");
 	}
 	if ((error = lp_repo_is_dirty(&dirty, g->repo)) < 0)
 		return error;
@@ -524,7 +508,7 @@ static int finish(lp_gate_run *g)
 {
 	int error;
 
-	if ((error = lp_ledger_append(g->ledger, lp_gate_record(g), NULL)) < 0 ||
+	if ((error = state_ledger_append(g->ledger, lp_gate_record(g), NULL)) < 0 ||
 	    (error = record_refs(g)) < 0)
 		return error;
 	return g->o->apply ? apply(g) : 0;
@@ -532,19 +516,14 @@ static int finish(lp_gate_run *g)
 
 static int open_state(lp_gate_run *g)
 {
-	char *path = NULL;
 	int error;
 
-	if ((error = lp_repo_open(&g->repo, ".")) < 0 ||
-	    (error = lp_repo_state_dir(&g->state, g->repo)) < 0 ||
+	if ((error = lp_workspace_open(&g->repo, &g->state, ".")) < 0 ||
 	    (error = lp_repo_branch(&g->branch, g->repo)) < 0)
 		return error;
-	if (asprintf(&path, "%s/ledger.jsonl", g->state) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	error = lp_ledger_open(&g->ledger, path);
-	free(path);
-	if (error == 0 && lp_ledger_warning(g->ledger)[0])
-		lp_cli_warn(g->o->quiet, "%s", lp_ledger_warning(g->ledger));
+	error = state_ledger_load(&g->ledger, g->state);
+	if (error == 0 && state_ledger_warning(g->ledger)[0])
+		lp_cli_warn(g->o->quiet, "%s", state_ledger_warning(g->ledger));
 	return error;
 }
 
@@ -576,12 +555,12 @@ static int print_config(lp_gate_run *g)
 static void run_free(lp_gate_run *g)
 {
 	lp_repo_free(g->repo);
-	free(g->state);
+	state_free(g->state);
 	free(g->branch);
 	free(g->cand_dir);
 	free(g->base_dir);
 	lp_config_free(g->cfg);
-	lp_ledger_free(g->ledger);
+	state_ledger_free(g->ledger);
 	smp_pinning_free(g->pin);
 	free(g->detail);
 	grd_strv_free(g->touched);
@@ -597,7 +576,7 @@ static int gate(lp_gate_run *g, gsl_rng *rng)
 	int error;
 
 	smp_probe_read(&g->probe, NULL);
-	smp_interrupt_install();
+	bg_interrupt_install();
 	/* A config given on the command line is checked before anything else;
 	 * the baseline's own is read from its export. */
 	if ((error = open_state(g)) < 0 ||

@@ -12,7 +12,7 @@
 #include "lp_calibration.h"
 #include "lp_config.h"
 #include "lp_git.h"
-#include "lp_ledger.h"
+#include "state_ledger.h"
 #include "lp_measure.h"
 #include "grd_tests.h"
 #include "smp_probe.h"
@@ -30,13 +30,13 @@ typedef struct {
 typedef struct {
 	const lp_gate_opts *o;
 	lp_repo *repo;
-	char *state;               /* <gitdir>/benchgate */
+	state_store *state;        /* the repository's benchgate state */
 	char *branch;              /* NULL when detached */
 	char cand[41], base[41];
 	char *cand_dir, *base_dir;
 	lp_config *cfg;
 	char cfg_hash[41];
-	lp_ledger *ledger;
+	state_ledger *ledger;
 	double level;              /* alpha_t granted by LORD++ */
 	lp_calibration_advice plan; /* from the machine's calibration (may be empty) */
 	int planned;               /* plan was asked for */

@@ -9,6 +9,7 @@
 #include "lp_git.h"
 #include "bg_error.h"
 #include "bg_file.h"
+#include "state.h"
 
 #include <git2.h>
 
@@ -113,32 +114,6 @@ const char *lp_repo_workdir(const lp_repo *r)
 const char *lp_repo_gitdir(const lp_repo *r)
 {
 	return git_repository_commondir(r->repo);
-}
-
-int lp_repo_state_dir(char **out, lp_repo *r)
-{
-	const char *gitdir = lp_repo_gitdir(r);
-	size_t len = strlen(gitdir);
-	struct stat st;
-	char *path;
-
-	if ((path = malloc(len + sizeof("benchgate") + 1)) == NULL)
-		return fail_nomem();
-	snprintf(path, len + sizeof("benchgate") + 1, "%s%sbenchgate", gitdir,
-		 len > 0 && gitdir[len - 1] == '/' ? "" : "/");
-	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
-		int e = errno;
-		free(path);
-		return bg_error_set(BG_ESYS, "cannot create %sbenchgate: %s", gitdir, strerror(e));
-	}
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		bg_error_set(BG_ESYS, "%s is not a directory: remove it so benchgate can keep its "
-			     "state there", path);
-		free(path);
-		return BG_ESYS;
-	}
-	*out = path;
-	return 0;
 }
 
 /* ---- commits ---------------------------------------------------------- */
@@ -391,7 +366,7 @@ int lp_repo_note_set(lp_repo *r, const char *notes_ref, const char *commit, cons
 	int error;
 
 	if (notes_ref == NULL)
-		notes_ref = LP_NOTES_REF;
+		notes_ref = STATE_REF_NOTES;
 	if ((error = check_refname(notes_ref)) < 0 ||
 	    (error = lookup_commit(&c, r, commit)) < 0)
 		return error;
@@ -542,31 +517,6 @@ cleanup:
 
 /* ---- exports ---------------------------------------------------------- */
 
-/* mkdir -p. BG_ESYS naming the directory. */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir);
-	struct stat st;
-	int error = 0;
-
-	if (p == NULL)
-		return fail_nomem();
-	for (char *s = p + 1; *s != '\0' && error == 0; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST)
-			error = bg_error_set(BG_ESYS, "cannot create %s: %s", p, strerror(errno));
-		*s = '/';
-	}
-	if (error == 0 && mkdir(p, 0777) < 0 && errno != EEXIST)
-		error = bg_error_set(BG_ESYS, "cannot create %s: %s", p, strerror(errno));
-	if (error == 0 && (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)))
-		error = bg_error_set(BG_ESYS, "%s is not a directory", p);
-	free(p);
-	return error;
-}
-
 /* dir/name in a new string, or NULL. */
 static char *path_join(const char *dir, const char *name)
 {
@@ -666,7 +616,7 @@ int lp_repo_export(lp_repo *r, const char *commit, const char *dir)
 	if ((error = lookup_commit(&c, r, commit)) < 0)
 		return error;
 	oid_hex(id, git_commit_id(c));
-	if ((error = make_dirs(dir)) < 0)
+	if ((error = bg_file_mkdirs(dir, 0777)) < 0)
 		goto cleanup;
 	if ((marker = path_join(dir, LP_EXPORT_MARKER)) == NULL) {
 		error = fail_nomem();

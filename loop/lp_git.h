@@ -18,9 +18,6 @@
 
 #include <stddef.h>
 
-/* Where notes about decisions go (git log --notes=benchgate shows them). */
-#define LP_NOTES_REF "refs/notes/benchgate"
-
 /* Name of the marker file lp_repo_export leaves in an export directory. */
 #define LP_EXPORT_MARKER ".benchgate-commit"
 
@@ -43,11 +40,6 @@ const char *lp_repo_workdir(const lp_repo *r);
  * worktree this is the common one, shared by all worktrees, so that state
  * kept under it is the same whichever worktree benchgate runs in. */
 const char *lp_repo_gitdir(const lp_repo *r);
-
-/* *out = "<gitdir>benchgate" (no trailing '/'), created if missing; the
- * caller frees it. BG_ESYS naming the directory when it cannot be made or
- * is not a directory. */
-int lp_repo_state_dir(char **out, lp_repo *r);
 
 /* The commit `rev` names, peeled through tags. BG_ENOTFOUND "no commit
  * REV: ..." when it names nothing, something ambiguous, or no commit. */
@@ -113,7 +105,7 @@ int lp_repo_ref_set(lp_repo *r, const char *refname, const char *commit,
 		    const char *log_message);
 
 /* Attaches `text` as the note of `commit` under `notes_ref` (NULL:
- * LP_NOTES_REF), replacing an existing note. Signature as for
+ * STATE_REF_NOTES), replacing an existing note. Signature as for
  * lp_repo_snapshot. BG_ENOTFOUND for a bad commit, BG_EGIT otherwise. */
 int lp_repo_note_set(lp_repo *r, const char *notes_ref, const char *commit, const char *text);
 

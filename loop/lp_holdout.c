@@ -4,6 +4,7 @@
 #include "lp_commands.h"
 #include "lp_config.h"
 #include "lp_git.h"
+#include "lp_workspace.h"
 #include "bg_error.h"
 #include "grd_holdout.h"
 
@@ -36,10 +37,11 @@ static int run(const char *config_path, int reseal)
 	lp_repo *repo = NULL;
 	lp_config *cfg = NULL;
 	grd_seal *seal = NULL;
-	char *state = NULL, *path = NULL, *cfgpath = NULL;
+	state_store *state = NULL;
+	char *path = NULL, *cfgpath = NULL;
 	int error;
 
-	if ((error = lp_repo_open(&repo, ".")) < 0 || (error = lp_repo_state_dir(&state, repo)) < 0)
+	if ((error = lp_workspace_open(&repo, &state, ".")) < 0)
 		goto cleanup;
 	if (!config_path && asprintf(&cfgpath, "%s%s", lp_repo_workdir(repo), LP_CONFIG_FILE) < 0) {
 		error = bg_error_set(BG_ENOMEM, "out of memory");
@@ -51,10 +53,8 @@ static int run(const char *config_path, int reseal)
 		error = bg_error_set(BG_EINVAL, "%s has no \"holdout\": nothing is sealed", cfg->path);
 		goto cleanup;
 	}
-	if (asprintf(&path, "%s/holdout.seal", state) < 0) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+	if ((error = state_path(&path, state, STATE_HOLDOUT_SEAL)) < 0)
 		goto cleanup;
-	}
 	if (reseal && (error = grd_holdout_reseal(cfg->holdout_dir, path, cfg->holdout_budget)) < 0)
 		goto cleanup;
 	if ((error = grd_holdout_seal(&seal, cfg->holdout_dir, path, cfg->holdout_budget)) < 0)
@@ -67,7 +67,7 @@ cleanup:
 	grd_seal_free(seal);
 	lp_config_free(cfg);
 	lp_repo_free(repo);
-	free(state);
+	state_free(state);
 	free(path);
 	free(cfgpath);
 	return error;

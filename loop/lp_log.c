@@ -3,8 +3,9 @@
 #include "lp_cli.h"
 #include "lp_commands.h"
 #include "lp_git.h"
-#include "lp_ledger.h"
+#include "state_ledger.h"
 #include "lp_report.h"
+#include "lp_workspace.h"
 #include "bg_error.h"
 
 #include <getopt.h>
@@ -61,15 +62,15 @@ static void print_line(const cJSON *r)
 	printf("  %s\n", str(r, "branch", "(detached)"));
 }
 
-static int list(const lp_ledger *l, int json)
+static int list(const state_ledger *l, int json)
 {
-	size_t n = lp_ledger_count(l);
+	size_t n = state_ledger_count(l);
 
 	if (json) {
 		cJSON *doc = lp_json_doc_new(), *arr = cJSON_AddArrayToObject(doc, "records");
 		char *text;
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, cJSON_Duplicate(lp_ledger_record(l, i), 1));
+			cJSON_AddItemToArray(arr, cJSON_Duplicate(state_ledger_record(l, i), 1));
 		text = cJSON_Print(doc);
 		cJSON_Delete(doc);
 		if (text == NULL)
@@ -79,22 +80,22 @@ static int list(const lp_ledger *l, int json)
 		return LP_EXIT_OK;
 	}
 	if (n == 0)
-		printf("no decisions recorded yet (%s)\n", lp_ledger_path(l));
+		printf("no decisions recorded yet (%s)\n", state_ledger_path(l));
 	for (size_t i = 0; i < n; i++)
-		print_line(lp_ledger_record(l, i));
+		print_line(state_ledger_record(l, i));
 	return LP_EXIT_OK;
 }
 
-static int verify(const lp_ledger *l)
+static int verify(const state_ledger *l)
 {
 	size_t bad = 0;
 	char *why = NULL;
 
-	if (lp_ledger_verify(l, &bad, &why) < 0)
+	if (state_ledger_verify(l, &bad, &why) < 0)
 		return lp_cli_error("log: %s", bg_error_last());
 	if (bad == 0) {
-		printf("ledger intact: %zu record%s, every hash matches (%s)\n", lp_ledger_count(l),
-		       lp_ledger_count(l) == 1 ? "" : "s", lp_ledger_path(l));
+		printf("ledger intact: %zu record%s, every hash matches (%s)\n", state_ledger_count(l),
+		       state_ledger_count(l) == 1 ? "" : "s", state_ledger_path(l));
 		return LP_EXIT_OK;
 	}
 	printf("ledger BROKEN at record %zu: %s\n", bad, why ? why : "");
@@ -102,20 +103,15 @@ static int verify(const lp_ledger *l)
 	return LP_EXIT_FAIL;
 }
 
-static int open_ledger(lp_ledger **out)
+static int open_ledger(state_ledger **out)
 {
 	lp_repo *repo = NULL;
-	char *state = NULL, *path = NULL;
+	state_store *st = NULL;
 	int error;
 
-	if ((error = lp_repo_open(&repo, ".")) == 0 && (error = lp_repo_state_dir(&state, repo)) == 0) {
-		if (asprintf(&path, "%s/ledger.jsonl", state) < 0)
-			error = bg_error_set(BG_ENOMEM, "out of memory");
-		else
-			error = lp_ledger_open(out, path);
-	}
-	free(path);
-	free(state);
+	if ((error = lp_workspace_open(&repo, &st, ".")) == 0)
+		error = state_ledger_load(out, st);
+	state_free(st);
 	lp_repo_free(repo);
 	return error;
 }
@@ -128,7 +124,7 @@ int lp_cmd_log(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 	int c, json = 0, check = 0, rc;
 
 	optind = 1;
@@ -147,9 +143,9 @@ int lp_cmd_log(int argc, char **argv)
 		return lp_cli_usage_error("log", usage, "unexpected argument \"%s\"", argv[optind]);
 	if (open_ledger(&l) < 0)
 		return lp_cli_error("log: %s", bg_error_last());
-	if (lp_ledger_warning(l)[0])
-		lp_cli_warn(0, "%s", lp_ledger_warning(l));
+	if (state_ledger_warning(l)[0])
+		lp_cli_warn(0, "%s", state_ledger_warning(l));
 	rc = check ? verify(l) : list(l, json);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	return rc;
 }

@@ -8,9 +8,11 @@
 #include "lp_cli.h"
 #include "lp_commands.h"
 #include "lp_git.h"
-#include "lp_ledger.h"
+#include "state_ledger.h"
 #include "lp_report.h"
+#include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_interrupt.h"
 #include "bg_file.h"
 #include "grd_tests.h"
 #include "smp_spawn.h"
@@ -67,7 +69,8 @@ typedef struct {
 typedef struct {
 	const loop_opts *o;
 	lp_repo *repo;
-	char *state, *feedback, exe[PATH_MAX];
+	state_store *state;
+	char *feedback, *ledger, exe[PATH_MAX];
 	cJSON *last;          /* the previous gate's verdict, for the agent */
 	loop_row *rows;
 	size_t nrows;
@@ -161,14 +164,11 @@ static cJSON *pick(const cJSON *gate, const char *const *keys)
 /* Records an iteration that did not reach the gate. */
 static int record_idle(loop_run *L, unsigned iteration, const char *event, const char *detail)
 {
-	lp_ledger *l = NULL;
-	char *path = NULL;
+	state_ledger *l = NULL;
 	cJSON *r;
 	int error;
 
-	if (asprintf(&path, "%s/ledger.jsonl", L->state) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	if ((error = lp_ledger_open(&l, path)) == 0) {
+	if ((error = state_ledger_load(&l, L->state)) == 0) {
 		char now[32];
 
 		lp_iso_now(now, sizeof(now));
@@ -178,10 +178,9 @@ static int record_idle(loop_run *L, unsigned iteration, const char *event, const
 		cJSON_AddNumberToObject(r, "iteration", iteration);
 		cJSON_AddStringToObject(r, "event", event);
 		cJSON_AddStringToObject(r, "detail", detail ? detail : "");
-		error = lp_ledger_append(l, r, NULL);
+		error = state_ledger_append(l, r, NULL);
 	}
-	lp_ledger_free(l);
-	free(path);
+	state_ledger_free(l);
 	L->idle++;
 	return error;
 }
@@ -308,8 +307,8 @@ static void print_table(const loop_run *L, unsigned iterations, double elapsed)
 		printf("%-4zu %-12s %-30s %-28s %8.1f\n", i + 1, r->candidate, r->decision, eff, r->seconds);
 		keeps += strcmp(r->decision, "KEEP") == 0;
 	}
-	printf("%u iterations, %zu gated, %zu kept, %.1f s; ledger: %s/ledger.jsonl\n", iterations,
-	       L->nrows, keeps, elapsed, L->state);
+	printf("%u iterations, %zu gated, %zu kept, %.1f s; ledger: %s\n", iterations,
+	       L->nrows, keeps, elapsed, L->ledger);
 }
 
 static int loop(loop_run *L)
@@ -352,17 +351,16 @@ int lp_cmd_loop(int argc, char **argv)
 	if ((n = readlink("/proc/self/exe", L.exe, sizeof(L.exe) - 1)) < 0)
 		return lp_cli_error("loop: cannot find the benchgate binary (/proc/self/exe)");
 	L.exe[n] = '\0';
-	smp_interrupt_install();
-	if ((error = lp_repo_open(&L.repo, ".")) == 0 && (error = lp_repo_state_dir(&L.state, L.repo)) == 0) {
-		if (asprintf(&L.feedback, "%s/loop-feedback.json", L.state) < 0)
-			error = bg_error_set(BG_ENOMEM, "out of memory");
-		else
-			error = loop(&L);
-	}
+	bg_interrupt_install();
+	if ((error = lp_workspace_open(&L.repo, &L.state, ".")) == 0 &&
+	    (error = state_path(&L.feedback, L.state, STATE_LOOP_FEEDBACK)) == 0 &&
+	    (error = state_path(&L.ledger, L.state, STATE_LEDGER)) == 0)
+		error = loop(&L);
 	rc = error < 0 ? lp_cli_error("loop: %s", bg_error_last()) : LP_EXIT_OK;
 	lp_repo_free(L.repo);
-	free(L.state);
+	state_free(L.state);
 	free(L.feedback);
+	free(L.ledger);
 	free(L.rows);
 	cJSON_Delete(L.last);
 	return rc;

@@ -4,18 +4,35 @@
 #include "bg_error.h"
 #include "bg_file.h"
 #include "grd_tests.h"
+#include "state_counts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int lp_workspace_export(char **dir, lp_repo *repo, const char *state, const char *commit)
+int lp_workspace_open(lp_repo **repo, state_store **st, const char *path)
 {
-	if (asprintf(dir, "%s/exports/%.40s", state, commit) < 0) {
-		*dir = NULL;
-		return bg_error_set(BG_ENOMEM, "out of memory");
+	lp_repo *r = NULL;
+	int error;
+
+	if ((error = lp_repo_open(&r, path)) < 0)
+		return error;
+	if ((error = state_open(st, lp_repo_gitdir(r))) < 0) {
+		lp_repo_free(r);
+		return error;
 	}
+	*repo = r;
+	return 0;
+}
+
+int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const char *commit)
+{
+	int error;
+
+	*dir = NULL;
+	if ((error = state_export_dir(dir, st, commit)) < 0)
+		return error;
 	return lp_repo_export(repo, commit, *dir);
 }
 
@@ -47,13 +64,13 @@ int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
 }
 
 int lp_workspace_test_count(long *count, const char *test_cmd, const char *format,
-			    const char *dir, const char *cache, const char *commit)
+			    const char *dir, const state_store *st, const char *commit)
 {
 	grd_test_result r;
 	long n;
 	int error;
 
-	if (grd_count_cache_get(&n, cache, commit) == 0) {
+	if (state_counts_get(&n, st, commit) == 0) {
 		*count = n;
 		return 0;
 	}
@@ -61,7 +78,7 @@ int lp_workspace_test_count(long *count, const char *test_cmd, const char *forma
 		return error;
 	n = r.count;
 	grd_test_result_clear(&r);
-	if (n >= 0 && (error = grd_count_cache_put(cache, commit, n)) < 0)
+	if (n >= 0 && (error = state_counts_put(st, commit, n)) < 0)
 		return error;
 	*count = n;
 	return 0;

@@ -1,7 +1,8 @@
 /* lp_workspace: what gate and audit share to measure one commit against
- * another without touching the user's working tree: exports of commits
- * under <state>/exports/<commit>, building an export once, the test count
- * of a commit (cached in <state>/testcounts.json), the measurement options
+ * another without touching the user's working tree: opening a repository
+ * with its benchgate state, exports of commits (state_export_dir),
+ * building an export once, the test count of a commit (cached by
+ * state_counts), the measurement options
  * a configuration implies, and the commands that run a configuration's
  * workloads in a baseline export (arm A) and a candidate export (arm B).
  *
@@ -15,15 +16,23 @@
 #include "lp_config.h"
 #include "lp_git.h"
 #include "lp_measure.h"
+#include "state.h"
 
 /* Marker a successful build leaves in an export, so it is built once. */
 #define LP_WORKSPACE_BUILT ".benchgate-built"
 
-/* *dir = "<state>/exports/<commit>" (caller frees), with the tree of commit
- * exported there by lp_repo_export (reused when already there). On failure
- * *dir may already hold the path (caller frees it either way; NULL when the
- * path could not be made). Errors of lp_repo_export, BG_ENOMEM. */
-int lp_workspace_export(char **dir, lp_repo *repo, const char *state, const char *commit);
+/* Opens the repository containing path (NULL: ".") and its benchgate
+ * state: what every command that reads or writes the state does first.
+ * Errors of lp_repo_open and state_open; on failure nothing is left open
+ * and the out-parameters are untouched. */
+int lp_workspace_open(lp_repo **repo, state_store **st, const char *path);
+
+/* *dir = the export directory of commit (state_export_dir; caller frees),
+ * with the tree of commit exported there by lp_repo_export (reused when
+ * already there). On failure *dir may already hold the path (caller frees
+ * it either way; NULL when the path could not be made). Errors of
+ * lp_repo_export, BG_ENOMEM. */
+int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const char *commit);
 
 /* Runs `build` (NULL: nothing to build, *ok = 1) through /bin/sh in dir,
  * unless dir/.benchgate-built says it was built already. *ok = 1 when it
@@ -34,13 +43,13 @@ int lp_workspace_export(char **dir, lp_repo *repo, const char *state, const char
 int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir);
 
 /* The number of tests `test_cmd` reports in format `format` in the export
- * dir of commit: from the cache file (JSON {"<commit>": count}) when it has
- * the commit, else by running the command (whatever its exit status) and
+ * dir of commit: from the state's cache (state_counts) when it has the
+ * commit, else by running the command (whatever its exit status) and
  * caching the count it printed. *count = -1 when the output held no count
- * (nothing cached then). Errors of grd_tests_run and grd_count_cache_*;
+ * (nothing cached then). Errors of grd_tests_run and state_counts_*;
  * *count untouched on failure. */
 int lp_workspace_test_count(long *count, const char *test_cmd, const char *format,
-			    const char *dir, const char *cache, const char *commit);
+			    const char *dir, const state_store *st, const char *commit);
 
 /* Measurement options from a configuration: its metric, direction,
  * min_effect, max_regression (checked at the config's alpha), warm-up,

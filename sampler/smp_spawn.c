@@ -12,6 +12,7 @@
 #include "smp_spawn.h"
 
 #include "bg_error.h"
+#include "bg_interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,6 @@
 #define READ_CHUNK 65536
 
 /* The one piece of process-wide state this module keeps (see the header). */
-static volatile sig_atomic_t interrupt_flag;
 
 /* What the child reports through the status pipe. */
 enum { MSG_PIN = 1, MSG_EXEC = 2, MSG_SETUP = 3 };
@@ -143,40 +143,6 @@ static void kill_group(pid_t pgid, int sig)
 {
 	if (pgid > 0 && kill(-pgid, sig) < 0 && errno != ESRCH)
 		fprintf(stderr, "benchgate: kill(-%d, %d): %s\n", (int)pgid, sig, strerror(errno));
-}
-
-/* ---- interruption ----------------------------------------------------- */
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	interrupt_flag = 1;
-}
-
-/* Installs SIGINT/SIGTERM handlers that only set a flag; no SA_RESTART, so
- * a blocking call in the harness returns EINTR. Can't fail in practice: a
- * failing sigaction is reported on stderr and leaves the default action. */
-void smp_interrupt_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-		fprintf(stderr, "benchgate: sigaction: %s\n", strerror(errno));
-}
-
-/* Whether SIGINT or SIGTERM arrived since the last reset. Can't fail. */
-int smp_interrupt_requested(void)
-{
-	return interrupt_flag != 0;
-}
-
-/* Clears the flag (the handlers stay). Can't fail. */
-void smp_interrupt_reset(void)
-{
-	interrupt_flag = 0;
 }
 
 /* ---- argv splitting --------------------------------------------------- */
@@ -713,7 +679,7 @@ static void check_deadlines(run_ctx *c)
 {
 	int64_t now;
 
-	if (interrupt_flag && !c->interrupted) {
+	if (bg_interrupt_requested() && !c->interrupted) {
 		c->interrupted = 1;
 		start_termination(c, now_ns());
 	}
@@ -933,7 +899,7 @@ int smp_run(smp_result *out, const smp_spawn_opts *opts)
 
 	if ((error = check_opts(out, opts)) < 0)
 		return error;
-	if (interrupt_flag)
+	if (bg_interrupt_requested())
 		return bg_error_set(BG_EINTR, "interrupted before running '%s'", opts->cmd);
 	ctx_init(&c, opts);
 	sigemptyset(&block);

@@ -60,7 +60,7 @@ typedef struct {
 /* Runs opts->cmd to completion and fills *out. Returns 0 when the child was
  * started and reaped (whatever its exit status: see out->outcome), a negative
  * BG_E* code on a harness failure (fork, pipe, bad command line) with nothing
- * left running; BG_EINTR when smp_interrupt_requested() became true (the
+ * left running; BG_EINTR when bg_interrupt_requested() became true (the
  * child's group was killed and reaped). On success the caller owns out->out
  * and out->err: release with smp_result_clear(). */
 int smp_run(smp_result *out, const smp_spawn_opts *opts);
@@ -79,11 +79,5 @@ void smp_argv_free(char **argv);
 /* Whether perf_event_open can count instructions for a child here; when not,
  * *reason (static text) says why. Probed once and cached. */
 int smp_hw_counters_available(const char **reason);
-
-/* SIGINT/SIGTERM handling: smp_interrupt_install() sets handlers that only
- * raise a flag; running children are killed by smp_run when it sees it. */
-void smp_interrupt_install(void);
-int smp_interrupt_requested(void);
-void smp_interrupt_reset(void);
 
 #endif

@@ -384,7 +384,17 @@ static void write_calibration(const char *path, const char *fp, time_t when, con
 	gsl_rng_free(rng);
 }
 
-static lp_calibration_query query(const char *state, const smp_probe *p, const char *const *names, size_t n)
+/* A benchgate state directory under dir (dir/benchgate), its path in st. */
+static state_store *open_state(char *st, size_t size, const char *dir)
+{
+	state_store *ss = NULL;
+
+	assert_ok(state_open(&ss, dir));
+	snprintf(st, size, "%s", state_root(ss));
+	return ss;
+}
+
+static lp_calibration_query query(const state_store *state, const smp_probe *p, const char *const *names, size_t n)
 {
 	lp_calibration_query q = { state, p, names, NULL, n, "wall", 1, 0.02, 0.05, 60.0, 5, 0.0, time(NULL) };
 
@@ -396,17 +406,17 @@ static void advice_from_this_machine_plans_quietly(void **state)
 	fx *f = *state;
 	const char *names[] = { "w1", "w2" };
 	double sd[2] = { 0.02, 0.04 };
+	state_store *ss;
 	char st[160], path[200];
 	lp_calibration_advice a, noisy;
 	lp_calibration_query q;
 	smp_probe p;
 
 	assert_ok(smp_probe_read(&p, NULL));
-	snprintf(st, sizeof(st), "%s/state", f->root);
-	assert_int_equal(mkdir(st, 0755), 0);
+	ss = open_state(st, sizeof(st), f->root);
 	snprintf(path, sizeof(path), "%s/calibration.json", st);
 	write_calibration(path, p.fingerprint, time(NULL) - 3600, "wall", names, sd, 2, 0.05);
-	q = query(st, &p, names, 1);
+	q = query(ss, &p, names, 1);
 	assert_ok(lp_calibration_advise(&a, &q));
 	assert_null(a.warnings);
 	assert_string_equal(a.path, path);
@@ -434,6 +444,7 @@ static void advice_from_this_machine_plans_quietly(void **state)
 	assert_non_null(strstr(a.warnings, "more than the budget"));
 	lp_calibration_advice_clear(&a);
 	lp_calibration_advice_clear(NULL);
+	state_free(ss);
 }
 
 static void advice_warns_about_origin_and_age(void **state)
@@ -441,16 +452,16 @@ static void advice_warns_about_origin_and_age(void **state)
 	fx *f = *state;
 	const char *names[] = { "w1" };
 	double sd[1] = { 0.02 };
+	state_store *ss;
 	char st[160], path[200];
 	lp_calibration_advice a;
 	lp_calibration_query q;
 	smp_probe p;
 
 	assert_ok(smp_probe_read(&p, NULL));
-	snprintf(st, sizeof(st), "%s/state", f->root);
-	assert_int_equal(mkdir(st, 0755), 0);
+	ss = open_state(st, sizeof(st), f->root);
 	snprintf(path, sizeof(path), "%s/calibration.json", st);
-	q = query(st, &p, names, 1);
+	q = query(ss, &p, names, 1);
 	/* Another machine. */
 	write_calibration(path, "0123456789abcdef", time(NULL), "wall", names, sd, 1, 0.05);
 	assert_ok(lp_calibration_advise(&a, &q));
@@ -472,6 +483,7 @@ static void advice_warns_about_origin_and_age(void **state)
 	assert_null(strstr(a.warnings, "days old"));
 	assert_non_null(strstr(a.warnings, "measured cpu, this gate measures wall"));
 	lp_calibration_advice_clear(&a);
+	state_free(ss);
 }
 
 static void advice_prefers_this_machines_cache_and_says_when_none(void **state)
@@ -479,15 +491,15 @@ static void advice_prefers_this_machines_cache_and_says_when_none(void **state)
 	fx *f = *state;
 	const char *names[] = { "w1" }, *other[] = { "project" };
 	double sd[1] = { 0.02 };
+	state_store *ss;
 	char st[160], repo_file[200], *cache_file = NULL;
 	lp_calibration_advice a;
 	lp_calibration_query q;
 	smp_probe p;
 
 	assert_ok(smp_probe_read(&p, NULL));
-	snprintf(st, sizeof(st), "%s/state", f->root);
-	assert_int_equal(mkdir(st, 0755), 0);
-	q = query(st, &p, names, 1);
+	ss = open_state(st, sizeof(st), f->root);
+	q = query(ss, &p, names, 1);
 	/* Nothing anywhere. */
 	assert_ok(lp_calibration_advise(&a, &q));
 	assert_non_null(a.warnings);
@@ -499,7 +511,7 @@ static void advice_prefers_this_machines_cache_and_says_when_none(void **state)
 	/* The repository's is another machine's; the cache has this one's. */
 	snprintf(repo_file, sizeof(repo_file), "%s/calibration.json", st);
 	write_calibration(repo_file, "0123456789abcdef", time(NULL), "wall", names, sd, 1, 0.05);
-	assert_ok(lp_calibration_path(&cache_file, NULL, p.fingerprint, 1));
+	assert_ok(state_calibration_path(&cache_file, NULL, p.fingerprint, 1));
 	assert_non_null(strstr(cache_file, f->cache));
 	write_calibration(cache_file, p.fingerprint, time(NULL), "wall", names, sd, 1, 0.05);
 	assert_ok(lp_calibration_advise(&a, &q));
@@ -523,6 +535,7 @@ static void advice_prefers_this_machines_cache_and_says_when_none(void **state)
 	q.alpha = 0.0;
 	assert_fails(lp_calibration_advise(&a, &q), BG_EINVAL);
 	free(cache_file);
+	state_free(ss);
 }
 
 static void calibration_files_are_checked(void **state)
@@ -544,12 +557,9 @@ static void calibration_files_are_checked(void **state)
 	fclose(o);
 	assert_fails(lp_calibration_load(&c, path), BG_EPARSE);
 	assert_null(c);
-	assert_ok(lp_calibration_path(&p, "/some/state", "0123456789abcdef", 0));
-	assert_string_equal(p, "/some/state/calibration.json");
-	free(p);
 	setenv("XDG_CACHE_HOME", "relative/dir", 1);
 	setenv("HOME", f->plain, 1);
-	assert_ok(lp_calibration_path(&p, NULL, "0123456789abcdef", 1));
+	assert_ok(state_calibration_path(&p, NULL, "0123456789abcdef", 1));
 	assert_non_null(strstr(p, "/plain/.cache/benchgate/calibration-0123456789abcdef.json"));
 	free(p);
 	snprintf(path, sizeof(path), "%s/.cache/benchgate", f->plain);
@@ -570,6 +580,7 @@ static void advice_from_a_real_calibration(void **state)
 	lp_calibration_query q;
 	smp_probe p;
 	bg_test_result r;
+	state_store *ss;
 	char st[160];
 
 	git_init(f);
@@ -577,8 +588,9 @@ static void advice_from_a_real_calibration(void **state)
 	bg_test_expect_status(&r, 0, "calibrate");
 	bg_test_result_free(&r);
 	assert_ok(smp_probe_read(&p, NULL));
-	snprintf(st, sizeof(st), "%s/.git/benchgate", f->repo);
-	q = query(st, &p, names, 1);
+	snprintf(st, sizeof(st), "%s/.git", f->repo);
+	ss = open_state(st, sizeof(st), st);
+	q = query(ss, &p, names, 1);
 	q.min_effect = 0.05;
 	q.budget_s = HUGE_VAL; /* no budget warning, however noisy the machine */
 	assert_ok(lp_calibration_advise(&a, &q));
@@ -587,6 +599,7 @@ static void advice_from_a_real_calibration(void **state)
 	assert_true(a.rounds >= 5);
 	assert_true(isinf(a.seconds) || a.seconds > 0.0);
 	lp_calibration_advice_clear(&a);
+	state_free(ss);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -22,6 +22,7 @@
 #include "bg_error.h"
 #include "bg_test.h"
 #include "lp_git.h"
+#include "state.h"
 
 #include <errno.h>
 #include <git2.h>
@@ -328,29 +329,30 @@ static void open_bare_repository_is_refused(void **state)
 	assert_non_null(strstr(bg_error_last(), "is a bare repository: benchgate needs a working tree"));
 }
 
-static void state_dir_is_created_under_gitdir(void **state)
+static void state_dir_is_created_under_gitdir(void **unused)
 {
-	fixture *fx = *state;
-	char want[PATH_MAX], *dir = NULL, *again = NULL;
-	struct stat st;
+	fixture *fx = *unused;
+	char want[PATH_MAX];
+	state_store *st = NULL, *again = NULL;
+	struct stat sb;
 
 	path_in(want, sizeof(want), fx->repo, ".git/benchgate");
-	assert_int_not_equal(stat(want, &st), 0);
-	assert_int_equal(lp_repo_state_dir(&dir, fx->r), 0);
-	assert_string_equal(dir, want);
-	assert_int_equal(stat(dir, &st), 0);
-	assert_true(S_ISDIR(st.st_mode));
-	assert_int_equal(lp_repo_state_dir(&again, fx->r), 0); /* exists: fine */
-	assert_string_equal(again, want);
-	free(again);
+	assert_int_not_equal(stat(want, &sb), 0);
+	assert_int_equal(state_open(&st, lp_repo_gitdir(fx->r)), 0);
+	assert_string_equal(state_root(st), want);
+	assert_int_equal(stat(want, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(state_open(&again, lp_repo_gitdir(fx->r)), 0); /* exists: fine */
+	assert_string_equal(state_root(again), want);
+	state_free(again);
 	/* A file in the way is reported, and *out left alone. */
-	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(rmdir(want), 0);
 	put(fx->repo, ".git/benchgate", "in the way\n");
 	again = NULL;
-	assert_int_equal(lp_repo_state_dir(&again, fx->r), BG_ESYS);
+	assert_int_equal(state_open(&again, lp_repo_gitdir(fx->r)), BG_ESYS);
 	assert_null(again);
-	assert_non_null(strstr(bg_error_last(), dir));
-	free(dir);
+	assert_non_null(strstr(bg_error_last(), want));
+	state_free(st);
 }
 
 /* ---- commits ---------------------------------------------------------- */
@@ -533,12 +535,13 @@ static void snapshot_on_an_unborn_branch_has_no_parent(void **state)
 static void export_is_reused_then_replaced(void **state)
 {
 	fixture *fx = *state;
-	char *sdir = NULL, dir[PATH_MAX], path[PATH_MAX], marker[64];
+	char dir[PATH_MAX], path[PATH_MAX], marker[64];
+	state_store *st = NULL;
 	index_image before;
 
-	assert_int_equal(lp_repo_state_dir(&sdir, fx->r), 0);
-	path_in(dir, sizeof(dir), sdir, "worktrees/base");
-	free(sdir);
+	assert_int_equal(state_open(&st, lp_repo_gitdir(fx->r)), 0);
+	path_in(dir, sizeof(dir), state_root(st), "worktrees/base");
+	state_free(st);
 	index_take(&before, fx);
 
 	assert_int_equal(lp_repo_export(fx->r, "v1", dir), 0);
@@ -693,7 +696,7 @@ static char *read_note(const char *repo_path, const char *hex, char *author)
 
 	assert_int_equal(git_repository_open(&repo, repo_path), 0);
 	assert_int_equal(git_oid_fromstr(&id, hex), 0);
-	assert_int_equal(git_note_read(&note, repo, LP_NOTES_REF, &id), 0);
+	assert_int_equal(git_note_read(&note, repo, STATE_REF_NOTES, &id), 0);
 	text = strdup(git_note_message(note));
 	snprintf(author, 64, "%s <%s>", git_note_author(note)->name, git_note_author(note)->email);
 	git_note_free(note);
@@ -712,7 +715,7 @@ static void note_set_then_overwritten(void **state)
 	assert_string_equal(text, "first note\n");
 	assert_string_equal(author, "Test Person <test@example.com>");
 	free(text);
-	assert_int_equal(lp_repo_note_set(fx->r, LP_NOTES_REF, fx->id[1], "second note\n"), 0);
+	assert_int_equal(lp_repo_note_set(fx->r, STATE_REF_NOTES, fx->id[1], "second note\n"), 0);
 	text = read_note(fx->repo, fx->id[1], author);
 	assert_string_equal(text, "second note\n");
 	free(text);

@@ -448,68 +448,6 @@ static void test_run_refuses_bad_input(void **state)
 	free(tmp);
 }
 
-/* ---- the count cache -------------------------------------------------- */
-
-static void test_cache_put_get(void **state)
-{
-	char *tmp = make_tmpdir(), path[512];
-	long n = -5;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/test_counts.json", tmp);
-	/* missing file */
-	assert_int_equal(grd_count_cache_get(&n, path, "abc123"), BG_ENOTFOUND);
-	assert_int_equal(n, -5);
-	assert_int_equal(grd_count_cache_put(path, "abc123", 41), 0);
-	assert_int_equal(grd_count_cache_put(path, "def456", 0), 0);
-	assert_int_equal(grd_count_cache_get(&n, path, "abc123"), 0);
-	assert_int_equal(n, 41);
-	assert_int_equal(grd_count_cache_get(&n, path, "def456"), 0);
-	assert_int_equal(n, 0);
-	/* overwrite */
-	assert_int_equal(grd_count_cache_put(path, "abc123", 44), 0);
-	assert_int_equal(grd_count_cache_get(&n, path, "abc123"), 0);
-	assert_int_equal(n, 44);
-	/* missing commit */
-	n = -5;
-	assert_int_equal(grd_count_cache_get(&n, path, "fff000"), BG_ENOTFOUND);
-	assert_non_null(strstr(bg_error_last(), "fff000"));
-	assert_int_equal(n, -5);
-	assert_int_equal(grd_count_cache_put(path, "", 3), BG_EINVAL);
-	assert_int_equal(grd_count_cache_put(path, "x", -1), BG_EINVAL);
-	remove_tree(tmp);
-	free(tmp);
-}
-
-static void test_cache_corrupt(void **state)
-{
-	static const char *const bad[] = { "{\"abc\": 4", "[1, 2]", "", "\x01\x02 binary",
-					   "{\"abc\": -3}", "{\"abc\": 2.5}", "{\"abc\": \"7\"}" };
-	char *tmp = make_tmpdir(), path[512];
-	size_t i;
-	long n = -5;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/test_counts.json", tmp);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(bg_file_write_atomic(path, bad[i]), 0);
-		assert_int_equal(grd_count_cache_get(&n, path, "abc"), BG_EPARSE);
-		assert_non_null(strstr(bg_error_last(), path));
-		assert_non_null(strstr(bg_error_last(), "delete it"));
-		assert_int_equal(n, -5);
-	}
-	/* put rebuilds a cache it cannot read */
-	assert_int_equal(bg_file_write_atomic(path, "{not json"), 0);
-	assert_int_equal(grd_count_cache_put(path, "abc", 9), 0);
-	assert_int_equal(grd_count_cache_get(&n, path, "abc"), 0);
-	assert_int_equal(n, 9);
-	/* a directory where the file should be: a system error, not a crash */
-	assert_int_equal(grd_count_cache_get(&n, tmp, "abc"), BG_ESYS);
-	assert_int_equal(grd_count_cache_put(tmp, "abc", 1), BG_ESYS);
-	remove_tree(tmp);
-	free(tmp);
-}
-
 /* ---- bg_file ------------------------------------------------------------ */
 
 static void test_file_roundtrip(void **state)
@@ -582,8 +520,6 @@ int main(void)
 		cmocka_unit_test(test_run_count_missing),
 		cmocka_unit_test(test_run_cwd_needing_quotes),
 		cmocka_unit_test(test_run_refuses_bad_input),
-		cmocka_unit_test(test_cache_put_get),
-		cmocka_unit_test(test_cache_corrupt),
 		cmocka_unit_test(test_file_roundtrip),
 	};
 

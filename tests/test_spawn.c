@@ -14,6 +14,7 @@
 #include "bg_test.h"
 
 #include "bg_error.h"
+#include "bg_interrupt.h"
 #include "smp_spawn.h"
 
 #include <errno.h>
@@ -558,15 +559,15 @@ static void test_interrupt(void **state)
 	assert_int_equal(sigaction(SIGALRM, &sa, &old_alrm), 0);
 	assert_int_equal(sigaction(SIGINT, NULL, &old_int), 0);
 	assert_int_equal(sigaction(SIGTERM, NULL, &old_term), 0);
-	smp_interrupt_install();
-	assert_int_equal(smp_interrupt_requested(), 0);
+	bg_interrupt_install();
+	assert_int_equal(bg_interrupt_requested(), 0);
 	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
 	memset(&r, 0x5a, sizeof(r));
 	o.cmd = cmd;
 	t0 = now_s();
 	assert_int_equal(smp_run(&r, &o), BG_EINTR);
 	assert_true(now_s() - t0 < 2.0);
-	assert_int_equal(smp_interrupt_requested(), 1);
+	assert_int_equal(bg_interrupt_requested(), 1);
 	assert_int_equal((int)r.outcome, 0x5a5a5a5a); /* *out untouched on error */
 	assert_true((f = fopen(path, "r")) != NULL);
 	assert_int_equal(fscanf(f, "%ld", &pid), 1);
@@ -577,8 +578,8 @@ static void test_interrupt(void **state)
 	/* a pending interrupt stops the next run before it starts */
 	o.cmd = "true";
 	assert_int_equal(smp_run(&r, &o), BG_EINTR);
-	smp_interrupt_reset();
-	assert_int_equal(smp_interrupt_requested(), 0);
+	bg_interrupt_reset();
+	assert_int_equal(bg_interrupt_requested(), 0);
 	assert_int_equal(smp_run(&r, &o), 0);
 	assert_int_equal(r.outcome, SMP_EXITED);
 	smp_result_clear(&r);

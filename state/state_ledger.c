@@ -1,11 +1,11 @@
-/* lp_ledger: the hash-chained, append-only decision ledger (see lp_ledger.h).
+/* state_ledger: the hash-chained, append-only decision ledger (see state_ledger.h).
  *
  * Every line is kept as the exact bytes read or written, beside its parsed
  * JSON, because the chain is over bytes: re-printing a parsed record would
  * not reproduce them. No descriptor is held between calls; each open or
  * append opens the file, takes its flock and closes it (which unlocks). */
-#include "lp_ledger.h"
-#include "smp_spawn.h"
+#include "state_ledger.h"
+#include "bg_interrupt.h"
 #include "bg_error.h"
 
 #include <git2.h>
@@ -28,7 +28,7 @@ typedef struct {
 	cJSON *json;
 } ledger_line;
 
-struct lp_ledger {
+struct state_ledger {
 	char *path;
 	ledger_line *lines;
 	size_t n, cap;
@@ -56,13 +56,13 @@ static int lock_fd(int fd, int op, const char *path)
 	while (flock(fd, op) < 0) {
 		if (errno != EINTR)
 			return sys_error("cannot lock", path);
-		if (smp_interrupt_requested())
+		if (bg_interrupt_requested())
 			return bg_error_set(BG_EINTR, "interrupted while waiting for the lock on %s", path);
 	}
 	return 0;
 }
 
-static int line_hash(char out[LP_LEDGER_HASH_HEXLEN + 1], const char *bytes, size_t len)
+static int line_hash(char out[STATE_LEDGER_HASH_HEXLEN + 1], const char *bytes, size_t len)
 {
 	git_oid oid;
 
@@ -72,7 +72,7 @@ static int line_hash(char out[LP_LEDGER_HASH_HEXLEN + 1], const char *bytes, siz
 		return bg_error_set(BG_EGIT, "hashing a ledger line: %s",
 				    e && e->message ? e->message : "unknown libgit2 error");
 	}
-	git_oid_tostr(out, LP_LEDGER_HASH_HEXLEN + 1, &oid);
+	git_oid_tostr(out, STATE_LEDGER_HASH_HEXLEN + 1, &oid);
 	return 0;
 }
 
@@ -91,7 +91,7 @@ static int is_gate(const cJSON *rec)
 }
 
 /* Room for one more line, so that a push after a write cannot fail. */
-static int reserve(lp_ledger *l)
+static int reserve(state_ledger *l)
 {
 	ledger_line *grown;
 	size_t cap;
@@ -106,7 +106,7 @@ static int reserve(lp_ledger *l)
 	return 0;
 }
 
-static void set_warning(lp_ledger *l, char *msg)
+static void set_warning(state_ledger *l, char *msg)
 {
 	free(l->warning);
 	l->warning = msg;
@@ -184,7 +184,7 @@ static void utc_now(char out[32])
 /* Appends the leftover, under a header with the time and offset, to
  * PATH.corrupt and fsyncs it; only then is it cut from the ledger, so a
  * crash in between leaves it in both places rather than in neither. */
-static int move_aside(lp_ledger *l, int fd, off_t at, const char *bytes, size_t len,
+static int move_aside(state_ledger *l, int fd, off_t at, const char *bytes, size_t len,
 		      const char *why)
 {
 	char stamp[32], *corrupt = NULL, *header = NULL, *msg = NULL;
@@ -232,7 +232,7 @@ cleanup:
 }
 
 /* A leftover in a ledger opened read-only: reported, ignored, kept. */
-static int leave_in_place(lp_ledger *l, size_t len, const char *why)
+static int leave_in_place(state_ledger *l, size_t len, const char *why)
 {
 	char *msg;
 
@@ -244,7 +244,7 @@ static int leave_in_place(lp_ledger *l, size_t len, const char *why)
 	return 0;
 }
 
-static int push_line(lp_ledger *l, const char *bytes, size_t len, cJSON *json)
+static int push_line(state_ledger *l, const char *bytes, size_t len, cJSON *json)
 {
 	char *copy;
 
@@ -261,7 +261,7 @@ static int push_line(lp_ledger *l, const char *bytes, size_t len, cJSON *json)
 	return 0;
 }
 
-static void drop_lines_from(lp_ledger *l, size_t n)
+static void drop_lines_from(state_ledger *l, size_t n)
 {
 	while (l->n > n) {
 		l->n--;
@@ -271,7 +271,7 @@ static void drop_lines_from(lp_ledger *l, size_t n)
 }
 
 /* Checks one line of the tail; LINE_OK pushes it. */
-static int take_line(lp_ledger *l, char *bytes, size_t len, int *kind, size_t *col)
+static int take_line(state_ledger *l, char *bytes, size_t len, int *kind, size_t *col)
 {
 	cJSON *json = NULL;
 	char saved = bytes[len];
@@ -285,7 +285,7 @@ static int take_line(lp_ledger *l, char *bytes, size_t len, int *kind, size_t *c
 	return error;
 }
 
-static int bad_line(const lp_ledger *l, int kind, size_t col)
+static int bad_line(const state_ledger *l, int kind, size_t col)
 {
 	return bg_error_set(BG_EPARSE,
 			    "%s: line %zu is %s (at byte %zu): the ledger was edited by hand (a "
@@ -299,7 +299,7 @@ static int bad_line(const lp_ledger *l, int kind, size_t col)
 /* Loads the lines from l->end to the end of the file. A bad last line is a
  * crash leftover (moved aside when `writable`); any other bad line is an
  * error, and then the ledger is as it was before the call. */
-static int load_tail(lp_ledger *l, int fd, int writable)
+static int load_tail(state_ledger *l, int fd, int writable)
 {
 	size_t n0 = l->n, pos = 0, len = 0, col = 0;
 	char *buf = NULL, *grown;
@@ -366,9 +366,9 @@ static int check_dir(const char *path)
 	return error;
 }
 
-int lp_ledger_open(lp_ledger **out, const char *path)
+int state_ledger_open(state_ledger **out, const char *path)
 {
-	lp_ledger *l = calloc(1, sizeof(*l));
+	state_ledger *l = calloc(1, sizeof(*l));
 	int fd = -1, writable = 1, error = 0;
 
 	if (l == NULL || (l->path = strdup(path)) == NULL) {
@@ -394,14 +394,26 @@ cleanup:
 	if (fd >= 0)
 		close(fd);
 	if (error < 0) {
-		lp_ledger_free(l);
+		state_ledger_free(l);
 		return error;
 	}
 	*out = l;
 	return 0;
 }
 
-void lp_ledger_free(lp_ledger *l)
+int state_ledger_load(state_ledger **out, const state_store *s)
+{
+	char *path = NULL;
+	int error;
+
+	if ((error = state_path(&path, s, STATE_LEDGER)) < 0)
+		return error;
+	error = state_ledger_open(out, path);
+	free(path);
+	return error;
+}
+
+void state_ledger_free(state_ledger *l)
 {
 	if (l == NULL)
 		return;
@@ -412,22 +424,22 @@ void lp_ledger_free(lp_ledger *l)
 	free(l);
 }
 
-const char *lp_ledger_warning(const lp_ledger *l)
+const char *state_ledger_warning(const state_ledger *l)
 {
 	return l->warning ? l->warning : "";
 }
 
-const char *lp_ledger_path(const lp_ledger *l)
+const char *state_ledger_path(const state_ledger *l)
 {
 	return l->path;
 }
 
-size_t lp_ledger_count(const lp_ledger *l)
+size_t state_ledger_count(const state_ledger *l)
 {
 	return l->n;
 }
 
-const cJSON *lp_ledger_record(const lp_ledger *l, size_t i)
+const cJSON *state_ledger_record(const state_ledger *l, size_t i)
 {
 	return i < l->n ? l->lines[i].json : NULL;
 }
@@ -488,7 +500,7 @@ static int fsync_dir(const char *path)
 }
 
 /* Under the lock: catches up with lines other processes appended. */
-static int sync_tail(lp_ledger *l, int fd)
+static int sync_tail(state_ledger *l, int fd)
 {
 	struct stat st;
 
@@ -505,9 +517,9 @@ static int sync_tail(lp_ledger *l, int fd)
 /* A new object holding seq and prev, then every member of `record`, moved
  * (so record is left empty): with cJSON 1.7.15, moving a member to the
  * front with DetachItemViaPointer + InsertItemInArray lost members. */
-static int stamp(cJSON **out, cJSON *record, const lp_ledger *l)
+static int stamp(cJSON **out, cJSON *record, const state_ledger *l)
 {
-	char prev[LP_LEDGER_HASH_HEXLEN + 1];
+	char prev[STATE_LEDGER_HASH_HEXLEN + 1];
 	const ledger_line *last = l->n ? &l->lines[l->n - 1] : NULL;
 	cJSON *obj;
 	int error;
@@ -550,7 +562,7 @@ static int print_line(char **out, size_t *out_len, const cJSON *record)
 
 /* One write() of the whole line, then fsync. On failure the file is cut
  * back to l->end, so a failed append leaves no partial line behind. */
-static int write_line(const lp_ledger *l, int fd, const char *line, size_t len)
+static int write_line(const state_ledger *l, int fd, const char *line, size_t len)
 {
 	ssize_t w;
 	int error;
@@ -570,9 +582,9 @@ static int write_line(const lp_ledger *l, int fd, const char *line, size_t len)
 	return error;
 }
 
-int lp_ledger_append(lp_ledger *l, cJSON *record, char out_hash[LP_LEDGER_HASH_HEXLEN + 1])
+int state_ledger_append(state_ledger *l, cJSON *record, char out_hash[STATE_LEDGER_HASH_HEXLEN + 1])
 {
-	char hash[LP_LEDGER_HASH_HEXLEN + 1], *line = NULL;
+	char hash[STATE_LEDGER_HASH_HEXLEN + 1], *line = NULL;
 	cJSON *json, *stamped = NULL;
 	size_t len = 0;
 	int fd = -1, created = 0, error;
@@ -624,10 +636,10 @@ static size_t seq_of(const cJSON *rec)
 }
 
 /* NULL when line i is chained correctly, else a message (or *error). */
-static char *check_link(const lp_ledger *l, size_t i, int *error)
+static char *check_link(const state_ledger *l, size_t i, int *error)
 {
 	const cJSON *prev = cJSON_GetObjectItemCaseSensitive(l->lines[i].json, "prev");
-	char want[LP_LEDGER_HASH_HEXLEN + 1], *msg = NULL;
+	char want[STATE_LEDGER_HASH_HEXLEN + 1], *msg = NULL;
 	size_t seq = seq_of(l->lines[i].json);
 	int r = 0;
 
@@ -651,7 +663,7 @@ static char *check_link(const lp_ledger *l, size_t i, int *error)
 	return msg;
 }
 
-int lp_ledger_verify(const lp_ledger *l, size_t *bad_seq, char **why)
+int state_ledger_verify(const state_ledger *l, size_t *bad_seq, char **why)
 {
 	int error = 0;
 
@@ -675,12 +687,12 @@ int lp_ledger_verify(const lp_ledger *l, size_t *bad_seq, char **why)
 
 static int is_commit_id(const char *s)
 {
-	if (s == NULL || strlen(s) != LP_LEDGER_HASH_HEXLEN)
+	if (s == NULL || strlen(s) != STATE_LEDGER_HASH_HEXLEN)
 		return 0;
-	return strspn(s, "0123456789abcdef") == LP_LEDGER_HASH_HEXLEN;
+	return strspn(s, "0123456789abcdef") == STATE_LEDGER_HASH_HEXLEN;
 }
 
-int lp_ledger_last_kept(char out[LP_LEDGER_HASH_HEXLEN + 1], const lp_ledger *l,
+int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], const state_ledger *l,
 			const char *branch)
 {
 	for (size_t i = l->n; i-- > 0;) {
@@ -695,13 +707,13 @@ int lp_ledger_last_kept(char out[LP_LEDGER_HASH_HEXLEN + 1], const lp_ledger *l,
 			return bg_error_set(BG_EPARSE, "%s: line %zu keeps a change on %s but its "
 					    "\"candidate\" is not a 40-hex commit id", l->path,
 					    i + 1, branch);
-		memcpy(out, cand, LP_LEDGER_HASH_HEXLEN + 1);
+		memcpy(out, cand, STATE_LEDGER_HASH_HEXLEN + 1);
 		return 0;
 	}
 	return bg_error_set(BG_ENOTFOUND, "%s: no change was kept on branch %s", l->path, branch);
 }
 
-int lp_ledger_decisions(int **kept, size_t *n, const lp_ledger *l)
+int state_ledger_decisions(int **kept, size_t *n, const state_ledger *l)
 {
 	int *out = NULL;
 	size_t k = 0;

@@ -15,7 +15,7 @@
 
 #include "bg_error.h"
 #include "bg_test.h"
-#include "lp_ledger.h"
+#include "state_ledger.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -135,20 +135,20 @@ static cJSON *gate_record(const char *verdict, const char *branch, const char *c
 	return r;
 }
 
-static void append_ok(lp_ledger *l, cJSON *rec, char hash[41])
+static void append_ok(state_ledger *l, cJSON *rec, char hash[41])
 {
-	int rc = lp_ledger_append(l, rec, hash);
+	int rc = state_ledger_append(l, rec, hash);
 
 	if (rc != 0)
 		fail_msg("append failed: %d %s", rc, bg_error_last());
 }
 
 /* Opens `path`, appends n records with x = 1..n, keeps their hashes. */
-static lp_ledger *ledger_with(const char *path, size_t n, char hashes[][41])
+static state_ledger *ledger_with(const char *path, size_t n, char hashes[][41])
 {
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 
-	assert_int_equal(lp_ledger_open(&l, path), 0);
+	assert_int_equal(state_ledger_open(&l, path), 0);
 	for (size_t i = 0; i < n; i++)
 		append_ok(l, gate_record("REJECT", "main", CAND_A, (int)i + 1), hashes[i]);
 	return l;
@@ -170,12 +170,12 @@ static const char *str(const cJSON *rec, const char *name)
 	return it->valuestring;
 }
 
-static void assert_intact(const lp_ledger *l)
+static void assert_intact(const state_ledger *l)
 {
 	size_t bad = 99;
 	char *why = NULL;
 
-	assert_int_equal(lp_ledger_verify(l, &bad, &why), 0);
+	assert_int_equal(state_ledger_verify(l, &bad, &why), 0);
 	if (bad != 0)
 		fail_msg("chain broken at %zu: %s", bad, why ? why : "(no message)");
 	assert_null(why);
@@ -228,20 +228,20 @@ static void test_three_records_chain_and_reopen(void **state)
 {
 	fixture *f = *state;
 	char h[3][41], hobj_file[192], *text, *line1;
-	lp_ledger *l = ledger_with(f->path, 3, h);
+	state_ledger *l = ledger_with(f->path, 3, h);
 	const char *argv[] = { "/usr/bin/git", "hash-object", hobj_file, NULL };
 	bg_test_result r;
 
-	assert_int_equal(lp_ledger_count(l), 3);
-	assert_string_equal(lp_ledger_warning(l), "");
-	lp_ledger_free(l);
+	assert_int_equal(state_ledger_count(l), 3);
+	assert_string_equal(state_ledger_warning(l), "");
+	state_ledger_free(l);
 
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_count(l), 3);
-	assert_null(lp_ledger_record(l, 3));
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_count(l), 3);
+	assert_null(state_ledger_record(l, 3));
 	for (size_t i = 0; i < 3; i++) {
-		const cJSON *rec = lp_ledger_record(l, i);
+		const cJSON *rec = state_ledger_record(l, i);
 
 		assert_true(num(rec, "seq") == (double)(i + 1));
 		assert_true(num(rec, "x") == (double)(i + 1));
@@ -253,7 +253,7 @@ static void test_three_records_chain_and_reopen(void **state)
 	}
 	assert_string_not_equal(h[0], h[1]);
 	assert_intact(l);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 
 	text = bg_test_slurp(f->path);
 	assert_non_null(text);
@@ -276,41 +276,41 @@ static void test_three_records_chain_and_reopen(void **state)
 static void test_missing_file_is_empty_until_first_append(void **state)
 {
 	fixture *f = *state;
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 	char h[41];
 	struct stat st;
 
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_count(l), 0);
-	assert_string_equal(lp_ledger_path(l), f->path);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_count(l), 0);
+	assert_string_equal(state_ledger_path(l), f->path);
 	assert_intact(l);
 	assert_int_equal(stat(f->path, &st), -1);
 	append_ok(l, gate_record("KEEP", "main", CAND_A, 1), h);
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(lp_ledger_count(l), 1);
-	lp_ledger_free(l);
+	assert_int_equal(state_ledger_count(l), 1);
+	state_ledger_free(l);
 }
 
 static void test_truncated_last_line_moved_aside(void **state)
 {
 	fixture *f = *state;
 	char h[3][41], *corrupt;
-	lp_ledger *l = ledger_with(f->path, 2, h);
+	state_ledger *l = ledger_with(f->path, 2, h);
 	const char *half = "{\"seq\":3,\"prev\":\"0123456789abc";
 	off_t good;
 	const cJSON *rec;
 
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	good = file_size(f->path);
 	write_file(f->path, half, "a");
 
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_count(l), 2);
-	assert_non_null(strstr(lp_ledger_warning(l), f->path));
-	assert_non_null(strstr(lp_ledger_warning(l), f->corrupt));
-	assert_non_null(strstr(lp_ledger_warning(l), "no newline"));
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_count(l), 2);
+	assert_non_null(strstr(state_ledger_warning(l), f->path));
+	assert_non_null(strstr(state_ledger_warning(l), f->corrupt));
+	assert_non_null(strstr(state_ledger_warning(l), "no newline"));
 	assert_int_equal(file_size(f->path), good);
 	corrupt = bg_test_slurp(f->corrupt);
 	assert_non_null(corrupt);
@@ -320,37 +320,37 @@ static void test_truncated_last_line_moved_aside(void **state)
 	assert_intact(l);
 
 	append_ok(l, gate_record("KEEP", "main", CAND_B, 3), h[2]);
-	rec = lp_ledger_record(l, 2);
+	rec = state_ledger_record(l, 2);
 	assert_true(num(rec, "seq") == 3);
 	assert_string_equal(str(rec, "prev"), h[1]);
 	assert_intact(l);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 
 	/* And the file agrees after a reopen, with no new warning. */
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_count(l), 3);
-	assert_string_equal(lp_ledger_warning(l), "");
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_count(l), 3);
+	assert_string_equal(state_ledger_warning(l), "");
 	assert_intact(l);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_unparseable_newline_terminated_last_line_moved_aside(void **state)
 {
 	fixture *f = *state;
 	char h[2][41], *corrupt;
-	lp_ledger *l = ledger_with(f->path, 2, h);
+	state_ledger *l = ledger_with(f->path, 2, h);
 	off_t good;
 
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	good = file_size(f->path);
 	write_file(f->corrupt, "an earlier leftover\n", "w");
 	write_file(f->path, "{\"seq\":3,\"pr\n", "a");
 
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_count(l), 2);
-	assert_non_null(strstr(lp_ledger_warning(l), "not valid JSON"));
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_count(l), 2);
+	assert_non_null(strstr(state_ledger_warning(l), "not valid JSON"));
 	assert_int_equal(file_size(f->path), good);
 	corrupt = bg_test_slurp(f->corrupt);
 	assert_non_null(corrupt);
@@ -358,21 +358,21 @@ static void test_unparseable_newline_terminated_last_line_moved_aside(void **sta
 	assert_true(strncmp(corrupt, "an earlier leftover\n", 20) == 0);
 	assert_non_null(strstr(corrupt, "{\"seq\":3,\"pr\n"));
 	free(corrupt);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_corrupt_middle_line_is_parse_error(void **state)
 {
 	fixture *f = *state;
 	char h[3][41];
-	lp_ledger *l = ledger_with(f->path, 3, h), *l2 = NULL;
+	state_ledger *l = ledger_with(f->path, 3, h), *l2 = NULL;
 	char *line2 = file_line(f->path, 2);
 	off_t size;
 
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	replace_line(f->path, 2, "{\"seq\":2,\"prev\":");
 	size = file_size(f->path);
-	assert_int_equal(lp_ledger_open(&l2, f->path), BG_EPARSE);
+	assert_int_equal(state_ledger_open(&l2, f->path), BG_EPARSE);
 	assert_null(l2);
 	assert_non_null(strstr(bg_error_last(), "line 2"));
 	assert_non_null(strstr(bg_error_last(), f->path));
@@ -385,7 +385,7 @@ static void test_corrupt_middle_line_is_parse_error(void **state)
 	free(line2);
 	replace_line(f->path, 3, "[1,2]");
 	size = file_size(f->path);
-	assert_int_equal(lp_ledger_open(&l2, f->path), BG_EPARSE);
+	assert_int_equal(state_ledger_open(&l2, f->path), BG_EPARSE);
 	assert_null(l2);
 	assert_non_null(strstr(bg_error_last(), "line 3"));
 	assert_non_null(strstr(bg_error_last(), "not an object"));
@@ -396,10 +396,10 @@ static void test_tampered_number_breaks_next_link(void **state)
 {
 	fixture *f = *state;
 	char h[4][41], *line, *at, *why = NULL;
-	lp_ledger *l = ledger_with(f->path, 4, h);
+	state_ledger *l = ledger_with(f->path, 4, h);
 	size_t bad = 0;
 
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	line = file_line(f->path, 2);
 	assert_non_null(at = strstr(line, "\"x\":2"));
 	at[4] = '7';    /* still valid JSON */
@@ -407,51 +407,51 @@ static void test_tampered_number_breaks_next_link(void **state)
 	free(line);
 
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_true(num(lp_ledger_record(l, 1), "x") == 7);
-	assert_int_equal(lp_ledger_verify(l, &bad, &why), 0);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_true(num(state_ledger_record(l, 1), "x") == 7);
+	assert_int_equal(state_ledger_verify(l, &bad, &why), 0);
 	assert_int_equal(bad, 3);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "line 2"));
 	assert_non_null(strstr(why, h[1]));   /* the hash line 3 expected */
 	free(why);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_deleted_line_is_reported(void **state)
 {
 	fixture *f = *state;
 	char h[4][41], *why = NULL;
-	lp_ledger *l = ledger_with(f->path, 4, h);
+	state_ledger *l = ledger_with(f->path, 4, h);
 	size_t bad = 0;
 
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	replace_line(f->path, 2, NULL);
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_count(l), 3);
-	assert_int_equal(lp_ledger_verify(l, &bad, &why), 0);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_count(l), 3);
+	assert_int_equal(state_ledger_verify(l, &bad, &why), 0);
 	assert_int_equal(bad, 3);    /* the record now on line 2 */
 	assert_non_null(why);
 	assert_non_null(strstr(why, "line 2"));
 	assert_non_null(strstr(why, "deleted"));
 	free(why);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 
 	/* Deleting the first line: the new first record has a prev. */
 	replace_line(f->path, 1, NULL);
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_verify(l, &bad, &why), 0);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_verify(l, &bad, &why), 0);
 	assert_int_equal(bad, 3);
 	free(why);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_refuses_bad_records(void **state)
 {
 	fixture *f = *state;
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 	char h[41] = "untouched";
 	cJSON *with_seq = gate_record("KEEP", "main", CAND_A, 1);
 	cJSON *with_prev = gate_record("KEEP", "main", CAND_A, 1);
@@ -462,25 +462,25 @@ static void test_refuses_bad_records(void **state)
 	cJSON_AddNullToObject(with_prev, "prev");
 	cJSON_AddNumberToObject(no_kind, "x", 1);
 	cJSON_AddNumberToObject(kind_num, "kind", 1);
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_append(l, with_seq, h), BG_EINVAL);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_append(l, with_seq, h), BG_EINVAL);
 	assert_non_null(strstr(bg_error_last(), "\"seq\""));
-	assert_int_equal(lp_ledger_append(l, with_prev, h), BG_EINVAL);
-	assert_int_equal(lp_ledger_append(l, no_kind, h), BG_EINVAL);
+	assert_int_equal(state_ledger_append(l, with_prev, h), BG_EINVAL);
+	assert_int_equal(state_ledger_append(l, no_kind, h), BG_EINVAL);
 	assert_non_null(strstr(bg_error_last(), "\"kind\""));
-	assert_int_equal(lp_ledger_append(l, kind_num, h), BG_EINVAL);
-	assert_int_equal(lp_ledger_append(l, cJSON_CreateArray(), h), BG_EINVAL);
-	assert_int_equal(lp_ledger_append(l, NULL, h), BG_EINVAL);
+	assert_int_equal(state_ledger_append(l, kind_num, h), BG_EINVAL);
+	assert_int_equal(state_ledger_append(l, cJSON_CreateArray(), h), BG_EINVAL);
+	assert_int_equal(state_ledger_append(l, NULL, h), BG_EINVAL);
 	assert_string_equal(h, "untouched");
-	assert_int_equal(lp_ledger_count(l), 0);
+	assert_int_equal(state_ledger_count(l), 0);
 	assert_int_equal(access(f->path, F_OK), -1);   /* nothing written */
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_last_kept_per_branch(void **state)
 {
 	fixture *f = *state;
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 	char out[41] = "untouched";
 	cJSON *audit = cJSON_CreateObject();
 
@@ -489,47 +489,47 @@ static void test_last_kept_per_branch(void **state)
 	cJSON_AddStringToObject(audit, "branch", "main");
 	cJSON_AddStringToObject(audit, "candidate", CAND_D);
 
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_last_kept(out, l, "main"), BG_ENOTFOUND);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_last_kept(out, l, "main"), BG_ENOTFOUND);
 	append_ok(l, gate_record("KEEP", "main", CAND_A, 1), NULL);
 	append_ok(l, gate_record("KEEP", "feature", CAND_B, 2), NULL);
 	append_ok(l, gate_record("REJECT", "main", CAND_C, 3), NULL);
 	append_ok(l, audit, NULL);   /* not a gate record: ignored */
 
-	assert_int_equal(lp_ledger_last_kept(out, l, "main"), 0);
+	assert_int_equal(state_ledger_last_kept(out, l, "main"), 0);
 	assert_string_equal(out, CAND_A);
-	assert_int_equal(lp_ledger_last_kept(out, l, "feature"), 0);
+	assert_int_equal(state_ledger_last_kept(out, l, "feature"), 0);
 	assert_string_equal(out, CAND_B);
 	strcpy(out, "untouched");
-	assert_int_equal(lp_ledger_last_kept(out, l, "none"), BG_ENOTFOUND);
+	assert_int_equal(state_ledger_last_kept(out, l, "none"), BG_ENOTFOUND);
 	assert_non_null(strstr(bg_error_last(), "none"));
 	assert_string_equal(out, "untouched");
 
 	append_ok(l, gate_record("KEEP", "main", CAND_C, 5), NULL);
-	assert_int_equal(lp_ledger_last_kept(out, l, "main"), 0);
+	assert_int_equal(state_ledger_last_kept(out, l, "main"), 0);
 	assert_string_equal(out, CAND_C);
 
 	/* The latest KEEP has a malformed candidate: an error, not an older one. */
 	append_ok(l, gate_record("KEEP", "main", "HEAD", 6), NULL);
 	strcpy(out, "untouched");
-	assert_int_equal(lp_ledger_last_kept(out, l, "main"), BG_EPARSE);
+	assert_int_equal(state_ledger_last_kept(out, l, "main"), BG_EPARSE);
 	assert_non_null(strstr(bg_error_last(), "line 6"));
 	assert_string_equal(out, "untouched");
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_decisions_in_order(void **state)
 {
 	fixture *f = *state;
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 	int *kept = NULL;
 	size_t n = 99;
 	cJSON *other = cJSON_CreateObject(), *bad;
 
 	cJSON_AddStringToObject(other, "kind", "audit");
 	cJSON_AddStringToObject(other, "verdict", "KEEP");
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_int_equal(lp_ledger_decisions(&kept, &n, l), 0);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_decisions(&kept, &n, l), 0);
 	assert_int_equal(n, 0);
 	assert_null(kept);
 
@@ -539,7 +539,7 @@ static void test_decisions_in_order(void **state)
 	append_ok(l, gate_record(NULL, "main", CAND_C, 4), NULL);   /* no verdict */
 	append_ok(l, gate_record("KEEP", "feature", CAND_C, 5), NULL);
 	append_ok(l, gate_record("REJECT", "main", CAND_D, 6), NULL);
-	assert_int_equal(lp_ledger_decisions(&kept, &n, l), 0);
+	assert_int_equal(state_ledger_decisions(&kept, &n, l), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(kept[0], 0);
 	assert_int_equal(kept[1], 1);
@@ -552,38 +552,38 @@ static void test_decisions_in_order(void **state)
 	append_ok(l, bad, NULL);
 	kept = NULL;
 	n = 99;
-	assert_int_equal(lp_ledger_decisions(&kept, &n, l), BG_EPARSE);
+	assert_int_equal(state_ledger_decisions(&kept, &n, l), BG_EPARSE);
 	assert_non_null(strstr(bg_error_last(), "line 7"));
 	assert_null(kept);
 	assert_int_equal(n, 99);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_second_handle_catches_up(void **state)
 {
 	fixture *f = *state;
-	lp_ledger *a = NULL, *b = NULL;
+	state_ledger *a = NULL, *b = NULL;
 	char ha[41], hb[41];
 
-	assert_int_equal(lp_ledger_open(&a, f->path), 0);
-	assert_int_equal(lp_ledger_open(&b, f->path), 0);
+	assert_int_equal(state_ledger_open(&a, f->path), 0);
+	assert_int_equal(state_ledger_open(&b, f->path), 0);
 	append_ok(a, gate_record("KEEP", "main", CAND_A, 1), ha);
 	append_ok(b, gate_record("KEEP", "main", CAND_B, 2), hb);
-	assert_int_equal(lp_ledger_count(b), 2);
-	assert_true(num(lp_ledger_record(b, 1), "seq") == 2);
-	assert_string_equal(str(lp_ledger_record(b, 1), "prev"), ha);
+	assert_int_equal(state_ledger_count(b), 2);
+	assert_true(num(state_ledger_record(b, 1), "seq") == 2);
+	assert_string_equal(str(state_ledger_record(b, 1), "prev"), ha);
 	append_ok(a, gate_record("KEEP", "main", CAND_C, 3), NULL);
-	assert_int_equal(lp_ledger_count(a), 3);
-	assert_string_equal(str(lp_ledger_record(a, 2), "prev"), hb);
+	assert_int_equal(state_ledger_count(a), 3);
+	assert_string_equal(str(state_ledger_record(a, 2), "prev"), hb);
 	assert_intact(a);
-	lp_ledger_free(a);
-	lp_ledger_free(b);
+	state_ledger_free(a);
+	state_ledger_free(b);
 }
 
 #define PER_CHILD 50
 
 /* A child: 50 appends through a handle opened before the fork. */
-static void child_appends(lp_ledger *l, int who)
+static void child_appends(state_ledger *l, int who)
 {
 	int failures = 0;
 
@@ -591,24 +591,24 @@ static void child_appends(lp_ledger *l, int who)
 		cJSON *r = gate_record("REJECT", "main", CAND_A, i);
 
 		cJSON_AddNumberToObject(r, "who", who);
-		if (lp_ledger_append(l, r, NULL) != 0) {
+		if (state_ledger_append(l, r, NULL) != 0) {
 			fprintf(stderr, "child %d: %s\n", who, bg_error_last());
 			failures++;
 		}
 	}
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	_exit(failures ? 1 : 0);
 }
 
 static void test_two_processes_append_concurrently(void **state)
 {
 	fixture *f = *state;
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 	pid_t pid[2];
 	int status, per[3] = { 0 }, last_x[3] = { -1, -1, -1 };
 	char *text;
 
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
 	for (int c = 0; c < 2; c++) {
 		pid[c] = fork();
 		assert_true(pid[c] >= 0);
@@ -620,15 +620,15 @@ static void test_two_processes_append_concurrently(void **state)
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
-	lp_ledger_free(l);
+	state_ledger_free(l);
 
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_string_equal(lp_ledger_warning(l), "");
-	assert_int_equal(lp_ledger_count(l), 2 * PER_CHILD);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_string_equal(state_ledger_warning(l), "");
+	assert_int_equal(state_ledger_count(l), 2 * PER_CHILD);
 	assert_intact(l);
-	for (size_t i = 0; i < lp_ledger_count(l); i++) {
-		const cJSON *rec = lp_ledger_record(l, i);
+	for (size_t i = 0; i < state_ledger_count(l); i++) {
+		const cJSON *rec = state_ledger_record(l, i);
 		int who = (int)num(rec, "who"), x = (int)num(rec, "x");
 
 		assert_true(who == 1 || who == 2);
@@ -638,7 +638,7 @@ static void test_two_processes_append_concurrently(void **state)
 	}
 	assert_int_equal(per[1], PER_CHILD);
 	assert_int_equal(per[2], PER_CHILD);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	text = bg_test_slurp(f->path);
 	assert_int_equal(count_char(text, '\n'), 2 * PER_CHILD);
 	free(text);
@@ -648,7 +648,7 @@ static void test_failed_write_leaves_no_partial_line(void **state)
 {
 	fixture *f = *state;
 	char h[2][41], h3[41];
-	lp_ledger *l = ledger_with(f->path, 2, h);
+	state_ledger *l = ledger_with(f->path, 2, h);
 	struct rlimit old, small;
 	void (*old_handler)(int);
 	off_t size = file_size(f->path);
@@ -660,35 +660,35 @@ static void test_failed_write_leaves_no_partial_line(void **state)
 	small.rlim_cur = (rlim_t)size + 5;
 	old_handler = signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	rc = lp_ledger_append(l, gate_record("KEEP", "main", CAND_A, 3), h3);
+	rc = state_ledger_append(l, gate_record("KEEP", "main", CAND_A, 3), h3);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, old_handler);
 
 	assert_int_equal(rc, BG_ESYS);
 	assert_non_null(strstr(bg_error_last(), f->path));
 	assert_int_equal(file_size(f->path), size);
-	assert_int_equal(lp_ledger_count(l), 2);
+	assert_int_equal(state_ledger_count(l), 2);
 
 	append_ok(l, gate_record("KEEP", "main", CAND_A, 3), h3);
-	assert_true(num(lp_ledger_record(l, 2), "seq") == 3);
-	assert_string_equal(str(lp_ledger_record(l, 2), "prev"), h[1]);
-	lp_ledger_free(l);
+	assert_true(num(state_ledger_record(l, 2), "seq") == 3);
+	assert_string_equal(str(state_ledger_record(l, 2), "prev"), h[1]);
+	state_ledger_free(l);
 	l = NULL;
-	assert_int_equal(lp_ledger_open(&l, f->path), 0);
-	assert_string_equal(lp_ledger_warning(l), "");
-	assert_int_equal(lp_ledger_count(l), 3);
+	assert_int_equal(state_ledger_open(&l, f->path), 0);
+	assert_string_equal(state_ledger_warning(l), "");
+	assert_int_equal(state_ledger_count(l), 3);
 	assert_intact(l);
-	lp_ledger_free(l);
+	state_ledger_free(l);
 }
 
 static void test_missing_directory(void **state)
 {
 	fixture *f = *state;
 	char path[192], sub[160];
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 
 	snprintf(path, sizeof(path), "%s/nope/ledger.jsonl", f->dir);
-	assert_int_equal(lp_ledger_open(&l, path), BG_ESYS);
+	assert_int_equal(state_ledger_open(&l, path), BG_ESYS);
 	assert_null(l);
 	assert_non_null(strstr(bg_error_last(), path));
 
@@ -696,28 +696,28 @@ static void test_missing_directory(void **state)
 	snprintf(sub, sizeof(sub), "%s/gone", f->dir);
 	snprintf(path, sizeof(path), "%s/ledger.jsonl", sub);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	assert_int_equal(lp_ledger_open(&l, path), 0);
+	assert_int_equal(state_ledger_open(&l, path), 0);
 	assert_int_equal(rmdir(sub), 0);
-	assert_int_equal(lp_ledger_append(l, gate_record("KEEP", "main", CAND_A, 1), NULL), BG_ESYS);
+	assert_int_equal(state_ledger_append(l, gate_record("KEEP", "main", CAND_A, 1), NULL), BG_ESYS);
 	assert_non_null(strstr(bg_error_last(), path));
-	assert_int_equal(lp_ledger_count(l), 0);
-	lp_ledger_free(l);
-	lp_ledger_free(NULL);
+	assert_int_equal(state_ledger_count(l), 0);
+	state_ledger_free(l);
+	state_ledger_free(NULL);
 }
 
 /* Opens a read-only ledger with a leftover; 0 when all is as expected,
  * else the number of the check that failed (it may run in a child). */
 static int read_only_checks(const fixture *f, off_t size)
 {
-	lp_ledger *l = NULL;
+	state_ledger *l = NULL;
 	struct stat st;
 	int step = 0;
 
-	if (lp_ledger_open(&l, f->path) != 0)
+	if (state_ledger_open(&l, f->path) != 0)
 		step = 1;
-	else if (lp_ledger_count(l) != 1)
+	else if (state_ledger_count(l) != 1)
 		step = 2;
-	else if (strstr(lp_ledger_warning(l), "read-only") == NULL)
+	else if (strstr(state_ledger_warning(l), "read-only") == NULL)
 		step = 3;
 	else if (stat(f->path, &st) < 0 || st.st_size != size)
 		step = 4;
@@ -725,8 +725,8 @@ static int read_only_checks(const fixture *f, off_t size)
 		step = 5;
 	if (step)
 		fprintf(stderr, "read-only check %d failed: %s | %s\n", step, bg_error_last(),
-			l ? lp_ledger_warning(l) : "");
-	lp_ledger_free(l);
+			l ? state_ledger_warning(l) : "");
+	state_ledger_free(l);
 	return step;
 }
 
@@ -734,12 +734,12 @@ static void test_read_only_leftover_left_in_place(void **state)
 {
 	fixture *f = *state;
 	char h[1][41];
-	lp_ledger *l = ledger_with(f->path, 1, h);
+	state_ledger *l = ledger_with(f->path, 1, h);
 	off_t size;
 	pid_t pid;
 	int status;
 
-	lp_ledger_free(l);
+	state_ledger_free(l);
 	write_file(f->path, "{\"seq\":2", "a");
 	size = file_size(f->path);
 	assert_int_equal(chmod(f->path, 0444), 0);

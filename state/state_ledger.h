@@ -1,13 +1,13 @@
-/* lp_ledger: the decision ledger, .git/benchgate/ledger.jsonl — append-only,
+/* state_ledger: the decision ledger, .git/benchgate/ledger.jsonl — append-only,
  * one JSON object per line, each line chained to the one before by its hash,
  * so that an edited, deleted or reordered record is found by
- * lp_ledger_verify().
+ * state_ledger_verify().
  *
  * Line format (every record, whoever writes it):
  *
  *   {"seq":N,"prev":HASH|null,"kind":"...", ...}\n
  *
- *   seq   1-based position of the record, added by lp_ledger_append();
+ *   seq   1-based position of the record, added by state_ledger_append();
  *   prev  git blob hash (40 hex, git_odb_hash(GIT_OBJECT_BLOB), what
  *         `git hash-object` prints) of the previous line's exact bytes
  *         without its newline; null on the first line. Added by append;
@@ -25,18 +25,20 @@
  * moved to PATH.corrupt by the next open (never silently dropped).
  *
  * Callers must have called git_libgit2_init() (hashes come from libgit2). */
-#ifndef LP_LEDGER_H
-#define LP_LEDGER_H
+#ifndef STATE_LEDGER_H
+#define STATE_LEDGER_H
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "state.h"
+
 /* The hex length of a record hash and a commit id, without the NUL. */
-#define LP_LEDGER_HASH_HEXLEN 40
+#define STATE_LEDGER_HASH_HEXLEN 40
 
-typedef struct lp_ledger lp_ledger;
+typedef struct state_ledger state_ledger;
 
-/* Reads the ledger at `path` into *out (caller frees with lp_ledger_free).
+/* Reads the ledger at `path` into *out (caller frees with state_ledger_free).
  *
  * A missing file is an empty ledger (the first append creates it); a missing
  * parent directory is BG_ESYS naming the path, so a caller learns before
@@ -45,7 +47,7 @@ typedef struct lp_ledger lp_ledger;
  * A last line that is not complete (no trailing newline, or not parseable
  * JSON) is what a crash during an append leaves: it is appended, with the
  * time and its offset, to PATH.corrupt, cut from the ledger (ftruncate +
- * fsync), and lp_ledger_warning() says so, naming both files. When the file
+ * fsync), and state_ledger_warning() says so, naming both files. When the file
  * can only be opened read-only the line is left in place, ignored, and the
  * warning says that instead.
  *
@@ -55,25 +57,29 @@ typedef struct lp_ledger lp_ledger;
  * *out is untouched and nothing is allocated. Takes the file's exclusive
  * flock while reading, so it never mistakes an append in progress for a
  * crash leftover. */
-int lp_ledger_open(lp_ledger **out, const char *path);
+int state_ledger_open(state_ledger **out, const char *path);
+
+/* The ledger of the state s (its ledger.jsonl), opened as by
+ * state_ledger_open. */
+int state_ledger_load(state_ledger **out, const state_store *s);
 
 /* Frees the ledger and every record; NULL is a no-op. Holds no descriptor
  * between calls, so there is nothing to close. */
-void lp_ledger_free(lp_ledger *l);
+void state_ledger_free(state_ledger *l);
 
 /* The most recent warning from open or append (a crash leftover moved
  * aside), "" when none. Borrowed: valid until the next call on `l`. */
-const char *lp_ledger_warning(const lp_ledger *l);
+const char *state_ledger_warning(const state_ledger *l);
 
 /* The path the ledger was opened with. Borrowed. */
-const char *lp_ledger_path(const lp_ledger *l);
+const char *state_ledger_path(const state_ledger *l);
 
 /* Number of records. Can't fail. */
-size_t lp_ledger_count(const lp_ledger *l);
+size_t state_ledger_count(const state_ledger *l);
 
 /* Record i (0-based; its "seq" is i + 1 in an intact ledger), borrowed and
- * valid until lp_ledger_free(); NULL when i is out of range. */
-const cJSON *lp_ledger_record(const lp_ledger *l, size_t i);
+ * valid until state_ledger_free(); NULL when i is out of range. */
+const cJSON *state_ledger_record(const state_ledger *l, size_t i);
 
 /* Appends `record`, taking ownership of it (it is freed or kept by `l`
  * whatever happens).
@@ -82,10 +88,10 @@ const cJSON *lp_ledger_record(const lp_ledger *l, size_t i);
  * "prev": anything else is BG_EINVAL and nothing is written. Under an
  * exclusive flock on the file, records appended by other processes since
  * this ledger was read are loaded first (a crash leftover among them is
- * moved aside as in lp_ledger_open), then "seq" and "prev" are put first
+ * moved aside as in state_ledger_open), then "seq" and "prev" are put first
  * in the record and the line is written with one write() and fsync'd;
  * creating the file also fsyncs its directory. The record is then
- * lp_ledger_record(l, lp_ledger_count(l) - 1).
+ * state_ledger_record(l, state_ledger_count(l) - 1).
  *
  * out_hash (may be NULL) receives the hash of the line just written, the
  * "prev" the next record will carry; written only on success.
@@ -94,7 +100,7 @@ const cJSON *lp_ledger_record(const lp_ledger *l, size_t i);
  * failed; a partial write is cut off again, so the file is as before),
  * BG_EPARSE (the file was edited or shrank since it was read), BG_EGIT,
  * BG_ENOMEM. */
-int lp_ledger_append(lp_ledger *l, cJSON *record, char out_hash[LP_LEDGER_HASH_HEXLEN + 1]);
+int state_ledger_append(state_ledger *l, cJSON *record, char out_hash[STATE_LEDGER_HASH_HEXLEN + 1]);
 
 /* Recomputes the chain from the stored bytes of every line.
  *
@@ -108,13 +114,13 @@ int lp_ledger_append(lp_ledger *l, cJSON *record, char out_hash[LP_LEDGER_HASH_H
  *
  * Errors only for real failures (BG_ENOMEM, BG_EGIT); out-params are then
  * untouched. */
-int lp_ledger_verify(const lp_ledger *l, size_t *bad_seq, char **why);
+int state_ledger_verify(const state_ledger *l, size_t *bad_seq, char **why);
 
 /* The "candidate" of the last gate record (kind "gate") whose "verdict" is
  * "KEEP" and whose "branch" is `branch`, into out (40 hex + NUL).
  * BG_ENOTFOUND when there is none; BG_EPARSE (naming the seq) when that
  * record's candidate is not a 40-hex id. out is written only on success. */
-int lp_ledger_last_kept(char out[LP_LEDGER_HASH_HEXLEN + 1], const lp_ledger *l,
+int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], const state_ledger *l,
 			const char *branch);
 
 /* The outcomes of every gate decision in ledger order, for replaying the
@@ -124,6 +130,6 @@ int lp_ledger_last_kept(char out[LP_LEDGER_HASH_HEXLEN + 1], const lp_ledger *l,
  * skipped. *kept is allocated (caller frees; NULL when *n is 0).
  * BG_EPARSE (naming the seq) when a gate record's verdict is not a string,
  * BG_ENOMEM; out-params are written only on success. */
-int lp_ledger_decisions(int **kept, size_t *n, const lp_ledger *l);
+int state_ledger_decisions(int **kept, size_t *n, const state_ledger *l);
 
 #endif

@@ -1,0 +1,127 @@
+/* state: the names of benchgate's state in a repository (see state.h). */
+#include "state.h"
+#include "bg_error.h"
+#include "bg_file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct state_store {
+	char *root;
+};
+
+static const char *const file_names[] = {
+	[STATE_LEDGER] = "ledger.jsonl",
+	[STATE_CALIBRATION] = "calibration.json",
+	[STATE_HOLDOUT_SEAL] = "holdout.seal",
+	[STATE_TEST_COUNTS] = "testcounts.json",
+	[STATE_LOOP_FEEDBACK] = "loop-feedback.json",
+};
+
+static int make_root(const char *path, const char *gitdir)
+{
+	struct stat st;
+
+	if (mkdir(path, 0777) < 0 && errno != EEXIST)
+		return bg_error_set(BG_ESYS, "cannot create %s: %s (benchgate keeps its state in "
+				    "%s)", path, strerror(errno), gitdir);
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return bg_error_set(BG_ESYS, "%s is not a directory: remove it so benchgate can keep "
+				    "its state there", path);
+	return 0;
+}
+
+int state_open(state_store **out, const char *gitdir)
+{
+	size_t len = gitdir ? strlen(gitdir) : 0;
+	state_store *s;
+	int error;
+
+	if (len == 0)
+		return bg_error_set(BG_EINVAL, "state_open: no git directory");
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    asprintf(&s->root, "%s%sbenchgate", gitdir, gitdir[len - 1] == '/' ? "" : "/") < 0) {
+		free(s);
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	}
+	if ((error = make_root(s->root, gitdir)) < 0) {
+		state_free(s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
+
+void state_free(state_store *s)
+{
+	if (s == NULL)
+		return;
+	free(s->root);
+	free(s);
+}
+
+const char *state_root(const state_store *s)
+{
+	return s->root;
+}
+
+int state_path(char **out, const state_store *s, state_file f)
+{
+	if ((unsigned)f >= sizeof(file_names) / sizeof(file_names[0]))
+		return bg_error_set(BG_EINVAL, "state_path: unknown state file %d", (int)f);
+	if (asprintf(out, "%s/%s", s->root, file_names[f]) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	return 0;
+}
+
+int state_export_dir(char **out, const state_store *s, const char *commit)
+{
+	if (asprintf(out, "%s/exports/%.40s", s->root, commit) < 0)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	return 0;
+}
+
+void state_rejected_ref(char out[STATE_REF_REJECTED_LEN + 1], const char *commit)
+{
+	snprintf(out, STATE_REF_REJECTED_LEN + 1, STATE_REF_REJECTED "%.12s", commit);
+}
+
+/* $XDG_CACHE_HOME/benchgate, else $HOME/.cache/benchgate. */
+static int cache_dir(char **out)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = asprintf(out, "%s/benchgate", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = asprintf(out, "%s/.cache/benchgate", home);
+	else
+		return bg_error_set(BG_ENOTFOUND, "no cache directory: neither XDG_CACHE_HOME nor "
+				    "HOME is an absolute path; set one, or run inside a git repository");
+	return n < 0 ? bg_error_set(BG_ENOMEM, "out of memory") : 0;
+}
+
+int state_calibration_path(char **out, const state_store *s, const char *fingerprint, int create)
+{
+	char *dir = NULL, *path = NULL;
+	int error;
+
+	if (s != NULL)
+		return state_path(out, s, STATE_CALIBRATION);
+	if ((error = cache_dir(&dir)) < 0)
+		return error;
+	if (create && (error = bg_file_mkdirs(dir, 0700)) < 0)
+		goto cleanup;
+	if (asprintf(&path, "%s/calibration-%s.json", dir, fingerprint) < 0) {
+		error = bg_error_set(BG_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	*out = path;
+cleanup:
+	free(dir);
+	return error;
+}
