@@ -19,13 +19,14 @@ PREFIX   ?= /usr/local
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 # The dependency direction, enforced: each folder sees only the headers it
 # may use (a wrong-way include fails to compile). Tests and eval see all.
-INCS     := -Icommon -Isampler -Istats -Iguards -Istate -Iloop
+INCS     := -Icommon -Isampler -Istats -Iguards -Istate -Iloop -Icli
 INCS_common  := -Icommon
 INCS_stats   := -Icommon -Istats
 INCS_sampler := -Icommon -Isampler
 INCS_guards  := -Icommon -Isampler -Istats -Iguards
 INCS_state   := -Icommon -Istate
 INCS_loop    := $(INCS)
+INCS_cli     := $(INCS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
@@ -38,10 +39,10 @@ endif
 
 ALL_CFLAGS = $(WARN) $(INCS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 
-LIB_SRC  := $(wildcard common/*.c sampler/*.c stats/*.c guards/*.c state/*.c) \
-            $(filter-out loop/main.c,$(wildcard loop/*.c))
+LIB_SRC  := $(wildcard common/*.c sampler/*.c stats/*.c guards/*.c state/*.c loop/*.c) \
+            $(filter-out cli/main.c,$(wildcard cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-MAIN_OBJ := $(BUILD)/obj/loop/main.o
+MAIN_OBJ := $(BUILD)/obj/cli/main.o
 LIB      := $(BUILD)/libbenchgate.a
 BIN      := $(BUILD)/benchgate
 

@@ -54,6 +54,7 @@
 #include "bg_interrupt.h"
 #include "bg_file.h"
 #include "lp_cli.h"
+#include "cli.h"
 #include "smp_pin.h"
 #include "smp_runner.h"
 #include "smp_spawn.h"
@@ -138,7 +139,7 @@ typedef struct {
 	smp_pinning *pin;
 	gsl_rng *rng;
 	cpu_set_t all_cpus;
-	lp_progress prog;
+	bg_progress prog;
 } peers_ctx;
 
 static int series_push(series *s, double a, double b, int a_first)
@@ -187,7 +188,7 @@ static void bg_rule_init(bg_rule *r, double rho)
 {
 	memset(r, 0, sizeof(*r));
 	st_cs_init(&r->cs, rho);
-	r->t0 = lp_now();
+	r->t0 = bg_time_now();
 	r->verdict = ST_INCONCLUSIVE;
 }
 
@@ -207,7 +208,7 @@ static void bg_rule_push(bg_rule *r, const peers_opts *o, double a, double b, si
 	if (l.verdict != ST_INCONCLUSIVE && r->rounds >= MIN_RUNS) {
 		r->verdict = l.verdict;
 		r->done = 1;
-	} else if (r->rounds >= o->max_rounds || lp_now() - r->t0 >= o->max_time) {
+	} else if (r->rounds >= o->max_rounds || bg_time_now() - r->t0 >= o->max_time) {
 		r->done = 1;
 	}
 }
@@ -548,19 +549,19 @@ static int next_condition(const study *st)
 static int run_study(study *st, peers_ctx *c)
 {
 	unsigned total = 0, n = 0;
-	double rho, t0 = lp_now();
+	double rho, t0 = bg_time_now();
 	int cond, error = 0;
 
 	rho = st_rule_rho();
 	for (int k = 0; k < NCOND; k++)
 		total += st->target[k];
 	while (error == 0 && (cond = next_condition(st)) >= 0) {
-		lp_progress_update(&c->prog, "peers: trial %u of %u (%s), %.0f s", n + 1, total,
-				   cond == 0 ? "A/A" : "effect", lp_now() - t0);
+		bg_progress_update(&c->prog, "peers: trial %u of %u (%s), %.0f s", n + 1, total,
+				   cond == 0 ? "A/A" : "effect", bg_time_now() - t0);
 		error = run_trial(st, c, cond, rho);
 		n++;
 	}
-	lp_progress_done(&c->prog);
+	bg_progress_done(&c->prog);
 	return error;
 }
 
@@ -693,7 +694,7 @@ static void print_conditions(const study *st, const peers_opts *o)
 static int cmd_table(peers_ctx *c)
 {
 	study st;
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	int error;
 
 	memset(&st, 0, sizeof(st));
@@ -701,7 +702,7 @@ static int cmd_table(peers_ctx *c)
 		print_table(&st, c->o);
 		print_details(&st);
 		print_conditions(&st, c->o);
-		printf("The trials took %.0f s.\n", lp_now() - t0);
+		printf("The trials took %.0f s.\n", bg_time_now() - t0);
 	}
 	for (int k = 0; k < NCOND; k++)
 		free(st.log_ratio[k]);
@@ -803,12 +804,12 @@ static int parse_args(peers_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
-			return LP_EXIT_OK;
+			return CLI_EXIT_OK;
 		}
 		if (c == '?' || c == ':')
 			return lp_cli_usage_error("peers", usage, "bad option \"%s\"", argv[optind - 1]);
 		if (parse_one(o, c, optarg) < 0)
-			return LP_EXIT_ERROR;
+			return CLI_EXIT_ERROR;
 	}
 	return -1;
 }
@@ -818,12 +819,12 @@ static int run(peers_ctx *c, const char *mode, int argc, char **argv)
 	if (strcmp(mode, "table") == 0) {
 		if (optind != argc)
 			return lp_cli_usage_error("peers", usage, "table takes no commands");
-		return cmd_table(c) < 0 ? lp_cli_error("peers: %s", bg_error_last()) : 0;
+		return cmd_table(c) < 0 ? cli_error("peers: %s", bg_error_last()) : 0;
 	}
 	if (argc - optind != 2)
 		return lp_cli_usage_error("peers", usage, "pair needs two commands, got %d", argc - optind);
 	return cmd_pair(c, argv[optind], argv[optind + 1]) < 0 ?
-		lp_cli_error("peers: %s", bg_error_last()) : 0;
+		cli_error("peers: %s", bg_error_last()) : 0;
 }
 
 int main(int argc, char **argv)
@@ -840,16 +841,16 @@ int main(int argc, char **argv)
 	c.o = &o;
 	/* Before pinning binds this thread: hyperfine gets every allowed PU. */
 	if (sched_getaffinity(0, sizeof(c.all_cpus), &c.all_cpus) != 0)
-		return lp_cli_error("peers: sched_getaffinity failed");
+		return cli_error("peers: sched_getaffinity failed");
 	if ((c.rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return lp_cli_error("peers: out of memory");
+		return cli_error("peers: out of memory");
 	gsl_rng_set(c.rng, o.seed);
 	if (smp_pinning_new(&c.pin, "auto") < 0) {
 		gsl_rng_free(c.rng);
-		return lp_cli_error("peers: %s", bg_error_last());
+		return cli_error("peers: %s", bg_error_last());
 	}
 	bg_interrupt_install();
-	lp_progress_init(&c.prog, 0);
+	bg_progress_init(&c.prog, 0);
 	rc = run(&c, argv[1], argc, argv);
 	smp_pinning_free(c.pin);
 	gsl_rng_free(c.rng);

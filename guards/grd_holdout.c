@@ -3,6 +3,7 @@
 #include "grd_holdout.h"
 #include "bg_error.h"
 #include "bg_file.h"
+#include "bg_time.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -204,17 +205,6 @@ static int files_scan(seal_files *out, const char *abs_dir, const char *seal_pat
 
 /* ---- the seal file -------------------------------------------------------- */
 
-static char *iso_now(void)
-{
-	char buf[32];
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, sizeof(buf), "unknown");
-	return strdup(buf);
-}
-
 /* The seal document for files. */
 static cJSON *seal_json(const char *abs_dir, const seal_files *f, unsigned budget,
 			unsigned spent, const char *sealed_at)
@@ -414,11 +404,12 @@ static grd_seal *seal_new(const char *abs_dir, const char *sealed_at, unsigned b
 static int seal_write(char **sealed_at, const char *abs_dir, const seal_files *now,
 		      const char *seal_path, unsigned budget)
 {
-	char *when = iso_now();
+	char stamp[BG_TIME_UTC_SIZE], *when;
 	cJSON *doc;
 	int error;
 
-	if (when == NULL)
+	bg_time_utc(stamp, sizeof(stamp));
+	if ((when = strdup(stamp)) == NULL)
 		return bg_error_set(BG_ENOMEM, "out of memory");
 	if ((doc = seal_json(abs_dir, now, budget, 0, when)) == NULL) {
 		free(when);

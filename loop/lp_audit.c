@@ -3,7 +3,8 @@
  * are read in lp_audit_claims.c, outputs written in lp_audit_out.c. */
 #include "lp_audit.h"
 #include "lp_cli.h"
-#include "lp_commands.h"
+#include "cli.h"
+#include "cli_commands.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "bg_interrupt.h"
@@ -103,7 +104,7 @@ static const struct option long_opts[] = {
 static int parse_one(lp_audit_opts *o, int c, char **argv, int *seeded)
 {
 	switch (c) {
-	case 'h': fputs(help, stdout); return LP_EXIT_OK;
+	case 'h': fputs(help, stdout); return CLI_EXIT_OK;
 	case 'q': o->quiet = 1; return -1;
 	case OPT_PI: o->pi_log = optarg; return -1;
 	case OPT_TSV: o->tsv = optarg; return -1;
@@ -120,12 +121,12 @@ static int parse_one(lp_audit_opts *o, int c, char **argv, int *seeded)
 		return -1;
 	case 't':
 		if (lp_cli_double(&o->max_time, "audit", "--max-time", optarg, 0.001, 1e7) < 0)
-			return fputs(usage, stderr), LP_EXIT_ERROR;
+			return fputs(usage, stderr), CLI_EXIT_ERROR;
 		return -1;
 	case OPT_SEED:
 		*seeded = 1;
 		if (lp_cli_u64(&o->seed, "audit", "--seed", optarg) < 0)
-			return fputs(usage, stderr), LP_EXIT_ERROR;
+			return fputs(usage, stderr), CLI_EXIT_ERROR;
 		return -1;
 	case ':':
 		return lp_cli_usage_error("audit", usage, "option %s needs a value", argv[optind - 1]);
@@ -155,7 +156,7 @@ static int parse_args(lp_audit_opts *o, int argc, char **argv)
 	if (o->direction >= 0 && !o->tsv && !o->pi_log)
 		return lp_cli_usage_error("audit", usage, "--direction goes with --pi-log or --tsv");
 	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
-		o->seed = (unsigned long long)(lp_now() * 1e9);
+		o->seed = (unsigned long long)(bg_time_now() * 1e9);
 	o->seed &= 0xffffffffffffULL;
 	return -1;
 }
@@ -288,12 +289,12 @@ int lp_audit_changepoints(lp_audit_step **steps, size_t *nsteps, const lp_audit_
 typedef struct {
 	double t0, budget;
 	size_t total, done;
-	lp_progress prog;
+	bg_progress prog;
 } audit_clock;
 
 static double clock_slot(const audit_clock *k)
 {
-	double left = k->budget - (lp_now() - k->t0);
+	double left = k->budget - (bg_time_now() - k->t0);
 	size_t slots = k->total > k->done ? k->total - k->done : 1;
 
 	return left / (double)slots > 0.001 ? left / (double)slots : 0.001;
@@ -303,7 +304,7 @@ static double clock_slot(const audit_clock *k)
  * before any slot is done). */
 static double clock_eta(const audit_clock *k)
 {
-	double el = lp_now() - k->t0, left = k->budget - el;
+	double el = bg_time_now() - k->t0, left = k->budget - el;
 
 	if (k->done > 0 && k->total > k->done) {
 		double pace = el / (double)k->done * (double)(k->total - k->done);
@@ -332,7 +333,7 @@ static void step_progress(audit_clock *k, size_t i, size_t n, const char *commit
 
 	snprintf(which, sizeof(which), "%zu/%zu", i + 1, n);
 	clock_label(label, sizeof(label), k, which, commit, what);
-	lp_progress_update(&k->prog, "benchgate: %s", label);
+	bg_progress_update(&k->prog, "benchgate: %s", label);
 }
 
 typedef struct {
@@ -432,7 +433,7 @@ static int measure(lp_measure_result *out, audit_ctx *x, const lp_workload *w, s
 	m.env_extra = env;
 	if (env)
 		m.max_regression = 1.0; /* held-out: the aggregate only, as gate */
-	lp_progress_done(&x->clock->prog);
+	bg_progress_done(&x->clock->prog);
 	if ((error = lp_workspace_commands(&c, w, n, dirs[0], dirs[1])) == 0)
 		error = lp_measure_run(out, c.wl, c.n, &m, a->pin, x->rng);
 	lp_workspace_cmds_clear(&c);
@@ -475,7 +476,7 @@ static int run_holdout(audit_ctx *x, lp_audit_result *r, char *dirs[2], double m
 static int measure_claim(audit_ctx *x, lp_audit_result *r, char *dirs[2])
 {
 	const lp_config *c = x->a->cfg;
-	double slot = clock_slot(x->clock), t0 = lp_now();
+	double slot = clock_slot(x->clock), t0 = bg_time_now();
 	double train_s = c->holdout_dir ? slot * 2.0 / 3.0 : slot;
 	int error;
 
@@ -487,7 +488,7 @@ static int measure_claim(audit_ctx *x, lp_audit_result *r, char *dirs[2])
 				      r->claimed_gain, 0, 0);
 	if (r->status == LP_AUDIT_NOT_REPLICATED || c->holdout_dir == NULL)
 		return 0;
-	if ((error = run_holdout(x, r, dirs, fmax(slot - (lp_now() - t0), 0.001))) < 0 ||
+	if ((error = run_holdout(x, r, dirs, fmax(slot - (bg_time_now() - t0), 0.001))) < 0 ||
 	    r->status == LP_AUDIT_BUILD_FAILED)
 		return error;
 	r->status = lp_audit_classify(&r->shrinkage_pct, &r->train.aggregate, c->lower_is_better,
@@ -527,7 +528,7 @@ static int audit_claim(audit_ctx *x, lp_audit_result *r)
 {
 	lp_audit_run *a = x->a;
 	char *dirs[2] = { NULL, NULL };
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	int ok, error;
 
 	if (r->claim->missing) {
@@ -545,7 +546,7 @@ static int audit_claim(audit_ctx *x, lp_audit_result *r)
 	describe(r, a->cfg);
 cleanup:
 	x->clock->done++;
-	r->elapsed_s = lp_now() - t0;
+	r->elapsed_s = bg_time_now() - t0;
 	free(dirs[0]);
 	free(dirs[1]);
 	return error;
@@ -724,7 +725,7 @@ static int audit(lp_audit_run *a, gsl_rng *rng)
 {
 	audit_clock k;
 	audit_ctx x = { a, &k, rng, 0, NULL };
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	int error;
 
 	smp_probe_read(&a->probe, NULL);
@@ -732,19 +733,19 @@ static int audit(lp_audit_run *a, gsl_rng *rng)
 	if ((error = prepare(a)) < 0)
 		return error;
 	for (size_t i = 0; i < a->claims->nwarnings; i++)
-		lp_cli_warn(a->o->quiet, "%s", a->claims->warnings[i]);
-	k = (audit_clock){ lp_now(), a->budget_s, a->npresent + (a->npresent > 1), 0, { 0, 0, 0 } };
-	lp_progress_init(&k.prog, a->o->quiet);
+		bg_warn(a->o->quiet, "%s", a->claims->warnings[i]);
+	k = (audit_clock){ bg_time_now(), a->budget_s, a->npresent + (a->npresent > 1), 0, { 0, 0, 0 } };
+	bg_progress_init(&k.prog, a->o->quiet);
 	for (size_t i = 0; i < a->claims->nclaims && error == 0; i++) {
 		x.index = i;
 		error = audit_claim(&x, &a->results[i]);
 	}
 	if (error == 0)
 		error = campaign(&x);
-	lp_progress_done(&k.prog);
+	bg_progress_done(&k.prog);
 	for (size_t i = 0; i < a->claims->nclaims; i++)
 		a->nfailed += lp_audit_result_fails(&a->results[i]);
-	a->elapsed_s = lp_now() - t0;
+	a->elapsed_s = bg_time_now() - t0;
 	return error;
 }
 
@@ -792,7 +793,7 @@ static int outputs(const lp_audit_run *a)
 	return 0;
 }
 
-int lp_cmd_audit(int argc, char **argv)
+int cli_cmd_audit(int argc, char **argv)
 {
 	lp_audit_opts o;
 	lp_audit_run a;
@@ -804,14 +805,14 @@ int lp_cmd_audit(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.o = &o;
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return lp_cli_error("out of memory");
+		return cli_error("out of memory");
 	gsl_rng_set(rng, (unsigned long)o.seed);
 	if (audit(&a, rng) < 0 || outputs(&a) < 0)
-		rc = lp_cli_error("audit: %s", bg_error_code() == BG_EINTR ?
+		rc = cli_error("audit: %s", bg_error_code() == BG_EINTR ?
 				  "interrupted: nothing was written but exports under .git/benchgate/exports" :
 				  bg_error_last());
 	else
-		rc = a.nfailed ? LP_EXIT_FAIL : LP_EXIT_OK;
+		rc = a.nfailed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 	run_free(&a);
 	gsl_rng_free(rng);
 	return rc;

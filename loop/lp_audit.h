@@ -181,7 +181,7 @@ typedef struct {
 	const char *export_md;     /* NULL or a file */
 	int json, quiet;
 	unsigned long long seed;
-	double max_time;           /* 0: the default (see lp_cmd_audit --help) */
+	double max_time;           /* 0: the default (see benchgate audit --help) */
 } lp_audit_opts;
 
 typedef struct {

@@ -12,7 +12,8 @@
  * (lp_calibrate_out.c). Nothing is written when interrupted. */
 #include "lp_calibration.h"
 #include "lp_cli.h"
-#include "lp_commands.h"
+#include "cli.h"
+#include "cli_commands.h"
 #include "lp_compare.h"
 #include "lp_config.h"
 #include "lp_git.h"
@@ -205,7 +206,7 @@ static int parse_args(cal_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":c:t:qh", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(help, stdout);
-			return LP_EXIT_OK;
+			return CLI_EXIT_OK;
 		}
 		if (c == ':')
 			return lp_cli_usage_error("calibrate", usage, "option %s needs a value", argv[optind - 1]);
@@ -213,7 +214,7 @@ static int parse_args(cal_opts *o, int argc, char **argv)
 			return lp_cli_usage_error("calibrate", usage, "unknown option \"%s\"", argv[optind - 1]);
 		if (parse_one(o, c, optarg, &seeded) < 0) {
 			fputs(usage, stderr);
-			return LP_EXIT_ERROR;
+			return CLI_EXIT_ERROR;
 		}
 	}
 	o->cmds = argv + optind;
@@ -224,7 +225,7 @@ static int parse_args(cal_opts *o, int argc, char **argv)
 		if (o->cmds[i][0] == '\0')
 			return lp_cli_usage_error("calibrate", usage, "command %d is empty", i + 1);
 	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
-		o->seed = (unsigned long long)(lp_now() * 1e9);
+		o->seed = (unsigned long long)(bg_time_now() * 1e9);
 	if (!seeded)
 		o->seed &= 0xffffffffffffULL; /* short enough to retype */
 	return -1;
@@ -407,7 +408,7 @@ typedef struct {
 	cpu_set_t free_mask;    /* the harness's affinity before pinning */
 	cpu_set_t bound_mask;   /* after: bound to its PU when pinning bound it */
 	int masks;              /* 1 when both were read */
-	lp_progress prog;
+	bg_progress prog;
 	double t0, t_measure_end, run_timeout;
 	int count_hw;
 } cal_run;
@@ -440,19 +441,19 @@ static int one_round(cal_run *c, smp_runner *run, lp_calib_series *s, double tw0
 	int error;
 
 	harness_mode(c, s->pinned);
-	t = lp_now();
+	t = bg_time_now();
 	if ((error = smp_runner_round(run)) < 0 || (error = series_grow(s, cap)) < 0)
 		return error;
-	s->seconds += lp_now() - t;
-	s->t_min[s->rounds++] = (lp_now() - tw0) / 60.0;
+	s->seconds += bg_time_now() - t;
+	s->t_min[s->rounds++] = (bg_time_now() - tw0) / 60.0;
 	return 0;
 }
 
 static void progress(cal_run *c, size_t w, size_t rounds)
 {
-	double now = lp_now(), left = c->t0 + c->r->time_s - now;
+	double now = bg_time_now(), left = c->t0 + c->r->time_s - now;
 
-	lp_progress_update(&c->prog, "benchgate: calibrate: %s (%zu/%zu), round %zu, %.0f s of %.0f s, about %.0f s left",
+	bg_progress_update(&c->prog, "benchgate: calibrate: %s (%zu/%zu), round %zu, %.0f s of %.0f s, about %.0f s left",
 			   c->r->wl[w].name, w + 1, c->r->nwl, rounds, now - c->t0, c->r->time_s,
 			   left > 0 ? left : 0);
 }
@@ -463,7 +464,7 @@ static int rounds_loop(cal_run *c, size_t w, smp_runner *rm, smp_runner *ro, dou
 {
 	lp_calib_workload *wl = &c->r->wl[w];
 	size_t capm = 0, capo = 0;
-	double tw0 = lp_now();
+	double tw0 = bg_time_now();
 	int error;
 
 	for (;;) {
@@ -477,7 +478,7 @@ static int rounds_loop(cal_run *c, size_t w, smp_runner *rm, smp_runner *ro, dou
 		progress(c, w, wl->main.rounds);
 		if (bg_interrupt_requested())
 			return bg_error_set(BG_EINTR, "interrupted");
-		if (wl->main.rounds >= MAX_ROUNDS || (lp_now() >= deadline && wl->main.rounds >= MIN_ROUNDS))
+		if (wl->main.rounds >= MAX_ROUNDS || (bg_time_now() >= deadline && wl->main.rounds >= MIN_ROUNDS))
 			return 0;
 	}
 }
@@ -524,7 +525,7 @@ static int measure_workload(cal_run *c, size_t w)
 	harness_mode(c, !main_pinned);
 	if ((error = smp_runner_warmup(rother, c->r->warmup)) < 0)
 		goto cleanup;
-	deadline = lp_now() + (c->t_measure_end - lp_now()) / (double)(c->r->nwl - w);
+	deadline = bg_time_now() + (c->t_measure_end - bg_time_now()) / (double)(c->r->nwl - w);
 	if ((error = rounds_loop(c, w, rm, rother, deadline)) < 0 ||
 	    (error = series_values(&wl->main, rm, c->r->metric)) < 0 ||
 	    (error = series_values(&wl->other, rother, c->r->metric)) < 0)
@@ -563,7 +564,7 @@ static int measure_all(cal_run *c)
 	c->t_measure_end = c->t0 + c->r->time_s - reserve;
 	for (size_t w = 0; w < c->r->nwl && error == 0; w++)
 		error = measure_workload(c, w);
-	lp_progress_done(&c->prog);
+	bg_progress_done(&c->prog);
 	return error;
 }
 
@@ -1036,7 +1037,7 @@ static int run(lp_calib_report *r, const cal_opts *o, const lp_config *cfg, gsl_
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.rng = rng;
-	c.t0 = lp_now();
+	c.t0 = bg_time_now();
 	c.run_timeout = cfg ? cfg->run_timeout : 0.0;
 	c.count_hw = strcmp(r->metric, "instructions") == 0 || strcmp(r->metric, "cycles") == 0;
 	smp_probe_read(&r->probe, NULL);
@@ -1044,23 +1045,23 @@ static int run(lp_calib_report *r, const cal_opts *o, const lp_config *cfg, gsl_
 	if ((error = setup_pinning(&c)) < 0)
 		return error;
 	bg_interrupt_install();
-	lp_progress_init(&c.prog, o->quiet);
+	bg_progress_init(&c.prog, o->quiet);
 	if ((error = measure_all(&c)) < 0)
 		return error;
 	smp_cpustat_read(&s1, NULL);
 	r->steal = smp_cpustat_steal_share(&s0, &s1);
 	for (size_t w = 0; w < r->nwl && error == 0; w++) {
-		lp_progress_update(&c.prog, "benchgate: calibrate: the rule on %s's A/A data (%zu/%zu)",
+		bg_progress_update(&c.prog, "benchgate: calibrate: the rule on %s's A/A data (%zu/%zu)",
 				   r->wl[w].name, w + 1, r->nwl);
 		error = analyse_workload(r, &r->wl[w], rng);
 	}
-	lp_progress_done(&c.prog);
+	bg_progress_done(&c.prog);
 	if (error < 0 || (error = summarise(r, rng)) < 0)
 		return error;
 	checks(r);
 	verdict(r);
-	lp_iso_now(r->date, sizeof(r->date));
-	r->elapsed_s = lp_now() - c.t0;
+	bg_time_utc(r->date, sizeof(r->date));
+	r->elapsed_s = bg_time_now() - c.t0;
 	return bg_interrupt_requested() ? bg_error_set(BG_EINTR, "interrupted") : 0;
 }
 
@@ -1083,7 +1084,7 @@ static int output(const lp_calib_report *r, const cal_opts *o)
 	return 0;
 }
 
-int lp_cmd_calibrate(int argc, char **argv)
+int cli_cmd_calibrate(int argc, char **argv)
 {
 	lp_calib_report r;
 	lp_config *cfg = NULL;
@@ -1096,18 +1097,18 @@ int lp_cmd_calibrate(int argc, char **argv)
 		return rc;
 	memset(&r, 0, sizeof(r));
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return lp_cli_error("out of memory");
+		return cli_error("out of memory");
 	gsl_rng_set(rng, (unsigned long)o.seed);
 	if ((error = prepare(&r, &o, &cfg, &corpora)) == 0 && (error = run(&r, &o, cfg, rng)) == 0) {
 		if (!o.no_save && (save_error = save(&r)) < 0)
-			lp_cli_error("calibrate: the calibration was not written: %s", bg_error_last());
+			cli_error("calibrate: the calibration was not written: %s", bg_error_last());
 		error = output(&r, &o);
 	}
 	if (error < 0)
-		rc = lp_cli_error("calibrate: %s", bg_error_code() == BG_EINTR
+		rc = cli_error("calibrate: %s", bg_error_code() == BG_EINTR
 				  ? "interrupted: nothing was written" : bg_error_last());
 	else
-		rc = save_error < 0 ? LP_EXIT_ERROR : LP_EXIT_OK;
+		rc = save_error < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 	lp_calib_report_clear(&r);
 	lp_config_free(cfg);
 	free(corpora);

@@ -3,6 +3,7 @@
  * (lp_calibration.h). */
 #include "lp_calibration.h"
 #include "lp_cli.h"
+#include "cli.h"
 #include "lp_report.h"
 
 #include <math.h>
@@ -122,7 +123,7 @@ static void print_noise(FILE *f, const lp_calib_report *r)
 		nw, "workload");
 	for (size_t i = 0; i < r->nwl; i++) {
 		const lp_calib_workload *w = &r->wl[i];
-		lp_format_value(run, sizeof(run), r->metric, w->run_median);
+		cli_format_value(run, sizeof(run), r->metric, w->run_median);
 		if (w->warmup)
 			snprintf(wu, sizeof(wu), "round %zu", w->warmup);
 		else

@@ -10,7 +10,8 @@
  * bootstrap interval over the N rounds. */
 #include "lp_compare.h"
 #include "lp_cli.h"
-#include "lp_commands.h"
+#include "cli.h"
+#include "cli_commands.h"
 #include "lp_report.h"
 #include "bg_error.h"
 #include "bg_interrupt.h"
@@ -177,7 +178,7 @@ static unsigned long long random_seed(void)
 	unsigned long long s = 0;
 
 	if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
-		s = (unsigned long long)(lp_now() * 1e9);
+		s = (unsigned long long)(bg_time_now() * 1e9);
 	return s & 0xffffffffffffULL; /* short enough to retype */
 }
 
@@ -192,7 +193,7 @@ static int parse_args(lp_compare_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":w:r:t:Niqh", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(help, stdout);
-			return LP_EXIT_OK;
+			return CLI_EXIT_OK;
 		}
 		if (c == ':')
 			return lp_cli_usage_error("compare", usage, "option %s needs a value",
@@ -202,7 +203,7 @@ static int parse_args(lp_compare_opts *o, int argc, char **argv)
 						  argv[optind - 1]);
 		if (parse_one(o, c, optarg, &seeded) < 0) {
 			fputs(usage, stderr);
-			return LP_EXIT_ERROR;
+			return CLI_EXIT_ERROR;
 		}
 	}
 	if (argc - optind != 2)
@@ -353,10 +354,10 @@ static int estimate(lp_compare_run *run, gsl_rng *rng)
 static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 {
 	const lp_compare_opts *o = run->opts;
-	lp_progress prog;
+	bg_progress prog;
 	int error = 0;
 
-	lp_progress_init(&prog, o->quiet);
+	bg_progress_init(&prog, o->quiet);
 	for (;;) {
 		unsigned rounds;
 		double el;
@@ -364,9 +365,9 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 		if ((error = smp_runner_round(run->runner)) < 0)
 			break;
 		rounds = (unsigned)smp_runner_rounds(run->runner);
-		el = lp_now() - t0;
+		el = bg_time_now() - t0;
 		if (o->runs) {
-			lp_progress_update(&prog, "benchgate: round %u of %u, %.1f s", rounds, o->runs, el);
+			bg_progress_update(&prog, "benchgate: round %u of %u, %.1f s", rounds, o->runs, el);
 			if (rounds >= o->runs) {
 				run->stopped = "runs";
 				break;
@@ -375,7 +376,7 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 		}
 		if ((error = look(run)) < 0)
 			break;
-		lp_progress_update(&prog, "benchgate: round %u, %.1f s of %.0f s, B/A %.4f [%.4f, %.4f]",
+		bg_progress_update(&prog, "benchgate: round %u, %.1f s of %.0f s, B/A %.4f [%.4f, %.4f]",
 				   rounds, el, o->max_time, run->effect.ratio, run->effect.lo, run->effect.hi);
 		if (run->effect.verdict != ST_INCONCLUSIVE && rounds >= o->min_runs) {
 			run->stopped = "decided";
@@ -387,7 +388,7 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 			break;
 		}
 	}
-	lp_progress_done(&prog);
+	bg_progress_done(&prog);
 	if (error == 0 && o->runs)
 		error = estimate(run, rng);
 	return error;
@@ -443,14 +444,14 @@ static void warn_machine(const lp_compare_run *run)
 	int quiet = run->opts->quiet;
 
 	for (int i = 0; i < run->probe.nwarnings; i++)
-		lp_cli_warn(quiet, "%s", run->probe.warnings[i]);
+		bg_warn(quiet, "%s", run->probe.warnings[i]);
 	if (!smp_pinning_active(run->pin) || smp_pinning_reason(run->pin)[0])
-		lp_cli_warn(quiet, "pinning: %s", smp_pinning_reason(run->pin));
+		bg_warn(quiet, "pinning: %s", smp_pinning_reason(run->pin));
 	if (run->runner && smp_runner_malformed(run->runner, &first))
-		lp_cli_warn(quiet, "%zu malformed METRIC line(s) ignored; the first: %s",
+		bg_warn(quiet, "%zu malformed METRIC line(s) ignored; the first: %s",
 			    smp_runner_malformed(run->runner, NULL), first);
 	if (run->runner && smp_runner_truncated(run->runner))
-		lp_cli_warn(quiet, "%zu run(s) printed more than 1 MiB; the excess was dropped",
+		bg_warn(quiet, "%zu run(s) printed more than 1 MiB; the excess was dropped",
 			    smp_runner_truncated(run->runner));
 }
 
@@ -459,17 +460,17 @@ static int exit_code(const lp_compare_run *run)
 	st_verdict v = run->effect.verdict;
 
 	if (run->opts->fail_on == LP_FAIL_ON_REGRESSION && v == ST_REGRESSED)
-		return LP_EXIT_FAIL;
+		return CLI_EXIT_FAIL;
 	if (run->opts->fail_on == LP_FAIL_ON_NO_IMPROVEMENT && v != ST_IMPROVED)
-		return LP_EXIT_FAIL;
-	return LP_EXIT_OK;
+		return CLI_EXIT_FAIL;
+	return CLI_EXIT_OK;
 }
 
 static int measure(lp_compare_run *run, gsl_rng *rng)
 {
 	smp_runner_opts ro = SMP_RUNNER_OPTS_INIT;
 	smp_cpustat c0, c1;
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	int error;
 
 	smp_probe_read(&run->probe, NULL);
@@ -482,11 +483,11 @@ static int measure(lp_compare_run *run, gsl_rng *rng)
 		return error;
 	smp_cpustat_read(&c1, NULL);
 	run->steal_share = smp_cpustat_steal_share(&c0, &c1);
-	run->elapsed_s = lp_now() - t0;
+	run->elapsed_s = bg_time_now() - t0;
 	return 0;
 }
 
-int lp_cmd_compare(int argc, char **argv)
+int cli_cmd_compare(int argc, char **argv)
 {
 	lp_compare_opts o;
 	lp_compare_run run = { 0 };
@@ -500,9 +501,9 @@ int lp_cmd_compare(int argc, char **argv)
 	run.rule.min_rounds = o.min_runs;
 	run.rule.max_rounds = o.max_runs;
 	if (st_rule_check(&run.rule) < 0 || st_cs_init(&run.cs, run.rule.rho) < 0)
-		return lp_cli_error("compare: %s", bg_error_last());
+		return cli_error("compare: %s", bg_error_last());
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return lp_cli_error("out of memory");
+		return cli_error("out of memory");
 	gsl_rng_set(rng, (unsigned long)o.seed);
 	error = measure(&run, rng);
 	if (error == 0) {
@@ -512,7 +513,7 @@ int lp_cmd_compare(int argc, char **argv)
 		error = write_exports(&run);
 	}
 	if (error < 0)
-		rc = lp_cli_error("compare: %s", bg_error_last());
+		rc = cli_error("compare: %s", bg_error_last());
 	else
 		rc = exit_code(&run);
 	smp_runner_free(run.runner);

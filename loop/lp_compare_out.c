@@ -2,6 +2,7 @@
  * summary, the JSON export (DESIGN.md, "JSON outputs") and markdown. */
 #include "lp_compare.h"
 #include "lp_cli.h"
+#include "cli.h"
 #include "lp_report.h"
 #include "bg_error.h"
 
@@ -34,14 +35,14 @@ static void print_arm(FILE *f, const lp_compare_run *run, unsigned arm, const lp
 	const char *m = run->opts->metric;
 	char med[32], mad[32], mean[32], sd[32], lo[32], hi[32], user[32], sys[32];
 
-	lp_format_value(med, sizeof(med), m, s->median);
-	lp_format_value(mad, sizeof(mad), m, s->mad);
-	lp_format_value(mean, sizeof(mean), m, s->mean);
-	lp_format_value(sd, sizeof(sd), m, s->sd);
-	lp_format_value(lo, sizeof(lo), m, s->min);
-	lp_format_value(hi, sizeof(hi), m, s->max);
-	lp_format_value(user, sizeof(user), "user", s->user_mean);
-	lp_format_value(sys, sizeof(sys), "sys", s->sys_mean);
+	cli_format_value(med, sizeof(med), m, s->median);
+	cli_format_value(mad, sizeof(mad), m, s->mad);
+	cli_format_value(mean, sizeof(mean), m, s->mean);
+	cli_format_value(sd, sizeof(sd), m, s->sd);
+	cli_format_value(lo, sizeof(lo), m, s->min);
+	cli_format_value(hi, sizeof(hi), m, s->max);
+	cli_format_value(user, sizeof(user), "user", s->user_mean);
+	cli_format_value(sys, sizeof(sys), "sys", s->sys_mean);
 	fprintf(f, "%s  %s\n", arm == 0 ? "A" : "B", arm_cmd(run, arm));
 	fprintf(f, "   %-6s median %s ± %s (MAD)   mean %s ± %s (σ)\n", m, med, mad, mean, sd);
 	fprintf(f, "          range %s … %s   user %s   sys %s   %zu runs\n", lo, hi, user, sys, s->n);
@@ -241,12 +242,12 @@ char *lp_compare_markdown(const lp_compare_run *run)
 	if (summaries(s, run) == 0)
 		for (unsigned k = 0; k < 2; k++) {
 			char v[6][32];
-			lp_format_value(v[0], 32, m, s[k].median);
-			lp_format_value(v[1], 32, m, s[k].mad);
-			lp_format_value(v[2], 32, m, s[k].mean);
-			lp_format_value(v[3], 32, m, s[k].sd);
-			lp_format_value(v[4], 32, m, s[k].min);
-			lp_format_value(v[5], 32, m, s[k].max);
+			cli_format_value(v[0], 32, m, s[k].median);
+			cli_format_value(v[1], 32, m, s[k].mad);
+			cli_format_value(v[2], 32, m, s[k].mean);
+			cli_format_value(v[3], 32, m, s[k].sd);
+			cli_format_value(v[4], 32, m, s[k].min);
+			cli_format_value(v[5], 32, m, s[k].max);
 			fprintf(f, "| %s | `%s` | %s | %s | %s ± %s | %s … %s | %zu |\n",
 				k == 0 ? "A" : "B", arm_cmd(run, k), v[0], v[1], v[2], v[3], v[4], v[5], s[k].n);
 		}

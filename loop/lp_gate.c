@@ -1,8 +1,8 @@
-/* lp_gate: `benchgate gate` — options and the decision flow (see
- * lp_gate.h). Outputs and the ledger record are in lp_gate_out.c. */
+/* lp_gate: the gate's decision flow (see lp_gate.h); its ledger record
+ * and JSON are in lp_gate_record.c. */
 #include "lp_gate.h"
-#include "lp_cli.h"
-#include "lp_commands.h"
+#include "bg_progress.h"
+#include "bg_time.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "bg_interrupt.h"
@@ -12,119 +12,13 @@
 #include "st_fdr.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <git2.h>
-
-static const char usage[] =
-	"usage: benchgate gate [options]\n"
-	"try 'benchgate gate --help' for the options\n";
-
-static const char help[] =
-	"usage: benchgate gate [options]\n"
-	"\n"
-	"Keeps or rejects a commit of the git repository in the current directory,\n"
-	"with the rules of its benchgate.json: tests pass and their count did not\n"
-	"drop, no protected path changed, the training workloads are faster beyond\n"
-	"noise at the level the campaign's false-discovery control grants, no\n"
-	"workload regressed, and the held-out workloads confirm the gain.\n"
-	"Builds happen in exports under .git/benchgate/; your working tree, index\n"
-	"and branches are left alone (unless --apply).\n"
-	"\n"
-	"  -c, --candidate REV   the commit to judge (default HEAD)\n"
-	"  -b, --baseline REV    what to compare with (default: the last kept commit\n"
-	"                        of this branch in the ledger, else the candidate's\n"
-	"                        first parent)\n"
-	"  -W, --worktree        judge the uncommitted changes instead (snapshot as a\n"
-	"                        commit on refs/benchgate/worktree; nothing touched)\n"
-	"      --apply           act on the verdict: KEEP moves refs/benchgate/baseline\n"
-	"                        to the candidate; REJECT resets the branch and the\n"
-	"                        working tree to the baseline, only when the tree has\n"
-	"                        no uncommitted changes\n"
-	"      --config FILE     use FILE instead of the baseline's benchgate.json\n"
-	"      --print-config    print the effective configuration and exit\n"
-	"      --reveal-holdout  show the held-out workloads' numbers (spoils them)\n"
-	"  -t, --max-time SEC    override the config's time budget\n"
-	"      --seed N          seed of the shuffles\n"
-	"      --json            the result as JSON on stdout\n"
-	"  -q, --quiet           no progress, no warnings\n"
-	"  -h, --help            this help\n"
-	"\n"
-	"A rejected candidate is always kept reachable under\n"
-	"refs/benchgate/rejected/<id>; every decision is appended to\n"
-	".git/benchgate/ledger.jsonl and noted on the commit (git log\n"
-	"--notes=benchgate).\n"
-	"\n"
-	"Exit status: 0 KEEP, 1 REJECT, 2 error (nothing changed).\n";
-
-enum { OPT_APPLY = 256, OPT_CONFIG, OPT_PRINT, OPT_REVEAL, OPT_SEED, OPT_JSON };
-
-static const struct option long_opts[] = {
-	{ "candidate", required_argument, NULL, 'c' },
-	{ "baseline", required_argument, NULL, 'b' },
-	{ "worktree", no_argument, NULL, 'W' },
-	{ "apply", no_argument, NULL, OPT_APPLY },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "print-config", no_argument, NULL, OPT_PRINT },
-	{ "reveal-holdout", no_argument, NULL, OPT_REVEAL },
-	{ "max-time", required_argument, NULL, 't' },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-/* Returns -1 to go on, else the exit code. */
-static int parse_args(lp_gate_opts *o, int argc, char **argv)
-{
-	int c, seeded = 0;
-
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:b:Wt:qh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(help, stdout); return LP_EXIT_OK;
-		case 'c': o->candidate_rev = optarg; break;
-		case 'b': o->baseline_rev = optarg; break;
-		case 'W': o->worktree = 1; break;
-		case 'q': o->quiet = 1; break;
-		case OPT_APPLY: o->apply = 1; break;
-		case OPT_CONFIG: o->config_path = optarg; break;
-		case OPT_PRINT: o->print_config = 1; break;
-		case OPT_REVEAL: o->reveal_holdout = 1; break;
-		case OPT_JSON: o->json = 1; break;
-		case 't':
-			if (lp_cli_double(&o->max_time, "gate", "--max-time", optarg, 0.001, 1e7) < 0)
-				return fputs(usage, stderr), LP_EXIT_ERROR;
-			break;
-		case OPT_SEED:
-			seeded = 1;
-			if (lp_cli_u64(&o->seed, "gate", "--seed", optarg) < 0)
-				return fputs(usage, stderr), LP_EXIT_ERROR;
-			break;
-		case ':':
-			return lp_cli_usage_error("gate", usage, "option %s needs a value", argv[optind - 1]);
-		default:
-			return lp_cli_usage_error("gate", usage, "unknown option \"%s\"", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return lp_cli_usage_error("gate", usage, "unexpected argument \"%s\"", argv[optind]);
-	if (o->worktree && o->candidate_rev)
-		return lp_cli_usage_error("gate", usage, "--worktree and --candidate exclude each other");
-	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
-		o->seed = (unsigned long long)(lp_now() * 1e9);
-	o->seed &= 0xffffffffffffULL;
-	return -1;
-}
 
 /* Records the verdict REJECT(reason) with a printf-style explanation. */
 static void reject(lp_gate_run *g, const char *reason, const char *fmt, ...)
@@ -436,7 +330,7 @@ static int plan_budget(lp_gate_run *g)
 	if (g->planned && g->plan.path && g->plan.warnings) {
 		for (char *line = g->plan.warnings, *end; *line; line = end + 1) {
 			end = strchr(line, '\n');
-			lp_cli_warn(g->o->quiet, "%.*s", (int)(end - line), line);
+			bg_warn(g->o->quiet, "%.*s", (int)(end - line), line);
 		}
 	}
 	return 0;
@@ -514,7 +408,7 @@ static int finish(lp_gate_run *g)
 	return g->o->apply ? apply(g) : 0;
 }
 
-static int open_state(lp_gate_run *g)
+int lp_gate_open(lp_gate_run *g)
 {
 	int error;
 
@@ -523,36 +417,27 @@ static int open_state(lp_gate_run *g)
 		return error;
 	error = state_ledger_load(&g->ledger, g->state);
 	if (error == 0 && state_ledger_warning(g->ledger)[0])
-		lp_cli_warn(g->o->quiet, "%s", state_ledger_warning(g->ledger));
+		bg_warn(g->o->quiet, "%s", state_ledger_warning(g->ledger));
 	return error;
 }
 
-static int print_config(lp_gate_run *g)
+int lp_gate_effective_config(lp_gate_run *g)
 {
-	char *text;
+	char *path;
 	int error;
 
-	if (g->o->config_path == NULL) {
-		if ((error = open_state(g)) < 0)
-			return error;
-		if (asprintf(&text, "%s%s", lp_repo_workdir(g->repo), LP_CONFIG_FILE) < 0)
-			return bg_error_set(BG_ENOMEM, "out of memory");
-		error = lp_config_load(&g->cfg, text);
-		free(text);
-	} else {
-		error = lp_config_load(&g->cfg, g->o->config_path);
-	}
-	if (error < 0)
+	if (g->o->config_path)
+		return lp_config_load(&g->cfg, g->o->config_path);
+	if ((error = lp_gate_open(g)) < 0)
 		return error;
-	if ((text = lp_config_to_json(g->cfg)) == NULL)
+	if (asprintf(&path, "%s%s", lp_repo_workdir(g->repo), LP_CONFIG_FILE) < 0)
 		return bg_error_set(BG_ENOMEM, "out of memory");
-	fputs(text, stdout);
-	fputc('\n', stdout);
-	free(text);
-	return 0;
+	error = lp_config_load(&g->cfg, path);
+	free(path);
+	return error;
 }
 
-static void run_free(lp_gate_run *g)
+void lp_gate_run_free(lp_gate_run *g)
 {
 	lp_repo_free(g->repo);
 	state_free(g->state);
@@ -570,60 +455,22 @@ static void run_free(lp_gate_run *g)
 	lp_calibration_advice_clear(&g->plan);
 }
 
-static int gate(lp_gate_run *g, gsl_rng *rng)
+int lp_gate_judge(lp_gate_run *g, gsl_rng *rng)
 {
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	int error;
 
 	smp_probe_read(&g->probe, NULL);
 	bg_interrupt_install();
 	/* A config given on the command line is checked before anything else;
 	 * the baseline's own is read from its export. */
-	if ((error = open_state(g)) < 0 ||
+	if ((error = lp_gate_open(g)) < 0 ||
 	    (g->o->config_path && (error = load_config(g)) < 0) ||
 	    (error = resolve_revisions(g)) < 0 ||
 	    (error = lp_workspace_export(&g->base_dir, g->repo, g->state, g->base)) < 0 ||
 	    (!g->cfg && (error = load_config(g)) < 0) ||
 	    (error = decide(g, rng)) < 0)
 		return error;
-	g->elapsed_s = lp_now() - t0;
+	g->elapsed_s = bg_time_now() - t0;
 	return finish(g);
-}
-
-int lp_cmd_gate(int argc, char **argv)
-{
-	lp_gate_opts o;
-	lp_gate_run g;
-	gsl_rng *rng;
-	int rc = parse_args(&o, argc, argv), error;
-
-	if (rc >= 0)
-		return rc;
-	memset(&g, 0, sizeof(g));
-	g.o = &o;
-	if (o.print_config) {
-		error = print_config(&g);
-		run_free(&g);
-		return error < 0 ? lp_cli_error("gate: %s", bg_error_last()) : LP_EXIT_OK;
-	}
-	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return lp_cli_error("out of memory");
-	gsl_rng_set(rng, (unsigned long)o.seed);
-	if ((error = gate(&g, rng)) < 0) {
-		rc = lp_cli_error("gate: %s", bg_error_code() == BG_EINTR ?
-				  "interrupted: nothing was recorded and no ref moved" : bg_error_last());
-	} else {
-		if (o.json) {
-			char *text = lp_gate_json(&g);
-			if (text)
-				puts(text);
-			free(text);
-		} else {
-			lp_gate_print(stdout, &g);
-		}
-		rc = g.keep ? LP_EXIT_OK : LP_EXIT_FAIL;
-	}
-	run_free(&g);
-	gsl_rng_free(rng);
-	return rc;
 }

@@ -17,6 +17,8 @@
 #include "grd_tests.h"
 #include "smp_probe.h"
 
+#include <gsl/gsl_rng.h>
+
 typedef struct {
 	const char *config_path;   /* NULL: benchgate.json of the baseline commit */
 	const char *candidate_rev; /* NULL: HEAD */
@@ -26,7 +28,8 @@ typedef struct {
 	double max_time;           /* 0: the config's budget */
 } lp_gate_opts;
 
-/* What one gate found; the outputs (lp_gate_out.c) read it. */
+/* What one gate found; the outputs (cli/cmd_gate.c, lp_gate_record.c)
+ * read it. Zero it and set o before use; release with lp_gate_run_free. */
 typedef struct {
 	const lp_gate_opts *o;
 	lp_repo *repo;
@@ -59,8 +62,35 @@ typedef struct {
 	char applied[256];         /* what --apply did, for people */
 } lp_gate_run;
 
-void lp_gate_print(FILE *f, const lp_gate_run *g);
-char *lp_gate_json(const lp_gate_run *g);          /* caller frees */
-cJSON *lp_gate_record(const lp_gate_run *g);       /* the ledger record */
+/* Judges g->o's candidate: opens the repository's state, resolves the
+ * revisions, exports and builds both, runs the guards and the measurement,
+ * and on a verdict appends the ledger record, notes the commit, moves the
+ * refs (and applies it with --apply). g->keep and g->reason hold the
+ * verdict. Returns 0 for either verdict; BG_EINTR when interrupted (nothing
+ * recorded, no ref moved), other BG_E* errors with the message set. */
+int lp_gate_judge(lp_gate_run *g, gsl_rng *rng);
+
+/* Opens the repository in "." and its state and ledger into g (the
+ * ledger's warning, if any, on stderr unless quiet). Errors of
+ * lp_workspace_open, lp_repo_branch, state_ledger_load. */
+int lp_gate_open(lp_gate_run *g);
+
+/* Loads into g->cfg the configuration a gate would use before knowing the
+ * baseline: --config's file, else the working tree's benchgate.json.
+ * Errors of lp_config_load, lp_gate_open. */
+int lp_gate_effective_config(lp_gate_run *g);
+
+/* Frees what g holds (not g itself); a zeroed g is fine. */
+void lp_gate_run_free(lp_gate_run *g);
+
+/* "KEEP" or "REJECT(reason)" in buf; returns buf. */
+const char *lp_gate_verdict(const lp_gate_run *g, char *buf, size_t size);
+
+/* The ledger record of g (caller deletes), NULL when out of memory. */
+cJSON *lp_gate_record(const lp_gate_run *g);
+
+/* The --json document: the record with the samples (caller frees), NULL
+ * when out of memory. */
+char *lp_gate_json(const lp_gate_run *g);
 
 #endif

@@ -6,7 +6,8 @@
  * fails, times out or changes nothing is recorded in the ledger (kind
  * "loop") and the loop goes on; three such in a row end it. */
 #include "lp_cli.h"
-#include "lp_commands.h"
+#include "cli.h"
+#include "cli_commands.h"
 #include "lp_git.h"
 #include "state_ledger.h"
 #include "lp_report.h"
@@ -97,25 +98,25 @@ static int parse_args(loop_opts *o, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:Wqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'h': fputs(help, stdout); return LP_EXIT_OK;
+		case 'h': fputs(help, stdout); return CLI_EXIT_OK;
 		case 'a': o->agent = optarg; break;
 		case 'W': o->worktree = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'n':
 			if (lp_cli_uint(&o->iterations, "loop", "--iterations", optarg, 1, 1000000) < 0)
-				return fputs(usage, stderr), LP_EXIT_ERROR;
+				return fputs(usage, stderr), CLI_EXIT_ERROR;
 			break;
 		case 'b':
 			if (lp_cli_double(&o->budget, "loop", "--budget", optarg, 0.001, 1e9) < 0)
-				return fputs(usage, stderr), LP_EXIT_ERROR;
+				return fputs(usage, stderr), CLI_EXIT_ERROR;
 			break;
 		case 't':
 			if (lp_cli_double(&o->agent_timeout, "loop", "--agent-timeout", optarg, 0.001, 1e9) < 0)
-				return fputs(usage, stderr), LP_EXIT_ERROR;
+				return fputs(usage, stderr), CLI_EXIT_ERROR;
 			break;
 		case 'm':
 			if (lp_cli_double(&o->max_time, "loop", "--max-time", optarg, 0.001, 1e9) < 0)
-				return fputs(usage, stderr), LP_EXIT_ERROR;
+				return fputs(usage, stderr), CLI_EXIT_ERROR;
 			break;
 		case ':':
 			return lp_cli_usage_error("loop", usage, "option %s needs a value", argv[optind - 1]);
@@ -171,7 +172,7 @@ static int record_idle(loop_run *L, unsigned iteration, const char *event, const
 	if ((error = state_ledger_load(&l, L->state)) == 0) {
 		char now[32];
 
-		lp_iso_now(now, sizeof(now));
+		bg_time_utc(now, sizeof(now));
 		r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "kind", "loop");
 		cJSON_AddStringToObject(r, "time", now);
@@ -255,7 +256,7 @@ static int run_gate(loop_run *L, unsigned iteration)
 	smp_result r;
 	char *cmd = NULL, *qd = grd_shell_quote(lp_repo_workdir(L->repo)), *qe = grd_shell_quote(L->exe);
 	char max_time[48] = "";
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	cJSON *gate = NULL, *dec;
 	int error;
 
@@ -283,11 +284,11 @@ static int run_gate(loop_run *L, unsigned iteration)
 	dec = cJSON_GetObjectItemCaseSensitive(gate, "decision");
 	if (!L->o->quiet)
 		fprintf(stderr, "benchgate: loop: iteration %u: %s (%.1f s)\n", iteration,
-			cJSON_IsString(dec) ? dec->valuestring : "?", lp_now() - t0);
+			cJSON_IsString(dec) ? dec->valuestring : "?", bg_time_now() - t0);
 	cJSON_Delete(L->last);
 	L->last = pick(gate, keys);
 	L->idle = 0;
-	error = add_row(L, cJSON_IsString(dec) ? dec->valuestring : "?", gate, lp_now() - t0);
+	error = add_row(L, cJSON_IsString(dec) ? dec->valuestring : "?", gate, bg_time_now() - t0);
 cleanup:
 	cJSON_Delete(gate);
 	smp_result_clear(&r);
@@ -313,12 +314,12 @@ static void print_table(const loop_run *L, unsigned iterations, double elapsed)
 
 static int loop(loop_run *L)
 {
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	unsigned i;
 	int progress, error = 0;
 
 	for (i = 1; i <= L->o->iterations && error == 0; i++) {
-		if (L->o->budget > 0 && lp_now() - t0 >= L->o->budget) {
+		if (L->o->budget > 0 && bg_time_now() - t0 >= L->o->budget) {
 			i--;
 			break;
 		}
@@ -333,11 +334,11 @@ static int loop(loop_run *L)
 		}
 	}
 	if (error == 0)
-		print_table(L, i > L->o->iterations ? L->o->iterations : i, lp_now() - t0);
+		print_table(L, i > L->o->iterations ? L->o->iterations : i, bg_time_now() - t0);
 	return error;
 }
 
-int lp_cmd_loop(int argc, char **argv)
+int cli_cmd_loop(int argc, char **argv)
 {
 	loop_opts o;
 	loop_run L;
@@ -349,14 +350,14 @@ int lp_cmd_loop(int argc, char **argv)
 	memset(&L, 0, sizeof(L));
 	L.o = &o;
 	if ((n = readlink("/proc/self/exe", L.exe, sizeof(L.exe) - 1)) < 0)
-		return lp_cli_error("loop: cannot find the benchgate binary (/proc/self/exe)");
+		return cli_error("loop: cannot find the benchgate binary (/proc/self/exe)");
 	L.exe[n] = '\0';
 	bg_interrupt_install();
 	if ((error = lp_workspace_open(&L.repo, &L.state, ".")) == 0 &&
 	    (error = state_path(&L.feedback, L.state, STATE_LOOP_FEEDBACK)) == 0 &&
 	    (error = state_path(&L.ledger, L.state, STATE_LEDGER)) == 0)
 		error = loop(&L);
-	rc = error < 0 ? lp_cli_error("loop: %s", bg_error_last()) : LP_EXIT_OK;
+	rc = error < 0 ? cli_error("loop: %s", bg_error_last()) : CLI_EXIT_OK;
 	lp_repo_free(L.repo);
 	state_free(L.state);
 	free(L.feedback);

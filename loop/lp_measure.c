@@ -1,6 +1,7 @@
 /* lp_measure: the multi-workload sequential measurement (see lp_measure.h). */
 #include "lp_measure.h"
-#include "lp_cli.h"
+#include "bg_progress.h"
+#include "bg_time.h"
 #include "bg_error.h"
 #include "st_fdr.h"
 #include "st_rule.h"
@@ -189,10 +190,10 @@ static int results_init(lp_measure_result *res, const lp_measure_workload *wl, s
 static int sample(lp_measure_result *res, seq_state *s, const lp_measure_workload *wl, double t0)
 {
 	const lp_measure_opts *o = s->o;
-	lp_progress prog;
+	bg_progress prog;
 	int error = 0, nreg;
 
-	lp_progress_init(&prog, o->quiet);
+	bg_progress_init(&prog, o->quiet);
 	for (;;) {
 		double el;
 		if ((error = smp_runner_round(res->runner)) < 0 ||
@@ -201,8 +202,8 @@ static int sample(lp_measure_result *res, seq_state *s, const lp_measure_workloa
 			break;
 		error = 0;
 		res->rounds = (unsigned)smp_runner_rounds(res->runner);
-		el = lp_now() - t0;
-		lp_progress_update(&prog, "benchgate: %s round %u, %.0f of %.0f s, B/A %.4f [%.4f, %.4f]",
+		el = bg_time_now() - t0;
+		bg_progress_update(&prog, "benchgate: %s round %u, %.0f of %.0f s, B/A %.4f [%.4f, %.4f]",
 				   o->label ? o->label : "", res->rounds, el, o->max_seconds,
 				   res->aggregate.ratio, res->aggregate.lo, res->aggregate.hi);
 		if (res->rounds < o->min_rounds)
@@ -220,7 +221,7 @@ static int sample(lp_measure_result *res, seq_state *s, const lp_measure_workloa
 			break;
 		}
 	}
-	lp_progress_done(&prog);
+	bg_progress_done(&prog);
 	return error;
 }
 
@@ -231,7 +232,7 @@ int lp_measure_run(lp_measure_result *out, const lp_measure_workload *wl, size_t
 	lp_measure_result res;
 	smp_job *jobs = NULL;
 	seq_state s;
-	double t0 = lp_now();
+	double t0 = bg_time_now();
 	int error;
 
 	if ((error = check_opts(opts, nwl)) < 0)
@@ -247,7 +248,7 @@ int lp_measure_run(lp_measure_result *out, const lp_measure_workload *wl, size_t
 	    (error = smp_runner_warmup(res.runner, opts->warmup)) < 0 ||
 	    (error = sample(&res, &s, wl, t0)) < 0)
 		goto cleanup;
-	res.elapsed_s = lp_now() - t0;
+	res.elapsed_s = bg_time_now() - t0;
 	*out = res;
 cleanup:
 	jobs_free(jobs, 2 * nwl);

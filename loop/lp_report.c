@@ -4,7 +4,6 @@
 #include "smp_spawn.h"
 
 #include <math.h>
-#include <time.h>
 
 cJSON *lp_json_number(cJSON *obj, const char *name, double v)
 {
@@ -78,13 +77,4 @@ cJSON *lp_json_pinning(const smp_pinning *p)
 	cJSON_AddNumberToObject(o, "allowed_pus", p ? smp_pinning_allowed_pus(p) : 0);
 	cJSON_AddStringToObject(o, "reason", p ? smp_pinning_reason(p) : "pinning not set up");
 	return o;
-}
-
-void lp_iso_now(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -22,7 +22,4 @@ cJSON *lp_json_pinning(const smp_pinning *p);
 /* Adds a number to obj, or null when v is not finite (JSON has no NaN). */
 cJSON *lp_json_number(cJSON *obj, const char *name, double v);
 
-/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (size >= 21). */
-void lp_iso_now(char *buf, size_t size);
-
 #endif

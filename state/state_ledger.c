@@ -7,6 +7,7 @@
 #include "state_ledger.h"
 #include "bg_interrupt.h"
 #include "bg_error.h"
+#include "bg_time.h"
 
 #include <git2.h>
 
@@ -172,26 +173,17 @@ static int parse_line(cJSON **out, const char *bytes, size_t len, size_t *col)
 	return LINE_OK;
 }
 
-static void utc_now(char out[32])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&now, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%lld", (long long)now);
-}
-
 /* Appends the leftover, under a header with the time and offset, to
  * PATH.corrupt and fsyncs it; only then is it cut from the ledger, so a
  * crash in between leaves it in both places rather than in neither. */
 static int move_aside(state_ledger *l, int fd, off_t at, const char *bytes, size_t len,
 		      const char *why)
 {
-	char stamp[32], *corrupt = NULL, *header = NULL, *msg = NULL;
+	char stamp[BG_TIME_UTC_SIZE], *corrupt = NULL, *header = NULL, *msg = NULL;
 	int cfd = -1, error = 0, hlen;
 	int needs_nl = len == 0 || bytes[len - 1] != '\n';
 
-	utc_now(stamp);
+	bg_time_utc(stamp, sizeof(stamp));
 	if (asprintf(&corrupt, "%s.corrupt", l->path) < 0) {
 		corrupt = NULL;
 		return oom();

@@ -1,36 +1,25 @@
-/* lp_holdout: `benchgate holdout` — the state of the sealed held-out
+/* cmd_holdout: `benchgate holdout` — the state of the sealed held-out
  * workloads, and --reseal after they were refreshed. */
-#include "lp_cli.h"
-#include "lp_commands.h"
+#include "cli.h"
+#include "cli_commands.h"
+#include "cli_opt.h"
 #include "lp_config.h"
 #include "lp_git.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "grd_holdout.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 
-static const char usage[] =
-	"usage: benchgate holdout [--reseal] [--config FILE]\n"
-	"try 'benchgate holdout --help' for more\n";
-
-static const char help[] =
-	"usage: benchgate holdout [--reseal] [--config FILE]\n"
-	"\n"
+static const cli_opt_help holdout_help = {
+	"holdout", "holdout [--reseal] [--config FILE]",
 	"Shows the seal of the held-out workloads of the repository in the current\n"
 	"directory (.git/benchgate/holdout.seal): whether their files are as\n"
 	"sealed, and how much of the failure budget is left. The seal is made by\n"
-	"the first gate that runs them.\n"
-	"\n"
-	"      --reseal       after refreshing the held-out workloads (new inputs\n"
-	"                     the candidates have never been judged on), seal them\n"
-	"                     anew with a full budget\n"
-	"      --config FILE  instead of the working tree's benchgate.json\n"
-	"  -h, --help         this help\n"
-	"\n"
+	"the first gate that runs them.\n",
 	"Exit status: 0 sealed and intact (or resealed), 2 error (a changed file,\n"
-	"no holdout configured).\n";
+	"no holdout configured).\n"
+};
 
 static int run(const char *config_path, int reseal)
 {
@@ -73,34 +62,25 @@ cleanup:
 	return error;
 }
 
-int lp_cmd_holdout(int argc, char **argv)
+int cli_cmd_holdout(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "reseal", no_argument, NULL, 'r' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *config = NULL;
-	int c, reseal = 0;
+	int reseal = 0, next, rc;
+	const cli_opt opts[] = {
+		{ CLI_OPT_SWITCH, "reseal", 0, &reseal, NULL,
+		  "after refreshing the held-out workloads (new inputs\n"
+		  "the candidates have never been judged on), seal them\n"
+		  "anew with a full budget", 0, 0, NULL },
+		{ CLI_OPT_STRING, "config", 0, &config, "FILE", "instead of the working tree's benchgate.json",
+		  0, 0, NULL },
+		CLI_END
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h')
-			return fputs(help, stdout), LP_EXIT_OK;
-		if (c == 'r')
-			reseal = 1;
-		else if (c == 'c')
-			config = optarg;
-		else if (c == ':')
-			return lp_cli_usage_error("holdout", usage, "option %s needs a value", argv[optind - 1]);
-		else
-			return lp_cli_usage_error("holdout", usage, "unknown option \"%s\"", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return lp_cli_usage_error("holdout", usage, "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = cli_opt_parse(&next, opts, &holdout_help, argc, argv)) >= 0)
+		return rc;
+	if (next < argc)
+		return cli_opt_usage_error(&holdout_help, "unexpected argument \"%s\"", argv[next]);
 	if (run(config, reseal) < 0)
-		return lp_cli_error("holdout: %s", bg_error_last());
-	return LP_EXIT_OK;
+		return cli_error("holdout: %s", bg_error_last());
+	return CLI_EXIT_OK;
 }

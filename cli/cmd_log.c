@@ -1,33 +1,24 @@
-/* lp_log: `benchgate log` — the ledger of gate decisions, for people or as
+/* cmd_log: `benchgate log` — the ledger of gate decisions, for people or as
  * JSON, and --verify: is the hash chain intact, or where was it edited. */
-#include "lp_cli.h"
-#include "lp_commands.h"
+#include "cli.h"
+#include "cli_commands.h"
+#include "cli_opt.h"
 #include "lp_git.h"
 #include "state_ledger.h"
 #include "lp_report.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_progress.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: benchgate log [--json] [--verify]\n"
-	"try 'benchgate log --help' for more\n";
-
-static const char help[] =
-	"usage: benchgate log [--json] [--verify]\n"
-	"\n"
+static const cli_opt_help log_help = {
+	"log", "log [--json] [--verify]",
 	"Lists the gate decisions recorded in .git/benchgate/ledger.jsonl of the\n"
-	"repository in the current directory, oldest first.\n"
-	"\n"
-	"      --json     the records as a JSON array\n"
-	"      --verify   check the hash chain: every record carries the hash of\n"
-	"                 the one before it, so an edited or deleted record shows\n"
-	"  -h, --help     this help\n"
-	"\n"
-	"Exit status: 0 listed (or intact), 1 the chain is broken, 2 error.\n";
+	"repository in the current directory, oldest first.\n",
+	"Exit status: 0 listed (or intact), 1 the chain is broken, 2 error.\n"
+};
 
 static const char *str(const cJSON *o, const char *key, const char *dflt)
 {
@@ -74,16 +65,16 @@ static int list(const state_ledger *l, int json)
 		text = cJSON_Print(doc);
 		cJSON_Delete(doc);
 		if (text == NULL)
-			return lp_cli_error("log: out of memory");
+			return cli_error("log: out of memory");
 		puts(text);
 		free(text);
-		return LP_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (n == 0)
 		printf("no decisions recorded yet (%s)\n", state_ledger_path(l));
 	for (size_t i = 0; i < n; i++)
 		print_line(state_ledger_record(l, i));
-	return LP_EXIT_OK;
+	return CLI_EXIT_OK;
 }
 
 static int verify(const state_ledger *l)
@@ -92,15 +83,15 @@ static int verify(const state_ledger *l)
 	char *why = NULL;
 
 	if (state_ledger_verify(l, &bad, &why) < 0)
-		return lp_cli_error("log: %s", bg_error_last());
+		return cli_error("log: %s", bg_error_last());
 	if (bad == 0) {
 		printf("ledger intact: %zu record%s, every hash matches (%s)\n", state_ledger_count(l),
 		       state_ledger_count(l) == 1 ? "" : "s", state_ledger_path(l));
-		return LP_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	printf("ledger BROKEN at record %zu: %s\n", bad, why ? why : "");
 	free(why);
-	return LP_EXIT_FAIL;
+	return CLI_EXIT_FAIL;
 }
 
 static int open_ledger(state_ledger **out)
@@ -116,35 +107,26 @@ static int open_ledger(state_ledger **out)
 	return error;
 }
 
-int lp_cmd_log(int argc, char **argv)
+int cli_cmd_log(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "verify", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	int json = 0, check = 0, next, rc;
+	const cli_opt opts[] = {
+		{ CLI_OPT_SWITCH, "json", 0, &json, NULL, "the records as a JSON array", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "verify", 0, &check, NULL,
+		  "check the hash chain: every record carries the hash of\n"
+		  "the one before it, so an edited or deleted record shows", 0, 0, NULL },
+		CLI_END
 	};
 	state_ledger *l = NULL;
-	int c, json = 0, check = 0, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h')
-			return fputs(help, stdout), LP_EXIT_OK;
-		if (c == 'j')
-			json = 1;
-		else if (c == 'v')
-			check = 1;
-		else
-			return lp_cli_usage_error("log", usage, "unknown option \"%s\"", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return lp_cli_usage_error("log", usage, "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = cli_opt_parse(&next, opts, &log_help, argc, argv)) >= 0)
+		return rc;
+	if (next < argc)
+		return cli_opt_usage_error(&log_help, "unexpected argument \"%s\"", argv[next]);
 	if (open_ledger(&l) < 0)
-		return lp_cli_error("log: %s", bg_error_last());
+		return cli_error("log: %s", bg_error_last());
 	if (state_ledger_warning(l)[0])
-		lp_cli_warn(0, "%s", state_ledger_warning(l));
+		bg_warn(0, "%s", state_ledger_warning(l));
 	rc = check ? verify(l) : list(l, json);
 	state_ledger_free(l);
 	return rc;

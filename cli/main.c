@@ -1,7 +1,7 @@
 /* main: the benchgate command line — a table of subcommands, each parsing
  * its own options and returning an exit code (0, 1, or 2 on errors). */
-#include "lp_cli.h"
-#include "lp_commands.h"
+#include "cli.h"
+#include "cli_commands.h"
 #include "bg_version.h"
 
 #include <stdio.h>
@@ -18,13 +18,13 @@ typedef struct {
 static int cmd_help(int argc, char **argv);
 
 static const command commands[] = {
-	{ "gate", lp_cmd_gate, "keep or reject a commit: faster beyond noise, tests, benchmark untouched, held-out" },
-	{ "loop", lp_cmd_loop, "drive an agent command through repeated gate decisions" },
-	{ "audit", lp_cmd_audit, "re-measure the wins a campaign kept: replicated, shrunk, not replicated, overfit" },
-	{ "calibrate", lp_cmd_calibrate, "how noisy this machine is and what it can detect in a given time" },
-	{ "compare", lp_cmd_compare, "measure two commands in interleaved rounds and give a verdict" },
-	{ "log", lp_cmd_log, "list the ledger of gate decisions; --verify its hash chain" },
-	{ "holdout", lp_cmd_holdout, "the seal of the held-out workloads; --reseal after refreshing them" },
+	{ "gate", cli_cmd_gate, "keep or reject a commit: faster beyond noise, tests, benchmark untouched, held-out" },
+	{ "loop", cli_cmd_loop, "drive an agent command through repeated gate decisions" },
+	{ "audit", cli_cmd_audit, "re-measure the wins a campaign kept: replicated, shrunk, not replicated, overfit" },
+	{ "calibrate", cli_cmd_calibrate, "how noisy this machine is and what it can detect in a given time" },
+	{ "compare", cli_cmd_compare, "measure two commands in interleaved rounds and give a verdict" },
+	{ "log", cli_cmd_log, "list the ledger of gate decisions; --verify its hash chain" },
+	{ "holdout", cli_cmd_holdout, "the seal of the held-out workloads; --reseal after refreshing them" },
 	{ "help", cmd_help, "show the help of a command" },
 };
 
@@ -61,15 +61,15 @@ static int cmd_help(int argc, char **argv)
 
 	if (argc < 2) {
 		print_help(stdout);
-		return LP_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (argc > 2)
-		return lp_cli_error("help: expected one command name, got %d", argc - 1);
+		return cli_error("help: expected one command name, got %d", argc - 1);
 	if ((c = find(argv[1])) == NULL)
-		return lp_cli_error("help: unknown command \"%s\"; try 'benchgate --help'", argv[1]);
+		return cli_error("help: unknown command \"%s\"; try 'benchgate --help'", argv[1]);
 	if (c->fn == cmd_help) {
 		print_help(stdout);
-		return LP_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	args[0] = argv[1];
 	return c->fn(2, args);
@@ -83,20 +83,20 @@ int main(int argc, char **argv)
 	gsl_set_error_handler_off();
 	if (argc < 2) {
 		print_help(stderr);
-		return LP_EXIT_ERROR;
+		return CLI_EXIT_ERROR;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		print_help(stdout);
-		return LP_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("benchgate %s\n", BG_VERSION);
-		return LP_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if ((c = find(argv[1])) == NULL) {
 		fprintf(stderr, "benchgate: unknown command \"%s\"\n\n", argv[1]);
 		print_help(stderr);
-		return LP_EXIT_ERROR;
+		return CLI_EXIT_ERROR;
 	}
 	git_libgit2_init();
 	rc = c->fn(argc - 1, argv + 1);

@@ -1,88 +1,24 @@
-/* lp_gate_out: what `benchgate gate` prints, its JSON, and the ledger
- * record. The held-out workloads' numbers never appear unless
- * --reveal-holdout: the author of a change learns pass or fail only. */
+/* lp_gate_record: the gate's ledger record and its JSON (the record with
+ * the samples and the settings). The held-out workloads' numbers never
+ * appear unless --reveal-holdout: the author of a change learns pass or
+ * fail only. */
 #include "lp_gate.h"
 #include "st_rule.h"
 #include "lp_report.h"
+#include "bg_time.h"
 #include "bg_version.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *verdict_text(const lp_gate_run *g, char *buf, size_t size)
+const char *lp_gate_verdict(const lp_gate_run *g, char *buf, size_t size)
 {
 	if (g->keep)
 		snprintf(buf, size, "KEEP");
 	else
 		snprintf(buf, size, "REJECT(%s)", g->reason);
 	return buf;
-}
-
-static void print_workloads(FILE *f, const lp_measure_result *m, const char *title)
-{
-	fprintf(f, "\n%-24s %9s  %-21s %9s\n", title, "B/A", "interval", "p");
-	for (size_t w = 0; w < m->nwl; w++) {
-		const st_effect *e = &m->wl[w].effect;
-		fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g%s\n", m->wl[w].name, e->ratio, e->lo, e->hi,
-			e->p_value, m->wl[w].regressed ? "  regressed" : "");
-	}
-	fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g\n", "(weighted aggregate)", m->aggregate.ratio,
-		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
-	if (st_rule_far_shown(&m->aggregate))
-		fprintf(f, "  (few rounds: the aggregate's set also holds B/A <= %.4f and >= %.4f)\n",
-			m->aggregate.far_lo, m->aggregate.far_hi);
-}
-
-/* What the calibration planned for this decision. */
-static void print_plan(FILE *f, const lp_gate_run *g)
-{
-	if (!g->planned || g->plan.path == NULL) {
-		fprintf(f, "  plan: no calibration of this machine (run 'benchgate calibrate --config benchgate.json')\n");
-		return;
-	}
-	if (isfinite(g->plan.seconds))
-		fprintf(f, "  plan: ~%.0f rounds, ~%.0f s to detect %.3g%% at this level (calibration %s)\n",
-			g->plan.rounds, g->plan.seconds, g->cfg->min_effect * 100, g->plan.path);
-	else if (isfinite(g->plan.rounds))
-		fprintf(f, "  plan: ~%.0f rounds to detect %.3g%% at this level (calibration %s)\n",
-			g->plan.rounds, g->cfg->min_effect * 100, g->plan.path);
-	else
-		fprintf(f, "  plan: %.3g%% is not detectable within an hour here (calibration %s)\n",
-			g->cfg->min_effect * 100, g->plan.path);
-}
-
-void lp_gate_print(FILE *f, const lp_gate_run *g)
-{
-	char v[200];
-
-	fprintf(f, "%s  %.12s against %.12s%s\n", verdict_text(g, v, sizeof(v)), g->cand, g->base,
-		g->o->worktree ? " (uncommitted changes)" : "");
-	if (!g->keep && g->detail)
-		fprintf(f, "  %s\n", g->detail);
-	if (g->measured)
-		fprintf(f, "  level granted %.4g (experiment %zu of the campaign, LORD++ at alpha %.3g); %u rounds in %.1f s, stopped: %s\n",
-			g->level, g->test_number, g->cfg->alpha, g->train.rounds, g->train.elapsed_s, g->train.stopped);
-	if (g->measured)
-		print_plan(f, g);
-	if (g->tests_ran && g->cand_count >= 0 && g->base_count >= 0)
-		fprintf(f, "  tests: %s, %ld in the candidate, %ld in the baseline\n",
-			g->tests.passed ? "pass" : "FAIL", g->cand_count, g->base_count);
-	else if (g->tests_ran)
-		fprintf(f, "  tests: %s\n", g->tests.passed ? "pass" : "FAIL");
-	for (size_t i = 0; i < g->ntouched; i++)
-		fprintf(f, "  protected path changed: %s\n", g->touched[i]);
-	if (g->hold_ran)
-		fprintf(f, "  held-out workloads: %s (%u failure%s left in the budget)\n",
-			g->hold_pass ? "pass" : "FAIL", g->hold_left, g->hold_left == 1 ? "" : "s");
-	if (g->measured)
-		print_workloads(f, &g->train, "training workloads");
-	if (g->hold_ran && g->o->reveal_holdout)
-		print_workloads(f, &g->hold, "held-out (revealed)");
-	if (g->applied[0])
-		fprintf(f, "\napplied: %s\n", g->applied);
-	else if (g->rejected_ref[0])
-		fprintf(f, "\nthe candidate stays reachable at %s\n", g->rejected_ref);
 }
 
 /* The calibration's plan; null when the gate did not get as far. */
@@ -202,11 +138,11 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	cJSON *o = cJSON_CreateObject(), *r, *st;
 	char v[200], now[32];
 
-	lp_iso_now(now, sizeof(now));
+	bg_time_utc(now, sizeof(now));
 	cJSON_AddStringToObject(o, "kind", "gate");
 	cJSON_AddStringToObject(o, "time", now);
 	cJSON_AddStringToObject(o, "verdict", g->keep ? "KEEP" : "REJECT");
-	cJSON_AddStringToObject(o, "decision", verdict_text(g, v, sizeof(v)));
+	cJSON_AddStringToObject(o, "decision", lp_gate_verdict(g, v, sizeof(v)));
 	r = cJSON_AddArrayToObject(o, "reasons");
 	if (!g->keep)
 		cJSON_AddItemToArray(r, cJSON_CreateString(g->reason));

@@ -1,0 +1,193 @@
+/* cmd_gate: `benchgate gate` — its options, what it prints, and the exit
+ * status of the verdict. The decision itself is loop/lp_gate.c. */
+#include "cli.h"
+#include "cli_commands.h"
+#include "cli_opt.h"
+#include "lp_gate.h"
+#include "st_rule.h"
+#include "bg_error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_opt_help gate_help = {
+	"gate", "gate [options]",
+	"Keeps or rejects a commit of the git repository in the current directory,\n"
+	"with the rules of its benchgate.json: tests pass and their count did not\n"
+	"drop, no protected path changed, the training workloads are faster beyond\n"
+	"noise at the level the campaign's false-discovery control grants, no\n"
+	"workload regressed, and the held-out workloads confirm the gain.\n"
+	"Builds happen in exports under .git/benchgate/; your working tree, index\n"
+	"and branches are left alone (unless --apply).\n",
+	"A rejected candidate is always kept reachable under\n"
+	"refs/benchgate/rejected/<id>; every decision is appended to\n"
+	".git/benchgate/ledger.jsonl and noted on the commit (git log\n"
+	"--notes=benchgate).\n"
+	"\n"
+	"Exit status: 0 KEEP, 1 REJECT, 2 error (nothing changed).\n"
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(lp_gate_opts *o, int argc, char **argv)
+{
+	int seeded = 0, next, rc;
+	const cli_opt opts[] = {
+		{ CLI_OPT_STRING, "candidate", 'c', &o->candidate_rev, "REV", "the commit to judge (default HEAD)", 0, 0, NULL },
+		{ CLI_OPT_STRING, "baseline", 'b', &o->baseline_rev, "REV",
+		  "what to compare with (default: the last kept commit\n"
+		  "of this branch in the ledger, else the candidate's\n"
+		  "first parent)", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "worktree", 'W', &o->worktree, NULL,
+		  "judge the uncommitted changes instead (snapshot as a\n"
+		  "commit on refs/benchgate/worktree; nothing touched)", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "apply", 0, &o->apply, NULL,
+		  "act on the verdict: KEEP moves refs/benchgate/baseline\n"
+		  "to the candidate; REJECT resets the branch and the\n"
+		  "working tree to the baseline, only when the tree has\n"
+		  "no uncommitted changes", 0, 0, NULL },
+		{ CLI_OPT_STRING, "config", 0, &o->config_path, "FILE", "use FILE instead of the baseline's benchgate.json", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "print-config", 0, &o->print_config, NULL, "print the effective configuration and exit", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "reveal-holdout", 0, &o->reveal_holdout, NULL, "show the held-out workloads' numbers (spoils them)", 0, 0, NULL },
+		{ CLI_OPT_DOUBLE, "max-time", 't', &o->max_time, "SEC", "override the config's time budget", 0.001, 1e7, NULL },
+		{ CLI_OPT_U64, "seed", 0, &o->seed, "N", "seed of the shuffles", 0, 0, &seeded },
+		{ CLI_OPT_SWITCH, "json", 0, &o->json, NULL, "the result as JSON on stdout", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "quiet", 'q', &o->quiet, NULL, "no progress, no warnings", 0, 0, NULL },
+		CLI_END
+	};
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = cli_opt_parse(&next, opts, &gate_help, argc, argv)) >= 0)
+		return rc;
+	if (next < argc)
+		return cli_opt_usage_error(&gate_help, "unexpected argument \"%s\"", argv[next]);
+	if (o->worktree && o->candidate_rev)
+		return cli_opt_usage_error(&gate_help, "--worktree and --candidate exclude each other");
+	o->seed = cli_seed(seeded, o->seed);
+	return -1;
+}
+
+static void print_workloads(FILE *f, const lp_measure_result *m, const char *title)
+{
+	fprintf(f, "\n%-24s %9s  %-21s %9s\n", title, "B/A", "interval", "p");
+	for (size_t w = 0; w < m->nwl; w++) {
+		const st_effect *e = &m->wl[w].effect;
+		fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g%s\n", m->wl[w].name, e->ratio, e->lo, e->hi,
+			e->p_value, m->wl[w].regressed ? "  regressed" : "");
+	}
+	fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g\n", "(weighted aggregate)", m->aggregate.ratio,
+		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
+	if (st_rule_far_shown(&m->aggregate))
+		fprintf(f, "  (few rounds: the aggregate's set also holds B/A <= %.4f and >= %.4f)\n",
+			m->aggregate.far_lo, m->aggregate.far_hi);
+}
+
+/* What the calibration planned for this decision. */
+static void print_plan(FILE *f, const lp_gate_run *g)
+{
+	if (!g->planned || g->plan.path == NULL) {
+		fprintf(f, "  plan: no calibration of this machine (run 'benchgate calibrate --config benchgate.json')\n");
+		return;
+	}
+	if (isfinite(g->plan.seconds))
+		fprintf(f, "  plan: ~%.0f rounds, ~%.0f s to detect %.3g%% at this level (calibration %s)\n",
+			g->plan.rounds, g->plan.seconds, g->cfg->min_effect * 100, g->plan.path);
+	else if (isfinite(g->plan.rounds))
+		fprintf(f, "  plan: ~%.0f rounds to detect %.3g%% at this level (calibration %s)\n",
+			g->plan.rounds, g->cfg->min_effect * 100, g->plan.path);
+	else
+		fprintf(f, "  plan: %.3g%% is not detectable within an hour here (calibration %s)\n",
+			g->cfg->min_effect * 100, g->plan.path);
+}
+
+static void gate_print(FILE *f, const lp_gate_run *g)
+{
+	char v[200];
+
+	fprintf(f, "%s  %.12s against %.12s%s\n", lp_gate_verdict(g, v, sizeof(v)), g->cand, g->base,
+		g->o->worktree ? " (uncommitted changes)" : "");
+	if (!g->keep && g->detail)
+		fprintf(f, "  %s\n", g->detail);
+	if (g->measured)
+		fprintf(f, "  level granted %.4g (experiment %zu of the campaign, LORD++ at alpha %.3g); %u rounds in %.1f s, stopped: %s\n",
+			g->level, g->test_number, g->cfg->alpha, g->train.rounds, g->train.elapsed_s, g->train.stopped);
+	if (g->measured)
+		print_plan(f, g);
+	if (g->tests_ran && g->cand_count >= 0 && g->base_count >= 0)
+		fprintf(f, "  tests: %s, %ld in the candidate, %ld in the baseline\n",
+			g->tests.passed ? "pass" : "FAIL", g->cand_count, g->base_count);
+	else if (g->tests_ran)
+		fprintf(f, "  tests: %s\n", g->tests.passed ? "pass" : "FAIL");
+	for (size_t i = 0; i < g->ntouched; i++)
+		fprintf(f, "  protected path changed: %s\n", g->touched[i]);
+	if (g->hold_ran)
+		fprintf(f, "  held-out workloads: %s (%u failure%s left in the budget)\n",
+			g->hold_pass ? "pass" : "FAIL", g->hold_left, g->hold_left == 1 ? "" : "s");
+	if (g->measured)
+		print_workloads(f, &g->train, "training workloads");
+	if (g->hold_ran && g->o->reveal_holdout)
+		print_workloads(f, &g->hold, "held-out (revealed)");
+	if (g->applied[0])
+		fprintf(f, "\napplied: %s\n", g->applied);
+	else if (g->rejected_ref[0])
+		fprintf(f, "\nthe candidate stays reachable at %s\n", g->rejected_ref);
+}
+
+static int print_config(lp_gate_run *g)
+{
+	char *text;
+	int error;
+
+	if ((error = lp_gate_effective_config(g)) < 0)
+		return error;
+	if ((text = lp_config_to_json(g->cfg)) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	fputs(text, stdout);
+	fputc('\n', stdout);
+	free(text);
+	return 0;
+}
+
+static void print_result(const lp_gate_run *g)
+{
+	char *text;
+
+	if (!g->o->json) {
+		gate_print(stdout, g);
+		return;
+	}
+	if ((text = lp_gate_json(g)) != NULL)
+		puts(text);
+	free(text);
+}
+
+int cli_cmd_gate(int argc, char **argv)
+{
+	lp_gate_opts o;
+	lp_gate_run g;
+	gsl_rng *rng;
+	int rc = parse_args(&o, argc, argv), error;
+
+	if (rc >= 0)
+		return rc;
+	memset(&g, 0, sizeof(g));
+	g.o = &o;
+	if (o.print_config) {
+		error = print_config(&g);
+		lp_gate_run_free(&g);
+		return error < 0 ? cli_error("gate: %s", bg_error_last()) : CLI_EXIT_OK;
+	}
+	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
+		return cli_error("out of memory");
+	gsl_rng_set(rng, (unsigned long)o.seed);
+	if ((error = lp_gate_judge(&g, rng)) < 0) {
+		rc = cli_error("gate: %s", bg_error_code() == BG_EINTR ?
+			       "interrupted: nothing was recorded and no ref moved" : bg_error_last());
+	} else {
+		print_result(&g);
+		rc = g.keep ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	}
+	lp_gate_run_free(&g);
+	gsl_rng_free(rng);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/* bg_progress: what a long command tells the person watching while it
+ * works, on stderr: warnings, and a progress line that rewrites itself. */
+#ifndef BG_PROGRESS_H
+#define BG_PROGRESS_H
+
+/* Prints "benchgate: warning: <message>" to stderr unless quiet. */
+void bg_warn(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A progress line on stderr; shown only when stderr is a terminal and not
+ * quiet, rewritten at most every 100 ms. */
+typedef struct {
+	int enabled;
+	double last;
+	int shown;
+} bg_progress;
+
+void bg_progress_init(bg_progress *p, int quiet);
+void bg_progress_update(bg_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Erases the progress line if one is shown. */
+void bg_progress_done(bg_progress *p);
+
+#endif
