@@ -25,7 +25,7 @@ INCS_stats   := -Icommon -Istats
 INCS_sampler := -Icommon -Isampler
 INCS_guards  := -Icommon -Isampler -Istats -Iguards
 INCS_state   := -Icommon -Istate
-INCS_loop    := $(INCS)
+INCS_loop    := -Icommon -Isampler -Istats -Iguards -Istate -Iloop
 INCS_cli     := $(INCS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
@@ -80,6 +80,8 @@ $(BUILD)/obj/stats/%.o: INCS = $(INCS_stats)
 $(BUILD)/obj/sampler/%.o: INCS = $(INCS_sampler)
 $(BUILD)/obj/guards/%.o: INCS = $(INCS_guards)
 $(BUILD)/obj/state/%.o: INCS = $(INCS_state)
+$(BUILD)/obj/loop/%.o: INCS = $(INCS_loop)
+$(BUILD)/obj/cli/%.o: INCS = $(INCS_cli)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -132,8 +134,8 @@ deps:
 # The path is compiled in; the stamp file rebuilds it when PREFIX changes.
 LIBEXEC := $(PREFIX)/libexec/benchgate
 LIBEXEC_STAMP := $(BUILD)/obj/loop/libexec.path
-$(BUILD)/obj/loop/lp_calibrate.o: ALL_CFLAGS += -DLP_CORPORA_DIR='"$(LIBEXEC)"'
-$(BUILD)/obj/loop/lp_calibrate.o: $(LIBEXEC_STAMP)
+$(BUILD)/obj/loop/lp_calibrate.o $(BUILD)/obj/cli/cmd_calibrate.o: ALL_CFLAGS += -DLP_CORPORA_DIR='"$(LIBEXEC)"'
+$(BUILD)/obj/loop/lp_calibrate.o $(BUILD)/obj/cli/cmd_calibrate.o: $(LIBEXEC_STAMP)
 $(LIBEXEC_STAMP): FORCE
 	@mkdir -p $(@D)
 	@echo '$(LIBEXEC)' | cmp -s - $@ || echo '$(LIBEXEC)' > $@

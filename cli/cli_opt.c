@@ -168,7 +168,7 @@ int cli_opt_parse(int *next, const cli_opt *opts, const cli_opt_help *help, int 
 
 	if (n < 0)
 		return cli_error("%s: too many options in the table", help->cmd);
-	optind = 1;
+	optind = 0;   /* 0, not 1: glibc forgets a half-read option cluster */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
 		if (c == 'h' && (o = tables_find(&t, n, c)) == NULL) {
@@ -215,11 +215,13 @@ static void opt_fprint(FILE *f, const char *name, char alias, const char *value_
 
 void cli_opt_help_fprint(FILE *f, const cli_opt *opts, const cli_opt_help *help)
 {
-	fprintf(f, "usage: benchgate %s\n\n", help->usage);
+	fprintf(f, "usage: %s %s\n\n", help->prog ? help->prog : "benchgate", help->usage);
 	if (help->about)
 		fprintf(f, "%s\n", help->about);
 	for (const cli_opt *o = opts; o->type != CLI_OPT_END; o++) {
-		if (o->type == CLI_OPT_GROUP)
+		if (o->type == CLI_OPT_GROUP && o->help[0] == '\0')
+			fputc('\n', f);   /* a blank line: a group without a title */
+		else if (o->type == CLI_OPT_GROUP)
 			fprintf(f, "%s%s\n", o == opts ? "" : "\n", o->help);
 		else
 			opt_fprint(f, o->name, o->alias, takes_value(o) ? o->value_name : NULL, o->help);
@@ -231,8 +233,12 @@ void cli_opt_help_fprint(FILE *f, const cli_opt *opts, const cli_opt_help *help)
 
 void cli_opt_usage_fprint(FILE *f, const cli_opt_help *help)
 {
-	fprintf(f, "usage: benchgate %s\ntry 'benchgate %s --help' for the options\n", help->usage,
-		help->cmd);
+	if (help->prog)
+		fprintf(f, "usage: %s %s\ntry '%s --help' for the options\n", help->prog, help->usage,
+			help->prog);
+	else
+		fprintf(f, "usage: benchgate %s\ntry 'benchgate %s --help' for the options\n", help->usage,
+			help->cmd);
 }
 
 int cli_opt_usage_error(const cli_opt_help *help, const char *fmt, ...)

@@ -49,6 +49,8 @@ typedef struct {
 	const char *usage;       /* after "usage: benchgate ", e.g. "gate [options]" */
 	const char *about;       /* the paragraphs before the options (may be NULL) */
 	const char *after;       /* the paragraphs after them, e.g. the exit status */
+	const char *prog;        /* NULL: "benchgate"; else a program of its own
+				  * (eval/), whose usage line names it alone */
 } cli_opt_help;
 
 /* The column at which option help starts. */

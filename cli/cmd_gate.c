@@ -25,7 +25,8 @@ static const cli_opt_help gate_help = {
 	".git/benchgate/ledger.jsonl and noted on the commit (git log\n"
 	"--notes=benchgate).\n"
 	"\n"
-	"Exit status: 0 KEEP, 1 REJECT, 2 error (nothing changed).\n"
+	"Exit status: 0 KEEP, 1 REJECT, 2 error (nothing changed).\n",
+	NULL
 };
 
 /* Returns -1 to go on, else the exit code. */

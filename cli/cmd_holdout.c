@@ -18,7 +18,8 @@ static const cli_opt_help holdout_help = {
 	"sealed, and how much of the failure budget is left. The seal is made by\n"
 	"the first gate that runs them.\n",
 	"Exit status: 0 sealed and intact (or resealed), 2 error (a changed file,\n"
-	"no holdout configured).\n"
+	"no holdout configured).\n",
+	NULL
 };
 
 static int run(const char *config_path, int reseal)

@@ -17,7 +17,8 @@ static const cli_opt_help log_help = {
 	"log", "log [--json] [--verify]",
 	"Lists the gate decisions recorded in .git/benchgate/ledger.jsonl of the\n"
 	"repository in the current directory, oldest first.\n",
-	"Exit status: 0 listed (or intact), 1 the chain is broken, 2 error.\n"
+	"Exit status: 0 listed (or intact), 1 the chain is broken, 2 error.\n",
+	NULL
 };
 
 static const char *str(const cJSON *o, const char *key, const char *dflt)

@@ -53,8 +53,10 @@
 #include "bg_error.h"
 #include "bg_interrupt.h"
 #include "bg_file.h"
-#include "lp_cli.h"
+#include "bg_progress.h"
+#include "bg_time.h"
 #include "cli.h"
+#include "cli_opt.h"
 #include "smp_pin.h"
 #include "smp_runner.h"
 #include "smp_spawn.h"
@@ -64,7 +66,6 @@
 #include "st_effect.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
@@ -740,90 +741,61 @@ cleanup:
 
 /* ---- options and main ---- */
 
-static const char usage[] =
-	"usage: peers table [options]\n"
-	"       peers pair [options] CMD_A CMD_B\n"
-	"options: --bg-int PATH --scale S --aa N --effect-trials N --max-rounds N\n"
-	"         --max-time SEC --pi-n N --mwu-n N --hf-runs N --hf-warmup N\n"
-	"         --hyperfine PATH --rounds N --demo FILE --seed N\n";
-
-static const struct option long_opts[] = {
-	{ "bg-int", required_argument, NULL, 'b' },
-	{ "scale", required_argument, NULL, 's' },
-	{ "aa", required_argument, NULL, 'a' },
-	{ "effect-trials", required_argument, NULL, 'e' },
-	{ "max-rounds", required_argument, NULL, 'R' },
-	{ "max-time", required_argument, NULL, 'T' },
-	{ "pi-n", required_argument, NULL, 'p' },
-	{ "mwu-n", required_argument, NULL, 'm' },
-	{ "hf-runs", required_argument, NULL, 'H' },
-	{ "hf-warmup", required_argument, NULL, 'W' },
-	{ "hyperfine", required_argument, NULL, 'y' },
-	{ "rounds", required_argument, NULL, 'r' },
-	{ "demo", required_argument, NULL, 'd' },
-	{ "seed", required_argument, NULL, 'S' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+static const cli_opt_help peers_help = {
+	"peers", "table [options] | pair [options] CMD_A CMD_B",
+	"benchgate against its peers on the same runs (make eval): 'table' runs\n"
+	"the A/A and effect trials, 'pair' one decision of each on two commands.\n",
+	NULL, "peers"
 };
 
-static int parse_one(peers_opts *o, int c, const char *arg)
+/* Returns -1 to go on, with *next the first operand (the mode), else the
+ * exit code. */
+static int parse_args(peers_opts *o, int *next, int argc, char **argv)
 {
-	unsigned long long seed;
-
-	switch (c) {
-	case 'b': o->bg_int = arg; return 0;
-	case 's': return lp_cli_double(&o->scale, "peers", "--scale", arg, 0.01, 100);
-	case 'a': return lp_cli_uint(&o->aa_trials, "peers", "--aa", arg, 1, 1000000);
-	case 'e': return lp_cli_uint(&o->effect_trials, "peers", "--effect-trials", arg, 1, 1000000);
-	case 'R': return lp_cli_uint(&o->max_rounds, "peers", "--max-rounds", arg, MIN_RUNS, 10000000);
-	case 'T': return lp_cli_double(&o->max_time, "peers", "--max-time", arg, 0.001, 1e7);
-	case 'p': return lp_cli_uint(&o->pi_n, "peers", "--pi-n", arg, 2, 10000);
-	case 'm': return lp_cli_uint(&o->mwu_n, "peers", "--mwu-n", arg, 2, 10000);
-	case 'H': return lp_cli_uint(&o->hf_runs, "peers", "--hf-runs", arg, 2, 100000);
-	case 'W': return lp_cli_uint(&o->hf_warmup, "peers", "--hf-warmup", arg, 0, 100000);
-	case 'y': o->hyperfine = arg[0] ? arg : NULL; return 0;
-	case 'r': return lp_cli_uint(&o->rounds, "peers", "--rounds", arg, 2, 10000000);
-	case 'd': o->demo = arg; return 0;
-	case 'S':
-		if (lp_cli_u64(&seed, "peers", "--seed", arg) < 0)
-			return -1;
-		o->seed = (unsigned long)seed;
-		return 0;
-	default: return -1;
-	}
-}
-
-static int parse_args(peers_opts *o, int argc, char **argv)
-{
-	int c;
+	unsigned long long seed = 20261122;
+	const char *hyperfine = NULL;
+	int rc;
+	const cli_opt opts[] = {
+		{ CLI_OPT_STRING, "bg-int", 0, &o->bg_int, "PATH", "the bg-int workload (default build/corpora/bg-int)", 0, 0, NULL },
+		{ CLI_OPT_DOUBLE, "scale", 0, &o->scale, "S", "its work per run (default 0.25)", 0.01, 100, NULL },
+		{ CLI_OPT_UINT, "aa", 0, &o->aa_trials, "N", "A/A trials (default 200)", 1, 1000000, NULL },
+		{ CLI_OPT_UINT, "effect-trials", 0, &o->effect_trials, "N", "trials per effect size (default 50)", 1, 1000000, NULL },
+		{ CLI_OPT_UINT, "max-rounds", 0, &o->max_rounds, "N", "benchgate's most rounds (default 300)", MIN_RUNS, 10000000, NULL },
+		{ CLI_OPT_DOUBLE, "max-time", 0, &o->max_time, "SEC", "benchgate's budget per decision (default 5)", 0.001, 1e7, NULL },
+		{ CLI_OPT_UINT, "pi-n", 0, &o->pi_n, "N", "pi-autoresearch's runs (default 5)", 2, 10000, NULL },
+		{ CLI_OPT_UINT, "mwu-n", 0, &o->mwu_n, "N", "Mann-Whitney's runs per arm (default 9)", 2, 10000, NULL },
+		{ CLI_OPT_UINT, "hf-runs", 0, &o->hf_runs, "N", "hyperfine's runs (default 10)", 2, 100000, NULL },
+		{ CLI_OPT_UINT, "hf-warmup", 0, &o->hf_warmup, "N", "hyperfine's warm-up runs (default 2)", 0, 100000, NULL },
+		{ CLI_OPT_STRING, "hyperfine", 0, &hyperfine, "PATH", "the hyperfine binary (\"\": none)", 0, 0, NULL },
+		{ CLI_OPT_UINT, "rounds", 0, &o->rounds, "N", "pair: rounds collected", 2, 10000000, NULL },
+		{ CLI_OPT_STRING, "demo", 0, &o->demo, "FILE", "the demo's verdicts to check", 0, 0, NULL },
+		{ CLI_OPT_U64, "seed", 0, &seed, "N", "seed of the trials (default 20261122)", 0, 0, NULL },
+		CLI_END
+	};
 
 	*o = (peers_opts){ "build/corpora/bg-int", 0.25, 200, 50, 300, 5.0, 5, 9, 10, 2, 0,
 			   NULL, NULL, 20261122 };
-	optind = 2;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return CLI_EXIT_OK;
-		}
-		if (c == '?' || c == ':')
-			return lp_cli_usage_error("peers", usage, "bad option \"%s\"", argv[optind - 1]);
-		if (parse_one(o, c, optarg) < 0)
-			return CLI_EXIT_ERROR;
-	}
+	if ((rc = cli_opt_parse(next, opts, &peers_help, argc, argv)) >= 0)
+		return rc;
+	if (hyperfine)
+		o->hyperfine = hyperfine[0] ? hyperfine : NULL;
+	o->seed = (unsigned long)seed;
+	if (*next >= argc || (strcmp(argv[*next], "table") != 0 && strcmp(argv[*next], "pair") != 0))
+		return cli_opt_usage_error(&peers_help, "expected the mode table or pair");
 	return -1;
 }
 
-static int run(peers_ctx *c, const char *mode, int argc, char **argv)
+/* argv[next] is the mode, the commands follow. */
+static int run(peers_ctx *c, int next, int argc, char **argv)
 {
-	if (strcmp(mode, "table") == 0) {
-		if (optind != argc)
-			return lp_cli_usage_error("peers", usage, "table takes no commands");
+	if (strcmp(argv[next], "table") == 0) {
+		if (next + 1 != argc)
+			return cli_opt_usage_error(&peers_help, "table takes no commands");
 		return cmd_table(c) < 0 ? cli_error("peers: %s", bg_error_last()) : 0;
 	}
-	if (argc - optind != 2)
-		return lp_cli_usage_error("peers", usage, "pair needs two commands, got %d", argc - optind);
-	return cmd_pair(c, argv[optind], argv[optind + 1]) < 0 ?
+	if (argc - next - 1 != 2)
+		return cli_opt_usage_error(&peers_help, "pair needs two commands, got %d", argc - next - 1);
+	return cmd_pair(c, argv[next + 1], argv[next + 2]) < 0 ?
 		cli_error("peers: %s", bg_error_last()) : 0;
 }
 
@@ -831,11 +803,9 @@ int main(int argc, char **argv)
 {
 	peers_opts o;
 	peers_ctx c = { 0 };
-	int rc;
+	int next, rc;
 
-	if (argc < 2 || (strcmp(argv[1], "table") != 0 && strcmp(argv[1], "pair") != 0))
-		return lp_cli_usage_error("peers", usage, "expected the mode table or pair");
-	if ((rc = parse_args(&o, argc, argv)) >= 0)
+	if ((rc = parse_args(&o, &next, argc, argv)) >= 0)
 		return rc;
 	gsl_set_error_handler_off();
 	c.o = &o;
@@ -851,7 +821,7 @@ int main(int argc, char **argv)
 	}
 	bg_interrupt_install();
 	bg_progress_init(&c.prog, 0);
-	rc = run(&c, argv[1], argc, argv);
+	rc = run(&c, next, argc, argv);
 	smp_pinning_free(c.pin);
 	gsl_rng_free(c.rng);
 	return rc;

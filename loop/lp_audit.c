@@ -1,165 +1,26 @@
-/* lp_audit: `benchgate audit` — options, the re-measurement of each claimed
- * win, the classification and the campaign view (see lp_audit.h). Claims
- * are read in lp_audit_claims.c, outputs written in lp_audit_out.c. */
+/* lp_audit: `benchgate audit` — the re-measurement of each claimed win,
+ * the classification and the campaign view (see lp_audit.h). Claims are
+ * read in lp_audit_claims.c; options and outputs are cli/cmd_audit.c. */
 #include "lp_audit.h"
-#include "lp_cli.h"
-#include "cli.h"
-#include "cli_commands.h"
+#include "bg_progress.h"
+#include "bg_time.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "bg_interrupt.h"
-#include "bg_file.h"
 #include "grd_holdout.h"
 #include "grd_protected.h"
 #include "st_changepoint.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <gsl/gsl_statistics_double.h>
 
 /* The default budget: the config's per-gate budget for every claim (and
  * the campaign's span), but never more than an hour in all. */
 #define AUDIT_DEFAULT_CAP_S 3600.0
-
-static const char usage[] =
-	"usage: benchgate audit [--pi-log PATH | --tsv PATH | --range A..B] [options]\n"
-	"try 'benchgate audit --help' for the options\n";
-
-static const char help[] =
-	"usage: benchgate audit [--pi-log PATH | --tsv PATH | --range A..B] [options]\n"
-	"\n"
-	"Re-measures the wins an optimisation campaign kept, in the git repository\n"
-	"in the current directory: each claimed commit and its parent are exported\n"
-	"and built under .git/benchgate/exports and measured afresh in interleaved\n"
-	"rounds, on the training workloads and then the held-out ones, each claim\n"
-	"at level alpha / (number of claims). Verdicts:\n"
-	"  REPLICATED      the fresh interval is on the improvement side and holds\n"
-	"                  the claim (or shows more, or the claim is unknown)\n"
-	"  SHRUNK          real, but smaller than claimed: by how much, in percent\n"
-	"  NOT_REPLICATED  the fresh interval reaches no change or the wrong side,\n"
-	"                  lies within min_effect, or stayed undecided in its time\n"
-	"  OVERFIT         the training workloads replicate, the held-out do not\n"
-	"  BUILD_FAILED    the commit or its parent no longer builds or runs\n"
-	"  MISSING         the commit no longer exists\n"
-	"Flags: the commit changed a protected path; its test count dropped.\n"
-	"Nothing is written to your working tree, index, refs, ledger or holdout\n"
-	"seal, and the holdout budget is not spent.\n"
-	"\n"
-	"Where the claimed wins come from (default: the benchgate ledger, every\n"
-	"KEEP against the baseline it was gated against):\n"
-	"      --pi-log PATH         a pi-autoresearch log (.auto/log.jsonl or the\n"
-	"                            older autoresearch.jsonl): each \"keep\" after\n"
-	"                            the baseline, its metric over the kept one before\n"
-	"      --tsv PATH            a karpathy-style results.tsv (columns commit,\n"
-	"                            a metric, status): likewise\n"
-	"      --metric-column NAME  with --tsv: the metric's column (default: the\n"
-	"                            first numeric one that is not memory)\n"
-	"      --direction lower|higher\n"
-	"                            with --pi-log or --tsv: which way the claimed\n"
-	"                            metric is better (default: the log's config line;\n"
-	"                            lower for a TSV)\n"
-	"      --range A..B          every first-parent commit after A up to B (B\n"
-	"                            left out: HEAD), claimed gain unknown\n"
-	"\n"
-	"      --config FILE         instead of benchgate.json of the newest claim\n"
-	"  -t, --max-time SEC        the measuring budget of the whole audit, shared\n"
-	"                            by the claims (default: the config's\n"
-	"                            budget.max_seconds per claim and one more for the\n"
-	"                            campaign's first-to-last span, at most 3600 s)\n"
-	"      --seed N              seed of the shuffles\n"
-	"      --json                the result as one JSON document on stdout\n"
-	"      --export-markdown FILE  the result as a markdown report\n"
-	"  -q, --quiet               no progress, no warnings\n"
-	"  -h, --help                this help\n"
-	"\n"
-	"A shrunk win is still real: it passes. Exit status: 0 every claimed win\n"
-	"is REPLICATED or SHRUNK and none is flagged, 1 otherwise (the commits\n"
-	"worth reverting are listed), 2 error.\n";
-
-enum { OPT_PI = 256, OPT_TSV, OPT_COLUMN, OPT_DIRECTION, OPT_RANGE, OPT_CONFIG, OPT_SEED,
-       OPT_JSON, OPT_MD };
-
-static const struct option long_opts[] = {
-	{ "pi-log", required_argument, NULL, OPT_PI },
-	{ "tsv", required_argument, NULL, OPT_TSV },
-	{ "metric-column", required_argument, NULL, OPT_COLUMN },
-	{ "direction", required_argument, NULL, OPT_DIRECTION },
-	{ "range", required_argument, NULL, OPT_RANGE },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "max-time", required_argument, NULL, 't' },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "export-markdown", required_argument, NULL, OPT_MD },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-/* One option; returns -1 to go on, else the exit code. */
-static int parse_one(lp_audit_opts *o, int c, char **argv, int *seeded)
-{
-	switch (c) {
-	case 'h': fputs(help, stdout); return CLI_EXIT_OK;
-	case 'q': o->quiet = 1; return -1;
-	case OPT_PI: o->pi_log = optarg; return -1;
-	case OPT_TSV: o->tsv = optarg; return -1;
-	case OPT_COLUMN: o->metric_column = optarg; return -1;
-	case OPT_RANGE: o->range = optarg; return -1;
-	case OPT_CONFIG: o->config_path = optarg; return -1;
-	case OPT_JSON: o->json = 1; return -1;
-	case OPT_MD: o->export_md = optarg; return -1;
-	case OPT_DIRECTION:
-		if (strcmp(optarg, "lower") != 0 && strcmp(optarg, "higher") != 0)
-			return lp_cli_usage_error("audit", usage, "--direction: expected lower or higher, got \"%s\"",
-						  optarg);
-		o->direction = strcmp(optarg, "lower") == 0;
-		return -1;
-	case 't':
-		if (lp_cli_double(&o->max_time, "audit", "--max-time", optarg, 0.001, 1e7) < 0)
-			return fputs(usage, stderr), CLI_EXIT_ERROR;
-		return -1;
-	case OPT_SEED:
-		*seeded = 1;
-		if (lp_cli_u64(&o->seed, "audit", "--seed", optarg) < 0)
-			return fputs(usage, stderr), CLI_EXIT_ERROR;
-		return -1;
-	case ':':
-		return lp_cli_usage_error("audit", usage, "option %s needs a value", argv[optind - 1]);
-	default:
-		return lp_cli_usage_error("audit", usage, "unknown option \"%s\"", argv[optind - 1]);
-	}
-}
-
-/* Returns -1 to go on, else the exit code. */
-static int parse_args(lp_audit_opts *o, int argc, char **argv)
-{
-	int c, rc, seeded = 0;
-
-	memset(o, 0, sizeof(*o));
-	o->direction = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:qh", long_opts, NULL)) != -1)
-		if ((rc = parse_one(o, c, argv, &seeded)) >= 0)
-			return rc;
-	if (optind < argc)
-		return lp_cli_usage_error("audit", usage, "unexpected argument \"%s\"", argv[optind]);
-	if (!!o->pi_log + !!o->tsv + !!o->range > 1)
-		return lp_cli_usage_error("audit", usage, "--pi-log, --tsv and --range exclude each other");
-	if (o->metric_column && !o->tsv)
-		return lp_cli_usage_error("audit", usage, "--metric-column goes with --tsv");
-	if (o->direction >= 0 && !o->tsv && !o->pi_log)
-		return lp_cli_usage_error("audit", usage, "--direction goes with --pi-log or --tsv");
-	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
-		o->seed = (unsigned long long)(bg_time_now() * 1e9);
-	o->seed &= 0xffffffffffffULL;
-	return -1;
-}
 
 /* ---- classification ----------------------------------------------------- */
 
@@ -721,7 +582,7 @@ static int prepare(lp_audit_run *a)
 	return 0;
 }
 
-static int audit(lp_audit_run *a, gsl_rng *rng)
+int lp_audit_remeasure(lp_audit_run *a, gsl_rng *rng)
 {
 	audit_clock k;
 	audit_ctx x = { a, &k, rng, 0, NULL };
@@ -749,7 +610,7 @@ static int audit(lp_audit_run *a, gsl_rng *rng)
 	return error;
 }
 
-static void run_free(lp_audit_run *a)
+void lp_audit_run_free(lp_audit_run *a)
 {
 	for (size_t i = 0; a->results && a->claims && i < a->claims->nclaims; i++) {
 		free(a->results[i].detail);
@@ -767,53 +628,4 @@ static void run_free(lp_audit_run *a)
 	smp_pinning_free(a->pin);
 	state_free(a->state);
 	lp_repo_free(a->repo);
-}
-
-static int outputs(const lp_audit_run *a)
-{
-	char *text;
-	int error = 0;
-
-	if (a->o->export_md) {
-		if ((text = lp_audit_markdown(a)) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory writing %s", a->o->export_md);
-		error = bg_file_write_atomic(a->o->export_md, text);
-		free(text);
-		if (error < 0)
-			return error;
-	}
-	if (!a->o->json) {
-		lp_audit_print(stdout, a);
-		return 0;
-	}
-	if ((text = lp_audit_json(a)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	puts(text);
-	free(text);
-	return 0;
-}
-
-int cli_cmd_audit(int argc, char **argv)
-{
-	lp_audit_opts o;
-	lp_audit_run a;
-	gsl_rng *rng;
-	int rc = parse_args(&o, argc, argv);
-
-	if (rc >= 0)
-		return rc;
-	memset(&a, 0, sizeof(a));
-	a.o = &o;
-	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return cli_error("out of memory");
-	gsl_rng_set(rng, (unsigned long)o.seed);
-	if (audit(&a, rng) < 0 || outputs(&a) < 0)
-		rc = cli_error("audit: %s", bg_error_code() == BG_EINTR ?
-				  "interrupted: nothing was written but exports under .git/benchgate/exports" :
-				  bg_error_last());
-	else
-		rc = a.nfailed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	run_free(&a);
-	gsl_rng_free(rng);
-	return rc;
 }

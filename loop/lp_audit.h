@@ -30,6 +30,8 @@
 #ifndef LP_AUDIT_H
 #define LP_AUDIT_H
 
+#include <gsl/gsl_rng.h>
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -171,7 +173,7 @@ typedef struct {
 int lp_audit_changepoints(lp_audit_step **steps, size_t *nsteps, const lp_audit_point *series,
 			  size_t n);
 
-/* ---- one run (lp_audit.c), read by the outputs (lp_audit_out.c) --------- */
+/* ---- one run (lp_audit.c), read by the outputs (cli/cmd_audit.c) -------- */
 
 typedef struct {
 	const char *config_path;   /* NULL: benchgate.json of the newest claim */
@@ -231,8 +233,16 @@ int lp_audit_result_fails(const lp_audit_result *r);
  * BUILD_FAILED, or flagged. */
 int lp_audit_result_revert(const lp_audit_result *r);
 
-void lp_audit_print(FILE *f, const lp_audit_run *a);
-char *lp_audit_json(const lp_audit_run *a);       /* caller frees; NULL: no memory */
-char *lp_audit_markdown(const lp_audit_run *a);   /* caller frees; NULL: no memory */
+/* Re-measures the claims of a->o's source into *a (o set, the rest
+ * zeroed): opens the repository's state, reads the claims and the config,
+ * then per claim exports and builds it and its parent, checks the guards,
+ * measures training and held-out workloads, classifies; then the
+ * campaign's span. Nothing outside .git/benchgate/exports is written.
+ * Release with lp_audit_run_free, also after a failure. BG_EINTR when
+ * interrupted; other BG_E* errors with the message set. */
+int lp_audit_remeasure(lp_audit_run *a, gsl_rng *rng);
+
+/* Frees what a holds (not a->o); a zeroed run is fine. */
+void lp_audit_run_free(lp_audit_run *a);
 
 #endif

@@ -8,12 +8,12 @@
  * mode, all within --time -> per workload the noise statistics, the rule on
  * the measured series and on simulated A/A decisions, the minimum
  * detectable effects and times to detect (st_calib.h) -> system checks ->
- * the verdict -> the calibration file (lp_calibration.h) -> the report
- * (lp_calibrate_out.c). Nothing is written when interrupted. */
+ * the verdict -> the calibration file (lp_calibration.h, its JSON in
+ * lp_calibration_json.c). Options and the text report: cli/cmd_calibrate.c.
+ * Nothing is written when interrupted. */
 #include "lp_calibration.h"
-#include "lp_cli.h"
-#include "cli.h"
-#include "cli_commands.h"
+#include "bg_progress.h"
+#include "bg_time.h"
 #include "lp_compare.h"
 #include "lp_config.h"
 #include "lp_git.h"
@@ -28,7 +28,6 @@
 #include "st_fdr.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <hwloc.h>
 #include <libgen.h>
 #include <limits.h>
@@ -37,7 +36,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #ifndef LP_CORPORA_DIR
@@ -50,186 +48,6 @@
 
 static const char *const bundled[] = { "bg-int", "bg-fp", "bg-mem", "bg-alloc", "bg-sys" };
 #define NBUNDLED (sizeof(bundled) / sizeof(bundled[0]))
-
-static const char usage[] =
-	"usage: benchgate calibrate [options] [CMD ...]\n"
-	"try 'benchgate calibrate --help' for the options\n";
-
-static const char help[] =
-	"usage: benchgate calibrate [options] [CMD ...]\n"
-	"\n"
-	"Measures how noisy this machine is and what benchgate can detect on it.\n"
-	"Each workload runs against itself (A/A: identical arms) in randomized\n"
-	"interleaved rounds, rounds pinned as gate pins them alternating with\n"
-	"unpinned ones. Reports:\n"
-	"  - system checks (governor, turbo, SMT, isolated CPUs, load, steal time,\n"
-	"    ASLR, transparent huge pages, perf counters, pinning), each problem\n"
-	"    with its fix;\n"
-	"  - per workload: CV of the runs and of the paired differences, lag-1\n"
-	"    autocorrelation, outliers, warm-up, drift, pinned against unpinned;\n"
-	"  - the decision rule run on the A/A data: its false-positive rate with\n"
-	"    a 95% interval, against alpha;\n"
-	"  - the smallest change detectable with 80% power in 10 s, 60 s and\n"
-	"    300 s, and the time needed to detect 1%, 2% and 5%;\n"
-	"  - a one-line verdict.\n"
-	"The calibration is written to .git/benchgate/calibration.json inside a\n"
-	"git repository, else to $XDG_CACHE_HOME/benchgate/ (~/.cache/benchgate/)\n"
-	"as calibration-<machine fingerprint>.json; gate plans its budget with it.\n"
-	"\n"
-	"Workloads:\n"
-	"  (none)                the bundled calibration workloads bg-int, bg-fp,\n"
-	"                        bg-mem, bg-alloc, bg-sys (found in $BENCHGATE_CORPORA,\n"
-	"                        else <benchgate's directory>/corpora, else\n"
-	"                        " LP_CORPORA_DIR ")\n"
-	"  CMD ...               each command is one workload (run with /bin/sh)\n"
-	"  -c, --config FILE     the training workloads of FILE (a benchgate.json):\n"
-	"                        inside a git repository run in an export of HEAD\n"
-	"                        built with the config's build command (as gate\n"
-	"                        does), elsewhere in FILE's directory, built;\n"
-	"                        its metric, alpha, min_effect, budget, rounds and\n"
-	"                        pinning are used\n"
-	"\n"
-	"  -t, --time SEC        bound for the whole run (default 120)\n"
-	"      --budget SEC      seconds per decision the verdict is for (default 60,\n"
-	"                        or the config's budget.max_seconds)\n"
-	"      --alpha P         level of the rule (default 0.05, or the config's)\n"
-	"      --min-effect F    the rule's smallest change (default 0.01, or the config's)\n"
-	"      --metric NAME     wall (default), cpu, user, sys, maxrss, or a METRIC name\n"
-	"      --direction lower|higher\n"
-	"                        which way is better (default lower)\n"
-	"      --sims N          simulated A/A decisions per workload (default 2000)\n"
-	"      --seed N          seed of the shuffles and the simulations\n"
-	"      --no-save         do not write the calibration file\n"
-	"      --json            the report as JSON on stdout (the file's content)\n"
-	"  -q, --quiet           no progress, no warnings\n"
-	"  -h, --help            this help\n"
-	"\n"
-	"Exit status: 0 it ran (whatever the verdict), 2 error or interrupted\n"
-	"(nothing written).\n";
-
-typedef struct {
-	const char *config;
-	double time_s, budget_s, alpha, min_effect;
-	int budget_set, alpha_set, min_effect_set;
-	const char *metric;
-	int direction;          /* -1 unset, 1 lower is better, 0 higher */
-	unsigned long long seed;
-	unsigned sims;
-	int json, quiet, no_save;
-	char **cmds;
-	int ncmds;
-} cal_opts;
-
-enum { OPT_BUDGET = 256, OPT_ALPHA, OPT_MIN_EFFECT, OPT_METRIC, OPT_DIRECTION, OPT_SIMS,
-       OPT_SEED, OPT_NO_SAVE, OPT_JSON };
-
-static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "time", required_argument, NULL, 't' },
-	{ "budget", required_argument, NULL, OPT_BUDGET },
-	{ "alpha", required_argument, NULL, OPT_ALPHA },
-	{ "min-effect", required_argument, NULL, OPT_MIN_EFFECT },
-	{ "metric", required_argument, NULL, OPT_METRIC },
-	{ "direction", required_argument, NULL, OPT_DIRECTION },
-	{ "sims", required_argument, NULL, OPT_SIMS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "no-save", no_argument, NULL, OPT_NO_SAVE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-/* ---- options ---------------------------------------------------------- */
-
-static int parse_metric(cal_opts *o, const char *arg)
-{
-	if (!smp_metric_builtin(arg) && !smp_metric_name_valid(arg)) {
-		fprintf(stderr, "benchgate: calibrate: --metric: \"%s\" is neither a built-in metric (wall, cpu, user, sys, maxrss, instructions, cycles) nor a valid METRIC name (letters, digits, '_', '.', 'µ')\n",
-			arg);
-		return -1;
-	}
-	o->metric = arg;
-	return 0;
-}
-
-static int parse_direction(cal_opts *o, const char *arg)
-{
-	if (strcmp(arg, "lower") == 0 || strcmp(arg, "higher") == 0) {
-		o->direction = strcmp(arg, "lower") == 0;
-		return 0;
-	}
-	fprintf(stderr, "benchgate: calibrate: --direction: expected lower or higher, got \"%s\"\n", arg);
-	return -1;
-}
-
-/* One option; 0, or -1 after printing what is wrong. */
-static int parse_one(cal_opts *o, int c, const char *arg, int *seeded)
-{
-	switch (c) {
-	case 'c': o->config = arg; return 0;
-	case 't': return lp_cli_double(&o->time_s, "calibrate", "--time", arg, 1.0, 1e6);
-	case OPT_BUDGET:
-		o->budget_set = 1;
-		return lp_cli_double(&o->budget_s, "calibrate", "--budget", arg, 0.1, 1e6);
-	case OPT_ALPHA:
-		o->alpha_set = 1;
-		return lp_cli_double(&o->alpha, "calibrate", "--alpha", arg, 1e-9, 0.5);
-	case OPT_MIN_EFFECT:
-		o->min_effect_set = 1;
-		return lp_cli_double(&o->min_effect, "calibrate", "--min-effect", arg, 0.0, 0.5);
-	case OPT_METRIC: return parse_metric(o, arg);
-	case OPT_DIRECTION: return parse_direction(o, arg);
-	case OPT_SIMS: return lp_cli_uint(&o->sims, "calibrate", "--sims", arg, 100, 1000000);
-	case OPT_SEED: *seeded = 1; return lp_cli_u64(&o->seed, "calibrate", "--seed", arg);
-	case OPT_NO_SAVE: o->no_save = 1; return 0;
-	case OPT_JSON: o->json = 1; return 0;
-	case 'q': o->quiet = 1; return 0;
-	default: return -1;
-	}
-}
-
-/* Returns -1 to go on, or the exit code to return now. */
-static int parse_args(cal_opts *o, int argc, char **argv)
-{
-	int c, seeded = 0;
-
-	memset(o, 0, sizeof(*o));
-	o->time_s = 120.0;
-	o->budget_s = 60.0;
-	o->alpha = 0.05;
-	o->min_effect = 0.01;
-	o->direction = -1;
-	o->sims = 2000;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:t:qh", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(help, stdout);
-			return CLI_EXIT_OK;
-		}
-		if (c == ':')
-			return lp_cli_usage_error("calibrate", usage, "option %s needs a value", argv[optind - 1]);
-		if (c == '?')
-			return lp_cli_usage_error("calibrate", usage, "unknown option \"%s\"", argv[optind - 1]);
-		if (parse_one(o, c, optarg, &seeded) < 0) {
-			fputs(usage, stderr);
-			return CLI_EXIT_ERROR;
-		}
-	}
-	o->cmds = argv + optind;
-	o->ncmds = argc - optind;
-	if (o->config && o->ncmds > 0)
-		return lp_cli_usage_error("calibrate", usage, "--config and commands exclude each other");
-	for (int i = 0; i < o->ncmds; i++)
-		if (o->cmds[i][0] == '\0')
-			return lp_cli_usage_error("calibrate", usage, "command %d is empty", i + 1);
-	if (!seeded && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed))
-		o->seed = (unsigned long long)(bg_time_now() * 1e9);
-	if (!seeded)
-		o->seed &= 0xffffffffffffULL; /* short enough to retype */
-	return -1;
-}
 
 /* ---- workloads -------------------------------------------------------- */
 
@@ -358,7 +176,7 @@ cleanup:
 }
 
 /* The run's settings from the defaults, the config and the options. */
-static void settings(lp_calib_report *r, const cal_opts *o, const lp_config *cfg)
+static void settings(lp_calib_report *r, const lp_calibrate_opts *o, const lp_config *cfg)
 {
 	r->time_s = o->time_s;
 	r->alpha = o->alpha_set || !cfg ? o->alpha : cfg->alpha;
@@ -960,7 +778,7 @@ static void verdict(lp_calib_report *r)
 /* ---- saving ----------------------------------------------------------- */
 
 /* .git/benchgate/calibration.json inside a repository, else the cache. */
-static int save(lp_calib_report *r)
+int lp_calibrate_save(lp_calib_report *r)
 {
 	lp_repo *repo = NULL;
 	state_store *state = NULL;
@@ -994,7 +812,7 @@ cleanup:
 
 /* ---- the command ------------------------------------------------------ */
 
-static int prepare(lp_calib_report *r, const cal_opts *o, lp_config **cfg, char **corpora)
+static int prepare(lp_calib_report *r, const lp_calibrate_opts *o, lp_config **cfg, char **corpora)
 {
 	size_t n = o->config ? 0 : o->ncmds ? (size_t)o->ncmds : NBUNDLED;
 	const char *reason;
@@ -1028,7 +846,7 @@ static int prepare(lp_calib_report *r, const cal_opts *o, lp_config **cfg, char 
 	return 0;
 }
 
-static int run(lp_calib_report *r, const cal_opts *o, const lp_config *cfg, gsl_rng *rng)
+static int run(lp_calib_report *r, const lp_calibrate_opts *o, const lp_config *cfg, gsl_rng *rng)
 {
 	cal_run c;
 	smp_cpustat s0, s1;
@@ -1065,53 +883,12 @@ static int run(lp_calib_report *r, const cal_opts *o, const lp_config *cfg, gsl_
 	return bg_interrupt_requested() ? bg_error_set(BG_EINTR, "interrupted") : 0;
 }
 
-static int output(const lp_calib_report *r, const cal_opts *o)
+int lp_calibrate_measure(lp_calib_report *r, lp_config **cfg, char **corpora,
+			 const lp_calibrate_opts *o, gsl_rng *rng)
 {
-	cJSON *doc;
-	char *text;
+	int error;
 
-	if (!o->json) {
-		lp_calibrate_print(stdout, r);
-		return 0;
-	}
-	if ((doc = lp_calibrate_json(r)) == NULL || (text = cJSON_Print(doc)) == NULL) {
-		cJSON_Delete(doc);
-		return bg_error_set(BG_ENOMEM, "out of memory");
-	}
-	puts(text);
-	free(text);
-	cJSON_Delete(doc);
-	return 0;
-}
-
-int cli_cmd_calibrate(int argc, char **argv)
-{
-	lp_calib_report r;
-	lp_config *cfg = NULL;
-	char *corpora = NULL;
-	gsl_rng *rng = NULL;
-	cal_opts o;
-	int rc = parse_args(&o, argc, argv), error, save_error = 0;
-
-	if (rc >= 0)
-		return rc;
-	memset(&r, 0, sizeof(r));
-	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return cli_error("out of memory");
-	gsl_rng_set(rng, (unsigned long)o.seed);
-	if ((error = prepare(&r, &o, &cfg, &corpora)) == 0 && (error = run(&r, &o, cfg, rng)) == 0) {
-		if (!o.no_save && (save_error = save(&r)) < 0)
-			cli_error("calibrate: the calibration was not written: %s", bg_error_last());
-		error = output(&r, &o);
-	}
-	if (error < 0)
-		rc = cli_error("calibrate: %s", bg_error_code() == BG_EINTR
-				  ? "interrupted: nothing was written" : bg_error_last());
-	else
-		rc = save_error < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
-	lp_calib_report_clear(&r);
-	lp_config_free(cfg);
-	free(corpora);
-	gsl_rng_free(rng);
-	return rc;
+	if ((error = prepare(r, o, cfg, corpora)) < 0)
+		return error;
+	return run(r, o, *cfg, rng);
 }

@@ -1,5 +1,5 @@
-/* lp_compare: `benchgate compare` — options, the measurement loop and the
- * stopping rule. Outputs are in lp_compare_out.c.
+/* lp_compare: `benchgate compare`'s measurement loop and stopping rule
+ * (its options and outputs are cli/cmd_compare.c).
  *
  * Stopping rule: after every round (from --min-runs on) the anytime-valid
  * confidence sequence of st_cs.h is updated with the round's paired
@@ -9,217 +9,18 @@
  * sequence holds at all times at once. With --runs N there is one look, a
  * bootstrap interval over the N rounds. */
 #include "lp_compare.h"
-#include "lp_cli.h"
-#include "cli.h"
-#include "cli_commands.h"
-#include "lp_report.h"
+#include "bg_progress.h"
+#include "bg_time.h"
 #include "bg_error.h"
 #include "bg_interrupt.h"
-#include "bg_file.h"
 #include "st_changepoint.h"
 #include "st_cs.h"
 #include "st_desc.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <gsl/gsl_statistics_double.h>
-
-static const char usage[] =
-	"usage: benchgate compare [options] CMD_A CMD_B\n"
-	"try 'benchgate compare --help' for the options\n";
-
-static const char help[] =
-	"usage: benchgate compare [options] CMD_A CMD_B\n"
-	"\n"
-	"Measures CMD_A (the baseline) and CMD_B (the candidate) in randomized\n"
-	"interleaved rounds: every round runs each once, in a shuffled order, so\n"
-	"machine drift hits both alike. Prints each arm's numbers and one verdict:\n"
-	"IMPROVED, REGRESSED, NO_CHANGE or INCONCLUSIVE, with the ratio B/A, its\n"
-	"interval and a p-value from the paired log-ratios of the rounds.\n"
-	"\n"
-	"Sampling:\n"
-	"  -w, --warmup N        warm-up rounds, discarded (default 2)\n"
-	"  -r, --runs N          exactly N rounds, one bootstrap verdict at the end\n"
-	"                        (default: look after every round, stop when clear)\n"
-	"      --min-runs N      rounds before sampling may stop (default 5)\n"
-	"      --max-runs N      most rounds (default 5000)\n"
-	"  -t, --max-time SEC    time budget for the whole measurement (default 60)\n"
-	"      --timeout SEC     kill a run (its whole process group) after SEC\n"
-	"      --pin auto|none|C[,H]\n"
-	"                        pin the command to PU C and benchgate to PU H\n"
-	"                        (default auto: two different PUs when allowed)\n"
-	"  -N, --no-shell        run the commands without /bin/sh (split on blanks)\n"
-	"  -i, --ignore-failure  measure commands that exit non-zero\n"
-	"      --seed N          seed of the shuffles and the bootstrap\n"
-	"\n"
-	"Decision:\n"
-	"      --metric NAME     wall (default), cpu, user, sys, maxrss,\n"
-	"                        instructions, cycles, or a METRIC name the\n"
-	"                        command prints as 'METRIC name=value'\n"
-	"      --direction lower|higher\n"
-	"                        which way is better (default lower)\n"
-	"      --alpha P         false-verdict rate (default 0.05)\n"
-	"      --min-effect F    smallest relative change that matters (default 0.01)\n"
-	"      --fail-on regression|no-improvement\n"
-	"                        exit 1 when B regressed / did not improve\n"
-	"\n"
-	"Output:\n"
-	"      --export-json FILE    every sample, the machine and the verdict\n"
-	"      --export-markdown FILE\n"
-	"  -q, --quiet           no warnings, no progress\n"
-	"  -h, --help            this help\n"
-	"\n"
-	"Exit status: 0 finished, 1 --fail-on condition met, 2 error.\n";
-
-enum {
-	OPT_MIN_RUNS = 256, OPT_MAX_RUNS, OPT_METRIC, OPT_DIRECTION, OPT_ALPHA,
-	OPT_MIN_EFFECT, OPT_PIN, OPT_SEED, OPT_TIMEOUT, OPT_EXPORT_JSON,
-	OPT_EXPORT_MD, OPT_FAIL_ON
-};
-
-static const struct option long_opts[] = {
-	{ "warmup", required_argument, NULL, 'w' },
-	{ "runs", required_argument, NULL, 'r' },
-	{ "min-runs", required_argument, NULL, OPT_MIN_RUNS },
-	{ "max-runs", required_argument, NULL, OPT_MAX_RUNS },
-	{ "max-time", required_argument, NULL, 't' },
-	{ "metric", required_argument, NULL, OPT_METRIC },
-	{ "direction", required_argument, NULL, OPT_DIRECTION },
-	{ "alpha", required_argument, NULL, OPT_ALPHA },
-	{ "min-effect", required_argument, NULL, OPT_MIN_EFFECT },
-	{ "pin", required_argument, NULL, OPT_PIN },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "export-json", required_argument, NULL, OPT_EXPORT_JSON },
-	{ "export-markdown", required_argument, NULL, OPT_EXPORT_MD },
-	{ "no-shell", no_argument, NULL, 'N' },
-	{ "ignore-failure", no_argument, NULL, 'i' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static void defaults(lp_compare_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->warmup = 2;
-	o->min_runs = 5;
-	o->max_runs = 5000;
-	o->max_time = 60.0;
-	o->metric = "wall";
-	o->lower_is_better = 1;
-	o->alpha = 0.05;
-	o->min_effect = 0.01;
-	o->pin = "auto";
-	o->resamples = 10000;
-}
-
-static int parse_choice(const char *arg, const char *const *choices, const char *opt)
-{
-	for (int i = 0; choices[i]; i++)
-		if (strcmp(arg, choices[i]) == 0)
-			return i;
-	fprintf(stderr, "benchgate: compare: %s: expected %s or %s, got \"%s\"\n",
-		opt, choices[0], choices[1], arg);
-	return -1;
-}
-
-/* One option; 0, or -1 after printing what is wrong with it. */
-static int parse_one(lp_compare_opts *o, int c, const char *arg, int *seeded)
-{
-	static const char *const dirs[] = { "lower", "higher", NULL };
-	static const char *const fails[] = { "regression", "no-improvement", NULL };
-	int k;
-
-	switch (c) {
-	case 'w': return lp_cli_uint(&o->warmup, "compare", "--warmup", arg, 0, 1000);
-	case 'r': return lp_cli_uint(&o->runs, "compare", "--runs", arg, 2, 10000000);
-	case OPT_MIN_RUNS: return lp_cli_uint(&o->min_runs, "compare", "--min-runs", arg, 2, 10000000);
-	case OPT_MAX_RUNS: return lp_cli_uint(&o->max_runs, "compare", "--max-runs", arg, 2, 10000000);
-	case 't': return lp_cli_double(&o->max_time, "compare", "--max-time", arg, 0.001, 1e7);
-	case OPT_ALPHA: return lp_cli_double(&o->alpha, "compare", "--alpha", arg, 1e-9, 0.5);
-	case OPT_MIN_EFFECT: return lp_cli_double(&o->min_effect, "compare", "--min-effect", arg, 0.0, 10.0);
-	case OPT_TIMEOUT: return lp_cli_double(&o->timeout, "compare", "--timeout", arg, 0.001, 1e7);
-	case OPT_SEED: *seeded = 1; return lp_cli_u64(&o->seed, "compare", "--seed", arg);
-	case OPT_METRIC:
-		if (!smp_metric_builtin(arg) && !smp_metric_name_valid(arg)) {
-			fprintf(stderr, "benchgate: compare: --metric: \"%s\" is neither a built-in metric (wall, cpu, user, sys, maxrss, instructions, cycles) nor a valid METRIC name (letters, digits, '_', '.', 'µ')\n",
-				arg);
-			return -1;
-		}
-		o->metric = arg;
-		return 0;
-	case OPT_DIRECTION:
-		if ((k = parse_choice(arg, dirs, "--direction")) < 0)
-			return -1;
-		o->lower_is_better = k == 0;
-		return 0;
-	case OPT_FAIL_ON:
-		if ((k = parse_choice(arg, fails, "--fail-on")) < 0)
-			return -1;
-		o->fail_on = k == 0 ? LP_FAIL_ON_REGRESSION : LP_FAIL_ON_NO_IMPROVEMENT;
-		return 0;
-	case OPT_PIN: o->pin = arg; return 0;
-	case OPT_EXPORT_JSON: o->export_json = arg; return 0;
-	case OPT_EXPORT_MD: o->export_md = arg; return 0;
-	case 'N': o->no_shell = 1; return 0;
-	case 'i': o->ignore_failure = 1; return 0;
-	case 'q': o->quiet = 1; return 0;
-	default: return -1;
-	}
-}
-
-static unsigned long long random_seed(void)
-{
-	unsigned long long s = 0;
-
-	if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
-		s = (unsigned long long)(bg_time_now() * 1e9);
-	return s & 0xffffffffffffULL; /* short enough to retype */
-}
-
-/* Returns -1 to go on, or the exit code to return now. */
-static int parse_args(lp_compare_opts *o, int argc, char **argv)
-{
-	int c, seeded = 0;
-
-	defaults(o);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:r:t:Niqh", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(help, stdout);
-			return CLI_EXIT_OK;
-		}
-		if (c == ':')
-			return lp_cli_usage_error("compare", usage, "option %s needs a value",
-						  argv[optind - 1]);
-		if (c == '?')
-			return lp_cli_usage_error("compare", usage, "unknown option \"%s\"",
-						  argv[optind - 1]);
-		if (parse_one(o, c, optarg, &seeded) < 0) {
-			fputs(usage, stderr);
-			return CLI_EXIT_ERROR;
-		}
-	}
-	if (argc - optind != 2)
-		return lp_cli_usage_error("compare", usage, "expected two commands (CMD_A CMD_B), got %d",
-					  argc - optind);
-	o->cmd_a = argv[optind];
-	o->cmd_b = argv[optind + 1];
-	if (o->cmd_a[0] == '\0' || o->cmd_b[0] == '\0')
-		return lp_cli_usage_error("compare", usage, "a command is empty");
-	if (o->min_runs > o->max_runs)
-		return lp_cli_usage_error("compare", usage, "--min-runs (%u) is larger than --max-runs (%u)",
-					  o->min_runs, o->max_runs);
-	if (!seeded)
-		o->seed = random_seed();
-	return -1;
-}
 
 int lp_compare_pairs(double **a, double **b, size_t *n, const smp_runner *r,
 		     const char *metric)
@@ -417,62 +218,18 @@ static int setup(lp_compare_run *run, gsl_rng *rng, smp_runner_opts *ro)
 	return smp_runner_new(&run->runner, jobs, 2, ro, run->pin, rng);
 }
 
-static int write_exports(const lp_compare_run *run)
-{
-	const lp_compare_opts *o = run->opts;
-	char *text;
-	int error = 0;
-
-	if (o->export_json) {
-		if ((text = lp_compare_json(run)) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory writing %s", o->export_json);
-		error = bg_file_write_atomic(o->export_json, text);
-		free(text);
-	}
-	if (error == 0 && o->export_md) {
-		if ((text = lp_compare_markdown(run)) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory writing %s", o->export_md);
-		error = bg_file_write_atomic(o->export_md, text);
-		free(text);
-	}
-	return error;
-}
-
-static void warn_machine(const lp_compare_run *run)
-{
-	const char *first;
-	int quiet = run->opts->quiet;
-
-	for (int i = 0; i < run->probe.nwarnings; i++)
-		bg_warn(quiet, "%s", run->probe.warnings[i]);
-	if (!smp_pinning_active(run->pin) || smp_pinning_reason(run->pin)[0])
-		bg_warn(quiet, "pinning: %s", smp_pinning_reason(run->pin));
-	if (run->runner && smp_runner_malformed(run->runner, &first))
-		bg_warn(quiet, "%zu malformed METRIC line(s) ignored; the first: %s",
-			    smp_runner_malformed(run->runner, NULL), first);
-	if (run->runner && smp_runner_truncated(run->runner))
-		bg_warn(quiet, "%zu run(s) printed more than 1 MiB; the excess was dropped",
-			    smp_runner_truncated(run->runner));
-}
-
-static int exit_code(const lp_compare_run *run)
-{
-	st_verdict v = run->effect.verdict;
-
-	if (run->opts->fail_on == LP_FAIL_ON_REGRESSION && v == ST_REGRESSED)
-		return CLI_EXIT_FAIL;
-	if (run->opts->fail_on == LP_FAIL_ON_NO_IMPROVEMENT && v != ST_IMPROVED)
-		return CLI_EXIT_FAIL;
-	return CLI_EXIT_OK;
-}
-
-static int measure(lp_compare_run *run, gsl_rng *rng)
+int lp_compare_measure(lp_compare_run *run, gsl_rng *rng)
 {
 	smp_runner_opts ro = SMP_RUNNER_OPTS_INIT;
 	smp_cpustat c0, c1;
 	double t0 = bg_time_now();
 	int error;
 
+	run->rule = st_rule_make(run->opts->alpha, run->opts->min_effect, run->opts->lower_is_better);
+	run->rule.min_rounds = run->opts->min_runs;
+	run->rule.max_rounds = run->opts->max_runs;
+	if ((error = st_rule_check(&run->rule)) < 0 || (error = st_cs_init(&run->cs, run->rule.rho)) < 0)
+		return error;
 	smp_probe_read(&run->probe, NULL);
 	smp_cpustat_read(&c0, NULL);
 	if ((error = setup(run, rng, &ro)) < 0)
@@ -487,37 +244,10 @@ static int measure(lp_compare_run *run, gsl_rng *rng)
 	return 0;
 }
 
-int cli_cmd_compare(int argc, char **argv)
+void lp_compare_run_clear(lp_compare_run *run)
 {
-	lp_compare_opts o;
-	lp_compare_run run = { 0 };
-	gsl_rng *rng = NULL;
-	int rc = parse_args(&o, argc, argv), error;
-
-	if (rc >= 0)
-		return rc;
-	run.opts = &o;
-	run.rule = st_rule_make(o.alpha, o.min_effect, o.lower_is_better);
-	run.rule.min_rounds = o.min_runs;
-	run.rule.max_rounds = o.max_runs;
-	if (st_rule_check(&run.rule) < 0 || st_cs_init(&run.cs, run.rule.rho) < 0)
-		return cli_error("compare: %s", bg_error_last());
-	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return cli_error("out of memory");
-	gsl_rng_set(rng, (unsigned long)o.seed);
-	error = measure(&run, rng);
-	if (error == 0) {
-		warn_machine(&run);
-		lp_compare_print(stdout, &run);
-		fflush(stdout);
-		error = write_exports(&run);
-	}
-	if (error < 0)
-		rc = cli_error("compare: %s", bg_error_last());
-	else
-		rc = exit_code(&run);
-	smp_runner_free(run.runner);
-	smp_pinning_free(run.pin);
-	gsl_rng_free(rng);
-	return rc;
+	smp_runner_free(run->runner);
+	smp_pinning_free(run->pin);
+	run->runner = NULL;
+	run->pin = NULL;
 }

@@ -1,6 +1,6 @@
 /* lp_compare: `benchgate compare CMD_A CMD_B` — two commands measured in
  * randomized interleaved rounds, summarised per arm, and one verdict from
- * the paired log-ratios. */
+ * the paired log-ratios (options and outputs: cli/cmd_compare.c). */
 #ifndef LP_COMPARE_H
 #define LP_COMPARE_H
 
@@ -63,9 +63,15 @@ int lp_compare_pairs(double **a, double **b, size_t *n, const smp_runner *r,
 int lp_arm_summarise(lp_arm_summary *out, const smp_runner *r, unsigned arm,
 		     const double *values, size_t n);
 
-/* Outputs (lp_compare_out.c). */
-void lp_compare_print(FILE *f, const lp_compare_run *run);
-char *lp_compare_json(const lp_compare_run *run);       /* caller frees; NULL on OOM */
-char *lp_compare_markdown(const lp_compare_run *run);   /* caller frees; NULL on OOM */
+/* Measures run->opts's two commands into *run (opts set, the rest zeroed):
+ * the rule at --alpha, the runner, warm-up, the rounds until the rule
+ * decides or a limit ends them, the machine's probe and steal share.
+ * Release with lp_compare_run_clear, also after a failure. Errors of
+ * st_rule_check, smp_pinning_new, smp_runner_* (BG_EINTR interrupted,
+ * BG_ECHILD a failing run), BG_EUNSUPPORTED (counters unreadable). */
+int lp_compare_measure(lp_compare_run *run, gsl_rng *rng);
+
+/* Frees what run holds (not run->opts); a zeroed run is fine. */
+void lp_compare_run_clear(lp_compare_run *run);
 
 #endif

@@ -1,13 +1,13 @@
 /* lp_loop: `benchgate loop --agent CMD` — drive an agent through repeated
- * gate decisions. Each iteration: write the last verdict (never held-out
+ * gate decisions (see lp_loop.h; options and the table: cli/cmd_loop.c).
+ * Each iteration: write the last verdict (never held-out
  * numbers) to a small JSON file, run CMD with that file's path as its last
  * argument, and when it left a new commit (or, with --worktree, uncommitted
  * changes) gate it with --apply in a child `benchgate gate`. An agent that
  * fails, times out or changes nothing is recorded in the ledger (kind
  * "loop") and the loop goes on; three such in a row end it. */
-#include "lp_cli.h"
-#include "cli.h"
-#include "cli_commands.h"
+#include "lp_loop.h"
+#include "bg_time.h"
 #include "lp_git.h"
 #include "state_ledger.h"
 #include "lp_report.h"
@@ -18,122 +18,15 @@
 #include "grd_tests.h"
 #include "smp_spawn.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: benchgate loop --agent CMD [options]\n"
-	"try 'benchgate loop --help' for more\n";
-
-static const char help[] =
-	"usage: benchgate loop --agent CMD [options]\n"
-	"\n"
-	"Runs an optimisation loop in the repository of the current directory:\n"
-	"CMD (through /bin/sh, in the repository's root) should leave a new commit\n"
-	"(or uncommitted changes with --worktree); benchgate then gates it with\n"
-	"--apply, so a rejected change is undone (when the tree is clean) and kept\n"
-	"reachable under refs/benchgate/rejected/. CMD gets as its last argument\n"
-	"the path of a JSON file with the previous verdict and its reasons (never\n"
-	"the held-out workloads' numbers).\n"
-	"\n"
-	"      --agent CMD          the agent command (required)\n"
-	"  -n, --iterations N       at most N iterations (default 10)\n"
-	"      --budget SEC         stop starting iterations after SEC seconds\n"
-	"      --agent-timeout SEC  kill an agent run after SEC (default 600)\n"
-	"      --max-time SEC       each gate's measurement budget (default: the\n"
-	"                           config's budget.max_seconds)\n"
-	"  -W, --worktree           gate uncommitted changes instead of commits\n"
-	"  -q, --quiet              only the final table\n"
-	"  -h, --help               this help\n"
-	"\n"
-	"An agent that fails, times out or changes nothing is recorded in the\n"
-	"ledger and the loop goes on; after 3 such iterations in a row it stops.\n"
-	"Exit status: 0 the loop ran, 2 error (a gate error stops the loop).\n";
-
-typedef struct {
-	const char *agent;
-	unsigned iterations;
-	double budget, agent_timeout, max_time;
-	int worktree, quiet;
-} loop_opts;
-
-typedef struct {
-	char decision[200];
-	char candidate[16];
-	double ratio, lo, hi, seconds;
-} loop_row;
-
-typedef struct {
-	const loop_opts *o;
-	lp_repo *repo;
-	state_store *state;
-	char *feedback, *ledger, exe[PATH_MAX];
-	cJSON *last;          /* the previous gate's verdict, for the agent */
-	loop_row *rows;
-	size_t nrows;
-	unsigned idle;        /* iterations in a row without a gate */
-} loop_run;
-
-static int parse_args(loop_opts *o, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "agent", required_argument, NULL, 'a' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "budget", required_argument, NULL, 'b' },
-		{ "agent-timeout", required_argument, NULL, 't' },
-		{ "max-time", required_argument, NULL, 'm' },
-		{ "worktree", no_argument, NULL, 'W' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	*o = (loop_opts){ NULL, 10, 0.0, 600.0, 0.0, 0, 0 };
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:Wqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(help, stdout); return CLI_EXIT_OK;
-		case 'a': o->agent = optarg; break;
-		case 'W': o->worktree = 1; break;
-		case 'q': o->quiet = 1; break;
-		case 'n':
-			if (lp_cli_uint(&o->iterations, "loop", "--iterations", optarg, 1, 1000000) < 0)
-				return fputs(usage, stderr), CLI_EXIT_ERROR;
-			break;
-		case 'b':
-			if (lp_cli_double(&o->budget, "loop", "--budget", optarg, 0.001, 1e9) < 0)
-				return fputs(usage, stderr), CLI_EXIT_ERROR;
-			break;
-		case 't':
-			if (lp_cli_double(&o->agent_timeout, "loop", "--agent-timeout", optarg, 0.001, 1e9) < 0)
-				return fputs(usage, stderr), CLI_EXIT_ERROR;
-			break;
-		case 'm':
-			if (lp_cli_double(&o->max_time, "loop", "--max-time", optarg, 0.001, 1e9) < 0)
-				return fputs(usage, stderr), CLI_EXIT_ERROR;
-			break;
-		case ':':
-			return lp_cli_usage_error("loop", usage, "option %s needs a value", argv[optind - 1]);
-		default:
-			return lp_cli_usage_error("loop", usage, "unknown option \"%s\"", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return lp_cli_usage_error("loop", usage, "unexpected argument \"%s\"", argv[optind]);
-	if (o->agent == NULL || o->agent[0] == '\0')
-		return lp_cli_usage_error("loop", usage, "--agent CMD is required");
-	return -1;
-}
-
 /* The feedback file: the last verdict and its reasons, nothing numeric
  * about the holdout (the gate's JSON has only pass/fail for it). */
-static int write_feedback(loop_run *L, unsigned iteration)
+static int write_feedback(lp_loop_run *L, unsigned iteration)
 {
 	cJSON *doc = lp_json_doc_new();
 	char *text;
@@ -163,7 +56,7 @@ static cJSON *pick(const cJSON *gate, const char *const *keys)
 }
 
 /* Records an iteration that did not reach the gate. */
-static int record_idle(loop_run *L, unsigned iteration, const char *event, const char *detail)
+static int record_idle(lp_loop_run *L, unsigned iteration, const char *event, const char *detail)
 {
 	state_ledger *l = NULL;
 	cJSON *r;
@@ -186,14 +79,14 @@ static int record_idle(loop_run *L, unsigned iteration, const char *event, const
 	return error;
 }
 
-static int add_row(loop_run *L, const char *decision, const cJSON *gate, double seconds)
+static int add_row(lp_loop_run *L, const char *decision, const cJSON *gate, double seconds)
 {
-	loop_row *rows = realloc(L->rows, (L->nrows + 1) * sizeof(*rows));
+	lp_loop_row *rows = realloc(L->rows, (L->nrows + 1) * sizeof(*rows));
 	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(gate, "training"), "aggregate");
 	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(agg, "ci");
 	const cJSON *cand = cJSON_GetObjectItemCaseSensitive(gate, "candidate");
-	loop_row *r;
+	lp_loop_row *r;
 
 	if (rows == NULL)
 		return bg_error_set(BG_ENOMEM, "out of memory");
@@ -211,7 +104,7 @@ static int add_row(loop_run *L, const char *decision, const cJSON *gate, double 
 }
 
 /* Runs the agent; *progress is 1 when it left something to gate. */
-static int run_agent(int *progress, loop_run *L, unsigned iteration)
+static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 {
 	char before[41], after[41], *cmd = NULL, *q = grd_shell_quote(L->feedback);
 	grd_test_result r;
@@ -248,7 +141,7 @@ static int run_agent(int *progress, loop_run *L, unsigned iteration)
 
 /* `benchgate gate --apply --json` in a child; its verdict becomes the
  * agent's next feedback. A gate error (exit 2) ends the loop. */
-static int run_gate(loop_run *L, unsigned iteration)
+static int run_gate(lp_loop_run *L, unsigned iteration)
 {
 	static const char *const keys[] = { "verdict", "decision", "reasons", "detail", "candidate",
 					    "baseline", "tested", "guards", NULL };
@@ -295,24 +188,7 @@ cleanup:
 	return error;
 }
 
-static void print_table(const loop_run *L, unsigned iterations, double elapsed)
-{
-	size_t keeps = 0;
-
-	printf("%-4s %-12s %-30s %-28s %8s\n", "#", "candidate", "decision", "B/A [interval]", "seconds");
-	for (size_t i = 0; i < L->nrows; i++) {
-		const loop_row *r = &L->rows[i];
-		char eff[64] = "-";
-		if (r->ratio > 0)
-			snprintf(eff, sizeof(eff), "%.4f [%.4f, %.4f]", r->ratio, r->lo, r->hi);
-		printf("%-4zu %-12s %-30s %-28s %8.1f\n", i + 1, r->candidate, r->decision, eff, r->seconds);
-		keeps += strcmp(r->decision, "KEEP") == 0;
-	}
-	printf("%u iterations, %zu gated, %zu kept, %.1f s; ledger: %s\n", iterations,
-	       L->nrows, keeps, elapsed, L->ledger);
-}
-
-static int loop(loop_run *L)
+static int loop(lp_loop_run *L)
 {
 	double t0 = bg_time_now();
 	unsigned i;
@@ -333,36 +209,33 @@ static int loop(loop_run *L)
 			break;
 		}
 	}
-	if (error == 0)
-		print_table(L, i > L->o->iterations ? L->o->iterations : i, bg_time_now() - t0);
+	L->iterations = i > L->o->iterations ? L->o->iterations : i;
+	L->elapsed_s = bg_time_now() - t0;
 	return error;
 }
 
-int cli_cmd_loop(int argc, char **argv)
+int lp_loop_drive(lp_loop_run *L)
 {
-	loop_opts o;
-	loop_run L;
 	ssize_t n;
-	int rc = parse_args(&o, argc, argv), error;
+	int error;
 
-	if (rc >= 0)
-		return rc;
-	memset(&L, 0, sizeof(L));
-	L.o = &o;
-	if ((n = readlink("/proc/self/exe", L.exe, sizeof(L.exe) - 1)) < 0)
-		return cli_error("loop: cannot find the benchgate binary (/proc/self/exe)");
-	L.exe[n] = '\0';
+	if ((n = readlink("/proc/self/exe", L->exe, sizeof(L->exe) - 1)) < 0)
+		return bg_error_set(BG_ESYS, "cannot find the benchgate binary (/proc/self/exe)");
+	L->exe[n] = '\0';
 	bg_interrupt_install();
-	if ((error = lp_workspace_open(&L.repo, &L.state, ".")) == 0 &&
-	    (error = state_path(&L.feedback, L.state, STATE_LOOP_FEEDBACK)) == 0 &&
-	    (error = state_path(&L.ledger, L.state, STATE_LEDGER)) == 0)
-		error = loop(&L);
-	rc = error < 0 ? cli_error("loop: %s", bg_error_last()) : CLI_EXIT_OK;
-	lp_repo_free(L.repo);
-	state_free(L.state);
-	free(L.feedback);
-	free(L.ledger);
-	free(L.rows);
-	cJSON_Delete(L.last);
-	return rc;
+	if ((error = lp_workspace_open(&L->repo, &L->state, ".")) < 0 ||
+	    (error = state_path(&L->feedback, L->state, STATE_LOOP_FEEDBACK)) < 0 ||
+	    (error = state_path(&L->ledger, L->state, STATE_LEDGER)) < 0)
+		return error;
+	return loop(L);
+}
+
+void lp_loop_run_free(lp_loop_run *L)
+{
+	lp_repo_free(L->repo);
+	state_free(L->state);
+	free(L->feedback);
+	free(L->ledger);
+	free(L->rows);
+	cJSON_Delete(L->last);
 }

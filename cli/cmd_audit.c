@@ -1,13 +1,97 @@
-/* lp_audit_out: what `benchgate audit` prints, its JSON document and its
- * markdown report. Unlike gate, audit shows the held-out numbers: it is
- * read by the person auditing a campaign, not by the agent that ran it. */
+/* cmd_audit: `benchgate audit` — its options, what it prints, its JSON
+ * document and its markdown report. Unlike gate, audit shows the held-out
+ * numbers: it is read by the person auditing a campaign, not by the agent
+ * that ran it. The re-measurement is loop/lp_audit.c. */
+#include "cli.h"
+#include "cli_commands.h"
+#include "cli_opt.h"
 #include "lp_audit.h"
 #include "lp_report.h"
+#include "bg_error.h"
+#include "bg_file.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+
+static const cli_opt_help audit_help = {
+	"audit", "audit [--pi-log PATH | --tsv PATH | --range A..B] [options]",
+	"Re-measures the wins an optimisation campaign kept, in the git repository\n"
+	"in the current directory: each claimed commit and its parent are exported\n"
+	"and built under .git/benchgate/exports and measured afresh in interleaved\n"
+	"rounds, on the training workloads and then the held-out ones, each claim\n"
+	"at level alpha / (number of claims). Verdicts:\n"
+	"  REPLICATED      the fresh interval is on the improvement side and holds\n"
+	"                  the claim (or shows more, or the claim is unknown)\n"
+	"  SHRUNK          real, but smaller than claimed: by how much, in percent\n"
+	"  NOT_REPLICATED  the fresh interval reaches no change or the wrong side,\n"
+	"                  lies within min_effect, or stayed undecided in its time\n"
+	"  OVERFIT         the training workloads replicate, the held-out do not\n"
+	"  BUILD_FAILED    the commit or its parent no longer builds or runs\n"
+	"  MISSING         the commit no longer exists\n"
+	"Flags: the commit changed a protected path; its test count dropped.\n"
+	"Nothing is written to your working tree, index, refs, ledger or holdout\n"
+	"seal, and the holdout budget is not spent.\n",
+	"A shrunk win is still real: it passes. Exit status: 0 every claimed win\n"
+	"is REPLICATED or SHRUNK and none is flagged, 1 otherwise (the commits\n"
+	"worth reverting are listed), 2 error.\n",
+	NULL
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(lp_audit_opts *o, int argc, char **argv)
+{
+	int seeded = 0, direction = -1, next, rc;
+	const cli_opt opts[] = {
+		CLI_GROUP("Where the claimed wins come from (default: the benchgate ledger, every\n"
+			  "KEEP against the baseline it was gated against):"),
+		{ CLI_OPT_STRING, "pi-log", 0, &o->pi_log, "PATH",
+		  "a pi-autoresearch log (.auto/log.jsonl or the\n"
+		  "older autoresearch.jsonl): each \"keep\" after\n"
+		  "the baseline, its metric over the kept one before", 0, 0, NULL },
+		{ CLI_OPT_STRING, "tsv", 0, &o->tsv, "PATH",
+		  "a karpathy-style results.tsv (columns commit,\n"
+		  "a metric, status): likewise", 0, 0, NULL },
+		{ CLI_OPT_STRING, "metric-column", 0, &o->metric_column, "NAME",
+		  "with --tsv: the metric's column (default: the\n"
+		  "first numeric one that is not memory)", 0, 0, NULL },
+		{ CLI_OPT_CHOICE, "direction", 0, &direction, "lower|higher",
+		  "with --pi-log or --tsv: which way the claimed\n"
+		  "metric is better (default: the log's config line;\n"
+		  "lower for a TSV)", 0, 0, NULL },
+		{ CLI_OPT_STRING, "range", 0, &o->range, "A..B",
+		  "every first-parent commit after A up to B (B\n"
+		  "left out: HEAD), claimed gain unknown", 0, 0, NULL },
+		CLI_GROUP(""),
+		{ CLI_OPT_STRING, "config", 0, &o->config_path, "FILE", "instead of benchgate.json of the newest claim", 0, 0, NULL },
+		{ CLI_OPT_DOUBLE, "max-time", 't', &o->max_time, "SEC",
+		  "the measuring budget of the whole audit, shared\n"
+		  "by the claims (default: the config's\n"
+		  "budget.max_seconds per claim and one more for the\n"
+		  "campaign's first-to-last span, at most 3600 s)", 0.001, 1e7, NULL },
+		{ CLI_OPT_U64, "seed", 0, &o->seed, "N", "seed of the shuffles", 0, 0, &seeded },
+		{ CLI_OPT_SWITCH, "json", 0, &o->json, NULL, "the result as one JSON document on stdout", 0, 0, NULL },
+		{ CLI_OPT_STRING, "export-markdown", 0, &o->export_md, "FILE", "the result as a markdown report", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "quiet", 'q', &o->quiet, NULL, "no progress, no warnings", 0, 0, NULL },
+		CLI_END
+	};
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = cli_opt_parse(&next, opts, &audit_help, argc, argv)) >= 0)
+		return rc;
+	o->direction = direction < 0 ? -1 : direction == 0;
+	if (next < argc)
+		return cli_opt_usage_error(&audit_help, "unexpected argument \"%s\"", argv[next]);
+	if (!!o->pi_log + !!o->tsv + !!o->range > 1)
+		return cli_opt_usage_error(&audit_help, "--pi-log, --tsv and --range exclude each other");
+	if (o->metric_column && !o->tsv)
+		return cli_opt_usage_error(&audit_help, "--metric-column goes with --tsv");
+	if (o->direction >= 0 && !o->tsv && !o->pi_log)
+		return cli_opt_usage_error(&audit_help, "--direction goes with --pi-log or --tsv");
+	o->seed = cli_seed(seeded, o->seed);
+	return -1;
+}
 
 static const char *source_name(lp_audit_source k)
 {
@@ -126,7 +210,7 @@ static void print_campaign(FILE *f, const lp_audit_run *a)
 	}
 }
 
-void lp_audit_print(FILE *f, const lp_audit_run *a)
+static void audit_print(FILE *f, const lp_audit_run *a)
 {
 	size_t n = a->claims->nclaims;
 
@@ -281,7 +365,7 @@ static cJSON *settings_json(const lp_audit_run *a)
 	return st;
 }
 
-char *lp_audit_json(const lp_audit_run *a)
+static char *audit_json(const lp_audit_run *a)
 {
 	cJSON *doc = lp_json_doc_new(), *src, *arr, *w, *sum;
 	size_t counts[LP_AUDIT_MISSING + 1] = { 0 };
@@ -336,7 +420,7 @@ static void md_claims(FILE *f, const lp_audit_run *a)
 	}
 }
 
-char *lp_audit_markdown(const lp_audit_run *a)
+static char *audit_markdown(const lp_audit_run *a)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -360,4 +444,53 @@ char *lp_audit_markdown(const lp_audit_run *a)
 		return NULL;
 	}
 	return buf;
+}
+
+static int outputs(const lp_audit_run *a)
+{
+	char *text;
+	int error = 0;
+
+	if (a->o->export_md) {
+		if ((text = audit_markdown(a)) == NULL)
+			return bg_error_set(BG_ENOMEM, "out of memory writing %s", a->o->export_md);
+		error = bg_file_write_atomic(a->o->export_md, text);
+		free(text);
+		if (error < 0)
+			return error;
+	}
+	if (!a->o->json) {
+		audit_print(stdout, a);
+		return 0;
+	}
+	if ((text = audit_json(a)) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory");
+	puts(text);
+	free(text);
+	return 0;
+}
+
+int cli_cmd_audit(int argc, char **argv)
+{
+	lp_audit_opts o;
+	lp_audit_run a;
+	gsl_rng *rng;
+	int rc = parse_args(&o, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	memset(&a, 0, sizeof(a));
+	a.o = &o;
+	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
+		return cli_error("out of memory");
+	gsl_rng_set(rng, (unsigned long)o.seed);
+	if (lp_audit_remeasure(&a, rng) < 0 || outputs(&a) < 0)
+		rc = cli_error("audit: %s", bg_error_code() == BG_EINTR ?
+			       "interrupted: nothing was written but exports under .git/benchgate/exports" :
+			       bg_error_last());
+	else
+		rc = a.nfailed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	lp_audit_run_free(&a);
+	gsl_rng_free(rng);
+	return rc;
 }

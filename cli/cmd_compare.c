@@ -1,14 +1,112 @@
-/* lp_compare_out: what `benchgate compare` prints and exports: the text
- * summary, the JSON export (DESIGN.md, "JSON outputs") and markdown. */
-#include "lp_compare.h"
-#include "lp_cli.h"
+/* cmd_compare: `benchgate compare` — its options, the text summary, the
+ * JSON export (DESIGN.md, "JSON outputs") and markdown, and the exit
+ * status (--fail-on). The measurement is loop/lp_compare.c. */
 #include "cli.h"
+#include "cli_commands.h"
+#include "cli_opt.h"
+#include "lp_compare.h"
 #include "lp_report.h"
 #include "bg_error.h"
+#include "bg_file.h"
+#include "bg_progress.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const cli_opt_help compare_help = {
+	"compare", "compare [options] CMD_A CMD_B",
+	"Measures CMD_A (the baseline) and CMD_B (the candidate) in randomized\n"
+	"interleaved rounds: every round runs each once, in a shuffled order, so\n"
+	"machine drift hits both alike. Prints each arm's numbers and one verdict:\n"
+	"IMPROVED, REGRESSED, NO_CHANGE or INCONCLUSIVE, with the ratio B/A, its\n"
+	"interval and a p-value from the paired log-ratios of the rounds.\n",
+	"Exit status: 0 finished, 1 --fail-on condition met, 2 error.\n",
+	NULL
+};
+
+static void defaults(lp_compare_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->warmup = 2;
+	o->min_runs = 5;
+	o->max_runs = 5000;
+	o->max_time = 60.0;
+	o->metric = "wall";
+	o->lower_is_better = 1;
+	o->alpha = 0.05;
+	o->min_effect = 0.01;
+	o->pin = "auto";
+	o->resamples = 10000;
+}
+
+/* What the table cannot check: the operands, the metric, the run limits. */
+static int check_args(lp_compare_opts *o, int argc, char **argv, int next)
+{
+	if (argc - next != 2)
+		return cli_opt_usage_error(&compare_help, "expected two commands (CMD_A CMD_B), got %d",
+					   argc - next);
+	o->cmd_a = argv[next];
+	o->cmd_b = argv[next + 1];
+	if (o->cmd_a[0] == '\0' || o->cmd_b[0] == '\0')
+		return cli_opt_usage_error(&compare_help, "a command is empty");
+	if (!smp_metric_builtin(o->metric) && !smp_metric_name_valid(o->metric)) {
+		fprintf(stderr, "benchgate: compare: --metric: \"%s\" is neither a built-in metric (wall, cpu, user, sys, maxrss, instructions, cycles) nor a valid METRIC name (letters, digits, '_', '.', 'µ')\n",
+			o->metric);
+		cli_opt_usage_fprint(stderr, &compare_help);
+		return CLI_EXIT_ERROR;
+	}
+	if (o->min_runs > o->max_runs)
+		return cli_opt_usage_error(&compare_help, "--min-runs (%u) is larger than --max-runs (%u)",
+					   o->min_runs, o->max_runs);
+	return -1;
+}
+
+/* Returns -1 to go on, or the exit code to return now. */
+static int parse_args(lp_compare_opts *o, int argc, char **argv)
+{
+	int seeded = 0, direction = 0, fail_on = -1, next, rc;
+	const cli_opt opts[] = {
+		CLI_GROUP("Sampling:"),
+		{ CLI_OPT_UINT, "warmup", 'w', &o->warmup, "N", "warm-up rounds, discarded (default 2)", 0, 1000, NULL },
+		{ CLI_OPT_UINT, "runs", 'r', &o->runs, "N",
+		  "exactly N rounds, one bootstrap verdict at the end\n"
+		  "(default: look after every round, stop when clear)", 2, 10000000, NULL },
+		{ CLI_OPT_UINT, "min-runs", 0, &o->min_runs, "N", "rounds before sampling may stop (default 5)", 2, 10000000, NULL },
+		{ CLI_OPT_UINT, "max-runs", 0, &o->max_runs, "N", "most rounds (default 5000)", 2, 10000000, NULL },
+		{ CLI_OPT_DOUBLE, "max-time", 't', &o->max_time, "SEC", "time budget for the whole measurement (default 60)", 0.001, 1e7, NULL },
+		{ CLI_OPT_DOUBLE, "timeout", 0, &o->timeout, "SEC", "kill a run (its whole process group) after SEC", 0.001, 1e7, NULL },
+		{ CLI_OPT_STRING, "pin", 0, &o->pin, "auto|none|C[,H]",
+		  "pin the command to PU C and benchgate to PU H\n"
+		  "(default auto: two different PUs when allowed)", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "no-shell", 'N', &o->no_shell, NULL, "run the commands without /bin/sh (split on blanks)", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "ignore-failure", 'i', &o->ignore_failure, NULL, "measure commands that exit non-zero", 0, 0, NULL },
+		{ CLI_OPT_U64, "seed", 0, &o->seed, "N", "seed of the shuffles and the bootstrap", 0, 0, &seeded },
+		CLI_GROUP("Decision:"),
+		{ CLI_OPT_STRING, "metric", 0, &o->metric, "NAME",
+		  "wall (default), cpu, user, sys, maxrss,\n"
+		  "instructions, cycles, or a METRIC name the\n"
+		  "command prints as 'METRIC name=value'", 0, 0, NULL },
+		{ CLI_OPT_CHOICE, "direction", 0, &direction, "lower|higher", "which way is better (default lower)", 0, 0, NULL },
+		{ CLI_OPT_DOUBLE, "alpha", 0, &o->alpha, "P", "false-verdict rate (default 0.05)", 1e-9, 0.5, NULL },
+		{ CLI_OPT_DOUBLE, "min-effect", 0, &o->min_effect, "F", "smallest relative change that matters (default 0.01)", 0.0, 10.0, NULL },
+		{ CLI_OPT_CHOICE, "fail-on", 0, &fail_on, "regression|no-improvement",
+		  "exit 1 when B regressed / did not improve", 0, 0, NULL },
+		CLI_GROUP("Output:"),
+		{ CLI_OPT_STRING, "export-json", 0, &o->export_json, "FILE", "every sample, the machine and the verdict", 0, 0, NULL },
+		{ CLI_OPT_STRING, "export-markdown", 0, &o->export_md, "FILE", "the summary as a markdown table", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "quiet", 'q', &o->quiet, NULL, "no warnings, no progress", 0, 0, NULL },
+		CLI_END
+	};
+
+	defaults(o);
+	if ((rc = cli_opt_parse(&next, opts, &compare_help, argc, argv)) >= 0)
+		return rc;
+	o->lower_is_better = direction == 0;
+	o->fail_on = fail_on < 0 ? LP_FAIL_ON_NONE : fail_on == 0 ? LP_FAIL_ON_REGRESSION : LP_FAIL_ON_NO_IMPROVEMENT;
+	o->seed = cli_seed(seeded, o->seed);
+	return check_args(o, argc, argv, next);
+}
 
 static const char *arm_cmd(const lp_compare_run *run, unsigned arm)
 {
@@ -67,7 +165,7 @@ static void print_verdict(FILE *f, const lp_compare_run *run)
 			e->level * 100.0, e->far_lo, e->far_hi);
 }
 
-void lp_compare_print(FILE *f, const lp_compare_run *run)
+static void compare_print(FILE *f, const lp_compare_run *run)
 {
 	lp_arm_summary s[2];
 
@@ -203,7 +301,7 @@ static cJSON *arms_json(const lp_compare_run *run)
 	return arr;
 }
 
-char *lp_compare_json(const lp_compare_run *run)
+static char *compare_json(const lp_compare_run *run)
 {
 	cJSON *doc = lp_json_doc_new(), *samples;
 	const smp_sample *s;
@@ -226,7 +324,7 @@ char *lp_compare_json(const lp_compare_run *run)
 	return text;
 }
 
-char *lp_compare_markdown(const lp_compare_run *run)
+static char *compare_markdown(const lp_compare_run *run)
 {
 	const char *m = run->opts->metric;
 	const st_effect *e = &run->effect;
@@ -261,4 +359,82 @@ char *lp_compare_markdown(const lp_compare_run *run)
 		return NULL;
 	}
 	return buf;
+}
+
+static int write_exports(const lp_compare_run *run)
+{
+	const lp_compare_opts *o = run->opts;
+	char *text;
+	int error = 0;
+
+	if (o->export_json) {
+		if ((text = compare_json(run)) == NULL)
+			return bg_error_set(BG_ENOMEM, "out of memory writing %s", o->export_json);
+		error = bg_file_write_atomic(o->export_json, text);
+		free(text);
+	}
+	if (error == 0 && o->export_md) {
+		if ((text = compare_markdown(run)) == NULL)
+			return bg_error_set(BG_ENOMEM, "out of memory writing %s", o->export_md);
+		error = bg_file_write_atomic(o->export_md, text);
+		free(text);
+	}
+	return error;
+}
+
+static void warn_machine(const lp_compare_run *run)
+{
+	const char *first;
+	int quiet = run->opts->quiet;
+
+	for (int i = 0; i < run->probe.nwarnings; i++)
+		bg_warn(quiet, "%s", run->probe.warnings[i]);
+	if (!smp_pinning_active(run->pin) || smp_pinning_reason(run->pin)[0])
+		bg_warn(quiet, "pinning: %s", smp_pinning_reason(run->pin));
+	if (run->runner && smp_runner_malformed(run->runner, &first))
+		bg_warn(quiet, "%zu malformed METRIC line(s) ignored; the first: %s",
+			    smp_runner_malformed(run->runner, NULL), first);
+	if (run->runner && smp_runner_truncated(run->runner))
+		bg_warn(quiet, "%zu run(s) printed more than 1 MiB; the excess was dropped",
+			    smp_runner_truncated(run->runner));
+}
+
+static int exit_code(const lp_compare_run *run)
+{
+	st_verdict v = run->effect.verdict;
+
+	if (run->opts->fail_on == LP_FAIL_ON_REGRESSION && v == ST_REGRESSED)
+		return CLI_EXIT_FAIL;
+	if (run->opts->fail_on == LP_FAIL_ON_NO_IMPROVEMENT && v != ST_IMPROVED)
+		return CLI_EXIT_FAIL;
+	return CLI_EXIT_OK;
+}
+
+int cli_cmd_compare(int argc, char **argv)
+{
+	lp_compare_opts o;
+	lp_compare_run run = { 0 };
+	gsl_rng *rng = NULL;
+	int rc = parse_args(&o, argc, argv), error;
+
+	if (rc >= 0)
+		return rc;
+	run.opts = &o;
+	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
+		return cli_error("out of memory");
+	gsl_rng_set(rng, (unsigned long)o.seed);
+	error = lp_compare_measure(&run, rng);
+	if (error == 0) {
+		warn_machine(&run);
+		compare_print(stdout, &run);
+		fflush(stdout);
+		error = write_exports(&run);
+	}
+	if (error < 0)
+		rc = cli_error("compare: %s", bg_error_last());
+	else
+		rc = exit_code(&run);
+	lp_compare_run_clear(&run);
+	gsl_rng_free(rng);
+	return rc;
 }
