@@ -59,7 +59,7 @@ CORPORA_SRC := $(wildcard corpora/calib/bg-*.c)
 CORPORA_BIN := $(CORPORA_SRC:corpora/calib/%.c=build/corpora/%)
 CORPORA_COMMON := $(wildcard corpora/calib/common.c corpora/calib/common.h)
 
-.PHONY: all test check demo eval deps clean install corpora
+.PHONY: all test check demo eval deps clean install corpora unused
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(LIB) corpora
@@ -108,6 +108,17 @@ check:
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check SAN=1
+	@$(MAKE) --no-print-directory -j$(JOBS) unused
+
+# unused: every public function of the product is reachable from main
+# (scripts/unused.sh). Built at -O0 with a section per function, so that
+# the linker's garbage collection sees each one, inlined or not.
+GC_OBJ := $(patsubst %.c,build/gc/%.o,$(LIB_SRC) cli/main.c)
+build/gc/%.o: %.c
+	@mkdir -p $(@D)
+	@$(CC) $(WARN) $(INCS) $(PKG_CFLAGS) -O0 -ffunction-sections -MMD -MP -c -o $@ $<
+unused: $(GC_OBJ)
+	@sh scripts/unused.sh $(GC_OBJ)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -150,4 +161,4 @@ install: $(BIN) corpora
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(GC_OBJ:.o=.d)

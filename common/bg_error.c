@@ -18,6 +18,11 @@ int bg_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
+int bg_error_nomem(void)
+{
+	return bg_error_set(BG_ENOMEM, "out of memory");
+}
+
 const char *bg_error_last(void)
 {
 	return slot;

@@ -26,6 +26,11 @@ enum {
 int bg_error_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* bg_error_set(BG_ENOMEM, "out of memory"): the one message for an
+ * allocation that failed where nothing more useful can be said. Returns
+ * BG_ENOMEM. */
+int bg_error_nomem(void);
+
 /* The last message set; never NULL ("" when none). */
 const char *bg_error_last(void);
 

@@ -61,7 +61,7 @@ int bg_file_write_atomic(const char *path, const char *text)
 			bg_error_set(BG_ESYS, "writing to stdout: %s", strerror(errno));
 	}
 	if ((tmp = malloc(strlen(path) + 16)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	sprintf(tmp, "%s.tmpXXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		error = bg_error_set(BG_ESYS, "cannot write %s: %s", path, strerror(errno));
@@ -148,7 +148,7 @@ int bg_file_mkdirs(const char *dir, mode_t mode)
 	int error = 0;
 
 	if (p == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (char *s = p + 1; *s != '\0' && error == 0; s++) {
 		if (*s != '/')
 			continue;

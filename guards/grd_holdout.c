@@ -57,12 +57,12 @@ static int files_add(seal_files *f, const char *rel, const char *hash)
 		seal_file *v = realloc(f->v, cap * sizeof(*v));
 
 		if (v == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory");
+			return bg_error_nomem();
 		f->v = v;
 		f->cap = cap;
 	}
 	if ((f->v[f->n].rel = strdup(rel)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	snprintf(f->v[f->n].hash, sizeof(f->v[f->n].hash), "%s", hash);
 	f->n++;
 	return 0;
@@ -94,7 +94,7 @@ static char *path_join(const char *a, const char *b)
 	char *p = malloc(n);
 
 	if (p == NULL)
-		bg_error_set(BG_ENOMEM, "out of memory");
+		bg_error_nomem();
 	else if (a[0] == '\0')
 		snprintf(p, n, "%s", b);
 	else
@@ -225,7 +225,7 @@ static cJSON *seal_json(const char *abs_dir, const seal_files *f, unsigned budge
 	return doc;
 fail:
 	cJSON_Delete(doc);
-	bg_error_set(BG_ENOMEM, "out of memory");
+	bg_error_nomem();
 	return NULL;
 }
 
@@ -235,7 +235,7 @@ static int json_write(const char *path, const cJSON *doc)
 	int error;
 
 	if (text == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	error = bg_file_write_atomic(path, text);
 	free(text);
 	return error;
@@ -390,7 +390,7 @@ static grd_seal *seal_new(const char *abs_dir, const char *sealed_at, unsigned b
 	if (s == NULL || (s->dir = strdup(abs_dir)) == NULL ||
 	    (s->sealed_at = strdup(sealed_at)) == NULL) {
 		grd_seal_free(s);
-		bg_error_set(BG_ENOMEM, "out of memory");
+		bg_error_nomem();
 		return NULL;
 	}
 	s->budget = budget;
@@ -410,7 +410,7 @@ static int seal_write(char **sealed_at, const char *abs_dir, const seal_files *n
 
 	bg_time_utc(stamp, sizeof(stamp));
 	if ((when = strdup(stamp)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if ((doc = seal_json(abs_dir, now, budget, 0, when)) == NULL) {
 		free(when);
 		return BG_ENOMEM;
@@ -505,7 +505,7 @@ int grd_seal_spend(grd_seal *s, const char *seal_path)
 	}
 	if (!cJSON_ReplaceItemInObjectCaseSensitive(sd.doc, "spent",
 						   cJSON_CreateNumber(sd.spent + 1))) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	if ((error = json_write(seal_path, sd.doc)) < 0)

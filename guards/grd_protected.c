@@ -2,6 +2,7 @@
  * grd_protected.h). */
 #include "grd_protected.h"
 #include "bg_error.h"
+#include "bg_strv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,17 +62,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void grd_strv_free(char **v)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 int grd_protected_check(char ***violations, size_t *nviol,
 			const char *const *changed, size_t nchanged,
 			const char *const *protected, size_t nprotected)
@@ -88,7 +78,7 @@ int grd_protected_check(char ***violations, size_t *nviol,
 		return error;
 	if ((hits = malloc((nchanged + 1) * sizeof(*hits))) == NULL ||
 	    (v = calloc(nchanged + 1, sizeof(*v))) == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	for (i = 0; i < nchanged; i++)
@@ -99,7 +89,7 @@ int grd_protected_check(char ***violations, size_t *nviol,
 		if (n > 0 && strcmp(v[n - 1], hits[i]) == 0)
 			continue;
 		if ((v[n++] = strdup(hits[i])) == NULL) {
-			error = bg_error_set(BG_ENOMEM, "out of memory");
+			error = bg_error_nomem();
 			goto cleanup;
 		}
 	}
@@ -107,7 +97,7 @@ int grd_protected_check(char ***violations, size_t *nviol,
 	*nviol = n;
 	v = NULL;
 cleanup:
-	grd_strv_free(v);
+	bg_strv_free(v);
 	free(hits);
 	return error;
 }

@@ -14,15 +14,12 @@
  * them) that fall under a protected entry. Pure: touches no file. On
  * success returns 0 and sets *violations to a sorted array of the unique
  * violating paths, NULL-terminated, with their number in *nviol (0: an
- * array holding only the NULL); the caller frees it with grd_strv_free().
+ * array holding only the NULL); the caller frees it with bg_strv_free().
  * Returns BG_EINVAL for a NULL argument with a non-zero count or an entry
  * that names no path ("", "/", "./"), BG_ENOMEM; the out-params are then
  * untouched. */
 int grd_protected_check(char ***violations, size_t *nviol,
 			const char *const *changed, size_t nchanged,
 			const char *const *protected, size_t nprotected);
-
-/* Frees a NULL-terminated array of strings and the strings. Accepts NULL. */
-void grd_strv_free(char **v);
 
 #endif

@@ -139,7 +139,7 @@ static int scan_match(scan *sc, const char *line, const regmatch_t *m)
 	if (sc->mode == SCAN_LAST) {
 		free(sc->last);
 		sc->last = strndup(line + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
-		return sc->last == NULL ? bg_error_set(BG_ENOMEM, "out of memory") : 0;
+		return sc->last == NULL ? bg_error_nomem() : 0;
 	}
 	if ((error = group_value(&v, line, &m[1], sc->format)) < 0)
 		return error;
@@ -176,7 +176,7 @@ static int scan_text(scan *sc, const regex_t *re, const char *text)
 	int error = 0;
 
 	if (copy == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (line = copy; line != NULL; line = nl) {
 		size_t len;
 
@@ -310,7 +310,7 @@ char *grd_shell_quote(const char *s)
 	for (p = s; *p != '\0'; p++)
 		n += *p == '\'' ? 4 : 1;
 	if ((q = malloc(n)) == NULL) {
-		bg_error_set(BG_ENOMEM, "out of memory");
+		bg_error_nomem();
 		return NULL;
 	}
 	w = q;
@@ -341,7 +341,7 @@ static char *test_script(const char *cmd, const char *cwd)
 		return NULL;
 	n = strlen(cmd) + (quoted ? strlen(quoted) : 0) + 64;
 	if ((script = malloc(n)) == NULL) {
-		bg_error_set(BG_ENOMEM, "out of memory");
+		bg_error_nomem();
 	} else if (quoted != NULL) {
 		snprintf(script, n, "exec 2>&1\ncd %s || exit 126\n%s\n", quoted, cmd);
 	} else {
@@ -359,7 +359,7 @@ static char *merged_output(const smp_result *r)
 	char *text = malloc(n + 1);
 
 	if (text == NULL) {
-		bg_error_set(BG_ENOMEM, "out of memory");
+		bg_error_nomem();
 		return NULL;
 	}
 	if (r->out_len > 0)
@@ -385,7 +385,7 @@ static char *text_tail(const char *text, int lines)
 		if (p[-1] == '\n' && --lines == 0)
 			break;
 	if ((tail = strndup(p, (size_t)(end - p))) == NULL)
-		bg_error_set(BG_ENOMEM, "out of memory");
+		bg_error_nomem();
 	return tail;
 }
 

@@ -6,6 +6,7 @@
 #include "bg_time.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "bg_interrupt.h"
 #include "grd_holdout.h"
 #include "grd_protected.h"
@@ -101,7 +102,7 @@ static int steps_from(lp_audit_step **steps, size_t *nsteps, const st_pelt_resul
 	lp_audit_step *s = r->ncpts ? calloc(r->ncpts, sizeof(*s)) : NULL;
 
 	if (r->ncpts && s == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (size_t k = 0; k < r->ncpts; k++) {
 		size_t from = k ? r->cpts[k - 1] : 0, at = r->cpts[k];
 		size_t to = k + 1 < r->ncpts ? r->cpts[k + 1] : r->n;
@@ -121,7 +122,7 @@ int lp_audit_changepoints(lp_audit_step **steps, size_t *nsteps, const lp_audit_
 	int error = 0, varies = 0;
 
 	if (n && x == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (size_t i = 0; i < n && error == 0; i++) {
 		if (!(series[i].ratio > 0.0 && isfinite(series[i].ratio)))
 			error = bg_error_set(BG_EDOMAIN, "ledger record %zu: ratio %g is not a positive number",
@@ -228,7 +229,7 @@ static int check_protected(lp_audit_run *a, lp_audit_result *r)
 		return error;
 	error = grd_protected_check(&r->touched, &r->ntouched, (const char *const *)changed, n,
 				    (const char *const *)a->cfg->protected, a->cfg->nprotected);
-	lp_strv_free(changed, n);
+	bg_strv_free(changed);
 	return error;
 }
 
@@ -319,7 +320,7 @@ static int run_holdout(audit_ctx *x, lp_audit_result *r, char *dirs[2], double m
 	int error;
 
 	if (asprintf(&env[0], "BENCHGATE_HOLDOUT=%s", c->holdout_dir) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	error = measure(&r->hold, x, c->holdout, c->nholdout, dirs, max_s, "held-out", env);
 	free(env[0]);
 	if (error < 0)
@@ -431,7 +432,7 @@ static int span_note(lp_audit_run *a, const char *why)
 {
 	if (asprintf(&a->span_note, "not measured (%s)", why) < 0) {
 		a->span_note = NULL;
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	return 0;
 }
@@ -516,7 +517,7 @@ static int config_of(lp_audit_run *a, const char *commit)
 		goto cleanup;
 	if (asprintf(&path, "%s/%s", dir, LP_CONFIG_FILE) < 0 ||
 	    asprintf(&a->cfg_from, "%s of %.12s", LP_CONFIG_FILE, commit) < 0) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	if (access(path, F_OK) != 0)
@@ -568,7 +569,7 @@ static int prepare(lp_audit_run *a)
 		return error;
 	n = a->claims->nclaims;
 	if ((a->results = calloc(n, sizeof(*a->results))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (size_t i = 0; i < n; i++) {
 		lp_audit_result *r = &a->results[i];
 		r->claim = &a->claims->claims[i];
@@ -614,7 +615,7 @@ void lp_audit_run_free(lp_audit_run *a)
 {
 	for (size_t i = 0; a->results && a->claims && i < a->claims->nclaims; i++) {
 		free(a->results[i].detail);
-		grd_strv_free(a->results[i].touched);
+		bg_strv_free(a->results[i].touched);
 		lp_measure_result_clear(&a->results[i].train);
 		lp_measure_result_clear(&a->results[i].hold);
 	}

@@ -25,7 +25,7 @@ static int claims_new(lp_audit_claims **out, lp_audit_source kind, const char *p
 
 	if (c == NULL || (c->path = strdup(path)) == NULL) {
 		free(c);
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	c->kind = kind;
 	*out = c;
@@ -58,13 +58,13 @@ static int warn(lp_audit_claims *c, const char *fmt, ...)
 	int n;
 
 	if (w == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	c->warnings = w;
 	va_start(ap, fmt);
 	n = vasprintf(&w[c->nwarnings], fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	c->nwarnings++;
 	return 0;
 }
@@ -107,10 +107,10 @@ static int add_claim(lp_audit_claims *c, lp_repo *repo, const char *given, const
 		return error;
 	k.missing = gone;
 	if (description && (k.description = strdup(description)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if ((grown = realloc(c->claims, (c->nclaims + 1) * sizeof(*grown))) == NULL) {
 		free(k.description);
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	c->claims = grown;
 	c->claims[c->nclaims++] = k;
@@ -229,7 +229,7 @@ static int add_point(lp_audit_claims *c, const cJSON *rec, double ratio, size_t 
 	double seq;
 
 	if (grown == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	c->series = grown;
 	p = &c->series[c->nseries++];
 	memset(p, 0, sizeof(*p));
@@ -317,7 +317,7 @@ static int set_metric(lp_audit_claims *c, const char *name)
 	char *m = strdup(name);
 
 	if (m == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	free(c->metric);
 	c->metric = m;
 	return 0;
@@ -590,7 +590,7 @@ static int walk_back(lp_audit_claims *c, lp_repo *repo, const char *from, const 
 		if (error < 0)
 			return error;
 		if ((grown = realloc(c->claims, (c->nclaims + 1) * sizeof(*grown))) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory");
+			return bg_error_nomem();
 		c->claims = grown;
 		memset(&c->claims[c->nclaims], 0, sizeof(*grown));
 		memcpy(c->claims[c->nclaims].commit, at, sizeof(at));
@@ -614,7 +614,7 @@ static int range_walk(lp_audit_claims *c, lp_repo *repo, const char *range)
 		return bg_error_set(BG_EINVAL, "range \"%s\": expected A..B (two revisions and two dots, B may be left out for HEAD)",
 				    range);
 	if ((a = strndup(range, (size_t)(dots - range))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	error = lp_repo_resolve(from, repo, a);
 	free(a);
 	if (error < 0 || (error = lp_repo_resolve(to, repo, dots[2] ? dots + 2 : "HEAD")) < 0)

@@ -56,7 +56,7 @@ static int add_workload(lp_calib_report *r, const char *name, const char *cmd)
 	lp_calib_workload *w = &r->wl[r->nwl];
 
 	if ((w->name = strdup(name)) == NULL || (w->cmd = strdup(cmd)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	r->nwl++;
 	return 0;
 }
@@ -83,17 +83,17 @@ static int find_corpora(char **out)
 			return bg_error_set(BG_ENOTFOUND, "BENCHGATE_CORPORA=%s holds no executable bg-int: point it at the built workloads (make corpora builds build/corpora)",
 					    env);
 		*out = strdup(env);
-		return *out ? 0 : bg_error_set(BG_ENOMEM, "out of memory");
+		return *out ? 0 : bg_error_nomem();
 	}
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
 		exe[n] = '\0';
 		snprintf(here, sizeof(here), "%s/corpora", dirname(exe));
 		if (corpora_in(here))
 			return (*out = strdup(realpath(here, real) ? real : here)) ? 0
-				: bg_error_set(BG_ENOMEM, "out of memory");
+				: bg_error_nomem();
 	}
 	if (corpora_in(LP_CORPORA_DIR))
-		return (*out = strdup(LP_CORPORA_DIR)) ? 0 : bg_error_set(BG_ENOMEM, "out of memory");
+		return (*out = strdup(LP_CORPORA_DIR)) ? 0 : bg_error_nomem();
 	return bg_error_set(BG_ENOTFOUND,
 			    "the calibration workloads (bg-int, ...) are not in %s nor %s: run 'make corpora' (or make install), set BENCHGATE_CORPORA, or give commands",
 			    here[0] ? here : "<benchgate's directory>/corpora", LP_CORPORA_DIR);
@@ -108,7 +108,7 @@ static int bundled_workloads(lp_calib_report *r, char **corpora)
 	for (size_t i = 0; i < NBUNDLED && error == 0; i++) {
 		char *path = NULL, *q = NULL;
 		if (asprintf(&path, "%s/%s", *corpora, bundled[i]) < 0 || (q = grd_shell_quote(path)) == NULL)
-			error = bg_error_set(BG_ENOMEM, "out of memory");
+			error = bg_error_nomem();
 		else
 			error = add_workload(r, bundled[i], q);
 		free(path);
@@ -133,7 +133,7 @@ static int config_dir(char **dir, const lp_config *cfg, const char *path)
 		if (realpath(path, real) == NULL)
 			return bg_error_set(BG_ESYS, "%s: %s", path, strerror(errno));
 		if ((*dir = strdup(dirname(real))) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory");
+			return bg_error_nomem();
 		return 0;
 	}
 	if ((error = state_open(&state, lp_repo_gitdir(repo))) == 0 &&
@@ -157,13 +157,13 @@ static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char
 	if ((error = config_dir(&dir, cfg, path)) < 0)
 		goto cleanup;
 	if ((q = grd_shell_quote(dir)) == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	for (size_t i = 0; i < cfg->nworkloads && error == 0; i++) {
 		char *cmd;
 		if (asprintf(&cmd, "cd %s && %s", q, cfg->workloads[i].cmd) < 0) {
-			error = bg_error_set(BG_ENOMEM, "out of memory");
+			error = bg_error_nomem();
 			break;
 		}
 		error = add_workload(r, cfg->workloads[i].name, cmd);
@@ -247,7 +247,7 @@ static int series_grow(lp_calib_series *s, size_t *cap)
 		return 0;
 	*cap = *cap ? 2 * *cap : 256;
 	if ((t = realloc(s->t_min, *cap * sizeof(*t))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	s->t_min = t;
 	return 0;
 }
@@ -310,7 +310,7 @@ static int series_values(lp_calib_series *s, const smp_runner *run, const char *
 	if ((error = lp_compare_pairs(&s->a, &s->b, &n, run, metric)) < 0)
 		return error;
 	if ((s->d = malloc((n + 1) * sizeof(*s->d))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (size_t i = 0; i < n; i++) {
 		if (!(s->a[i] > 0.0 && s->b[i] > 0.0 && isfinite(s->a[i]) && isfinite(s->b[i])))
 			return bg_error_set(BG_EDOMAIN, "round %zu: %s is not a positive number (A=%g, B=%g); ratios need positive values",
@@ -414,7 +414,7 @@ static int noise_stats(lp_calib_workload *wl)
 	int error = 0;
 
 	if (pool == NULL || mean == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -794,7 +794,7 @@ int lp_calibrate_save(lp_calib_report *r)
 	r->saved_to = path;
 	if ((doc = lp_calibrate_json(r)) == NULL || (text = cJSON_Print(doc)) == NULL) {
 		cJSON_Delete(doc);
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	cJSON_Delete(doc);
@@ -830,7 +830,7 @@ static int prepare(lp_calib_report *r, const lp_calibrate_opts *o, lp_config **c
 		return bg_error_set(BG_EUNSUPPORTED, "--metric %s: hardware counters cannot be read here: %s",
 				    r->metric, reason);
 	if ((r->wl = calloc(n, sizeof(*r->wl))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if (*cfg) {
 		r->config_path = o->config;
 		return config_workloads(r, *cfg, o->config);

@@ -78,7 +78,7 @@ static int load_workload(lp_calibration_wl *w, const cJSON *j, const char *path,
 				    path, i);
 	if ((w->name = strdup(name->valuestring)) == NULL ||
 	    (w->d = malloc((size_t)cJSON_GetArraySize(d) * sizeof(*w->d))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	cJSON_ArrayForEach(x, d) {
 		if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
 			return bg_error_set(BG_EPARSE, "%s: workloads[%zu].d[%zu] is not a finite number", path, i, n);
@@ -117,9 +117,9 @@ static int load_fields(lp_calibration *c, const cJSON *root)
 	snprintf(c->date, sizeof(c->date), "%s", cJSON_IsString(date) ? date->valuestring : "");
 	c->when = parse_date(c->date);
 	if ((c->metric = strdup(cJSON_IsString(metric) ? metric->valuestring : "wall")) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if ((c->wl = calloc((size_t)cJSON_GetArraySize(wls) + 1, sizeof(*c->wl))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	cJSON_ArrayForEach(w, wls) {
 		c->nwl++;
 		if ((error = load_workload(&c->wl[c->nwl - 1], w, c->path, c->nwl - 1)) < 0)
@@ -144,7 +144,7 @@ int lp_calibration_load(lp_calibration **out, const char *path)
 		goto cleanup;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL || (c->path = strdup(path)) == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	if ((error = load_fields(c, root)) < 0)
@@ -254,7 +254,7 @@ static int source_new(plan_source *s, size_t *matched, const lp_calibration *c,
 	s->n = calloc(q->nworkloads, sizeof(*s->n));
 	s->w = calloc(q->nworkloads, sizeof(*s->w));
 	if (s->d == NULL || s->n == NULL || s->w == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (size_t i = 0; i < q->nworkloads; i++)
 		for (size_t j = 0; j < c->nwl; j++)
 			if (strcmp(q->workloads[i], c->wl[j].name) == 0) {
@@ -300,7 +300,7 @@ static int plan(lp_calibration_advice *a, const plan_source *s, const lp_calibra
 		rule.max_rounds = ceil(LP_CALIBRATION_CAP_S / s->round_s) < PLAN_MAX_ROUNDS
 			? (size_t)ceil(LP_CALIBRATION_CAP_S / s->round_s) : PLAN_MAX_ROUNDS;
 	if ((rng = gsl_rng_alloc(gsl_rng_taus2)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	gsl_rng_set(rng, PLAN_SEED);
 	error = st_calib_rounds_to_detect(&rounds, &src, q->min_effect, &rule, LP_CALIBRATION_POWER,
 					  PLAN_SEQUENCES, rng);
@@ -366,7 +366,7 @@ static int advise_from(lp_calibration_advice *a, const lp_calibration *c,
 
 	check_origin(c, q, w);
 	if ((a->path = strdup(c->path)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if (c->nwl == 0) {
 		fprintf(w, "the calibration %s has no workloads: run 'benchgate calibrate' again\n", c->path);
 		return 0;
@@ -392,12 +392,12 @@ int lp_calibration_advise(lp_calibration_advice *out, const lp_calibration_query
 	if ((error = check_query(q)) < 0)
 		return error;
 	if ((w = open_memstream(&a.warnings, &len)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if ((error = find_calibration(&c, q, w)) == 0 && c != NULL)
 		error = advise_from(&a, c, q, w);
 	lp_calibration_free(c);
 	if (fclose(w) != 0 && error == 0)
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 	if (error == 0 && len == 0) {
 		free(a.warnings);
 		a.warnings = NULL;

@@ -32,7 +32,7 @@ int lp_compare_pairs(double **a, double **b, size_t *n, const smp_runner *r,
 	int error = 0;
 
 	if (va == NULL || vb == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto fail;
 	}
 	for (size_t i = 0; i < ns && error == 0; i++) {

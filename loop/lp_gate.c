@@ -5,6 +5,7 @@
 #include "bg_time.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "bg_interrupt.h"
 #include "state_counts.h"
 #include "grd_holdout.h"
@@ -73,7 +74,7 @@ static int load_config(lp_gate_run *g)
 	if (g->o->config_path)
 		error = lp_config_load(&g->cfg, g->o->config_path);
 	else if (asprintf(&path, "%s/%s", g->base_dir, LP_CONFIG_FILE) < 0)
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 	else if (access(path, F_OK) != 0)
 		error = bg_error_set(BG_ENOTFOUND,
 				     "the baseline %.12s has no %s at its root: commit one (see benchgate gate --help and the README), or pass --config FILE",
@@ -97,7 +98,7 @@ static int check_protected(lp_gate_run *g)
 		return error;
 	error = grd_protected_check(&g->touched, &g->ntouched, (const char *const *)changed, n,
 				    (const char *const *)g->cfg->protected, g->cfg->nprotected);
-	lp_strv_free(changed, n);
+	bg_strv_free(changed);
 	if (error == 0 && g->ntouched)
 		reject(g, "protected_changed", "the candidate changes %zu protected path%s (first: %s)",
 		       g->ntouched, g->ntouched > 1 ? "s" : "", g->touched[0]);
@@ -238,7 +239,7 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	int error;
 
 	if (asprintf(&env[0], "BENCHGATE_HOLDOUT=%s", g->cfg->holdout_dir) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	m.env_extra = env;
 	m.quiet = 1; /* no numbers from the holdout while it runs */
 	m.max_regression = 1.0;
@@ -305,7 +306,7 @@ static int plan_budget(lp_gate_run *g)
 	if (names == NULL || w == NULL) {
 		free(names);
 		free(w);
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	for (size_t i = 0; i < n; i++) {
 		names[i] = g->cfg->workloads[i].name;
@@ -431,7 +432,7 @@ int lp_gate_effective_config(lp_gate_run *g)
 	if ((error = lp_gate_open(g)) < 0)
 		return error;
 	if (asprintf(&path, "%s%s", lp_repo_workdir(g->repo), LP_CONFIG_FILE) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	error = lp_config_load(&g->cfg, path);
 	free(path);
 	return error;
@@ -448,7 +449,7 @@ void lp_gate_run_free(lp_gate_run *g)
 	state_ledger_free(g->ledger);
 	smp_pinning_free(g->pin);
 	free(g->detail);
-	grd_strv_free(g->touched);
+	bg_strv_free(g->touched);
 	grd_test_result_clear(&g->tests);
 	lp_measure_result_clear(&g->train);
 	lp_measure_result_clear(&g->hold);

@@ -8,6 +8,7 @@
  * tree, after checking that it is clean. */
 #include "lp_git.h"
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "bg_file.h"
 #include "state.h"
 
@@ -50,11 +51,6 @@ static int fail_git(int code, const char *fmt, ...)
 			    e != NULL && e->message != NULL ? e->message : "unknown libgit2 error");
 }
 
-static int fail_nomem(void)
-{
-	return bg_error_set(BG_ENOMEM, "out of memory");
-}
-
 static void oid_hex(char out[41], const git_oid *id)
 {
 	git_oid_tostr(out, 41, id);
@@ -91,7 +87,7 @@ int lp_repo_open(lp_repo **out, const char *path)
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		git_repository_free(repo);
-		return fail_nomem();
+		return bg_error_nomem();
 	}
 	r->repo = repo;
 	*out = r;
@@ -181,7 +177,7 @@ int lp_repo_branch(char **out, lp_repo *r)
 		return fail_git(BG_EGIT, "reading HEAD");
 	if (git_reference_is_branch(head) &&
 	    (name = strdup(git_reference_shorthand(head))) == NULL)
-		error = fail_nomem();
+		error = bg_error_nomem();
 	git_reference_free(head);
 	if (error == 0)
 		*out = name;
@@ -406,58 +402,6 @@ cleanup:
 
 /* ---- diffs ------------------------------------------------------------ */
 
-void lp_strv_free(char **v, size_t n)
-{
-	if (v == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-typedef struct {
-	char **v;
-	size_t n, cap;
-} strv;
-
-static int strv_push(strv *s, const char *str)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		char **v = realloc(s->v, cap * sizeof(*v));
-		if (v == NULL)
-			return fail_nomem();
-		s->v = v;
-		s->cap = cap;
-	}
-	if ((s->v[s->n] = strdup(str)) == NULL)
-		return fail_nomem();
-	s->n++;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorts s and drops duplicates. */
-static void strv_sort_unique(strv *s)
-{
-	size_t k = 0;
-
-	if (s->n == 0)
-		return;
-	qsort(s->v, s->n, sizeof(*s->v), cmp_str);
-	for (size_t i = 1; i < s->n; i++) {
-		if (strcmp(s->v[i], s->v[k]) == 0)
-			free(s->v[i]);
-		else
-			s->v[++k] = s->v[i];
-	}
-	s->n = k + 1;
-}
-
 /* The tree of `rev`'s commit, or NULL for rev NULL (the empty tree). */
 static int lookup_tree(git_tree **out, lp_repo *r, const char *rev)
 {
@@ -481,7 +425,7 @@ int lp_repo_changed_paths(char ***paths, size_t *n, lp_repo *r, const char *from
 	git_diff_options opts;
 	git_tree *a = NULL, *b = NULL;
 	git_diff *diff = NULL;
-	strv s = { NULL, 0, 0 };
+	bg_strv s = BG_STRV_INIT;
 	int error;
 
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
@@ -497,18 +441,18 @@ int lp_repo_changed_paths(char ***paths, size_t *n, lp_repo *r, const char *from
 	}
 	for (size_t i = 0; i < git_diff_num_deltas(diff) && error == 0; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		if ((error = strv_push(&s, d->old_file.path)) == 0)
-			error = strv_push(&s, d->new_file.path);
+		if ((error = bg_strv_push(&s, d->old_file.path, strlen(d->old_file.path))) == 0)
+			error = bg_strv_push(&s, d->new_file.path, strlen(d->new_file.path));
 	}
 	if (error < 0)
 		goto cleanup;
-	strv_sort_unique(&s);
+	bg_strv_sort_unique(&s);
 	*paths = s.v;
 	*n = s.n;
 	s.v = NULL;
 	s.n = 0;
 cleanup:
-	lp_strv_free(s.v, s.n);
+	bg_strv_free(s.v);
 	git_diff_free(diff);
 	git_tree_free(a);
 	git_tree_free(b);
@@ -619,7 +563,7 @@ int lp_repo_export(lp_repo *r, const char *commit, const char *dir)
 	if ((error = bg_file_mkdirs(dir, 0777)) < 0)
 		goto cleanup;
 	if ((marker = path_join(dir, LP_EXPORT_MARKER)) == NULL) {
-		error = fail_nomem();
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	snprintf(text, sizeof(text), "%s\n", id);

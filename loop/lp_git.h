@@ -84,13 +84,10 @@ int lp_repo_export(lp_repo *r, const char *commit, const char *dir);
  * deleted, modified, type changed; a rename counts as a deletion and an
  * addition, so both names appear), sorted by strcmp, without duplicates.
  * `from` NULL means the empty tree. On success *paths (NULL when *n is 0)
- * is the caller's, freed with lp_strv_free(*paths, *n). BG_ENOTFOUND for a
+ * is the caller's, NULL-terminated, freed with bg_strv_free. BG_ENOTFOUND for a
  * bad revision, BG_EGIT, BG_ENOMEM. */
 int lp_repo_changed_paths(char ***paths, size_t *n, lp_repo *r, const char *from,
 			  const char *to);
-
-/* Frees the n strings of v and v itself. NULL is a no-op. */
-void lp_strv_free(char **v, size_t n);
 
 /* The commit `refname` points at (symbolic refs followed).
  * BG_ENOTFOUND when the ref does not exist; BG_EGIT otherwise. */

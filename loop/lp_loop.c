@@ -37,7 +37,7 @@ static int write_feedback(lp_loop_run *L, unsigned iteration)
 	text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	if (text == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	error = bg_file_write_atomic(L->feedback, text);
 	free(text);
 	return error;
@@ -89,7 +89,7 @@ static int add_row(lp_loop_run *L, const char *decision, const cJSON *gate, doub
 	lp_loop_row *r;
 
 	if (rows == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	L->rows = rows;
 	r = &rows[L->nrows++];
 	memset(r, 0, sizeof(*r));
@@ -113,7 +113,7 @@ static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 	*progress = 0;
 	if (q == NULL || asprintf(&cmd, "%s %s", L->o->agent, q) < 0) {
 		free(q);
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	free(q);
 	if ((error = lp_repo_resolve(before, L->repo, "HEAD")) < 0 ||
@@ -160,7 +160,7 @@ static int run_gate(lp_loop_run *L, unsigned iteration)
 		     L->o->worktree ? " --worktree" : "", max_time) < 0) {
 		free(qd);
 		free(qe);
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	free(qd);
 	free(qe);

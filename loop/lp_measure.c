@@ -37,7 +37,7 @@ static int jobs_new(smp_job **out, const lp_measure_workload *wl, size_t nwl)
 	smp_job *jobs = calloc(2 * nwl, sizeof(*jobs));
 
 	if (jobs == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (size_t j = 0; j < 2 * nwl; j++) {
 		size_t w = j / 2;
 		unsigned arm = (unsigned)(j % 2);
@@ -45,7 +45,7 @@ static int jobs_new(smp_job **out, const lp_measure_workload *wl, size_t nwl)
 		if (asprintf(&name, "%s of workload \"%s\"", arm ? "B (candidate)" : "A (baseline)",
 			     wl[w].name) < 0) {
 			jobs_free(jobs, 2 * nwl);
-			return bg_error_set(BG_ENOMEM, "out of memory");
+			return bg_error_nomem();
 		}
 		jobs[j] = (smp_job){ name, arm ? wl[w].cmd_b : wl[w].cmd_a, (unsigned)w, arm };
 	}
@@ -68,7 +68,7 @@ static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, con
 	s->reg = calloc(nwl, sizeof(*s->reg));
 	s->d = calloc(nwl, sizeof(*s->d));
 	if (s->cs == NULL || s->reg == NULL || s->d == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	for (size_t w = 0; w < nwl; w++) {
 		st_cs_init(&s->cs[w], rho);
 		st_cs_init(&s->reg[w], rho);
@@ -132,7 +132,7 @@ static int seq_look(lp_measure_result *res, seq_state *s)
 	int *rej = malloc(s->nwl * sizeof(*rej)), nreg = 0, error;
 
 	if (p == NULL || adj == NULL || rej == NULL) {
-		nreg = bg_error_set(BG_ENOMEM, "out of memory");
+		nreg = bg_error_nomem();
 		goto cleanup;
 	}
 	for (size_t w = 0; w < s->nwl; w++) {
@@ -176,12 +176,12 @@ static int results_init(lp_measure_result *res, const lp_measure_workload *wl, s
 {
 	memset(res, 0, sizeof(*res));
 	if ((res->wl = calloc(nwl, sizeof(*res->wl))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	res->nwl = nwl;
 	for (size_t w = 0; w < nwl; w++) {
 		res->wl[w].weight = wl[w].weight;
 		if ((res->wl[w].name = strdup(wl[w].name)) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory");
+			return bg_error_nomem();
 	}
 	return 0;
 }

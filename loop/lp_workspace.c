@@ -46,7 +46,7 @@ int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
 	if (build == NULL)
 		return 0;
 	if (asprintf(&marker, "%s/" LP_WORKSPACE_BUILT, dir) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if (access(marker, F_OK) == 0) {
 		free(marker);
 		return 0;
@@ -116,7 +116,7 @@ int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n
 	out->strs = calloc(2 * n + 1, sizeof(*out->strs));
 	out->n = n;
 	if (out->wl == NULL || out->strs == NULL || qa == NULL || qb == NULL)
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 	for (size_t i = 0; i < n && error == 0; i++) {
 		char *a = NULL, *b = NULL;
 		if (asprintf(&a, "cd %s && %s", qa, w[i].cmd) < 0)
@@ -126,7 +126,7 @@ int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n
 		out->strs[2 * i] = a;
 		out->strs[2 * i + 1] = b;
 		if (a == NULL || b == NULL)
-			error = bg_error_set(BG_ENOMEM, "out of memory");
+			error = bg_error_nomem();
 		else
 			out->wl[i] = (lp_measure_workload){ w[i].name, a, b, w[i].weight };
 	}

@@ -215,7 +215,7 @@ int smp_pinning_new(smp_pinning **out, const char *spec)
 		return bg_error_set(BG_EINVAL, "smp_pinning_new: out and spec are required");
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	p->child_pu = -1;
 	p->harness_pu = -1;
 	if ((error = load_topology(p)) < 0)

@@ -376,7 +376,7 @@ int smp_probe_read(smp_probe *out, const char *root)
 	memset(out, 0, sizeof(*out));
 	online = malloc(MAX_CPUS);
 	if (online == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	probe_cpuinfo(out, root, &nproc);
 	probe_pus(out, root, nproc, online);
 	probe_smt(out, root, online);

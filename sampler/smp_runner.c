@@ -54,7 +54,7 @@ int smp_runner_new(smp_runner **out, const smp_job *jobs, size_t njobs,
 	if (njobs == 0 || jobs == NULL || rng == NULL)
 		return bg_error_set(BG_EINVAL, "nothing to run: no commands given");
 	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	r->opts = opts ? *opts : (smp_runner_opts)SMP_RUNNER_OPTS_INIT;
 	r->pin = pin;
 	r->rng = rng;
@@ -74,7 +74,7 @@ int smp_runner_new(smp_runner **out, const smp_job *jobs, size_t njobs,
 	return 0;
 nomem:
 	smp_runner_free(r);
-	return bg_error_set(BG_ENOMEM, "out of memory");
+	return bg_error_nomem();
 }
 
 /* The last `lines` lines of s, for error messages. */

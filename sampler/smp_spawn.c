@@ -12,6 +12,7 @@
 #include "smp_spawn.h"
 
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "bg_interrupt.h"
 
 #include <errno.h>
@@ -147,31 +148,10 @@ static void kill_group(pid_t pgid, int sig)
 
 /* ---- argv splitting --------------------------------------------------- */
 
-void smp_argv_free(char **argv)
+static int push_word(bg_strv *v, const char *word, size_t len)
 {
-	if (argv == NULL)
-		return;
-	for (char **p = argv; *p; p++)
-		free(*p);
-	free(argv);
-}
-
-static int argv_push(char ***v, size_t *n, size_t *cap, const char *word, size_t len)
-{
-	char *w;
-
-	if (*n + 2 > *cap) {
-		size_t ncap = *cap ? 2 * *cap : 8;
-		char **nv = realloc(*v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory splitting a command line");
-		*v = nv;
-		*cap = ncap;
-	}
-	if ((w = strndup(word, len)) == NULL)
+	if (bg_strv_push(v, word, len) < 0)
 		return bg_error_set(BG_ENOMEM, "out of memory splitting a command line");
-	(*v)[(*n)++] = w;
-	(*v)[*n] = NULL;
 	return 0;
 }
 
@@ -219,8 +199,9 @@ static int split_step(const char **pp, char *word, size_t *wl, char *quote, int 
  * and nothing is allocated. */
 int smp_argv_split(char ***out_argv, const char *cmd)
 {
-	char **v = NULL, *word = NULL, quote = 0;
-	size_t n = 0, cap = 0, wl = 0;
+	bg_strv v = BG_STRV_INIT;
+	char *word = NULL, quote = 0;
+	size_t wl = 0;
 	int in_word = 0, error = 0, r;
 
 	if (cmd == NULL)
@@ -233,7 +214,7 @@ int smp_argv_split(char ***out_argv, const char *cmd)
 			goto cleanup;
 		}
 		if (r == 1) {
-			if ((error = argv_push(&v, &n, &cap, word, wl)) < 0)
+			if ((error = push_word(&v, word, wl)) < 0)
 				goto cleanup;
 			wl = 0;
 			in_word = 0;
@@ -243,16 +224,16 @@ int smp_argv_split(char ***out_argv, const char *cmd)
 		error = bg_error_set(BG_EINVAL, "unterminated %c quote in command: %s", quote, cmd);
 		goto cleanup;
 	}
-	if (in_word && (error = argv_push(&v, &n, &cap, word, wl)) < 0)
+	if (in_word && (error = push_word(&v, word, wl)) < 0)
 		goto cleanup;
-	if (n == 0) {
+	if (v.n == 0) {
 		error = bg_error_set(BG_EINVAL, "empty command");
 		goto cleanup;
 	}
-	*out_argv = v;
-	v = NULL;
+	*out_argv = v.v;
+	v.v = NULL;
 cleanup:
-	smp_argv_free(v);
+	bg_strv_free(v.v);
 	free(word);
 	return error;
 }
@@ -807,7 +788,7 @@ static void ctx_release(run_ctx *c)
 	close_fd(&c->pidfd);
 	free(c->out.buf);
 	free(c->err.buf);
-	smp_argv_free(c->split_argv);
+	bg_strv_free(c->split_argv);
 	free(c->own_envp);
 	if (c->mask_set)
 		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);

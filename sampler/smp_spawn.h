@@ -71,10 +71,9 @@ void smp_result_clear(smp_result *r);
 /* Splits a command line into argv for --no-shell: blanks separate words,
  * single and double quotes group, backslash escapes the next character.
  * *out_argv is a NULL-terminated array owned by the caller (free with
- * smp_argv_free). Returns BG_EINVAL for an unterminated quote or an empty
+ * bg_strv_free). Returns BG_EINVAL for an unterminated quote or an empty
  * command. */
 int smp_argv_split(char ***out_argv, const char *cmd);
-void smp_argv_free(char **argv);
 
 /* Whether perf_event_open can count instructions for a child here; when not,
  * *reason (static text) says why. Probed once and cached. */

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "bg_test.h"
 #include "lp_git.h"
 #include "state.h"
@@ -621,17 +622,18 @@ static void changed_paths_between_commits(void **state)
 
 	assert_int_equal(lp_repo_changed_paths(&v, &n, fx->r, fx->id[0], fx->id[1]), 0);
 	assert_strv(v, n, (const char *const[]){ "a.txt", "d.txt", NULL });
-	lp_strv_free(v, n);
+	assert_null(v[n]);   /* NULL-terminated, for bg_strv_free */
+	bg_strv_free(v);
 
 	/* delete, modify, and a rename showing both names */
 	assert_int_equal(lp_repo_changed_paths(&v, &n, fx->r, "HEAD~1", "HEAD"), 0);
 	assert_strv(v, n, (const char *const[]){ "a.txt", "b.txt", "sub/c.txt", "sub/c2.txt", NULL });
-	lp_strv_free(v, n);
+	bg_strv_free(v);
 
 	assert_int_equal(lp_repo_changed_paths(&v, &n, fx->r, NULL, "v1"), 0);
 	assert_strv(v, n, (const char *const[]){ ".gitignore", "a.txt", "b.txt", "run.sh",
 						 "sub/c.txt", NULL });
-	lp_strv_free(v, n);
+	bg_strv_free(v);
 
 	v = (char **)&v;
 	assert_int_equal(lp_repo_changed_paths(&v, &n, fx->r, "HEAD", fx->id[2]), 0);
@@ -643,7 +645,7 @@ static void changed_paths_between_commits(void **state)
 	assert_int_equal(lp_repo_changed_paths(&v, &n, fx->r, "nope", "HEAD"), BG_ENOTFOUND);
 	assert_ptr_equal(v, (char **)&v);
 	assert_int_equal(n, 99);
-	lp_strv_free(NULL, 3);
+	bg_strv_free(NULL);
 }
 
 /* ---- refs and notes --------------------------------------------------- */
@@ -790,7 +792,7 @@ static void no_descriptor_outlives_the_repository(void **state)
 	assert_int_equal(lp_repo_export(r, out, path_in(dir, sizeof(dir), fx->root, "exp")), 0);
 	assert_int_equal(lp_repo_export(r, out, dir), 0);
 	assert_int_equal(lp_repo_changed_paths(&v, &n, r, "v1", out), 0);
-	lp_strv_free(v, n);
+	bg_strv_free(v);
 	assert_int_equal(lp_repo_note_set(r, NULL, out, "note\n"), 0);
 	assert_int_equal(lp_repo_export(r, "nope", dir), BG_ENOTFOUND);
 	lp_repo_free(r);

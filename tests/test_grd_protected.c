@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "grd_protected.h"
 
 #include <stdio.h>
@@ -34,7 +35,7 @@ static void expect(const char *const *changed, size_t nchanged, const char *cons
 	}
 	assert_null(v[n]);
 	assert_string_equal(joined, expected);
-	grd_strv_free(v);
+	bg_strv_free(v);
 }
 
 /* Whether one path is protected by one entry. */
@@ -118,7 +119,7 @@ static void test_bad_entries(void **state)
 	/* untouched on failure */
 	assert_ptr_equal(v, (char **)0x1);
 	assert_int_equal(n, 77);
-	grd_strv_free(NULL);
+	bg_strv_free(NULL);
 }
 
 int main(void)

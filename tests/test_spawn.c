@@ -14,6 +14,7 @@
 #include "bg_test.h"
 
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "bg_interrupt.h"
 #include "smp_spawn.h"
 
@@ -245,7 +246,7 @@ static void assert_split(const char *cmd, int n, ...)
 		assert_string_equal(argv[i], va_arg(ap, const char *));
 	va_end(ap);
 	assert_null(argv[n]);
-	smp_argv_free(argv);
+	bg_strv_free(argv);
 }
 
 static void assert_split_fails(const char *cmd)
@@ -272,7 +273,7 @@ static void test_argv_split(void **state)
 	assert_split_fails("echo trailing\\");
 	assert_split_fails("");
 	assert_split_fails("   \t ");
-	smp_argv_free(NULL);
+	bg_strv_free(NULL);
 }
 
 /* ---- timeouts and grandchildren --------------------------------------- */
