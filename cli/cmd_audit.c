@@ -464,7 +464,7 @@ static int outputs(const lp_audit_run *a)
 		return 0;
 	}
 	if ((text = audit_json(a)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	puts(text);
 	free(text);
 	return 0;

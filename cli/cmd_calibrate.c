@@ -354,7 +354,7 @@ static int output(const lp_calib_report *r, const lp_calibrate_opts *o)
 	}
 	if ((doc = lp_calibrate_json(r)) == NULL || (text = cJSON_Print(doc)) == NULL) {
 		cJSON_Delete(doc);
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	puts(text);
 	free(text);

@@ -142,7 +142,7 @@ static int print_config(lp_gate_run *g)
 	if ((error = lp_gate_effective_config(g)) < 0)
 		return error;
 	if ((text = lp_config_to_json(g->cfg)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	fputs(text, stdout);
 	fputc('\n', stdout);
 	free(text);

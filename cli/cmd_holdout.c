@@ -34,7 +34,7 @@ static int run(const char *config_path, int reseal)
 	if ((error = lp_workspace_open(&repo, &state, ".")) < 0)
 		goto cleanup;
 	if (!config_path && asprintf(&cfgpath, "%s%s", lp_repo_workdir(repo), LP_CONFIG_FILE) < 0) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	if ((error = lp_config_load(&cfg, config_path ? config_path : cfgpath)) < 0)

@@ -155,7 +155,7 @@ static int series_push(series *s, double a, double b, int a_first)
 		if (nb)
 			s->b = nb;
 		if (nf == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory");
+			return bg_error_nomem();
 		s->a_first = nf;
 		s->cap = cap;
 	}
@@ -318,7 +318,7 @@ static int hf_times(double **out, size_t *n, const cJSON *result)
 	if (!cJSON_IsArray(times) || cnt < 2)
 		return bg_error_set(BG_EPARSE, "hyperfine's export has no \"times\" array of 2 or more runs");
 	if ((v = malloc(cnt * sizeof(*v))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	cJSON_ArrayForEach(t, times)
 		v[k++] = cJSON_IsNumber(t) ? t->valuedouble : NAN;
 	*out = v;
@@ -376,7 +376,7 @@ static int run_hyperfine(decision *d, peers_ctx *c, const char *cmd_a, const cha
 	close(fd);
 	if (asprintf(&cmd, "%s -N --style none --warmup %u --runs %u --export-json %s '%s' '%s'",
 		     o->hyperfine, o->hf_warmup, o->hf_runs, json, cmd_a, cmd_b) < 0) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	so.cmd = cmd;
@@ -523,7 +523,7 @@ static int study_setup(study *st, peers_ctx *c)
 	}
 	for (int k = 0; k < NCOND; k++)
 		if ((st->log_ratio[k] = calloc(st->target[k] + 1, sizeof(double))) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory");
+			return bg_error_nomem();
 	return 0;
 }
 

@@ -365,7 +365,7 @@ int st_calib_mde(double *effect, const st_calib_source *src, const st_rule *rule
 	if (!(power > 0.0 && power < 1.0))
 		return bg_error_set(BG_EINVAL, "minimum detectable effect: power must be in (0, 1), got %g", power);
 	if ((base = gsl_rng_clone(rng)) == NULL || (work = gsl_rng_clone(rng)) == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	gsl_rng_set(base, gsl_rng_get(rng));
@@ -397,7 +397,7 @@ int st_calib_rounds_to_detect(size_t *rounds, const st_calib_source *src, double
 	if (sequences == 0)
 		return bg_error_set(BG_EINVAL, "simulation: no sequences asked for");
 	if ((r = malloc(sequences * sizeof(*r))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if ((error = st_calib_detect(r, src, effect, rule, sequences, rng)) == 0) {
 		qsort(r, sequences, sizeof(*r), cmp_size);
 		*rounds = r[needed(power, sequences) - 1];

@@ -94,7 +94,7 @@ int st_effect_paired(st_effect *out, const double *a, const double *b, size_t n,
 	if (!(o.min_effect >= 0.0 && isfinite(o.min_effect)))
 		return bg_error_set(BG_EINVAL, "min_effect must be >= 0, got %g", o.min_effect);
 	if ((d = malloc(n * sizeof(*d))) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	if ((error = log_diffs(d, a, b, n)) < 0)
 		goto cleanup;
 	if (all_equal(d, n)) {
