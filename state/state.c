@@ -45,7 +45,7 @@ int state_open(state_store **out, const char *gitdir)
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    asprintf(&s->root, "%s%sbenchgate", gitdir, gitdir[len - 1] == '/' ? "" : "/") < 0) {
 		free(s);
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	}
 	if ((error = make_root(s->root, gitdir)) < 0) {
 		state_free(s);
@@ -73,14 +73,14 @@ int state_path(char **out, const state_store *s, state_file f)
 	if ((unsigned)f >= sizeof(file_names) / sizeof(file_names[0]))
 		return bg_error_set(BG_EINVAL, "state_path: unknown state file %d", (int)f);
 	if (asprintf(out, "%s/%s", s->root, file_names[f]) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	return 0;
 }
 
 int state_export_dir(char **out, const state_store *s, const char *commit)
 {
 	if (asprintf(out, "%s/exports/%.40s", s->root, commit) < 0)
-		return bg_error_set(BG_ENOMEM, "out of memory");
+		return bg_error_nomem();
 	return 0;
 }
 
@@ -102,7 +102,7 @@ static int cache_dir(char **out)
 	else
 		return bg_error_set(BG_ENOTFOUND, "no cache directory: neither XDG_CACHE_HOME nor "
 				    "HOME is an absolute path; set one, or run inside a git repository");
-	return n < 0 ? bg_error_set(BG_ENOMEM, "out of memory") : 0;
+	return n < 0 ? bg_error_nomem() : 0;
 }
 
 int state_calibration_path(char **out, const state_store *s, const char *fingerprint, int create)
@@ -117,7 +117,7 @@ int state_calibration_path(char **out, const state_store *s, const char *fingerp
 	if (create && (error = bg_file_mkdirs(dir, 0700)) < 0)
 		goto cleanup;
 	if (asprintf(&path, "%s/calibration-%s.json", dir, fingerprint) < 0) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	*out = path;

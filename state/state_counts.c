@@ -75,7 +75,7 @@ static cJSON *cache_load_or_new(const char *path)
 	if (root != NULL || (bg_error_code() != BG_ENOTFOUND && bg_error_code() != BG_EPARSE))
 		return root;
 	if ((root = cJSON_CreateObject()) == NULL)
-		bg_error_set(BG_ENOMEM, "out of memory");
+		bg_error_nomem();
 	return root;
 }
 
@@ -97,7 +97,7 @@ int state_counts_put(const state_store *s, const char *commit, long count)
 	cJSON_DeleteItemFromObjectCaseSensitive(root, commit);
 	if (cJSON_AddNumberToObject(root, commit, (double)count) == NULL ||
 	    (text = cJSON_Print(root)) == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory");
+		error = bg_error_nomem();
 		goto cleanup;
 	}
 	error = bg_file_write_atomic(path, text);

@@ -44,7 +44,7 @@ enum { LINE_OK, LINE_INCOMPLETE, LINE_NOT_OBJECT };
 
 static int oom(void)
 {
-	return bg_error_set(BG_ENOMEM, "out of memory");
+	return bg_error_nomem();
 }
 
 static int sys_error(const char *what, const char *path)
