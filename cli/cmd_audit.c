@@ -236,25 +236,13 @@ static void audit_print(FILE *f, const lp_audit_run *a)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static void add_interval(cJSON *o, double lo, double hi)
-{
-	cJSON *ci = cJSON_AddArrayToObject(o, "ci");
-
-	cJSON_AddItemToArray(ci, isfinite(lo) ? cJSON_CreateNumber(lo) : cJSON_CreateNull());
-	cJSON_AddItemToArray(ci, isfinite(hi) ? cJSON_CreateNumber(hi) : cJSON_CreateNull());
-}
-
 /* A measurement: its aggregate, each workload's ratio, how it stopped. */
 static cJSON *measurement_json(const lp_measure_result *m)
 {
 	const st_effect *e = &m->aggregate;
 	cJSON *o = cJSON_CreateObject(), *w;
 
-	lp_json_number(o, "ratio", e->ratio);
-	add_interval(o, e->lo, e->hi);
-	cJSON_AddNumberToObject(o, "level", e->level);
-	lp_json_number(o, "p_value", e->p_value);
-	cJSON_AddStringToObject(o, "verdict", st_verdict_name(e->verdict));
+	lp_json_effect(o, e);
 	cJSON_AddNumberToObject(o, "rounds", m->rounds);
 	cJSON_AddNumberToObject(o, "elapsed_s", m->elapsed_s);
 	cJSON_AddStringToObject(o, "stopped", m->stopped ? m->stopped : "");
@@ -263,7 +251,7 @@ static cJSON *measurement_json(const lp_measure_result *m)
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "name", m->wl[k].name);
 		lp_json_number(x, "ratio", m->wl[k].effect.ratio);
-		add_interval(x, m->wl[k].effect.lo, m->wl[k].effect.hi);
+		lp_json_interval(x, "ci", m->wl[k].effect.lo, m->wl[k].effect.hi);
 		cJSON_AddItemToArray(w, x);
 	}
 	return o;

@@ -250,21 +250,13 @@ static cJSON *sample_json(const lp_compare_run *run, const smp_sample *s)
 static cJSON *effect_json(const lp_compare_run *run)
 {
 	const st_effect *e = &run->effect;
-	cJSON *o = cJSON_CreateObject(), *ci;
+	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
 		return NULL;
 	cJSON_AddStringToObject(o, "metric", run->opts->metric);
-	lp_json_number(o, "ratio", e->ratio);
-	ci = cJSON_AddArrayToObject(o, "ci");
-	cJSON_AddItemToArray(ci, isfinite(e->lo) ? cJSON_CreateNumber(e->lo) : cJSON_CreateNull());
-	cJSON_AddItemToArray(ci, isfinite(e->hi) ? cJSON_CreateNumber(e->hi) : cJSON_CreateNull());
-	cJSON_AddNumberToObject(o, "level", e->level);
-	ci = cJSON_AddArrayToObject(o, "far");
-	cJSON_AddItemToArray(ci, cJSON_CreateNumber(e->far_lo));
-	cJSON_AddItemToArray(ci, isfinite(e->far_hi) ? cJSON_CreateNumber(e->far_hi) : cJSON_CreateNull());
-	lp_json_number(o, "p_value", e->p_value);
-	cJSON_AddStringToObject(o, "verdict", st_verdict_name(e->verdict));
+	lp_json_effect(o, e);
+	lp_json_interval(o, "far", e->far_lo, e->far_hi);
 	cJSON_AddStringToObject(o, "stopped", run->stopped);
 	cJSON_AddNumberToObject(o, "rounds", (double)e->n);
 	cJSON_AddNumberToObject(o, "elapsed_s", run->elapsed_s);

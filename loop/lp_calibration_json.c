@@ -24,13 +24,6 @@ static cJSON *number_array(const double *v, size_t n)
 	return a;
 }
 
-static cJSON *interval(double lo, double hi)
-{
-	double v[2] = { lo, hi };
-
-	return number_array(v, 2);
-}
-
 static cJSON *settings_json(const lp_calib_report *r)
 {
 	cJSON *s = cJSON_CreateObject();
@@ -131,7 +124,7 @@ static cJSON *fp_json(const st_calib_fp *fp, size_t rounds)
 	cJSON_AddNumberToObject(o, "no_change", (double)fp->no_change);
 	cJSON_AddNumberToObject(o, "inconclusive", (double)fp->inconclusive);
 	lp_json_number(o, "rate", fp->rate);
-	cJSON_AddItemToObject(o, "ci", interval(fp->lo, fp->hi));
+	lp_json_interval(o, "ci", fp->lo, fp->hi);
 	if (rounds)
 		lp_json_number(o, "mean_rounds", fp->mean_rounds);
 	return o;
@@ -146,7 +139,7 @@ static cJSON *aa_json(const st_calib_decision *d)
 	cJSON_AddStringToObject(o, "verdict", st_verdict_name(d->verdict));
 	cJSON_AddNumberToObject(o, "rounds", (double)d->rounds);
 	lp_json_number(o, "ratio", exp(d->cs.estimate));
-	cJSON_AddItemToObject(o, "ci", interval(exp(d->cs.lo), exp(d->cs.hi)));
+	lp_json_interval(o, "ci", exp(d->cs.lo), exp(d->cs.hi));
 	lp_json_number(o, "p_value", d->cs.p_value);
 	return o;
 }

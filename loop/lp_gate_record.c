@@ -48,33 +48,19 @@ static cJSON *plan_json(const lp_gate_run *g)
 	return o;
 }
 
-static cJSON *effect_json(const st_effect *e)
-{
-	cJSON *o = cJSON_CreateObject(), *ci;
-
-	lp_json_number(o, "ratio", e->ratio);
-	ci = cJSON_AddArrayToObject(o, "ci");
-	cJSON_AddItemToArray(ci, isfinite(e->lo) ? cJSON_CreateNumber(e->lo) : cJSON_CreateNull());
-	cJSON_AddItemToArray(ci, isfinite(e->hi) ? cJSON_CreateNumber(e->hi) : cJSON_CreateNull());
-	cJSON_AddNumberToObject(o, "level", e->level);
-	lp_json_number(o, "p_value", e->p_value);
-	cJSON_AddStringToObject(o, "verdict", st_verdict_name(e->verdict));
-	return o;
-}
-
 static cJSON *measure_json(const lp_measure_result *m)
 {
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "workloads");
 
 	for (size_t w = 0; w < m->nwl; w++) {
-		cJSON *x = effect_json(&m->wl[w].effect);
+		cJSON *x = lp_json_effect(cJSON_CreateObject(), &m->wl[w].effect);
 		cJSON_AddStringToObject(x, "name", m->wl[w].name);
 		cJSON_AddNumberToObject(x, "weight", m->wl[w].weight);
 		lp_json_number(x, "p_regress", m->wl[w].p_regress);
 		cJSON_AddBoolToObject(x, "regressed", m->wl[w].regressed);
 		cJSON_AddItemToArray(arr, x);
 	}
-	cJSON_AddItemToObject(o, "aggregate", effect_json(&m->aggregate));
+	cJSON_AddItemToObject(o, "aggregate", lp_json_effect(cJSON_CreateObject(), &m->aggregate));
 	cJSON_AddNumberToObject(o, "rounds", m->rounds);
 	cJSON_AddNumberToObject(o, "elapsed_s", m->elapsed_s);
 	cJSON_AddStringToObject(o, "stopped", m->stopped ? m->stopped : "");

@@ -78,3 +78,21 @@ cJSON *lp_json_pinning(const smp_pinning *p)
 	cJSON_AddStringToObject(o, "reason", p ? smp_pinning_reason(p) : "pinning not set up");
 	return o;
 }
+
+void lp_json_interval(cJSON *obj, const char *name, double lo, double hi)
+{
+	cJSON *ci = cJSON_AddArrayToObject(obj, name);
+
+	cJSON_AddItemToArray(ci, isfinite(lo) ? cJSON_CreateNumber(lo) : cJSON_CreateNull());
+	cJSON_AddItemToArray(ci, isfinite(hi) ? cJSON_CreateNumber(hi) : cJSON_CreateNull());
+}
+
+cJSON *lp_json_effect(cJSON *obj, const st_effect *e)
+{
+	lp_json_number(obj, "ratio", e->ratio);
+	lp_json_interval(obj, "ci", e->lo, e->hi);
+	cJSON_AddNumberToObject(obj, "level", e->level);
+	lp_json_number(obj, "p_value", e->p_value);
+	cJSON_AddStringToObject(obj, "verdict", st_verdict_name(e->verdict));
+	return obj;
+}

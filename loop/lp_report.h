@@ -7,6 +7,7 @@
 
 #include "smp_pin.h"
 #include "smp_probe.h"
+#include "st_effect.h"
 
 /* A new object holding {"benchgate": {"version": ..., "schema": N}}, or NULL
  * when out of memory. */
@@ -21,5 +22,12 @@ cJSON *lp_json_pinning(const smp_pinning *p);
 
 /* Adds a number to obj, or null when v is not finite (JSON has no NaN). */
 cJSON *lp_json_number(cJSON *obj, const char *name, double v);
+
+/* Adds name: [lo, hi] to obj, a bound that is not finite as null. */
+void lp_json_interval(cJSON *obj, const char *name, double lo, double hi);
+
+/* Adds an effect's "ratio", "ci", "level", "p_value" and "verdict" to obj
+ * (DESIGN.md, "JSON outputs"); returns obj. */
+cJSON *lp_json_effect(cJSON *obj, const st_effect *e);
 
 #endif

@@ -104,14 +104,19 @@ static void half_widths(double *u1, double *u2, size_t n, double v0, double rho,
 		*u2 = root_log(lpk, hi, 0, n, v0, rho, c);
 }
 
+void st_cs_centred(double *mean, double *ss, const st_cs_state *s)
+{
+	*mean = s->sum / (double)s->n;
+	*ss = fmax(s->sumsq - s->sum * *mean, 0.0);
+}
+
 int st_cs_excludes(const st_cs_state *s, double mu, double alpha)
 {
 	double mean, v0, u;
 
 	if (s->n == 0 || !(alpha > 0.0 && alpha < 1.0))
 		return 0;
-	mean = s->sum / (double)s->n;
-	v0 = fmax(s->sumsq - s->sum * mean, 0.0);
+	st_cs_centred(&mean, &v0, s);
 	u = mean - mu;
 	return excess(u * u, s->n, v0, s->rho, 2.0 * log(1.0 / alpha)) >= 0.0;
 }
@@ -124,10 +129,7 @@ int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha)
 		return bg_error_set(BG_EINVAL, "confidence sequence: alpha must be in (0, 1), got %g", alpha);
 	if (s->n == 0)
 		return bg_error_set(BG_EDOMAIN, "confidence sequence: no observations yet");
-	mean = s->sum / (double)s->n;
-	v0 = s->sumsq - s->sum * mean; /* sum (d_i - mean)^2 */
-	if (v0 < 0.0)
-		v0 = 0.0;
+	st_cs_centred(&mean, &v0, s); /* v0 = sum (d_i - mean)^2 */
 	half_widths(&u1, &u2, s->n, v0, s->rho, 2.0 * log(1.0 / alpha));
 	out->estimate = mean;
 	out->lo = mean - u1;

@@ -78,6 +78,11 @@ int st_cs_push(st_cs_state *s, double d);
  * (-inf, +inf). BG_EINVAL for alpha outside (0, 1), BG_EDOMAIN for n = 0. */
 int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha);
 
+/* The mean of the n > 0 observations pushed into s and their sum of
+ * squares about it (never below 0, though rounding may push it there):
+ * the two numbers every look at the mixture starts from. Can't fail. */
+void st_cs_centred(double *mean, double *ss, const st_cs_state *s);
+
 /* 1 when mu lies outside the confidence set at the current time for level
  * 1 - alpha (M_n(mu) >= 1/alpha: the mixture test rejects mu now), else 0.
  * The direct test, whatever the shape of the set; 0 for n = 0 or a bad

@@ -82,8 +82,7 @@ int st_rule_may_decide(const st_cs_state *s, const st_rule *r)
 
 	if (s->n == 0 || lpeak <= -1e-9)
 		return 0; /* ln(1 + V/rho) >= 0 >= lpeak: unbounded */
-	mean = s->sum / n;
-	v0 = fmax(s->sumsq - s->sum * mean, 0.0);
+	st_cs_centred(&mean, &v0, s);
 	am = fabs(mean);
 	if (am >= band - 1e-12 && !surely_inside(am, n, v0, lpeak, r->rho, c))
 		maybe = 1;
