@@ -7,6 +7,7 @@
 #include "cli_opt.h"
 #include "lp_audit.h"
 #include "lp_report.h"
+#include "st_rule.h"
 #include "bg_error.h"
 #include "bg_file.h"
 
@@ -161,6 +162,9 @@ static void print_claim(FILE *f, const lp_audit_result *r, size_t i)
 		status, c.flags[0] ? "  flags: " : "", c.flags);
 	if (r->detail)
 		fprintf(f, "       %s\n", r->detail);
+	if (r->measured && st_rule_far_shown(&r->train.aggregate))
+		fprintf(f, "       (few rounds: the fresh set also holds B/A <= %.4f and >= %.4f)\n",
+			r->train.aggregate.far_lo, r->train.aggregate.far_hi);
 	for (size_t k = 0; k < r->ntouched; k++)
 		fprintf(f, "       protected path changed: %s\n", r->touched[k]);
 	if (r->dropped)
