@@ -14,10 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef LP_CORPORA_DIR
-#define LP_CORPORA_DIR "/usr/local/libexec/benchgate"
-#endif
-
 #define NAME_MAX_W 24
 
 static const cli_opt_help calibrate_help = {

@@ -38,10 +38,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef LP_CORPORA_DIR
-#define LP_CORPORA_DIR "/usr/local/libexec/benchgate"
-#endif
-
 #define MIN_ROUNDS 10          /* per mode and workload, whatever --time says */
 #define MAX_ROUNDS 20000       /* per mode and workload */
 #define TTD_MAX_ROUNDS 100000  /* rounds simulated for a time to detect */

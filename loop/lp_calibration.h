@@ -26,6 +26,12 @@
 #include "state.h"
 #include "lp_config.h"
 
+/* Where `make install` puts the bundled calibration workloads (the
+ * Makefile passes the PREFIX it installs to); calibrate looks there last. */
+#ifndef LP_CORPORA_DIR
+#define LP_CORPORA_DIR "/usr/local/libexec/benchgate"
+#endif
+
 #define LP_CALIBRATION_MAX_AGE_S (7.0 * 24 * 3600)  /* older: warn */
 #define LP_CALIBRATION_POWER 0.8                    /* power of every MDE */
 #define LP_CALIBRATION_CAP_S 3600.0                 /* "more than an hour" */
