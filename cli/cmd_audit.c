@@ -6,7 +6,7 @@
 #include "cli_commands.h"
 #include "cli_opt.h"
 #include "lp_audit.h"
-#include "lp_report.h"
+#include "lp_json.h"
 #include "st_rule.h"
 #include "bg_error.h"
 #include "bg_file.h"

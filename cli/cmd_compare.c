@@ -5,7 +5,7 @@
 #include "cli_commands.h"
 #include "cli_opt.h"
 #include "lp_compare.h"
-#include "lp_report.h"
+#include "lp_json.h"
 #include "bg_error.h"
 #include "bg_file.h"
 #include "bg_progress.h"

@@ -4,7 +4,7 @@
 #include "cli_commands.h"
 #include "cli_opt.h"
 #include "lp_config.h"
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "grd_holdout.h"

@@ -36,7 +36,7 @@
 #include <stdio.h>
 
 #include "lp_config.h"
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "lp_measure.h"
 #include "smp_probe.h"
 #include "state.h"

@@ -11,13 +11,13 @@
  * the verdict -> the calibration file (lp_calibration.h, its JSON in
  * lp_calibration_json.c). Options and the text report: cli/cmd_calibrate.c.
  * Nothing is written when interrupted. */
-#include "lp_calibration.h"
+#include "lp_calibrate.h"
 #include "bg_progress.h"
 #include "bg_time.h"
 #include "lp_compare.h"
 #include "lp_config.h"
-#include "lp_git.h"
-#include "lp_report.h"
+#include "lp_repo.h"
+#include "lp_json.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "bg_interrupt.h"

@@ -127,36 +127,6 @@ typedef struct {
 /* Releases everything the report owns; NULL is a no-op. */
 void lp_calib_report_clear(lp_calib_report *r);
 
-/* What `benchgate calibrate` was asked for (cli/cmd_calibrate.c parses it). */
-typedef struct {
-	const char *config;
-	double time_s, budget_s, alpha, min_effect;
-	int budget_set, alpha_set, min_effect_set;
-	const char *metric;
-	int direction;          /* -1 unset, 1 lower is better, 0 higher */
-	unsigned long long seed;
-	unsigned sims;
-	int json, quiet, no_save;
-	char **cmds;
-	int ncmds;
-} lp_calibrate_opts;
-
-/* Calibrates into *r (zeroed) as o asks: the workloads (o->config's,
- * loaded into *cfg; o->cmds; else the bundled ones, found in a directory
- * put in *corpora), their A/A rounds within o->time_s, the statistics,
- * the checks, the verdict. The caller frees *cfg, *corpora and r
- * (lp_calib_report_clear), also after a failure. Nothing is written.
- * BG_EINTR when interrupted, BG_EUNSUPPORTED (counters unreadable),
- * errors of lp_config_load and the runner. */
-int lp_calibrate_measure(lp_calib_report *r, lp_config **cfg, char **corpora,
-			 const lp_calibrate_opts *o, gsl_rng *rng);
-
-/* Writes r as the calibration file: .git/benchgate/calibration.json
- * inside a repository, else the user cache by fingerprint
- * (state_calibration_path); r->saved_to is then the path. Errors of
- * state_open, state_calibration_path, bg_file_write_atomic; BG_ENOMEM. */
-int lp_calibrate_save(lp_calib_report *r);
-
 /* The JSON document (also the calibration file); NULL when out of memory.
  * The caller cJSON_Deletes it. */
 cJSON *lp_calibrate_json(const lp_calib_report *r);

@@ -2,7 +2,7 @@
  * `calibrate --json` prints and the calibration file gate reads
  * (lp_calibration.h). */
 #include "lp_calibration.h"
-#include "lp_report.h"
+#include "lp_json.h"
 
 #include <math.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 
 #include "lp_calibration.h"
 #include "lp_config.h"
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "state_ledger.h"
 #include "lp_measure.h"
 #include "grd_tests.h"

@@ -4,7 +4,7 @@
  * fail only. */
 #include "lp_gate.h"
 #include "st_rule.h"
-#include "lp_report.h"
+#include "lp_json.h"
 #include "bg_time.h"
 #include "bg_version.h"
 

@@ -8,9 +8,9 @@
  * "loop") and the loop goes on; three such in a row end it. */
 #include "lp_loop.h"
 #include "bg_time.h"
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "state_ledger.h"
-#include "lp_report.h"
+#include "lp_json.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "bg_interrupt.h"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "state.h"
 
 typedef struct {

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "lp_config.h"
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "lp_measure.h"
 #include "state.h"
 

@@ -1,7 +1,7 @@
-/* lp_report: pieces every JSON output shares: the version header, the
- * machine, the pinning. */
-#ifndef LP_REPORT_H
-#define LP_REPORT_H
+/* lp_json: pieces every JSON output shares: the version header, the
+ * machine, the pinning, numbers, intervals, the effect object. */
+#ifndef LP_JSON_H
+#define LP_JSON_H
 
 #include <cjson/cJSON.h>
 

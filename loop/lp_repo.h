@@ -1,4 +1,4 @@
-/* lp_git: everything benchgate does to a git repository, through libgit2.
+/* lp_repo: everything benchgate does to a git repository, through libgit2.
  *
  * Git safety (DESIGN.md) is the point of this module: nothing here writes
  * the user's index file or working tree, except lp_repo_reset_hard, which
@@ -13,8 +13,8 @@
  * ("HEAD~1", a tag, a short id, a full id). Errors: negative BG_E* codes
  * with the message in bg_error_last(); out-parameters are written only on
  * success. */
-#ifndef LP_GIT_H
-#define LP_GIT_H
+#ifndef LP_REPO_H
+#define LP_REPO_H
 
 #include <stddef.h>
 

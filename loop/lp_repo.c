@@ -1,4 +1,4 @@
-/* lp_git: benchgate's only contact with git repositories (see lp_git.h).
+/* lp_repo: benchgate's only contact with git repositories (see lp_repo.h).
  *
  * Everything goes through libgit2; the `git` command is never run. The
  * functions that could touch the user's files are written so that they
@@ -6,7 +6,7 @@
  * disk, exports check out into a target directory with index updates off
  * and an empty baseline, and only lp_repo_reset_hard writes the working
  * tree, after checking that it is clean. */
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "bg_error.h"
 #include "bg_strv.h"
 #include "bg_file.h"

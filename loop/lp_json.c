@@ -1,5 +1,5 @@
-/* lp_report: JSON pieces shared by every output, and atomic file writes. */
-#include "lp_report.h"
+/* lp_json: JSON pieces shared by every output (see lp_json.h). */
+#include "lp_json.h"
 #include "bg_version.h"
 #include "smp_spawn.h"
 

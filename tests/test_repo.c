@@ -1,7 +1,7 @@
-/* test_git: lp_git on throwaway repositories.
+/* test_repo: lp_repo on throwaway repositories.
  *
  * Each test gets a fresh repository under a mkdtemp directory, built with
- * the `git` command (fixtures and observation only; lp_git itself never runs
+ * the `git` command (fixtures and observation only; lp_repo itself never runs
  * it): three commits on `main`,
  *
  *   id[0] "first"  .gitignore (*.o), a.txt one, b.txt bee, run.sh (+x),
@@ -22,7 +22,7 @@
 #include "bg_error.h"
 #include "bg_strv.h"
 #include "bg_test.h"
-#include "lp_git.h"
+#include "lp_repo.h"
 #include "state.h"
 
 #include <errno.h>
