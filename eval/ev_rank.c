@@ -1,17 +1,13 @@
-/* ev_rank: Hodges-Lehmann estimates, Mann-Whitney and Wilcoxon signed-rank
- * tests, Welch's t-test (see ev_rank.h for the rules and their references).
+/* ev_rank: the Mann-Whitney test and Welch's t-test (see ev_rank.h for the
+ * rules and their references).
  *
- * The Hodges-Lehmann routines build all N pairwise differences (or Walsh
- * averages) and pick the three or four order statistics they need with GSL's
- * quickselect: O(N) expected time instead of the O(N log N) of a full sort
- * (m = n = 500, N = 250,000: a few milliseconds). Exact null distributions
- * are probabilities filled in by dynamic programming (only additions of
- * positive terms, so no cancellation), truncated at the middle of the
- * distribution, which is symmetric. */
+ * The exact null distribution of U is a table of probabilities filled in by
+ * dynamic programming (only additions of positive terms, so no
+ * cancellation), truncated at the middle of the distribution, which is
+ * symmetric. */
 #include "ev_rank.h"
 #include "bg_error.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +30,6 @@ static int check_sample(const double *x, size_t n, const char *what,
 		if (!isfinite(x[i]))
 			return bg_error_set(BG_EDOMAIN, "%s: %s[%zu] is not finite (%g)",
 					    what, name, i, x[i]);
-	return 0;
-}
-
-static int check_level(double level, const char *what)
-{
-	if (!(level > 0.0 && level < 1.0))
-		return bg_error_set(BG_EINVAL, "%s: confidence level must be in (0, 1), got %g",
-				    what, level);
 	return 0;
 }
 
@@ -75,7 +63,7 @@ static double *sorted_copy(const double *x, size_t n, const char *what)
 }
 
 /* sum(t^3 - t) over the runs of equal values of sorted s: the tie term of
- * every rank variance below (Kendall & Gibbons 1990, ch. 3). 0 iff no ties. */
+ * the rank variance below (Kendall & Gibbons 1990, ch. 3). 0 iff no ties. */
 static double tie_term_sorted(const double *s, size_t n)
 {
 	double term = 0.0;
@@ -101,7 +89,7 @@ static double sign_of(double v)
 	return (v > 0.0) - (v < 0.0);
 }
 
-/* ---- exact null distributions ----------------------------------------- */
+/* ---- exact null distribution ------------------------------------------ */
 
 /* cdf[u] = P(U <= u), u = 0..L, for the Mann-Whitney U of samples of sizes
  * m and n under H0. Mann & Whitney (1947), eq. (1): with p_{i,j} the
@@ -140,186 +128,6 @@ static double *mwu_cdf(size_t m, size_t n, size_t L)
 	return g;
 }
 
-/* cdf[s] = P(W+ <= s), s = 0..L, for the signed-rank statistic of n
- * non-zero, untied values under H0: each rank k enters W+ with probability
- * 1/2 independently (Wilcoxon 1945), so p_k(s) = (p_{k-1}(s) +
- * p_{k-1}(s - k)) / 2, in place from the top. O(n L) time. */
-static double *signrank_cdf(size_t n, size_t L)
-{
-	double *p = calloc(L + 1, sizeof(*p));
-
-	if (p == NULL) {
-		bg_error_set(BG_ENOMEM, "signed-rank: out of memory for the exact distribution");
-		return NULL;
-	}
-	p[0] = 1.0;
-	for (size_t k = 1; k <= n; k++) {
-		size_t top = k * (k + 1) / 2 < L ? k * (k + 1) / 2 : L;
-
-		for (size_t s = top + 1; s-- > 0;)
-			p[s] = 0.5 * (p[s] + (s >= k ? p[s - k] : 0.0));
-	}
-	for (size_t s = 1; s <= L; s++)
-		p[s] += p[s - 1];
-	return p;
-}
-
-/* R's qwilcox / qsignrank for a lower-tail probability q <= 1/2: the
- * smallest u with P(<= u) >= q - 10 DBL_EPSILON; then 0 becomes 1 as in
- * wilcox.test. cdf[L] >= 1/2 by symmetry, so the search stops by L. */
-static size_t exact_k(const double *cdf, size_t L, double q)
-{
-	double target = q - 10.0 * DBL_EPSILON;
-	size_t u = 0;
-
-	while (u < L && cdf[u] < target)
-		u++;
-	return u == 0 ? 1 : u;
-}
-
-/* ---- Hodges-Lehmann --------------------------------------------------- */
-
-/* Normal-approximation k: where the continuity-corrected standardized rank
- * statistic, a step function of the shift, crosses z = Phi^-1(1 - alpha/2):
- * k = floor(N/2 - z sigma + 1/2), at least 1. */
-static size_t normal_k(size_t N, double sigma, double alpha, double *achieved)
-{
-	double z = gsl_cdf_ugaussian_Qinv(alpha / 2.0);
-	double kd = floor((double)N / 2.0 - z * sigma + 0.5);
-
-	if (!(kd >= 1.0))
-		kd = 1.0;
-	*achieved = 1.0 - 2.0 * gsl_cdf_ugaussian_P((kd - 0.5 - (double)N / 2.0) / sigma);
-	return (size_t)kd;
-}
-
-/* The k-th smallest (1-based) of D[0..N-1]; D is reordered. */
-static double order_stat(double *D, size_t N, size_t k)
-{
-	return gsl_stats_select(D, 1, N, k - 1);
-}
-
-/* Fills *out from the N values in D (reordered here) and rank k. */
-static void hl_fill(ev_hl *out, double *D, size_t N, size_t k, double level,
-		    double achieved, int exact)
-{
-	double med;
-
-	if (N % 2 == 1)
-		med = order_stat(D, N, N / 2 + 1);
-	else
-		med = (order_stat(D, N, N / 2) + order_stat(D, N, N / 2 + 1)) / 2.0;
-	out->lo = order_stat(D, N, k);
-	out->hi = order_stat(D, N, N + 1 - k);
-	out->estimate = med;
-	out->level = level;
-	out->achieved = achieved;
-	out->k = k;
-	out->n_pairs = N;
-	out->exact = exact;
-}
-
-/* k and its coverage from the exact distribution given by its cdf. */
-static void exact_k_fill(size_t *k, double *achieved, const double *cdf,
-			 size_t L, double alpha)
-{
-	*k = exact_k(cdf, L, alpha / 2.0);
-	*achieved = 1.0 - 2.0 * cdf[*k - 1];
-}
-
-int ev_hl_shift(ev_hl *out, const double *x, size_t m, const double *y,
-		size_t n, double level)
-{
-	static const char what[] = "Hodges-Lehmann shift";
-	double *sx = NULL, *sy = NULL, *D = NULL, *cdf = NULL;
-	double alpha = 1.0 - level, ties, achieved;
-	size_t N, k;
-	int error, exact;
-
-	if ((error = check_level(level, what)) < 0 ||
-	    (error = check_sample(x, m, what, "x")) < 0 ||
-	    (error = check_sample(y, n, what, "y")) < 0)
-		return error;
-	if (m > EV_HL_MAX_PAIRS / n)
-		return bg_error_set(BG_EUNSUPPORTED, "%s: %zu x %zu differences are more than %zu",
-				    what, m, n, EV_HL_MAX_PAIRS);
-	N = m * n;
-	if (N < 2)
-		return bg_error_set(BG_EDOMAIN, "%s: needs at least 2 differences, got 1 "
-				    "(one value in each sample)", what);
-	error = BG_ENOMEM;
-	if (!(sx = sorted_copy(x, m, what)) || !(sy = sorted_copy(y, n, what)) ||
-	    !(D = alloc_doubles(N, what)))
-		goto cleanup;
-	ties = tie_term_sorted(sx, m) + tie_term_sorted(sy, n);
-	exact = m < EV_RANK_AUTO_EXACT_BELOW && n < EV_RANK_AUTO_EXACT_BELOW && ties == 0.0;
-	if (exact) {
-		if (!(cdf = mwu_cdf(m, n, N / 2)))
-			goto cleanup;
-		exact_k_fill(&k, &achieved, cdf, N / 2, alpha);
-	} else {
-		double mn = (double)N, s = (double)(m + n);
-		double sigma = sqrt(mn / 12.0 * ((s + 1.0) - ties / (s * (s - 1.0))));
-
-		k = normal_k(N, sigma, alpha, &achieved);
-	}
-	for (size_t i = 0; i < m; i++)
-		for (size_t j = 0; j < n; j++)
-			D[i * n + j] = y[j] - x[i];
-	hl_fill(out, D, N, k, level, achieved, exact);
-	error = 0;
-cleanup:
-	free(sx);
-	free(sy);
-	free(D);
-	free(cdf);
-	return error;
-}
-
-int ev_hl_paired(ev_hl *out, const double *d, size_t n, double level)
-{
-	static const char what[] = "Hodges-Lehmann (Walsh averages)";
-	double *sd = NULL, *A = NULL, *cdf = NULL;
-	double alpha = 1.0 - level, ties, achieved;
-	size_t N, k, idx = 0;
-	int error, exact;
-
-	if ((error = check_level(level, what)) < 0 ||
-	    (error = check_sample(d, n, what, "d")) < 0)
-		return error;
-	if (n < 2)
-		return bg_error_set(BG_EDOMAIN, "%s: needs at least 2 differences, got 1", what);
-	if (n > 20000 || n * (n + 1) / 2 > EV_HL_MAX_PAIRS)
-		return bg_error_set(BG_EUNSUPPORTED, "%s: %zu differences give more than %zu "
-				    "Walsh averages", what, n, EV_HL_MAX_PAIRS);
-	N = n * (n + 1) / 2;
-	error = BG_ENOMEM;
-	if (!(sd = sorted_copy(d, n, what)) || !(A = alloc_doubles(N, what)))
-		goto cleanup;
-	ties = tie_term_sorted(sd, n);
-	exact = n < EV_RANK_AUTO_EXACT_BELOW && ties == 0.0;
-	if (exact) {
-		if (!(cdf = signrank_cdf(n, N / 2)))
-			goto cleanup;
-		exact_k_fill(&k, &achieved, cdf, N / 2, alpha);
-	} else {
-		double nn = (double)n;
-		double sigma = sqrt(nn * (nn + 1.0) * (2.0 * nn + 1.0) / 24.0 - ties / 48.0);
-
-		k = normal_k(N, sigma, alpha, &achieved);
-	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i; j < n; j++)
-			A[idx++] = (d[i] + d[j]) / 2.0;
-	hl_fill(out, A, N, k, level, achieved, exact);
-	error = 0;
-cleanup:
-	free(sd);
-	free(A);
-	free(cdf);
-	return error;
-}
-
 /* ---- Mann-Whitney ----------------------------------------------------- */
 
 /* U of y against x from the sorted samples: for each y_j, the x below it
@@ -342,8 +150,7 @@ static double u_of_sorted(const double *sx, size_t m, const double *sy, size_t n
 }
 
 /* Whether to use the exact distribution, or an error for an impossible
- * request. `ties` covers ties and (signed-rank) zeros; `size` the largest
- * sample size. */
+ * request. `size` is the largest sample size. */
 static int choose_exact(int *exact, ev_rank_method method, int ties,
 			size_t size, const char *what, const char *why)
 {
@@ -422,97 +229,6 @@ cleanup:
 	free(sx);
 	free(sy);
 	free(pool);
-	free(cdf);
-	return error;
-}
-
-/* ---- Wilcoxon signed rank --------------------------------------------- */
-
-/* Midranks of |v| (v non-zero, n >= 1): W+ and the tie term. */
-static int signed_ranks(double *w_plus, double *ties, const double *v, size_t n,
-			const char *what)
-{
-	double *a = alloc_doubles(n, what);
-	size_t *perm = malloc(n * sizeof(*perm));
-	size_t i = 0;
-
-	if (a == NULL || perm == NULL) {
-		free(a);
-		free(perm);
-		return bg_error_set(BG_ENOMEM, "%s: out of memory ranking %zu values", what, n);
-	}
-	for (size_t k = 0; k < n; k++)
-		a[k] = fabs(v[k]);
-	gsl_sort_index(perm, a, 1, n);
-	*w_plus = 0.0;
-	*ties = 0.0;
-	while (i < n) {
-		size_t j = i + 1;
-		double rank, t;
-
-		while (j < n && a[perm[j]] == a[perm[i]])
-			j++;
-		rank = ((double)i + (double)(j - 1)) / 2.0 + 1.0;
-		for (size_t k = i; k < j; k++)
-			if (v[perm[k]] > 0.0)
-				*w_plus += rank;
-		t = (double)(j - i);
-		*ties += t * t * t - t;
-		i = j;
-	}
-	free(a);
-	free(perm);
-	return 0;
-}
-
-int ev_signrank_test(ev_signrank *out, const double *d, size_t n,
-		     ev_rank_method method)
-{
-	static const char what[] = "signed-rank test";
-	double *v = NULL, *cdf = NULL;
-	double w_plus = 0.0, ties = 0.0, N, nn, sigma, z, p;
-	size_t nu = 0;
-	int error, exact = 0;
-
-	if ((error = check_method(method, what)) < 0 ||
-	    (error = check_sample(d, n, what, "d")) < 0)
-		return error;
-	if (!(v = alloc_doubles(n, what)))
-		return BG_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (d[i] != 0.0)
-			v[nu++] = d[i];
-	if (nu == 0) {
-		error = bg_error_set(BG_EDOMAIN, "%s undefined: all %zu differences are zero",
-				     what, n);
-		goto cleanup;
-	}
-	if ((error = signed_ranks(&w_plus, &ties, v, nu, what)) < 0)
-		goto cleanup;
-	nn = (double)nu;
-	N = nn * (nn + 1.0) / 2.0;
-	sigma = sqrt(nn * (nn + 1.0) * (2.0 * nn + 1.0) / 24.0 - ties / 48.0);
-	z = (w_plus - N / 2.0 - 0.5 * sign_of(w_plus - N / 2.0)) / sigma;
-	if ((error = choose_exact(&exact, method, ties > 0.0 || nu < n, nu, what,
-				  "ties or zero differences")) < 0)
-		goto cleanup;
-	if (exact) {
-		error = BG_ENOMEM;
-		if (!(cdf = signrank_cdf(nu, nu * (nu + 1) / 4)))
-			goto cleanup;
-		p = exact_p(cdf, w_plus, N);
-	} else {
-		p = 2.0 * gsl_cdf_ugaussian_Q(fabs(z));
-	}
-	out->w_plus = w_plus;
-	out->w_minus = N - w_plus;
-	out->z = z;
-	out->p = p;
-	out->n_used = nu;
-	out->exact = exact;
-	error = 0;
-cleanup:
-	free(v);
 	free(cdf);
 	return error;
 }

@@ -303,19 +303,6 @@ cleanup:
 	return error;
 }
 
-int lp_repo_ref_get(char out[41], lp_repo *r, const char *refname)
-{
-	git_oid id;
-	int error = git_reference_name_to_id(&id, r->repo, refname);
-
-	if (error == GIT_ENOTFOUND)
-		return fail_git(BG_ENOTFOUND, "no ref %s", refname);
-	if (error < 0)
-		return fail_git(BG_EGIT, "reading ref %s", refname);
-	oid_hex(out, &id);
-	return 0;
-}
-
 /* BG_EINVAL when refname is what HEAD points at (born or not). */
 static int check_not_checked_out(lp_repo *r, const char *refname)
 {

@@ -89,10 +89,6 @@ int lp_repo_export(lp_repo *r, const char *commit, const char *dir);
 int lp_repo_changed_paths(char ***paths, size_t *n, lp_repo *r, const char *from,
 			  const char *to);
 
-/* The commit `refname` points at (symbolic refs followed).
- * BG_ENOTFOUND when the ref does not exist; BG_EGIT otherwise. */
-int lp_repo_ref_get(char out[41], lp_repo *r, const char *refname);
-
 /* Creates `refname` at `commit`, or moves it there, with `log_message` in
  * its reflog (NULL: a default). Only names under refs/ are accepted, and
  * not the checked-out branch (moving it would leave the working tree

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # fixtures_boot.py: writes tests/fixtures/boot_reference.json, the independent
-# reference values tests/test_boot.c checks the st_desc additions (trimmed
-# mean, CV, lag-1 autocorrelation, Tukey fences, modified z-scores) and the
-# BCa and stratified bootstrap intervals of st_boot against.
+# reference values tests/test_boot.c checks the st_desc additions (CV, lag-1
+# autocorrelation, modified z-scores) and the BCa bootstrap intervals of
+# st_boot against.
 #
 # Run it with Debian's interpreter, which has Debian's numpy, scipy and
 # statsmodels (apt-get install python3-numpy python3-scipy
@@ -17,11 +17,8 @@
 # commit the script and the JSON together. It takes a few minutes.
 #
 # References:
-#   trimmed mean           scipy.stats.trim_mean
 #   CV                     scipy.stats.variation(ddof=1)
 #   lag-1 autocorrelation  statsmodels.tsa.stattools.acf(adjusted=False, fft=False)
-#   Tukey fences           numpy.quantile method='linear' (Hyndman & Fan type 7)
-#                          and the fences q1 - k iqr, q3 + k iqr, k = 1.5, 3
 #   modified z-scores      numpy median and scipy.stats.median_abs_deviation
 #                          (scale=1), M = 0.6745 (x - med) / MAD (Iglewicz &
 #                          Hoaglin 1993); MAD = 0: (x - med) / (1.253314 meanAD)
@@ -29,12 +26,6 @@
 #                          resamples); the acceleration a, which involves no
 #                          randomness, from this script's numpy jackknife,
 #                          checked against scipy's own
-#   stratified bootstrap   this script's numpy implementation (percentile and
-#                          BCa, 100,000 resamples, resampling within each
-#                          stratum), cross-checked against
-#                          scipy.stats.bootstrap given the strata as separate
-#                          samples (which it resamples independently, and whose
-#                          BCa jackknife is the per-sample one st_boot uses)
 #
 # Monte Carlo tolerance: the C test allows TOL_WIDTH of the reference
 # interval's width (see tests/test_boot.c for the derivation). `mc_check`
@@ -62,7 +53,6 @@ MC_REPS = 200
 TOL_WIDTH = 0.08          # tests/test_boot.c: BOOT_TOL_WIDTH
 SHIFT_TOL_WIDTH = 0.03    # tests/test_boot.c: SHIFT_TOL_WIDTH
 SHIFT_B = 100000          # tests/test_boot.c: SHIFT_B
-TRIM_PROPS = [0.0, 0.1, 0.2, 0.25, 0.45]
 MZ_CONST = 0.6745
 MEANAD_SCALE = 1.2533141373155003
 MZ_THRESHOLD = 3.5
@@ -74,30 +64,6 @@ def die(msg):
 
 
 # ---- descriptive statistics ----------------------------------------------
-
-def tukey(x):
-    q1, q3 = np.quantile(x, [0.25, 0.75], method="linear")
-    iqr = q3 - q1
-    t = {"q1": float(q1), "q3": float(q3), "iqr": float(iqr),
-         "inner_lo": float(q1 - 1.5 * iqr), "inner_hi": float(q3 + 1.5 * iqr),
-         "outer_lo": float(q1 - 3.0 * iqr), "outer_hi": float(q3 + 3.0 * iqr)}
-    flags = []
-    for v in x:
-        if v < t["outer_lo"] or v > t["outer_hi"]:
-            flags.append(2)
-        elif v < t["inner_lo"] or v > t["inner_hi"]:
-            flags.append(1)
-        else:
-            flags.append(0)
-        # A value within rounding of a fence would make the flag a coin toss.
-        for f in ("inner_lo", "inner_hi", "outer_lo", "outer_hi"):
-            if v != t[f] and abs(v - t[f]) <= 1e-9 * max(1.0, abs(v)):
-                die(f"value {v!r} is within rounding of Tukey fence {f}")
-    t["n_mild"] = flags.count(1)
-    t["n_extreme"] = flags.count(2)
-    t["flags"] = flags
-    return t
-
 
 def mzscore(x):
     med = float(np.median(x))
@@ -175,11 +141,8 @@ def desc_entry(name, desc, seed, x):
     return {
         "name": name, "description": desc, "seed": seed, "n": len(x),
         "x": [float(v) for v in x],
-        "trimmed_mean": [{"prop": p, "value": float(ss.trim_mean(x, p))}
-                         for p in TRIM_PROPS],
         "cv": float(ss.variation(x, ddof=1)),
         "autocorr1": float(acf(x, nlags=1, adjusted=False, fft=False)[1]),
-        "tukey": tukey(x),
         "mzscore": mzscore(x),
     }
 
@@ -192,14 +155,6 @@ def stat_mean(samples, axis=-1):
 
 def stat_sd(samples, axis=-1):
     return np.std(samples[0], ddof=1, axis=axis)
-
-
-def stat_gm(weights):
-    def f(samples, axis=-1):
-        w = np.ones(len(samples)) if weights is None else np.asarray(weights)
-        means = [np.mean(s, axis=axis) for s in samples]
-        return np.exp(sum(wk * m for wk, m in zip(w, means)) / np.sum(w))
-    return f
 
 
 def boot_dist(strata, stat, B, rng):
@@ -242,17 +197,6 @@ def bca_from(theta_b, theta_hat, a, level):
     return {"z0": float(z0), "alpha_lo": float(a1), "alpha_hi": float(a2),
             "lo": float(lo), "hi": float(hi),
             "pct_lo": float(plo), "pct_hi": float(phi)}
-
-
-def boot_numpy(strata, stat, B, level, seed, a=None):
-    rng = np.random.default_rng(seed)
-    theta_hat = float(stat(strata))
-    if a is None:
-        a = accel(strata, stat)
-    r = bca_from(boot_dist(strata, stat, B, rng), theta_hat, a, level)
-    r["estimate"] = theta_hat
-    r["a"] = float(a)
-    return r
 
 
 def mc_check(strata, stat, a, level, ref, seed):
@@ -366,78 +310,6 @@ def bca_entry(name, desc, seed, stat_name, x, level):
     }
 
 
-# ---- stratified bootstrap: numpy reference, scipy cross-check -------------
-
-def strat_cases():
-    cases = []
-
-    def add(name, desc, seed, sizes, mus, sds, weights, level=LEVEL):
-        rng = np.random.default_rng(seed)
-        # Log-differences with a skewed (shifted lognormal) noise.
-        strata = []
-        for n, mu, sd in zip(sizes, mus, sds):
-            e = rng.lognormal(0.0, 0.6, n)
-            strata.append(mu + sd * (e - np.mean(e)) / np.std(e))
-        cases.append((name, desc, seed, strata, weights, level))
-
-    add("gm3_unequal", "3 workloads of 6, 40 and 150 rounds, weights 1, 2, 1, "
-        "effects -5%, +2%, -1%", 501, [6, 40, 150], [-0.05, 0.02, -0.01],
-        [0.08, 0.03, 0.02], [1.0, 2.0, 1.0])
-    add("gm4_equal", "4 workloads of 10 rounds each, equal weights (null)",
-        502, [10, 10, 10, 10], [0.03, -0.02, 0.01, 0.0],
-        [0.05, 0.05, 0.02, 0.04], None)
-    add("gm1_single", "one workload of 30 rounds: the unstratified "
-        "bootstrap of exp(mean)", 503, [30], [-0.04], [0.05], None)
-    add("gm2_level90", "2 workloads of 3 and 25 rounds, weights 3, 1, level "
-        "0.90", 504, [3, 25], [0.1, -0.02], [0.05, 0.03], [3.0, 1.0], 0.90)
-    return cases
-
-
-def scipy_strat(strata, weights, level, seed):
-    stat = stat_gm(weights)
-
-    def f(*samples, axis=-1):
-        return stat(list(samples), axis=axis)
-    res = ss.bootstrap(tuple(strata), f, n_resamples=REF_B, batch=BATCH,
-                       vectorized=True, axis=-1, confidence_level=level,
-                       method="BCa", random_state=seed)
-    return float(res.confidence_interval.low), \
-        float(res.confidence_interval.high)
-
-
-def strat_entry(name, desc, seed, strata, weights, level):
-    stat = stat_gm(weights)
-    ref = boot_numpy(strata, stat, REF_B, level, seed + 1000)
-    sa = scipy_accel(strata, stat)
-    if sa is not None and abs(sa - ref["a"]) > 1e-9 * max(abs(ref["a"]), 1e-300):
-        die(f"{name}: acceleration {ref['a']!r} differs from scipy's {sa!r}")
-    chk = mc_check(strata, stat, ref["a"], level, ref, seed + 2000)
-    # scipy, another implementation with other draws: both are B = REF_B
-    # estimates, so they differ by sqrt(2) * (their sd) = sqrt(2 MC_B / REF_B)
-    # * (the B = MC_B sd); allow 5 of those.
-    slo, shi = scipy_strat(strata, weights, level, seed + 3000)
-    w = ref["hi"] - ref["lo"]
-    allow = 5.0 * np.sqrt(2.0 * MC_B / REF_B) * max(chk["sd_lo_over_width"],
-                                                    chk["sd_hi_over_width"])
-    dev = max(abs(slo - ref["lo"]), abs(shi - ref["hi"])) / w
-    if dev > allow:
-        die(f"{name}: scipy's stratified BCa [{slo}, {shi}] is {dev:.4f} "
-            f"widths from this script's [{ref['lo']}, {ref['hi']}] "
-            f"(allowed {allow:.4f})")
-    return {
-        "name": name, "description": desc, "seed": seed,
-        "strata": [[float(v) for v in s] for s in strata],
-        "weights": weights, "level": level,
-        "estimate": ref["estimate"], "a": ref["a"], "z0": ref["z0"],
-        "pct_lo": ref["pct_lo"], "pct_hi": ref["pct_hi"],
-        "bca_lo": ref["lo"], "bca_hi": ref["hi"],
-        "n_resamples": REF_B, "boot_seed": seed + 1000,
-        "scipy_check": {"bca_lo": slo, "bca_hi": shi,
-                        "dev_over_width": float(dev)},
-        "mc_check": chk,
-    }
-
-
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out_path = os.path.join(root, "tests", "fixtures", "boot_reference.json")
@@ -450,7 +322,6 @@ def main():
         "tol_width": TOL_WIDTH,
         "desc_cases": [desc_entry(*c) for c in desc_cases()],
         "bca_cases": [],
-        "strat_cases": [],
     }
     worst = 0.0
     for c in bca_cases():
@@ -461,16 +332,6 @@ def main():
               f"pct [{e['pct_lo']:.6g}, {e['pct_hi']:.6g}] z0={e['z0']:+.4f} "
               f"a={e['a']:+.5f} worst sd/w={worst_sd(e['mc_check']):.4f} "
               f"maxdev/w={e['mc_check']['max_dev_over_width']:.4f}",
-              file=sys.stderr)
-    for c in strat_cases():
-        e = strat_entry(*c)
-        worst = max(worst, worst_sd(e["mc_check"]))
-        out["strat_cases"].append(e)
-        print(f"strat {e['name']:22s} est={e['estimate']:.6g} "
-              f"pct [{e['pct_lo']:.6g}, {e['pct_hi']:.6g}] "
-              f"bca [{e['bca_lo']:.6g}, {e['bca_hi']:.6g}] "
-              f"a={e['a']:+.5f} worst sd/w={worst_sd(e['mc_check']):.4f} "
-              f"scipy dev/w={e['scipy_check']['dev_over_width']:.4f}",
               file=sys.stderr)
     # C (B = MC_B) minus reference (B = REF_B): the sds add in squares.
     worst *= np.sqrt(1.0 + MC_B / REF_B)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # fixtures_fdr.py: writes tests/fixtures/fdr_reference.json, the independent
 # reference values tests/test_fdr.c checks the online FDR procedures and the
-# Holm and Benjamini-Hochberg adjustments (stats/st_fdr.c) against.
+# Holm adjustment (stats/st_fdr.c) against.
 #
 # Run it once by hand with Debian's interpreter (a `python3` earlier on PATH
 # may be another build without these packages):
@@ -21,8 +21,7 @@
 #   - The gamma sequence's normalising constant: mpmath, a partial sum to 1e5
 #     plus the closed-form tail integral 2*Gamma(4, sqrt(ln N)) and the
 #     Euler-Maclaurin correction.
-#   - Holm and BH: statsmodels.stats.multitest.multipletests(method='holm' /
-#     'fdr_bh').
+#   - Holm: statsmodels.stats.multitest.multipletests(method='holm').
 import json
 import math
 import platform
@@ -66,10 +65,8 @@ def gamma_normaliser():
 def lord_pp(alpha, w0, p):
     """LORD++: alpha_t = gamma_t W0 + (alpha - W0) gamma_{t - tau_1}
     + alpha sum_{j >= 2, tau_j < t} gamma_{t - tau_j}; reject when
-    p_t <= alpha_t. Wealth in the GAI++ sense: W(t) = W(t-1) - alpha_t
-    + R_t psi_t, psi = alpha - W0 at the first rejection, alpha after."""
-    taus, levels, rejected, wealth = [], [], [], []
-    w = w0
+    p_t <= alpha_t."""
+    taus, levels, rejected = [], [], []
     for i, pt in enumerate(p):
         t = i + 1
         lvl = gamma(t) * w0
@@ -80,14 +77,11 @@ def lord_pp(alpha, w0, p):
                 rest += gamma(t - tj)
             lvl += alpha * rest
         r = pt <= lvl
-        w -= lvl
         if r:
-            w += (alpha - w0) if not taus else alpha
             taus.append(t)
         levels.append(lvl)
         rejected.append(int(r))
-        wealth.append(w)
-    return levels, rejected, wealth
+    return levels, rejected
 
 
 def alpha_investing(alpha, w0, p):
@@ -98,7 +92,7 @@ def alpha_investing(alpha, w0, p):
     the target) and at W/(1+W) (the paper's condition alpha_j/(1-alpha_j) <= W,
     which binds only when alpha > 1/2)."""
     last, w = 0, w0
-    levels, rejected, wealth = [], [], []
+    levels, rejected = [], []
     for i, pt in enumerate(p):
         j = i + 1
         lvl = min(w / (1 + j - last), alpha, w / (1 + w))
@@ -110,8 +104,7 @@ def alpha_investing(alpha, w0, p):
             w = max(0.0, w - lvl / (1 - lvl))
         levels.append(lvl)
         rejected.append(int(r))
-        wealth.append(w)
-    return levels, rejected, wealth
+    return levels, rejected
 
 
 def streams():
@@ -172,7 +165,7 @@ def online_cases():
                 continue
             for method, fn in (("lord++", lord_pp),
                                ("alpha-investing", alpha_investing)):
-                levels, rej, wealth = fn(alpha, w0, p)
+                levels, rej = fn(alpha, w0, p)
                 # A decision must not hinge on the last bits of a level.
                 for t, (pt, lv) in enumerate(zip(p, levels)):
                     if pt != 0.0 and abs(pt - lv) <= 1e-9 * lv:
@@ -187,7 +180,6 @@ def online_cases():
                     "p": [float(v) for v in p],
                     "levels": levels,
                     "rejected": rej,
-                    "wealth": wealth,
                 })
                 print(f"{cases[-1]['name']:40s} R={sum(rej):3d} "
                       f"min level={min(levels):.3g} max={max(levels):.3g}",
@@ -195,7 +187,7 @@ def online_cases():
     return cases
 
 
-# ---- Holm and Benjamini-Hochberg ------------------------------------------
+# ---- Holm -----------------------------------------------------------------
 
 def multitest_cases():
     cases = []
@@ -205,17 +197,14 @@ def multitest_cases():
         p = [float(v) for v in p]
         for a in alphas:
             h_rej, h_adj, _, _ = multipletests(p, alpha=a, method="holm")
-            b_rej, b_adj, _, _ = multipletests(p, alpha=a, method="fdr_bh")
             cases.append({
                 "name": f"{name}/a{a}", "description": desc, "alpha": a,
                 "p": p,
                 "holm_adj": [float(v) for v in h_adj],
                 "holm_reject": [int(v) for v in h_rej],
-                "bh_adj": [float(v) for v in b_adj],
-                "bh_reject": [int(v) for v in b_rej],
             })
-            print(f"{cases[-1]['name']:24s} holm R={int(h_rej.sum())} "
-                  f"bh R={int(b_rej.sum())}", file=sys.stderr)
+            print(f"{cases[-1]['name']:24s} holm R={int(h_rej.sum())}",
+                  file=sys.stderr)
 
     z = rng.normal(size=20) + np.r_[np.full(6, 3.0), np.zeros(14)]
     add("mixed_n20", "6 signals (mu = 3) among 20, shuffled by nothing: "

@@ -1,11 +1,9 @@
-/* st_boot: percentile and BCa bootstrap intervals, plain and stratified
- * (see st_boot.h for the methods and their sources).
+/* st_boot: percentile and BCa bootstrap intervals of one sample (see
+ * st_boot.h for the methods and their sources).
  *
- * One engine serves every interval: a sample is a set of strata (one stratum
- * for the plain bootstrap), a resample draws within each stratum, and the
- * intervals are read off the sorted statistics of B resamples. The plain
- * functions are the one-stratum case, so both take the same draws from the
- * same seed. */
+ * One engine serves both intervals: B resamples drawn with replacement, and
+ * the intervals read off their sorted statistics, so a percentile and a BCa
+ * interval take the same draws from the same seed. */
 
 /* GSL's inline gsl_rng_get: one indirect call per drawn index, not two. */
 #define HAVE_INLINE 1
@@ -22,23 +20,13 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-/* A sample grouped by stratum and the statistic to bootstrap: exactly one of
- * stat (then nstrata is 1) and sstat is set. */
+/* A sample and the statistic to bootstrap. */
 typedef struct {
-	const double *x;     /* n values, stratum k at x[start[k] .. start[k+1]-1] */
-	const size_t *start; /* nstrata + 1 offsets */
-	size_t n, nstrata;
+	const double *x;
+	size_t n;
 	st_statistic stat;
-	st_strat_statistic sstat;
 	void *ud;
 } boot_sample;
-
-static double eval(const boot_sample *s, const double *v, const size_t *start)
-{
-	if (s->stat)
-		return s->stat(v, start[1], s->ud);
-	return s->sstat(v, start, s->nstrata, s->ud);
-}
 
 /* ---- statistics ------------------------------------------------------- */
 
@@ -69,22 +57,7 @@ double st_stat_mean(const double *x, size_t n, void *ud)
 	return plain_mean(x, n);
 }
 
-double st_stat_gm_ratio(const double *d, const size_t *start, size_t nstrata,
-			void *ud)
-{
-	const double *w = ud;
-	double num = 0.0, den = 0.0;
-
-	for (size_t k = 0; k < nstrata; k++) {
-		double wk = w ? w[k] : 1.0;
-
-		num += wk * plain_mean(d + start[k], start[k + 1] - start[k]);
-		den += wk;
-	}
-	return exp(num / den);
-}
-
-/* ---- argument checks and grouping --------------------------------------- */
+/* ---- argument checks ---------------------------------------------------- */
 
 static int check_args(int have_stat, size_t B, double level, const gsl_rng *rng)
 {
@@ -99,73 +72,9 @@ static int check_args(int have_stat, size_t B, double level, const gsl_rng *rng)
 	return 0;
 }
 
-static int check_weights(const double *w, size_t nstrata)
-{
-	double sum = 0.0;
-
-	if (w == NULL)
-		return 0;
-	for (size_t k = 0; k < nstrata; k++) {
-		if (!(isfinite(w[k]) && w[k] >= 0.0))
-			return bg_error_set(BG_EINVAL, "workload weight %zu must be a finite number >= 0, got %g", k, w[k]);
-		sum += w[k];
-	}
-	if (!(sum > 0.0 && isfinite(sum)))
-		return bg_error_set(BG_EINVAL, "workload weights must not all be 0 (and must sum to a finite number)");
-	return 0;
-}
-
-/* Groups x by stratum[] into *xs (stable: a stratum keeps the caller's
- * order) with offsets *start (nstrata + 1). Every stratum needs at least
- * `min_size` values. On error nothing is allocated. */
-static int group_strata(double **xs, size_t **start, const double *x,
-			const size_t *stratum, size_t n, size_t nstrata,
-			size_t min_size)
-{
-	int error;
-	size_t *st = NULL, *fill = NULL;
-	double *g = NULL;
-
-	if ((error = st_check_finite(x, n)) < 0)
-		return error;
-	if (stratum == NULL || nstrata == 0)
-		return bg_error_set(BG_EINVAL, "stratified sample: stratum indices and nstrata >= 1 are required");
-	for (size_t i = 0; i < n; i++)
-		if (stratum[i] >= nstrata)
-			return bg_error_set(BG_EINVAL, "value %zu is in stratum %zu, but there are %zu strata", i, stratum[i], nstrata);
-	st = calloc(nstrata + 1, sizeof(*st));
-	fill = malloc(nstrata * sizeof(*fill));
-	g = malloc(n * sizeof(*g));
-	if (st == NULL || fill == NULL || g == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory grouping %zu values into %zu strata", n, nstrata);
-		goto cleanup;
-	}
-	for (size_t i = 0; i < n; i++)
-		st[stratum[i] + 1]++;
-	for (size_t k = 0; k < nstrata; k++) {
-		if (st[k + 1] < min_size) {
-			error = bg_error_set(BG_EDOMAIN, "stratum %zu has %zu values; each needs at least %zu", k, st[k + 1], min_size);
-			goto cleanup;
-		}
-		st[k + 1] += st[k];
-		fill[k] = st[k];
-	}
-	for (size_t i = 0; i < n; i++)
-		g[fill[stratum[i]]++] = x[i];
-	*xs = g;
-	*start = st;
-	g = NULL;
-	st = NULL;
-cleanup:
-	free(g);
-	free(st);
-	free(fill);
-	return error;
-}
-
 /* ---- resampling ------------------------------------------------------- */
 
-/* How the indices of a stratum of m values are drawn. With a generator whose
+/* How the indices of a sample of m values are drawn. With a generator whose
  * gsl_rng_get covers [0, 2^32 - 1] (`fast`), one 32-bit word gives k indices:
  * the batched form of Lemire's multiply-shift (Brackett-Rozinsky & Lemire,
  * "Batched ranged random integer generation", Software: Practice and
@@ -175,7 +84,7 @@ cleanup:
  * k indices read as a base-m number, so the batch is Lemire's single draw on
  * [0, m^k), and rejecting L_k < 2^32 mod m^k (Lemire 2019, ACM TOMACS 29(1))
  * makes every k-tuple exactly equally likely: no bias at all. k is chosen
- * once per stratum to maximise the indices per word, k (1 - P(reject)):
+ * once per sample to maximise the indices per word, k (1 - P(reject)):
  * for m = 1,000, k = 3 (m^3 = 10^9, 6.9% rejected). Other generators use
  * gsl_rng_uniform_int, one call per index. */
 #define MAX_BATCH 32
@@ -196,7 +105,7 @@ static uint64_t pow_mod_word(uint32_t m, unsigned k)
 	return (UINT64_C(1) << 32) % p;
 }
 
-static index_plan plan_stratum(size_t m, int fast)
+static index_plan plan_indices(size_t m, int fast)
 {
 	index_plan p = { (uint32_t)m, fast, 1, 0, 0, 0 };
 	uint64_t prod = m;
@@ -236,7 +145,7 @@ static inline void draw_batch(double *dst, const double *src, uint32_t m,
 }
 
 /* dst[0..m-1] = m draws with replacement from src[0..m-1]. */
-static void draw_stratum(double *dst, const double *src, const index_plan *p,
+static void draw_resample(double *dst, const double *src, const index_plan *p,
 			 const gsl_rng *r)
 {
 	size_t i = 0, m = p->m;
@@ -252,55 +161,37 @@ static void draw_stratum(double *dst, const double *src, const index_plan *p,
 		draw_batch(dst + i, src, p->m, p->k_tail, p->thresh_tail, r);
 }
 
-/* One index plan per stratum, or NULL (error set) when r cannot index a
- * stratum or memory runs out. */
-static index_plan *plan_strata(const boot_sample *s, const gsl_rng *r)
+/* BG_EINVAL unless r can draw an index into every one of n values. */
+static int check_indexable(size_t n, const gsl_rng *r)
 {
 	unsigned long range = gsl_rng_max(r) - gsl_rng_min(r);
-	int fast = gsl_rng_min(r) == 0 && gsl_rng_max(r) == 0xFFFFFFFFUL;
-	index_plan *plans;
 
-	for (size_t k = 0; k < s->nstrata; k++) {
-		size_t m = s->start[k + 1] - s->start[k];
-
-		if (m - 1 > range || m > UINT32_MAX) {
-			bg_error_set(BG_EINVAL, "stratum %zu has %zu values, more than generator %s can index",
-				     k, m, gsl_rng_name(r));
-			return NULL;
-		}
-	}
-	if ((plans = malloc(s->nstrata * sizeof(*plans))) == NULL) {
-		bg_error_set(BG_ENOMEM, "out of memory planning %zu strata", s->nstrata);
-		return NULL;
-	}
-	for (size_t k = 0; k < s->nstrata; k++)
-		plans[k] = plan_stratum(s->start[k + 1] - s->start[k], fast);
-	return plans;
+	if (n - 1 > range || n > UINT32_MAX)
+		return bg_error_set(BG_EINVAL, "bootstrap: %zu values, more than generator %s can index",
+				    n, gsl_rng_name(r));
+	return 0;
 }
 
-/* *est = the statistic on the sample; theta[0..B-1] = on B stratified
- * resamples, sorted. */
+/* *est = the statistic on the sample; theta[0..B-1] = on B resamples,
+ * sorted. */
 static int boot_thetas(double *theta, double *est, const boot_sample *s,
 		       size_t B, gsl_rng *rng)
 {
 	int error;
 	double *buf = NULL;
-	index_plan *plans;
+	index_plan plan;
 
-	*est = eval(s, s->x, s->start);
+	*est = s->stat(s->x, s->n, s->ud);
 	if (!isfinite(*est))
 		return bg_error_set(BG_EDOMAIN, "bootstrap: the statistic is not finite on the sample (%g)", *est);
-	if ((plans = plan_strata(s, rng)) == NULL)
-		return bg_error_code();
-	if ((buf = malloc(s->n * sizeof(*buf))) == NULL) {
-		error = bg_error_set(BG_ENOMEM, "out of memory for a resample of %zu values", s->n);
-		goto cleanup;
-	}
+	if ((error = check_indexable(s->n, rng)) < 0)
+		return error;
+	plan = plan_indices(s->n, gsl_rng_min(rng) == 0 && gsl_rng_max(rng) == 0xFFFFFFFFUL);
+	if ((buf = malloc(s->n * sizeof(*buf))) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory for a resample of %zu values", s->n);
 	for (size_t b = 0; b < B; b++) {
-		for (size_t k = 0; k < s->nstrata; k++)
-			draw_stratum(buf + s->start[k], s->x + s->start[k],
-				     &plans[k], rng);
-		theta[b] = eval(s, buf, s->start);
+		draw_resample(buf, s->x, &plan, rng);
+		theta[b] = s->stat(buf, s->n, s->ud);
 		if (!isfinite(theta[b])) {
 			error = bg_error_set(BG_EDOMAIN, "bootstrap: the statistic is not finite on resample %zu (%g)", b, theta[b]);
 			goto cleanup;
@@ -310,7 +201,6 @@ static int boot_thetas(double *theta, double *est, const boot_sample *s,
 	error = 0;
 cleanup:
 	free(buf);
-	free(plans);
 	return error;
 }
 
@@ -325,71 +215,63 @@ static void percentile_from(st_interval *out, const double *theta, size_t B,
 	out->level = level;
 }
 
-/* Jackknife values of stratum k into tj[start[k] ..]: the statistic with
- * each of its values left out in turn. buf holds n - 1 values. */
-static int jackknife_stratum(double *tj, double *buf, size_t *jstart,
-			     const boot_sample *s, size_t k)
+/* Jackknife values into tj[0..n-1]: the statistic with each value left out
+ * in turn. buf holds n - 1 values. */
+static int jackknife(double *tj, double *buf, const boot_sample *s)
 {
-	const size_t *st = s->start;
-
-	for (size_t m = 0; m <= s->nstrata; m++)
-		jstart[m] = st[m] - (m > k);
-	/* buf = x without x[st[k]]; stepping to j + 1 only puts x[j] back. */
-	for (size_t i = 0; i < st[k]; i++)
-		buf[i] = s->x[i];
-	for (size_t i = st[k] + 1; i < s->n; i++)
+	/* buf = x without x[0]; stepping to j + 1 only puts x[j] back. */
+	for (size_t i = 1; i < s->n; i++)
 		buf[i - 1] = s->x[i];
-	for (size_t j = st[k]; j < st[k + 1]; j++) {
-		if (j > st[k])
+	for (size_t j = 0; j < s->n; j++) {
+		if (j > 0)
 			buf[j - 1] = s->x[j - 1];
-		tj[j] = eval(s, buf, jstart);
+		tj[j] = s->stat(buf, s->n - 1, s->ud);
 		if (!isfinite(tj[j]))
 			return bg_error_set(BG_EDOMAIN, "bootstrap: the statistic is not finite without value %zu (%g)", j, tj[j]);
 	}
 	return 0;
 }
 
-/* The acceleration from per-stratum jackknife influence values
- * U_ki = (n_k - 1)(tbar_k - theta_(ki)) (see st_boot_strat_bca). */
-static double accel_from(const double *tj, const boot_sample *s)
+/* The acceleration from the jackknife influence values
+ * U_i = (n - 1)(tbar - theta_(i)), tbar the mean of the theta_(i):
+ *   a = sum_i U_i^3 / n^3 / (6 [sum_i U_i^2 / n^2]^(3/2)),
+ * which is st_boot.h's sum (tbar - theta_(i))^3 / (6 [...]^(3/2)) (the
+ * factors (n - 1)^3 / n^3 cancel), written as Davison & Hinkley's empirical
+ * influence values. */
+static double accel_from(const double *tj, size_t n)
 {
 	double num = 0.0, den = 0.0;
+	double tbar = plain_mean(tj, n), n2 = (double)n * n;
 
-	for (size_t k = 0; k < s->nstrata; k++) {
-		size_t lo = s->start[k], nk = s->start[k + 1] - lo;
-		double tbar = plain_mean(tj + lo, nk), n2 = (double)nk * nk;
+	for (size_t i = 0; i < n; i++) {
+		double u = (double)(n - 1) * (tbar - tj[i]);
 
-		for (size_t i = lo; i < lo + nk; i++) {
-			double u = (double)(nk - 1) * (tbar - tj[i]);
-
-			num += u * u * u / (n2 * nk);
-			den += u * u / n2;
-		}
+		num += u * u * u / (n2 * n);
+		den += u * u / n2;
 	}
 	return den > 0.0 ? num / (6.0 * pow(den, 1.5)) : 0.0;
 }
 
 static int jackknife_accel(double *a, const boot_sample *s)
 {
-	int error = 0;
-	double *tj = malloc(s->n * sizeof(*tj));
+	int error;
+	/* calloc, though jackknife() writes every value: GCC (-O2 with the
+	 * sanitizers) cannot see that and warns that tj may be read unset. */
+	double *tj = calloc(s->n, sizeof(*tj));
 	double *buf = malloc((s->n - 1) * sizeof(*buf));
-	size_t *jstart = malloc((s->nstrata + 1) * sizeof(*jstart));
 
-	if (tj == NULL || buf == NULL || jstart == NULL) {
+	if (tj == NULL || buf == NULL) {
 		error = bg_error_set(BG_ENOMEM, "out of memory for a jackknife of %zu values", s->n);
 		goto cleanup;
 	}
-	for (size_t k = 0; k < s->nstrata; k++)
-		if ((error = jackknife_stratum(tj, buf, jstart, s, k)) < 0)
-			goto cleanup;
-	*a = accel_from(tj, s);
+	if ((error = jackknife(tj, buf, s)) < 0)
+		goto cleanup;
+	*a = accel_from(tj, s->n);
 	if (!isfinite(*a))
 		error = bg_error_set(BG_EDOMAIN, "BCa: the jackknife acceleration is not finite");
 cleanup:
 	free(tj);
 	free(buf);
-	free(jstart);
 	return error;
 }
 
@@ -468,14 +350,13 @@ cleanup:
 	return error;
 }
 
-/* The plain (one-stratum) sample of x. */
+/* The sample x, checked. */
 static int plain_run(st_interval *pct, st_interval *bca, st_bca_info *info,
 		     const double *x, size_t n, st_statistic stat, void *ud,
 		     size_t B, double level, gsl_rng *rng)
 {
 	int error;
-	size_t start[2] = { 0, n };
-	boot_sample s = { x, start, n, 1, stat, NULL, ud };
+	boot_sample s = { x, n, stat, ud };
 
 	if ((error = check_args(stat != NULL, B, level, rng)) < 0)
 		return error;
@@ -484,28 +365,6 @@ static int plain_run(st_interval *pct, st_interval *bca, st_bca_info *info,
 	if (n < 2)
 		return bg_error_set(BG_EDOMAIN, "bootstrap needs at least 2 values, got %zu", n);
 	return boot_run(pct, bca, info, &s, B, level, rng);
-}
-
-/* The stratified sample of x by stratum[]; weights are checked when given. */
-static int strat_run(st_interval *pct, st_interval *bca, st_bca_info *info,
-		     const double *x, const size_t *stratum, size_t n,
-		     size_t nstrata, st_strat_statistic stat, void *ud,
-		     size_t B, double level, gsl_rng *rng)
-{
-	int error;
-	double *xs = NULL;
-	size_t *start = NULL;
-	boot_sample s;
-
-	if ((error = check_args(stat != NULL, B, level, rng)) < 0)
-		return error;
-	if ((error = group_strata(&xs, &start, x, stratum, n, nstrata, 2)) < 0)
-		return error;
-	s = (boot_sample){ xs, start, n, nstrata, NULL, stat, ud };
-	error = boot_run(pct, bca, info, &s, B, level, rng);
-	free(xs);
-	free(start);
-	return error;
 }
 
 /* ---- public entry points ---------------------------------------------- */
@@ -522,59 +381,6 @@ int st_boot_bca(st_interval *out, st_bca_info *info, const double *x, size_t n,
 		gsl_rng *rng)
 {
 	return plain_run(NULL, out, info, x, n, stat, ud, B, level, rng);
-}
-
-int st_boot_strat_percentile(st_interval *out, const double *x,
-			     const size_t *stratum, size_t n, size_t nstrata,
-			     st_strat_statistic stat, void *ud, size_t B,
-			     double level, gsl_rng *rng)
-{
-	return strat_run(out, NULL, NULL, x, stratum, n, nstrata, stat, ud, B,
-			 level, rng);
-}
-
-int st_boot_strat_bca(st_interval *out, st_bca_info *info, const double *x,
-		      const size_t *stratum, size_t n, size_t nstrata,
-		      st_strat_statistic stat, void *ud, size_t B, double level,
-		      gsl_rng *rng)
-{
-	return strat_run(NULL, out, info, x, stratum, n, nstrata, stat, ud, B,
-			 level, rng);
-}
-
-int st_gm_ratio(double *out, const double *d, const size_t *stratum, size_t n,
-		size_t nstrata, const double *weights)
-{
-	int error;
-	double *ds = NULL, r;
-	size_t *start = NULL;
-
-	if ((error = check_weights(weights, nstrata)) < 0)
-		return error;
-	if ((error = group_strata(&ds, &start, d, stratum, n, nstrata, 1)) < 0)
-		return error;
-	r = st_stat_gm_ratio(ds, start, nstrata, (void *)weights);
-	free(ds);
-	free(start);
-	if (!isfinite(r))
-		return bg_error_set(BG_EDOMAIN, "geometric-mean ratio overflows (log-differences too large)");
-	*out = r;
-	return 0;
-}
-
-int st_boot_gm_ratio(st_interval *pct, st_interval *bca, st_bca_info *info,
-		     const double *d, const size_t *stratum, size_t n,
-		     size_t nstrata, const double *weights, size_t B,
-		     double level, gsl_rng *rng)
-{
-	int error;
-
-	if (pct == NULL && bca == NULL)
-		return bg_error_set(BG_EINVAL, "st_boot_gm_ratio: no interval asked for");
-	if ((error = check_weights(weights, nstrata)) < 0)
-		return error;
-	return strat_run(pct, bca, info, d, stratum, n, nstrata,
-			 st_stat_gm_ratio, (void *)weights, B, level, rng);
 }
 
 int st_boot_expanded_level(double *out, double level, size_t n)

@@ -1,12 +1,9 @@
-/* st_boot: bootstrap confidence intervals for a statistic of one sample or of
- * a stratified sample (rounds within workloads).
+/* st_boot: bootstrap confidence intervals for a statistic of one sample.
  *
  * Efron & Tibshirani (1993), ch. 13: the percentile interval is the
  * (1-level)/2 and (1+level)/2 quantiles of the statistic over B resamples
  * drawn with replacement. BCa (Efron 1987) moves those two levels to correct
- * for bias and skew. Stratified resampling draws within each stratum, so every
- * resample keeps the strata's sizes (Davison & Hinkley 1997, sec. 3.2;
- * Kalibera & Jones 2013 resample at every level of the experiment).
+ * for bias and skew.
  *
  * Every draw comes from the caller's seeded gsl_rng, so an interval is
  * reproducible from its seed and generator type. Resample indices are exactly
@@ -77,41 +74,7 @@ int st_boot_bca(st_interval *out, st_bca_info *info, const double *x, size_t n,
 		st_statistic stat, void *ud, size_t B, double level,
 		gsl_rng *rng);
 
-/* A statistic of a stratified sample: stratum k is x[start[k]] ..
- * x[start[k + 1] - 1], for k < nstrata; start[0] = 0 and start[nstrata] is
- * the total. The values of a stratum keep the order they had in the caller's
- * array. Must be finite for finite input with every stratum non-empty. */
-typedef double (*st_strat_statistic)(const double *x, const size_t *start,
-				     size_t nstrata, void *ud);
-
-/* Stratified percentile bootstrap: x[i] belongs to stratum stratum[i]
- * (< nstrata, every stratum with at least 2 values: BG_EDOMAIN otherwise; a
- * stratum index >= nstrata is BG_EINVAL). Each resample draws n_k values with
- * replacement within each stratum k independently, so it has exactly the
- * strata's sizes, and `stat` sees it grouped by stratum. With one stratum the
- * draws, and so the interval, are those of st_boot_percentile with the same
- * seed. Otherwise as st_boot_percentile. */
-int st_boot_strat_percentile(st_interval *out, const double *x,
-			     const size_t *stratum, size_t n, size_t nstrata,
-			     st_strat_statistic stat, void *ud, size_t B,
-			     double level, gsl_rng *rng);
-
-/* Stratified BCa: resampling as st_boot_strat_percentile, z0 and the levels
- * as st_boot_bca. The jackknife leaves out each of the n values in turn (from
- * its own stratum, which keeps >= 1 value), and the acceleration treats the
- * strata as separate samples, with U_ki = (n_k - 1)(tbar_k - theta_(ki)),
- * tbar_k the mean over stratum k's leave-one-out values:
- *   a = sum_k sum_i U_ki^3 / n_k^3 / (6 [sum_k sum_i U_ki^2 / n_k^2]^(3/2))
- * (Davison & Hinkley 1997, ch. 3 and 5: per-stratum empirical influence
- * values; what scipy.stats.bootstrap computes for several samples). With one
- * stratum this is st_boot_bca's a, and the interval is st_boot_bca's for the
- * same seed. Errors as st_boot_bca and st_boot_strat_percentile. */
-int st_boot_strat_bca(st_interval *out, st_bca_info *info, const double *x,
-		      const size_t *stratum, size_t n, size_t nstrata,
-		      st_strat_statistic stat, void *ud, size_t B, double level,
-		      gsl_rng *rng);
-
-/* Ready-made statistics for st_statistic. */
+/* A ready-made st_statistic: the mean of x (ud is not used). */
 double st_stat_mean(const double *x, size_t n, void *ud);
 
 /* The level at which to compute a bootstrap interval of a mean of n values
@@ -123,36 +86,5 @@ double st_stat_mean(const double *x, size_t n, void *ud);
  * n = 2 it rounds to 1). BG_EINVAL for level outside (0, 1), BG_EDOMAIN for
  * n < 2. */
 int st_boot_expanded_level(double *out, double level, size_t n);
-
-/* Ready-made st_strat_statistic: the weighted geometric mean of per-workload
- * ratios, from paired log-differences d_{w,i} = ln B_{w,i} - ln A_{w,i}
- * grouped by workload w:
- *   theta = exp(sum_w v_w mean_i d_{w,i} / sum_w v_w)
- * (Kalibera & Jones 2013). ud is NULL for equal weights, or points to nstrata
- * weights v_w (a `const double *` passed as void *), which must be finite,
- * >= 0 and not all 0 -- st_gm_ratio and st_boot_gm_ratio check them; used
- * directly, bad weights give a non-finite theta, which the bootstrap reports
- * as BG_EDOMAIN. */
-double st_stat_gm_ratio(const double *d, const size_t *start, size_t nstrata,
-			void *ud);
-
-/* The geometric-mean ratio of d grouped by stratum[] (as
- * st_boot_strat_percentile's x), with weights (NULL: equal). BG_EINVAL for a
- * negative, non-finite or all-zero weight or a bad stratum index; BG_EDOMAIN
- * for an empty stratum, non-finite d or a ratio that overflows. Strata of one
- * value are fine here (not for the bootstrap). */
-int st_gm_ratio(double *out, const double *d, const size_t *stratum, size_t n,
-		size_t nstrata, const double *weights);
-
-/* Both intervals for the geometric-mean ratio from one set of B stratified
- * resamples (rounds resampled within workloads): `pct` gets the percentile
- * interval, `bca` and `info` the BCa interval; any of the three may be NULL,
- * but not both intervals. Checks the weights as st_gm_ratio; otherwise as
- * st_boot_strat_bca. With the same seed, `pct` equals
- * st_boot_strat_percentile's and `bca` st_boot_strat_bca's. */
-int st_boot_gm_ratio(st_interval *pct, st_interval *bca, st_bca_info *info,
-		     const double *d, const size_t *stratum, size_t n,
-		     size_t nstrata, const double *weights, size_t B,
-		     double level, gsl_rng *rng);
 
 #endif

@@ -18,13 +18,6 @@ int st_cs_rho(double *out, double v_opt, double alpha)
 	return 0;
 }
 
-double st_cs_boundary(double v, double rho, double alpha)
-{
-	if (!(v >= 0.0 && rho > 0.0 && alpha > 0.0 && alpha < 1.0))
-		return NAN;
-	return sqrt((v + rho) * (log1p(v / rho) + 2.0 * log(1.0 / alpha)));
-}
-
 int st_cs_init(st_cs_state *s, double rho)
 {
 	if (!(rho > 0.0 && isfinite(rho)))
@@ -139,19 +132,4 @@ int st_cs_interval(st_cs_result *out, const st_cs_state *s, double alpha)
 	out->p_value = fmin(1.0, exp(-s->max_log_m));
 	out->n = s->n;
 	return 0;
-}
-
-int st_cs_mean(st_cs_result *out, const double *d, size_t n, double rho, double alpha)
-{
-	st_cs_state s;
-	int error;
-
-	if ((error = st_cs_init(&s, rho)) < 0)
-		return error;
-	if (d == NULL || n == 0)
-		return bg_error_set(BG_EDOMAIN, "confidence sequence of an empty sample");
-	for (size_t i = 0; i < n; i++)
-		if ((error = st_cs_push(&s, d[i])) < 0)
-			return error;
-	return st_cs_interval(out, &s, alpha);
 }

@@ -63,10 +63,6 @@ typedef struct {
  * (0, 1). */
 int st_cs_rho(double *out, double v_opt, double alpha);
 
-/* The two-sided boundary sqrt((v + rho)(ln(1 + v/rho) + 2 ln(1/alpha))).
- * Can't fail for v >= 0, rho > 0, 0 < alpha < 1 (returns NaN otherwise). */
-double st_cs_boundary(double v, double rho, double alpha);
-
 /* Starts a sequence with mixture parameter rho > 0 (BG_EINVAL otherwise). */
 int st_cs_init(st_cs_state *s, double rho);
 
@@ -88,8 +84,5 @@ void st_cs_centred(double *mean, double *ss, const st_cs_state *s);
  * The direct test, whatever the shape of the set; 0 for n = 0 or a bad
  * alpha. Can't fail. */
 int st_cs_excludes(const st_cs_state *s, double mu, double alpha);
-
-/* Convenience: the same for a whole array. */
-int st_cs_mean(st_cs_result *out, const double *d, size_t n, double rho, double alpha);
 
 #endif

@@ -107,26 +107,6 @@ int st_minmax(double *min, double *max, const double *x, size_t n)
 	return 0;
 }
 
-int st_trimmed_mean(double *out, const double *x, size_t n, double prop)
-{
-	int error;
-	size_t cut;
-	double *s;
-
-	if (!(prop >= 0.0 && prop < 0.5))
-		return bg_error_set(BG_EINVAL, "trimmed mean: the proportion cut from each end must be in [0, 0.5), got %g", prop);
-	if ((error = st_check_finite(x, n)) < 0)
-		return error;
-	if ((s = sorted_copy(x, n)) == NULL)
-		return BG_ENOMEM;
-	/* scipy's int(prop * n): the same double product, truncated. prop < 0.5
-	 * keeps cut < n / 2, so n - 2 cut >= 1 values remain. */
-	cut = (size_t)(prop * (double)n);
-	*out = gsl_stats_mean(s + cut, 1, n - 2 * cut);
-	free(s);
-	return 0;
-}
-
 int st_cv(double *out, const double *x, size_t n)
 {
 	int error;
@@ -161,49 +141,6 @@ int st_autocorr1(double *out, const double *x, size_t n)
 	if (!isfinite(r))
 		return bg_error_set(BG_EDOMAIN, "lag-1 autocorrelation is not finite (values too large?)");
 	*out = r;
-	return 0;
-}
-
-/* The Tukey class of v against the fences in t. */
-static unsigned char tukey_class(const st_tukey *t, double v)
-{
-	if (v < t->outer_lo || v > t->outer_hi)
-		return ST_OUTLIER_EXTREME;
-	if (v < t->inner_lo || v > t->inner_hi)
-		return ST_OUTLIER_MILD;
-	return ST_OUTLIER_NONE;
-}
-
-int st_outliers_tukey(st_tukey *out, unsigned char *flags, const double *x,
-		      size_t n)
-{
-	int error = st_check_finite(x, n);
-	st_tukey t = { 0 };
-	double *s;
-
-	if (error < 0)
-		return error;
-	if ((s = sorted_copy(x, n)) == NULL)
-		return BG_ENOMEM;
-	t.q1 = gsl_stats_quantile_from_sorted_data(s, 1, n, 0.25);
-	t.q3 = gsl_stats_quantile_from_sorted_data(s, 1, n, 0.75);
-	free(s);
-	t.iqr = t.q3 - t.q1;
-	t.inner_lo = t.q1 - ST_TUKEY_K_MILD * t.iqr;
-	t.inner_hi = t.q3 + ST_TUKEY_K_MILD * t.iqr;
-	t.outer_lo = t.q1 - ST_TUKEY_K_EXTREME * t.iqr;
-	t.outer_hi = t.q3 + ST_TUKEY_K_EXTREME * t.iqr;
-	if (!isfinite(t.outer_lo) || !isfinite(t.outer_hi))
-		return bg_error_set(BG_EDOMAIN, "Tukey fences overflow (quartiles %g and %g)", t.q1, t.q3);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = tukey_class(&t, x[i]);
-
-		t.n_mild += c == ST_OUTLIER_MILD;
-		t.n_extreme += c == ST_OUTLIER_EXTREME;
-		if (flags)
-			flags[i] = c;
-	}
-	*out = t;
 	return 0;
 }
 

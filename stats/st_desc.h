@@ -25,12 +25,6 @@ int st_mad(double *out, const double *x, size_t n);
 int st_quantile(double *out, const double *x, size_t n, double p);
 int st_minmax(double *min, double *max, const double *x, size_t n);
 
-/* Trimmed mean: the mean of the values left after cutting
- * floor(prop * n) of the smallest and as many of the largest, as
- * scipy.stats.trim_mean does. prop in [0, 0.5) (BG_EINVAL otherwise), so at
- * least one value is left; prop = 0 is the plain mean. */
-int st_trimmed_mean(double *out, const double *x, size_t n, double prop);
-
 /* Coefficient of variation sd / mean, sd with divisor n - 1 (st_sd): a
  * negative mean gives a negative CV (scipy.stats.variation(x, ddof=1)).
  * Needs n >= 2; BG_EDOMAIN when the mean is 0 or the ratio overflows. All-equal
@@ -46,33 +40,8 @@ int st_autocorr1(double *out, const double *x, size_t n);
 /* Outlier classes written to a caller's flag array, one per value. */
 enum {
 	ST_OUTLIER_NONE = 0,
-	ST_OUTLIER_MILD = 1,    /* Tukey: beyond an inner fence, not an outer one */
-	ST_OUTLIER_EXTREME = 2, /* Tukey: beyond an outer fence */
 	ST_OUTLIER = 1          /* modified z-score: |M| > ST_MZ_THRESHOLD */
 };
-
-#define ST_TUKEY_K_MILD 1.5
-#define ST_TUKEY_K_EXTREME 3.0
-
-typedef struct {
-	double q1, q3;         /* type 7 quartiles (st_quantile) */
-	double iqr;            /* q3 - q1 */
-	double inner_lo, inner_hi; /* q1 - 1.5 iqr, q3 + 1.5 iqr */
-	double outer_lo, outer_hi; /* q1 - 3 iqr, q3 + 3 iqr */
-	size_t n_mild;         /* beyond an inner fence but within the outer ones */
-	size_t n_extreme;      /* beyond an outer fence */
-} st_tukey;
-
-/* Tukey's fences (Tukey 1977, Exploratory Data Analysis, ch. 2): a value
- * strictly below q1 - k iqr or strictly above q3 + k iqr is beyond the fence
- * of k; on the fence is not. k = 1.5 marks mild, k = 3 extreme outliers.
- * When iqr = 0 the fences meet at the quartiles and every value outside
- * [q1, q3] is extreme: more than half of the sample is tied, and Tukey's rule
- * is applied as written. Needs n >= 1 finite values; BG_EDOMAIN also when a
- * fence overflows. `flags` (NULL, or n entries) receives ST_OUTLIER_NONE,
- * _MILD or _EXTREME per value; like *out it is written only on success. */
-int st_outliers_tukey(st_tukey *out, unsigned char *flags, const double *x,
-		      size_t n);
 
 /* Iglewicz & Hoaglin's constant: Phi^-1(3/4), rounded as in their book. */
 #define ST_MZ_CONST 0.6745

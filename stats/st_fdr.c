@@ -1,5 +1,5 @@
-/* st_fdr: online FDR control (LORD++, alpha-investing) and the Holm and
- * Benjamini-Hochberg adjustments (see st_fdr.h). */
+/* st_fdr: online FDR control (LORD++, alpha-investing) and Holm's
+ * adjustment (see st_fdr.h). */
 #include "st_fdr.h"
 #include "bg_error.h"
 
@@ -14,22 +14,8 @@ struct st_fdr {
 	size_t n_tests;
 	size_t *times;      /* rejection times, 1-based, increasing */
 	size_t n_rejects, cap;
-	double wealth;
+	double wealth;      /* alpha-investing's (LORD++ needs none) */
 };
-
-/* Wealth on import may differ from the replay by what a trip through text
- * loses (cJSON prints 15 significant digits when they read back within
- * DBL_EPSILON): a few ulps of a number below ~20. */
-#define WEALTH_IMPORT_TOL 1e-12
-
-const char *st_fdr_method_name(st_fdr_method m)
-{
-	switch (m) {
-	case ST_FDR_LORD_PP: return "lord++";
-	case ST_FDR_ALPHA_INVESTING: return "alpha-investing";
-	}
-	return "unknown";
-}
 
 /* Javanmard & Montanari (2018), eq. (31); the sequence Ramdas et al. (2017)
  * use for LORD++. */
@@ -56,15 +42,17 @@ static int check_params(st_fdr_method method, double alpha, double w0)
 	return 0;
 }
 
-/* A procedure before its first test, with room for `cap` rejections. */
-static int fdr_alloc(st_fdr **out, st_fdr_method method, double alpha,
-		     double w0, size_t cap)
+int st_fdr_new(st_fdr **out, st_fdr_method method, double alpha, double w0)
 {
-	st_fdr *f = calloc(1, sizeof(*f));
+	const size_t cap = 16; /* rejection times before the first realloc */
+	int error = check_params(method, alpha, w0);
+	st_fdr *f;
 
-	if (!f)
+	if (error < 0)
+		return error;
+	if (!(f = calloc(1, sizeof(*f))))
 		return bg_error_set(BG_ENOMEM, "online FDR: out of memory");
-	if (cap > 0 && !(f->times = malloc(cap * sizeof(*f->times)))) {
+	if (!(f->times = malloc(cap * sizeof(*f->times)))) {
 		free(f);
 		return bg_error_set(BG_ENOMEM, "online FDR: out of memory for %zu "
 				    "rejection times", cap);
@@ -76,15 +64,6 @@ static int fdr_alloc(st_fdr **out, st_fdr_method method, double alpha,
 	f->wealth = w0;
 	*out = f;
 	return 0;
-}
-
-int st_fdr_new(st_fdr **out, st_fdr_method method, double alpha, double w0)
-{
-	int error = check_params(method, alpha, w0);
-
-	if (error < 0)
-		return error;
-	return fdr_alloc(out, method, alpha, w0, 16);
 }
 
 void st_fdr_free(st_fdr *f)
@@ -154,19 +133,17 @@ static int reserve_one(st_fdr *f)
 }
 
 /* Moves f on by one test done at `level` with the given decision; room for
- * a rejection time must be there. */
+ * a rejection time must be there. LORD++'s levels follow from the rejection
+ * times alone; alpha-investing's from its wealth too. */
 static void advance(st_fdr *f, int rejected, double level)
 {
-	if (f->method == ST_FDR_LORD_PP) {
-		f->wealth -= level;
+	if (f->method == ST_FDR_ALPHA_INVESTING) {
 		if (rejected)
-			f->wealth += f->n_rejects == 0 ? f->alpha - f->w0 : f->alpha;
-	} else if (rejected) {
-		f->wealth += f->alpha;
-	} else {
-		/* Clamped: rounding must not leave a negative wealth when the
-		 * W/(1+W) cap spends all of it. */
-		f->wealth = fmax(0.0, f->wealth - level / (1.0 - level));
+			f->wealth += f->alpha;
+		else
+			/* Clamped: rounding must not leave a negative wealth
+			 * when the W/(1+W) cap spends all of it. */
+			f->wealth = fmax(0.0, f->wealth - level / (1.0 - level));
 	}
 	f->n_tests++;
 	if (rejected)
@@ -192,76 +169,7 @@ int st_fdr_record(int *rejected, double *level, st_fdr *f, double p)
 	return 0;
 }
 
-void st_fdr_state_get(st_fdr_state *out, const st_fdr *f)
-{
-	out->method = f->method;
-	out->alpha = f->alpha;
-	out->w0 = f->w0;
-	out->n_tests = f->n_tests;
-	out->n_rejects = f->n_rejects;
-	out->reject_times = f->times;
-	out->wealth = f->wealth;
-}
-
-static int check_times(const st_fdr_state *st)
-{
-	if (st->n_rejects > 0 && !st->reject_times)
-		return bg_error_set(BG_EINVAL, "online FDR state: %zu rejections but "
-				    "no rejection times", st->n_rejects);
-	if (st->n_rejects > st->n_tests)
-		return bg_error_set(BG_EINVAL, "online FDR state: %zu rejections in "
-				    "%zu tests", st->n_rejects, st->n_tests);
-	for (size_t j = 0; j < st->n_rejects; j++) {
-		size_t t = st->reject_times[j];
-		size_t prev = j ? st->reject_times[j - 1] : 0;
-
-		if (t <= prev || t > st->n_tests)
-			return bg_error_set(BG_EINVAL, "online FDR state: rejection "
-					    "time %zu (entry %zu) is not after %zu and "
-					    "within [1, %zu]", t, j, prev, st->n_tests);
-	}
-	return 0;
-}
-
-/* Replays the recorded decisions on a fresh procedure with room for them. */
-static void replay(st_fdr *f, const st_fdr_state *st)
-{
-	size_t next = 0;
-
-	for (size_t t = 1; t <= st->n_tests; t++) {
-		int r = next < st->n_rejects && st->reject_times[next] == t;
-
-		advance(f, r, st_fdr_level(f));
-		next += (size_t)r;
-	}
-}
-
-int st_fdr_from_state(st_fdr **out, const st_fdr_state *st)
-{
-	st_fdr *f = NULL;
-	int error;
-
-	if ((error = check_params(st->method, st->alpha, st->w0)) < 0 ||
-	    (error = check_times(st)) < 0)
-		return error;
-	if ((error = fdr_alloc(&f, st->method, st->alpha, st->w0,
-			       st->n_rejects ? st->n_rejects : 16)) < 0)
-		return error;
-	replay(f, st);
-	if (!(fabs(st->wealth - f->wealth) <= WEALTH_IMPORT_TOL)) {
-		error = bg_error_set(BG_EINVAL, "online FDR state: wealth %.17g does "
-				     "not match its history (%.17g): edited, or other "
-				     "parameters", st->wealth, f->wealth);
-		goto cleanup;
-	}
-	*out = f;
-	f = NULL;
-cleanup:
-	st_fdr_free(f);
-	return error;
-}
-
-/* ---- Holm, Benjamini-Hochberg ---------------------------------------- */
+/* ---- Holm ---------------------------------------------------------- */
 
 static int check_pvalues(const double *p, size_t n, double alpha,
 			 const char *who)
@@ -313,35 +221,6 @@ int st_fdr_holm(double *p_adj, int *reject, const double *p, size_t n,
 		reject[idx[k]] = still;
 		run = fmax(run, pk * factor);
 		p_adj[idx[k]] = fmin(run, 1.0);
-	}
-	free(idx);
-	return 0;
-}
-
-/* Benjamini & Hochberg (1995), step-up. */
-int st_fdr_bh(double *p_adj, int *reject, const double *p, size_t n,
-	      double alpha)
-{
-	size_t *idx, kmax = 0;
-	double run = INFINITY;
-	int error;
-
-	if ((error = check_pvalues(p, n, alpha, "Benjamini-Hochberg")) < 0)
-		return error;
-	if (!(idx = sort_order(p, n, "Benjamini-Hochberg")))
-		return BG_ENOMEM;
-	for (size_t k = 0; k < n; k++) {
-		double e = (double)(k + 1) / (double)n;
-
-		if (p[idx[k]] <= e * alpha)
-			kmax = k + 1;
-	}
-	for (size_t k = n; k-- > 0;) {
-		double e = (double)(k + 1) / (double)n;
-
-		run = fmin(run, p[idx[k]] / e);
-		p_adj[idx[k]] = fmin(run, 1.0);
-		reject[idx[k]] = k < kmax;
 	}
 	free(idx);
 	return 0;

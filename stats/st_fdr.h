@@ -1,13 +1,12 @@
 /* st_fdr: multiple testing -- online FDR control across a campaign (LORD++,
- * alpha-investing) and the batch adjustments of Holm and Benjamini-Hochberg.
+ * alpha-investing) and Holm's batch adjustment.
  *
  * Online: an agent runs experiment after experiment; experiment t is tested
  * at a level alpha_t that depends only on the decisions before it, so that
  * the false discovery rate over the whole campaign stays at alpha
- * (METHODS.md, "Online FDR across a campaign"). An st_fdr holds the plain
- * state of one procedure; st_fdr_state_get()/st_fdr_from_state() turn it into
- * plain values and back, so a caller can persist it (as JSON, say) and resume
- * a campaign exactly where it stopped. */
+ * (METHODS.md, "Online FDR across a campaign"). An st_fdr holds the state of
+ * one procedure; a campaign is resumed by recording its past decisions again
+ * (what gate does with the ledger's). */
 #ifndef ST_FDR_H
 #define ST_FDR_H
 
@@ -33,19 +32,6 @@ typedef enum {
 
 typedef struct st_fdr st_fdr;
 
-/* Everything that determines a procedure's future, as plain values. */
-typedef struct {
-	st_fdr_method method;
-	double alpha;                /* target level, 0 < alpha < 1 */
-	double w0;                   /* initial wealth, 0 < w0 <= alpha */
-	size_t n_tests;              /* p-values recorded so far */
-	size_t n_rejects;
-	const size_t *reject_times;  /* 1-based test numbers of the rejections,
-	                              * strictly increasing, each <= n_tests */
-	double wealth;               /* wealth after the n_tests tests (see
-	                              * st_fdr_record); a check on import */
-} st_fdr_state;
-
 /* A new procedure before its first test. alpha must be in (0, 1) and
  * w0 in (0, alpha] (BG_EINVAL otherwise, also for an unknown method);
  * BG_ENOMEM. The caller owns *out and frees it with st_fdr_free(). */
@@ -66,31 +52,12 @@ double st_fdr_level(const st_fdr *f);
 /* Tests p at st_fdr_level(f): rejects when p <= alpha_t (so p = 0 is
  * rejected even at a level of 0). Sets *rejected (required) to 1 or 0 and,
  * when level is not NULL, *level to alpha_t -- the level to put in the
- * ledger -- then moves f on by one test. Wealth: LORD++ W -= alpha_t, plus alpha - W0 at the first
- * rejection and alpha at later ones (Ramdas et al.'s GAI++ wealth; for the
- * record only); alpha-investing W += alpha on a rejection (pay-out
- * omega = alpha), else W -= alpha_t / (1 - alpha_t).
+ * ledger -- then moves f on by one test. Alpha-investing's wealth W,
+ * W0 at the start, becomes W + alpha on a rejection (pay-out omega = alpha),
+ * else W - alpha_t / (1 - alpha_t).
  * p outside [0, 1] or NaN: BG_EDOMAIN; BG_ENOMEM. On error f is unchanged
  * and nothing is written. */
 int st_fdr_record(int *rejected, double *level, st_fdr *f, double p);
-
-/* Fills *out with f's state. reject_times is borrowed from f: valid until
- * the next st_fdr_record() or st_fdr_free() on f. Can't fail. */
-void st_fdr_state_get(st_fdr_state *out, const st_fdr *f);
-
-/* A procedure resumed from a state that st_fdr_state_get() gave out (after,
- * say, a trip through JSON). The wealth is recomputed by replaying the
- * decisions, so the result is bit for bit the procedure that was exported;
- * st->wealth must agree with the replay to 1e-12 (absolute), else
- * BG_EINVAL: the state was edited or belongs to other parameters. Also
- * BG_EINVAL for bad alpha, w0, method, or rejection times that are not
- * strictly increasing within [1, n_tests] (reject_times may be NULL only
- * when n_rejects is 0); BG_ENOMEM. The replay costs what the campaign did:
- * O(n_tests x n_rejects) for LORD++, O(n_tests) for alpha-investing. */
-int st_fdr_from_state(st_fdr **out, const st_fdr_state *st);
-
-/* "lord++" or "alpha-investing"; "unknown" otherwise. Never NULL. */
-const char *st_fdr_method_name(st_fdr_method m);
 
 /* gamma_j of ST_FDR_GAMMA_C, j >= 1 (0 for j = 0). Can't fail. */
 double st_fdr_gamma(size_t j);
@@ -105,14 +72,5 @@ double st_fdr_gamma(size_t j);
  * only on success; p is not modified and may not overlap them. */
 int st_fdr_holm(double *p_adj, int *reject, const double *p, size_t n,
 		double alpha);
-
-/* Benjamini-Hochberg step-up procedure (Benjamini & Hochberg 1995),
- * controlling the FDR at alpha for independent or positively dependent
- * p-values: with p sorted, reject p_(1..k) for the largest k with
- * p_(k) <= (k / n) alpha. Adjusted p-values
- * min(1, min_{k >= i} n p_(k) / k), as multipletests(method='fdr_bh').
- * Errors and ownership as st_fdr_holm(). */
-int st_fdr_bh(double *p_adj, int *reject, const double *p, size_t n,
-	      double alpha);
 
 #endif

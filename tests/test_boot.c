@@ -1,12 +1,11 @@
-/* test_boot: the st_desc additions (trimmed mean, CV, lag-1 autocorrelation,
- * Tukey fences, modified z-scores) and st_boot's BCa and stratified
- * bootstrap intervals, against independent reference values and on bad
- * input.
+/* test_boot: the st_desc additions (CV, lag-1 autocorrelation, modified
+ * z-scores) and st_boot's BCa intervals, against independent reference
+ * values and on bad input.
  *
  * The reference values come from numpy/scipy/statsmodels (Debian's packages),
  * computed once by scripts/fixtures_boot.py and committed as
  * tests/fixtures/boot_reference.json. Every fixture case becomes one cmocka
- * test per function ("tukey/heavy_tail_n50", "bca/sd_lognormal_n40", ...).
+ * test per function ("mzscore/heavy_tail_n50", "bca/sd_lognormal_n40", ...).
  * Value tests also check that the input is left unmodified. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,9 +30,9 @@
 
 #define FIXTURE_FILE BG_TEST_FIXTURES "/boot_reference.json"
 
-/* Deterministic values (everything in st_desc, the acceleration a, the
- * geometric-mean estimate): both sides compute the same formula in double
- * precision, so they agree to ~1e-13; 1e-6 allows another summation order
+/* Deterministic values (everything in st_desc, the acceleration a): both
+ * sides compute the same formula in double precision, so they agree to
+ * ~1e-13; 1e-6 allows another summation order
  * and still catches a wrong divisor, quantile type or constant. The
  * acceleration can be ~1e-17 where it is 0 in exact arithmetic (n = 2), so
  * it also passes within A_ABS_TOL, far below any a that matters (|a| of the
@@ -41,7 +40,7 @@
 #define REL_TOL 1e-6
 #define A_ABS_TOL 1e-12
 
-/* BCa and stratified bootstrap tolerance. A BCa endpoint is the sample
+/* BCa tolerance. A BCa endpoint is the sample
  * quantile of B resample statistics at a level alpha that itself depends on
  * z0, estimated from the same B resamples. The quantile's Monte Carlo sd is
  * sqrt(alpha(1-alpha)/B) / f(q_alpha) (Serfling 1980, 2.3.3): for a
@@ -76,16 +75,11 @@
 #define SHIFT_B 100000
 #define SHIFT_TOL_WIDTH 0.03
 
-#define N_TRIM 5
-
 typedef struct {
 	char *name;
 	size_t n;
 	double *x;
-	double trim_p[N_TRIM], trim_v[N_TRIM];
 	double cv, ac1;
-	st_tukey tk;
-	unsigned char *tk_flags;
 	st_mzscore mz;
 	double *mz_scores;
 	unsigned char *mz_flags;
@@ -100,21 +94,10 @@ typedef struct {
 } bca_case;
 
 typedef struct {
-	char *name;
-	size_t n, nstrata;
-	double *x;       /* interleaved by round, as a caller would hold it */
-	size_t *stratum;
-	double *weights; /* NULL: equal */
-	double level, estimate, a, z0, pct_lo, pct_hi, bca_lo, bca_hi;
-} strat_case;
-
-typedef struct {
 	desc_case *desc;
 	size_t ndesc;
 	bca_case *bca;
 	size_t nbca;
-	strat_case *strat;
-	size_t nstrat;
 } fixture;
 
 #define SENTINEL (-123456.789)
@@ -130,22 +113,6 @@ static gsl_rng *rng_new(const gsl_rng_type *type, unsigned long seed)
 }
 
 /* ---- st_desc additions against the reference -------------------------- */
-
-static void test_trimmed_mean_case(void **state)
-{
-	const desc_case *c = *state;
-	double *before = bg_fx_copy(c->x, c->n);
-
-	for (size_t i = 0; i < N_TRIM; i++) {
-		double m = SENTINEL;
-
-		assert_ok(st_trimmed_mean(&m, c->x, c->n, c->trim_p[i]));
-		if (fabs(m - c->trim_v[i]) > REL_TOL * fabs(c->trim_v[i]))
-			print_error("at prop = %g:\n", c->trim_p[i]);
-		bg_fx_assert_close(m, c->trim_v[i], REL_TOL);
-	}
-	bg_fx_assert_unmodified(before, c->x, c->n);
-}
 
 static void test_cv_case(void **state)
 {
@@ -168,34 +135,6 @@ static void test_autocorr1_case(void **state)
 	/* r1 near 0 (mad_zero_n15: -4e-4) still has 11 significant digits. */
 	bg_fx_assert_close(r, c->ac1, REL_TOL);
 	assert_true(r >= -1.0 && r <= 1.0);
-	bg_fx_assert_unmodified(before, c->x, c->n);
-}
-
-static void test_tukey_case(void **state)
-{
-	const desc_case *c = *state;
-	double *before = bg_fx_copy(c->x, c->n);
-	unsigned char *flags = malloc(c->n);
-	st_tukey t;
-
-	assert_non_null(flags);
-	memset(flags, FLAG_SENTINEL, c->n);
-	assert_ok(st_outliers_tukey(&t, flags, c->x, c->n));
-	bg_fx_assert_close(t.q1, c->tk.q1, REL_TOL);
-	bg_fx_assert_close(t.q3, c->tk.q3, REL_TOL);
-	/* iqr is exactly 0 for iqr_zero_n12: the relative test then wants 0. */
-	bg_fx_assert_close(t.iqr, c->tk.iqr, REL_TOL);
-	bg_fx_assert_close(t.inner_lo, c->tk.inner_lo, REL_TOL);
-	bg_fx_assert_close(t.inner_hi, c->tk.inner_hi, REL_TOL);
-	bg_fx_assert_close(t.outer_lo, c->tk.outer_lo, REL_TOL);
-	bg_fx_assert_close(t.outer_hi, c->tk.outer_hi, REL_TOL);
-	assert_int_equal(t.n_mild, c->tk.n_mild);
-	assert_int_equal(t.n_extreme, c->tk.n_extreme);
-	assert_memory_equal(flags, c->tk_flags, c->n);
-	/* counts only, no flags */
-	assert_ok(st_outliers_tukey(&t, NULL, c->x, c->n));
-	assert_int_equal(t.n_extreme, c->tk.n_extreme);
-	free(flags);
 	bg_fx_assert_unmodified(before, c->x, c->n);
 }
 
@@ -578,320 +517,24 @@ static void test_draws_uniform(void **state)
 	}
 }
 
-/* ---- stratified bootstrap ----------------------------------------------- */
-
-static void test_gm_ratio_case(void **state)
-{
-	const strat_case *c = *state;
-	double *before = bg_fx_copy(c->x, c->n);
-	double g = SENTINEL;
-
-	assert_ok(st_gm_ratio(&g, c->x, c->stratum, c->n, c->nstrata, c->weights));
-	bg_fx_assert_close(g, c->estimate, REL_TOL);
-	bg_fx_assert_unmodified(before, c->x, c->n);
-}
-
-static void test_strat_case(void **state)
-{
-	const strat_case *c = *state;
-	double *before = bg_fx_copy(c->x, c->n);
-	gsl_rng *r = rng_new(gsl_rng_taus2, BOOT_SEED);
-	st_interval pct, bca, p2, b2;
-	st_bca_info info, i2;
-	double tol = BOOT_TOL_WIDTH * (c->bca_hi - c->bca_lo);
-
-	assert_ok(st_boot_gm_ratio(&pct, &bca, &info, c->x, c->stratum, c->n,
-				   c->nstrata, c->weights, BOOT_B, c->level, r));
-	bg_fx_assert_close(pct.estimate, c->estimate, REL_TOL);
-	assert_true(bca.estimate == pct.estimate);
-	assert_true(pct.level == c->level && bca.level == c->level);
-	/* max(REL_TOL |a|, A_ABS_TOL), as one absolute bound */
-	bg_fx_assert_within(info.a, c->a, fmax(REL_TOL * fabs(c->a), A_ABS_TOL));
-	bg_fx_assert_within(info.z0, c->z0, Z0_TOL);
-	bg_fx_assert_within(pct.lo, c->pct_lo, tol);
-	bg_fx_assert_within(pct.hi, c->pct_hi, tol);
-	bg_fx_assert_within(bca.lo, c->bca_lo, tol);
-	bg_fx_assert_within(bca.hi, c->bca_hi, tol);
-
-	/* the generic entry points, same seed: the same intervals */
-	gsl_rng_set(r, BOOT_SEED);
-	assert_ok(st_boot_strat_bca(&b2, &i2, c->x, c->stratum, c->n, c->nstrata,
-				    st_stat_gm_ratio, c->weights, BOOT_B,
-				    c->level, r));
-	assert_memory_equal(&b2, &bca, sizeof(bca));
-	assert_memory_equal(&i2, &info, sizeof(info));
-	gsl_rng_set(r, BOOT_SEED);
-	assert_ok(st_boot_strat_percentile(&p2, c->x, c->stratum, c->n,
-					   c->nstrata, st_stat_gm_ratio,
-					   c->weights, BOOT_B, c->level, r));
-	assert_memory_equal(&p2, &pct, sizeof(pct));
-	bg_fx_assert_unmodified(before, c->x, c->n);
-	gsl_rng_free(r);
-}
-
-static double stat_exp_mean(const double *x, size_t n, void *ud)
-{
-	return exp(st_stat_mean(x, n, ud));
-}
-
-static double stat_strat_mean(const double *x, const size_t *start,
-			      size_t nstrata, void *ud)
-{
-	return st_stat_mean(x, start[nstrata], ud);
-}
-
-/* One stratum is the plain bootstrap: the same draws from the same seed, so
- * bit-identical intervals (with the geometric-mean ratio against exp(mean),
- * and with a stratified mean against the mean). */
-static void test_strat_one_stratum(void **state)
-{
-	const fixture *f = *state;
-	const bca_case *c = find_bca(f, "mean_lognormal_n50");
-	size_t *zero;
-	st_interval a, b;
-	st_bca_info ia, ib;
-	gsl_rng *r = rng_new(gsl_rng_taus2, 77);
-
-	assert_non_null(c);
-	zero = calloc(c->n, sizeof(*zero));
-	assert_non_null(zero);
-	assert_ok(st_boot_bca(&a, &ia, c->x, c->n, stat_exp_mean, NULL, 2000, 0.95, r));
-	gsl_rng_set(r, 77);
-	assert_ok(st_boot_strat_bca(&b, &ib, c->x, zero, c->n, 1, st_stat_gm_ratio,
-				    NULL, 2000, 0.95, r));
-	assert_memory_equal(&a, &b, sizeof(a));
-	assert_memory_equal(&ia, &ib, sizeof(ia));
-
-	gsl_rng_set(r, 78);
-	assert_ok(st_boot_percentile(&a, c->x, c->n, st_stat_mean, NULL, 2000, 0.9, r));
-	gsl_rng_set(r, 78);
-	assert_ok(st_boot_strat_percentile(&b, c->x, zero, c->n, 1, stat_strat_mean,
-					   NULL, 2000, 0.9, r));
-	assert_memory_equal(&a, &b, sizeof(a));
-	free(zero);
-	gsl_rng_free(r);
-}
-
-/* Strata of 2, 3, 50 and 500 values, interleaved in the input. Every call of
- * the statistic sees the 4 strata; the bootstrap calls (and the estimate)
- * with exactly those sizes, the jackknife calls with one value fewer in one
- * stratum, n_k times for stratum k; and every value sits in its own stratum
- * (value = 1000 k + i). */
-#define SZ_STRATA 4
-static const size_t sz_sizes[SZ_STRATA] = { 2, 3, 50, 500 };
-
-typedef struct {
-	size_t full_calls, short_calls[SZ_STRATA], bad_shape, foreign;
-} size_probe;
-
-static double stat_size_probe(const double *x, const size_t *start,
-			      size_t nstrata, void *ud)
-{
-	size_probe *p = ud;
-	size_t shorter = SZ_STRATA, nshort = 0;
-
-	if (nstrata != SZ_STRATA || start[0] != 0) {
-		p->bad_shape++;
-		return 0.0;
-	}
-	for (size_t k = 0; k < SZ_STRATA; k++) {
-		size_t m = start[k + 1] - start[k];
-
-		if (m + 1 == sz_sizes[k]) {
-			shorter = k;
-			nshort++;
-		} else if (m != sz_sizes[k]) {
-			p->bad_shape++;
-		}
-		for (size_t i = start[k]; i < start[k + 1]; i++)
-			if ((size_t)(x[i] / 1000.0) != k)
-				p->foreign++;
-	}
-	if (nshort == 0)
-		p->full_calls++;
-	else if (nshort == 1)
-		p->short_calls[shorter]++;
-	else
-		p->bad_shape++;
-	return st_stat_mean(x, start[SZ_STRATA], NULL);
-}
-
-static void test_strat_sizes_kept(void **state)
-{
-	size_t n = 0, *stratum;
-	double *x;
-	size_probe probe = { 0 };
-	st_interval ci;
-	st_bca_info info;
-	gsl_rng *r = rng_new(gsl_rng_taus2, 4);
-
-	(void)state;
-	for (size_t k = 0; k < SZ_STRATA; k++)
-		n += sz_sizes[k];
-	x = malloc(n * sizeof(*x));
-	stratum = malloc(n * sizeof(*stratum));
-	assert_non_null(x);
-	assert_non_null(stratum);
-	/* round-robin, as rounds of a run would come */
-	n = 0;
-	for (size_t i = 0; i < 500; i++)
-		for (size_t k = 0; k < SZ_STRATA; k++)
-			if (i < sz_sizes[k]) {
-				x[n] = 1000.0 * (double)k + (double)i;
-				stratum[n++] = k;
-			}
-	assert_ok(st_boot_strat_bca(&ci, &info, x, stratum, n, SZ_STRATA,
-				    stat_size_probe, &probe, 300, 0.95, r));
-	assert_int_equal(probe.bad_shape, 0);
-	assert_int_equal(probe.foreign, 0);
-	assert_int_equal(probe.full_calls, 300 + 1);
-	for (size_t k = 0; k < SZ_STRATA; k++)
-		assert_int_equal(probe.short_calls[k], sz_sizes[k]);
-	free(x);
-	free(stratum);
-	gsl_rng_free(r);
-}
-
-static void test_gm_ratio_value(void **state)
-{
-	/* workload 0: 0.1, 0.3 (mean 0.2); workload 1: -0.2, -0.2, -0.5 (-0.3) */
-	const double d[] = { 0.1, -0.2, 0.3, -0.2, -0.5 };
-	const size_t s[] = { 0, 1, 0, 1, 1 };
-	const double w13[] = { 1.0, 3.0 }, w11[] = { 1.0, 1.0 }, w22[] = { 2.0, 2.0 };
-	const double w01[] = { 0.0, 1.0 };
-	const size_t one[] = { 0, 0, 0, 0, 0 };
-	double g;
-
-	(void)state;
-	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w13));
-	bg_fx_assert_close(g, exp((0.2 - 3.0 * 0.3) / 4.0), 1e-14);
-	assert_ok(st_gm_ratio(&g, d, s, 5, 2, NULL));
-	bg_fx_assert_close(g, exp(-0.05), 1e-14);
-	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w11));
-	bg_fx_assert_close(g, exp(-0.05), 1e-14);
-	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w22));
-	bg_fx_assert_close(g, exp(-0.05), 1e-14);
-	/* a zero weight drops a workload */
-	assert_ok(st_gm_ratio(&g, d, s, 5, 2, w01));
-	bg_fx_assert_close(g, exp(-0.3), 1e-14);
-	/* one stratum: exp(mean) */
-	assert_ok(st_gm_ratio(&g, d, one, 5, 1, NULL));
-	bg_fx_assert_close(g, exp(-0.1), 1e-14);
-	/* a workload of one value is fine for the estimate */
-	assert_ok(st_gm_ratio(&g, d, (const size_t[]){ 0, 1, 1, 1, 1 }, 5, 2, NULL));
-	bg_fx_assert_close(g, exp((0.1 + (-0.2 + 0.3 - 0.2 - 0.5) / 4.0) / 2.0), 1e-14);
-}
-
-static void assert_strat_fail(const double *x, const size_t *stratum, size_t n,
-			      size_t nstrata, const double *w, int code)
-{
-	st_interval p, b, sentinel;
-	st_bca_info info, isentinel;
-	gsl_rng *r = rng_new(gsl_rng_taus2, 1);
-	double *before = bg_fx_copy(x, n);
-
-	memset(&sentinel, 0xA5, sizeof(sentinel));
-	memset(&isentinel, 0xA5, sizeof(isentinel));
-	p = b = sentinel;
-	info = isentinel;
-	assert_fails(st_boot_gm_ratio(&p, &b, &info, x, stratum, n, nstrata, w,
-				      1000, 0.95, r), code);
-	assert_fails(st_boot_strat_bca(&b, &info, x, stratum, n, nstrata,
-				       st_stat_gm_ratio, (void *)w, 1000, 0.95, r),
-		     code);
-	assert_fails(st_boot_strat_percentile(&p, x, stratum, n, nstrata,
-					      st_stat_gm_ratio, (void *)w, 1000,
-					      0.95, r), code);
-	assert_memory_equal(&p, &sentinel, sizeof(p));
-	assert_memory_equal(&b, &sentinel, sizeof(b));
-	assert_memory_equal(&info, &isentinel, sizeof(info));
-	bg_fx_assert_unmodified(before, x, n);
-	gsl_rng_free(r);
-}
-
-static void test_strat_bad_input(void **state)
-{
-	const double d[] = { 0.1, -0.2, 0.3, -0.2, -0.5, 0.0 };
-	const size_t s[] = { 0, 1, 0, 1, 1, 0 };
-	const size_t s_lone[] = { 0, 1, 1, 1, 1, 1 };   /* stratum 0: 1 value */
-	const size_t s_gap[] = { 0, 2, 0, 2, 2, 0 };    /* stratum 1 empty */
-	const size_t s_over[] = { 0, 1, 0, 1, 3, 0 };   /* index 3 of 2 strata */
-	const double w_neg[] = { 1.0, -1.0 }, w_nan[] = { 1.0, NAN };
-	const double w_inf[] = { 1.0, INFINITY }, w_zero[] = { 0.0, 0.0 };
-	const double huge[] = { 800.0, 801.0, 802.0, 803.0 };
-	const size_t s_huge[] = { 0, 0, 1, 1 };
-	st_interval ci;
-	double g = SENTINEL, x[6];
-	gsl_rng *r = rng_new(gsl_rng_taus2, 1);
-
-	(void)state;
-	assert_strat_fail(d, s, 0, 2, NULL, BG_EDOMAIN);
-	assert_strat_fail(d, NULL, 6, 2, NULL, BG_EINVAL);
-	assert_strat_fail(d, s, 6, 0, NULL, BG_EINVAL);
-	assert_strat_fail(d, s_over, 6, 2, NULL, BG_EINVAL);
-	assert_strat_fail(d, s_lone, 6, 2, NULL, BG_EDOMAIN);
-	assert_strat_fail(d, s_gap, 6, 3, NULL, BG_EDOMAIN);
-	memcpy(x, d, sizeof(x));
-	x[4] = NAN;
-	assert_strat_fail(x, s, 6, 2, NULL, BG_EDOMAIN);
-	x[4] = -INFINITY;
-	assert_strat_fail(x, s, 6, 2, NULL, BG_EDOMAIN);
-	/* bad weights: the checked entry points say so; used raw by
-	 * st_boot_strat_*, a negative weight sum or NaN makes theta non-finite */
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, d, s, 6, 2, w_neg, 1000, 0.95, r), BG_EINVAL);
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, d, s, 6, 2, w_nan, 1000, 0.95, r), BG_EINVAL);
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, d, s, 6, 2, w_inf, 1000, 0.95, r), BG_EINVAL);
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, d, s, 6, 2, w_zero, 1000, 0.95, r), BG_EINVAL);
-	assert_fails(st_boot_strat_bca(&ci, NULL, d, s, 6, 2, st_stat_gm_ratio,
-				       (void *)w_zero, 1000, 0.95, r), BG_EDOMAIN);
-	assert_fails(st_gm_ratio(&g, d, s, 6, 2, w_neg), BG_EINVAL);
-	assert_fails(st_gm_ratio(&g, d, s, 6, 2, w_zero), BG_EINVAL);
-	assert_fails(st_gm_ratio(&g, d, s_gap, 6, 3, NULL), BG_EDOMAIN);
-	assert_fails(st_gm_ratio(&g, d, s_over, 6, 2, NULL), BG_EINVAL);
-	assert_fails(st_gm_ratio(&g, d, NULL, 6, 2, NULL), BG_EINVAL);
-	assert_fails(st_gm_ratio(&g, d, s, 0, 2, NULL), BG_EDOMAIN);
-	assert_fails(st_gm_ratio(&g, x, s, 6, 2, NULL), BG_EDOMAIN);
-	/* exp(801.5) overflows */
-	assert_fails(st_gm_ratio(&g, huge, s_huge, 4, 2, NULL), BG_EDOMAIN);
-	assert_true(g == SENTINEL);
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, huge, s_huge, 4, 2, NULL, 1000, 0.95, r),
-		     BG_EDOMAIN);
-	/* no interval asked for; bad level, B, statistic, RNG */
-	assert_fails(st_boot_gm_ratio(NULL, NULL, NULL, d, s, 6, 2, NULL, 1000, 0.95, r), BG_EINVAL);
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, d, s, 6, 2, NULL, 1000, 1.0, r), BG_EINVAL);
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, d, s, 6, 2, NULL, 10, 0.95, r), BG_EINVAL);
-	assert_fails(st_boot_gm_ratio(&ci, NULL, NULL, d, s, 6, 2, NULL, 1000, 0.95, NULL), BG_EINVAL);
-	assert_fails(st_boot_strat_bca(&ci, NULL, d, s, 6, 2, NULL, NULL, 1000, 0.95, r), BG_EINVAL);
-	/* only one of the intervals is fine */
-	assert_ok(st_boot_gm_ratio(NULL, &ci, NULL, d, s, 6, 2, NULL, 1000, 0.95, r));
-	assert_true(ci.lo <= ci.hi);
-	gsl_rng_free(r);
-}
-
 /* ---- st_desc additions: bad input and edge cases ------------------------ */
 
 static void assert_desc_new_fail(const double *x, size_t n, int code)
 {
 	double out = SENTINEL;
-	st_tukey t, ts;
 	st_mzscore m, ms;
 	unsigned char flags[8];
 	double score[8];
 	double *before = bg_fx_copy(x, n);
 
-	memset(&ts, 0xA5, sizeof(ts));
 	memset(&ms, 0xA5, sizeof(ms));
-	t = ts;
 	m = ms;
 	memset(flags, FLAG_SENTINEL, sizeof(flags));
 	for (size_t i = 0; i < 8; i++)
 		score[i] = SENTINEL;
-	assert_fails(st_trimmed_mean(&out, x, n, 0.1), code);
 	assert_fails(st_cv(&out, x, n), code);
 	assert_fails(st_autocorr1(&out, x, n), code);
 	assert_true(out == SENTINEL);
-	assert_fails(st_outliers_tukey(&t, flags, x, n), code);
-	assert_memory_equal(&t, &ts, sizeof(t));
 	assert_fails(st_outliers_mzscore(&m, flags, score, x, n), code);
 	assert_memory_equal(&m, &ms, sizeof(m));
 	for (size_t i = 0; i < 8; i++) {
@@ -917,31 +560,6 @@ static void test_desc_new_bad_input(void **state)
 			x[pos] = nonfinite[b];
 			assert_desc_new_fail(x, 5, BG_EDOMAIN);
 		}
-}
-
-static void test_trimmed_mean_edges(void **state)
-{
-	const double x[] = { 5.0, 1.0, 100.0, 2.0, 3.0, 4.0, -50.0 };
-	const double bad_p[] = { -0.1, 0.5, 0.6, -1e-12, NAN, INFINITY };
-	double m = SENTINEL;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(bad_p) / sizeof(bad_p[0]); i++) {
-		assert_fails(st_trimmed_mean(&m, x, 7, bad_p[i]), BG_EINVAL);
-		assert_true(m == SENTINEL);
-	}
-	/* floor(0.45 * 7) = 3 from each end: the median */
-	assert_ok(st_trimmed_mean(&m, x, 7, 0.45));
-	assert_true(m == 3.0);
-	/* floor(0.2 * 7) = 1: drops -50 and 100 */
-	assert_ok(st_trimmed_mean(&m, x, 7, 0.2));
-	bg_fx_assert_close(m, 3.0, 1e-15);
-	/* floor(0.1 * 7) = 0: the mean */
-	assert_ok(st_trimmed_mean(&m, x, 7, 0.1));
-	bg_fx_assert_close(m, 65.0 / 7.0, 1e-15);
-	/* n = 1 */
-	assert_ok(st_trimmed_mean(&m, x, 1, 0.49));
-	assert_true(m == 5.0);
 }
 
 static void test_cv_autocorr_edges(void **state)
@@ -979,39 +597,26 @@ static void test_outliers_edges(void **state)
 {
 	const double same[] = { 7.0, 7.0, 7.0, 7.0 };
 	const double one[] = { 4.0 };
-	const double huge[] = { -1e308, 1e308, 1e308, -1e308 };
 	const double spread[] = { -1e308, 1e308, 1e308 };
-	/* quartiles 2 and 4 (type 7 on 1..5 plus two outliers) */
 	const double x[] = { 1.0, 2.0, 3.0, 4.0, 5.0, 7.5, 11.0, 2.0, 3.0 };
 	unsigned char flags[9];
 	double score[9];
-	st_tukey t;
 	st_mzscore m;
 
 	(void)state;
-	/* all equal: no outliers either way, M = 0 */
-	assert_ok(st_outliers_tukey(&t, flags, same, 4));
-	assert_true(t.iqr == 0.0 && t.n_mild == 0 && t.n_extreme == 0);
+	/* all equal: no outliers, M = 0 */
 	assert_ok(st_outliers_mzscore(&m, flags, score, same, 4));
 	assert_true(m.mad_zero == 1 && m.n_outliers == 0 && m.meanad == 0.0);
 	for (size_t i = 0; i < 4; i++)
 		assert_true(score[i] == 0.0 && flags[i] == ST_OUTLIER_NONE);
 	/* n = 1 */
-	assert_ok(st_outliers_tukey(&t, flags, one, 1));
-	assert_true(t.q1 == 4.0 && t.q3 == 4.0 && t.n_extreme == 0);
 	assert_ok(st_outliers_mzscore(&m, flags, score, one, 1));
 	assert_true(m.n_outliers == 0 && score[0] == 0.0);
-	/* fences or scores that overflow */
-	assert_fails(st_outliers_tukey(&t, flags, huge, 4), BG_EDOMAIN);
+	/* scores that overflow */
 	assert_fails(st_outliers_mzscore(&m, flags, score, spread, 3), BG_EDOMAIN);
-	/* By hand: sorted 1 2 2 3 3 4 5 7.5 11, q1 = 2, q3 = 5, iqr = 3; inner
-	 * fences -2.5 and 9.5, outer -7 and 14: 11 is mild, nothing extreme.
-	 * Median 3, |x - 3| sorted 0 0 1 1 1 2 2 4.5 8: MAD 1;
+	/* By hand: sorted 1 2 2 3 3 4 5 7.5 11, median 3, |x - 3| sorted
+	 * 0 0 1 1 1 2 2 4.5 8: MAD 1;
 	 * M(11) = 0.6745 * 8 = 5.396 > 3.5, M(7.5) = 3.035 is not. */
-	assert_ok(st_outliers_tukey(&t, flags, x, 9));
-	assert_true(t.q1 == 2.0 && t.q3 == 5.0);
-	assert_true(t.n_mild == 1 && t.n_extreme == 0);
-	assert_true(flags[6] == ST_OUTLIER_MILD && flags[5] == ST_OUTLIER_NONE);
 	assert_ok(st_outliers_mzscore(&m, flags, score, x, 9));
 	assert_true(m.median == 3.0 && m.mad == 1.0 && m.mad_zero == 0);
 	assert_int_equal(m.n_outliers, 1);
@@ -1038,36 +643,17 @@ static unsigned char *get_flags(const cJSON *obj, size_t n, const char *where)
 static int load_desc(desc_case *c, const cJSON *j)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-	const cJSON *tm = cJSON_GetObjectItemCaseSensitive(j, "trimmed_mean");
-	const cJSON *tk = cJSON_GetObjectItemCaseSensitive(j, "tukey");
 	const cJSON *mz = cJSON_GetObjectItemCaseSensitive(j, "mzscore");
-	const cJSON *e;
 	double v;
-	size_t i = 0, m;
+	size_t m;
 
-	if (!cJSON_IsString(name) || !cJSON_IsArray(tm) ||
-	    cJSON_GetArraySize(tm) != N_TRIM || !cJSON_IsObject(tk) ||
-	    !cJSON_IsObject(mz) || !(c->name = strdup(name->valuestring)))
+	if (!cJSON_IsString(name) || !cJSON_IsObject(mz) ||
+	    !(c->name = strdup(name->valuestring)))
 		return -1;
 	if (bg_fx_doubles(&c->x, &c->n, j, "x", NULL, 1, c->name) < 0)
 		return -1;
-	cJSON_ArrayForEach(e, tm) {
-		if (bg_fx_num(&c->trim_p[i], e, "prop", c->name) < 0 ||
-		    bg_fx_num(&c->trim_v[i], e, "value", c->name) < 0)
-			return -1;
-		i++;
-	}
 	if (bg_fx_num(&c->cv, j, "cv", c->name) < 0 ||
 	    bg_fx_num(&c->ac1, j, "autocorr1", c->name) < 0 ||
-	    bg_fx_num(&c->tk.q1, tk, "q1", c->name) < 0 ||
-	    bg_fx_num(&c->tk.q3, tk, "q3", c->name) < 0 ||
-	    bg_fx_num(&c->tk.iqr, tk, "iqr", c->name) < 0 ||
-	    bg_fx_num(&c->tk.inner_lo, tk, "inner_lo", c->name) < 0 ||
-	    bg_fx_num(&c->tk.inner_hi, tk, "inner_hi", c->name) < 0 ||
-	    bg_fx_num(&c->tk.outer_lo, tk, "outer_lo", c->name) < 0 ||
-	    bg_fx_num(&c->tk.outer_hi, tk, "outer_hi", c->name) < 0 ||
-	    bg_fx_size(&c->tk.n_mild, tk, "n_mild", c->name) < 0 ||
-	    bg_fx_size(&c->tk.n_extreme, tk, "n_extreme", c->name) < 0 ||
 	    bg_fx_num(&c->mz.median, mz, "median", c->name) < 0 ||
 	    bg_fx_num(&c->mz.mad, mz, "mad", c->name) < 0 ||
 	    bg_fx_num(&c->mz.meanad, mz, "meanad", c->name) < 0 ||
@@ -1075,8 +661,7 @@ static int load_desc(desc_case *c, const cJSON *j)
 	    bg_fx_size(&c->mz.n_outliers, mz, "n_outliers", c->name) < 0)
 		return -1;
 	c->mz.mad_zero = v != 0.0;
-	if (!(c->tk_flags = get_flags(tk, c->n, c->name)) ||
-	    !(c->mz_flags = get_flags(mz, c->n, c->name)) ||
+	if (!(c->mz_flags = get_flags(mz, c->n, c->name)) ||
 	    bg_fx_doubles(&c->mz_scores, &m, mz, "scores", NULL, 1, c->name) < 0 ||
 	    m != c->n)
 		return -1;
@@ -1106,75 +691,6 @@ static int load_bca(bca_case *c, const cJSON *j)
 	       bg_fx_num(&c->pct_hi, j, "pct_hi", c->name) < 0 ? -1 : 0;
 }
 
-/* The strata as a caller would hold them: interleaved by round. */
-static int interleave(strat_case *c, const cJSON *strata)
-{
-	const cJSON *s;
-	size_t k = 0, longest = 0;
-	double **v = calloc(c->nstrata, sizeof(*v));
-	size_t *len = calloc(c->nstrata, sizeof(*len));
-	int error = -1;
-
-	if (!v || !len)
-		goto cleanup;
-	c->n = 0;
-	cJSON_ArrayForEach(s, strata) {
-		if (bg_fx_doubles(&v[k], &len[k], s, NULL, NULL, 1, c->name) < 0)
-			goto cleanup;
-		c->n += len[k];
-		longest = len[k] > longest ? len[k] : longest;
-		k++;
-	}
-	c->x = malloc(c->n * sizeof(*c->x));
-	c->stratum = malloc(c->n * sizeof(*c->stratum));
-	if (!c->x || !c->stratum)
-		goto cleanup;
-	c->n = 0;
-	for (size_t i = 0; i < longest; i++)
-		for (k = 0; k < c->nstrata; k++)
-			if (i < len[k]) {
-				c->x[c->n] = v[k][i];
-				c->stratum[c->n++] = k;
-			}
-	error = 0;
-cleanup:
-	for (k = 0; v && k < c->nstrata; k++)
-		free(v[k]);
-	free(v);
-	free(len);
-	return error;
-}
-
-static int load_strat(strat_case *c, const cJSON *j)
-{
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-	const cJSON *strata = cJSON_GetObjectItemCaseSensitive(j, "strata");
-	const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "weights");
-	size_t nw;
-
-	if (!cJSON_IsString(name) || !cJSON_IsArray(strata) ||
-	    cJSON_GetArraySize(strata) < 1 || !(c->name = strdup(name->valuestring)))
-		return -1;
-	c->nstrata = (size_t)cJSON_GetArraySize(strata);
-	if (interleave(c, strata) < 0)
-		return -1;
-	if (cJSON_IsArray(w)) {
-		if (bg_fx_doubles(&c->weights, &nw, j, "weights", NULL, 1, c->name) < 0 ||
-		    nw != c->nstrata)
-			return -1;
-	} else if (!cJSON_IsNull(w)) {
-		return -1;
-	}
-	return bg_fx_num(&c->level, j, "level", c->name) < 0 ||
-	       bg_fx_num(&c->estimate, j, "estimate", c->name) < 0 ||
-	       bg_fx_num(&c->a, j, "a", c->name) < 0 ||
-	       bg_fx_num(&c->z0, j, "z0", c->name) < 0 ||
-	       bg_fx_num(&c->pct_lo, j, "pct_lo", c->name) < 0 ||
-	       bg_fx_num(&c->pct_hi, j, "pct_hi", c->name) < 0 ||
-	       bg_fx_num(&c->bca_lo, j, "bca_lo", c->name) < 0 ||
-	       bg_fx_num(&c->bca_hi, j, "bca_hi", c->name) < 0 ? -1 : 0;
-}
-
 static void free_fixture(fixture *f)
 {
 	for (size_t i = 0; f->desc && i < f->ndesc; i++) {
@@ -1182,7 +698,6 @@ static void free_fixture(fixture *f)
 
 		free(c->name);
 		free(c->x);
-		free(c->tk_flags);
 		free(c->mz_flags);
 		free(c->mz_scores);
 	}
@@ -1190,20 +705,12 @@ static void free_fixture(fixture *f)
 		free(f->bca[i].name);
 		free(f->bca[i].x);
 	}
-	for (size_t i = 0; f->strat && i < f->nstrat; i++) {
-		free(f->strat[i].name);
-		free(f->strat[i].x);
-		free(f->strat[i].stratum);
-		free(f->strat[i].weights);
-	}
 	free(f->desc);
 	free(f->bca);
-	free(f->strat);
 }
 
 static int load_desc_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_desc(c, j); }
 static int load_bca_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_bca(c, j); }
-static int load_strat_v(void *c, const cJSON *j, void *ud) { (void)ud; return load_strat(c, j); }
 
 static int load_fixture(fixture *f)
 {
@@ -1215,9 +722,7 @@ static int load_fixture(fixture *f)
 	if (bg_fx_load_section((void **)&f->desc, &f->ndesc, root, "desc_cases",
 			       sizeof(desc_case), load_desc_v, NULL) < 0 ||
 	    bg_fx_load_section((void **)&f->bca, &f->nbca, root, "bca_cases",
-			       sizeof(bca_case), load_bca_v, NULL) < 0 ||
-	    bg_fx_load_section((void **)&f->strat, &f->nstrat, root, "strat_cases",
-			       sizeof(strat_case), load_strat_v, NULL) < 0) {
+			       sizeof(bca_case), load_bca_v, NULL) < 0) {
 		cJSON_Delete(root);
 		free_fixture(f);
 		return -1;
@@ -1234,17 +739,11 @@ typedef struct {
 } per_case_test;
 
 static const per_case_test desc_tests[] = {
-	{ "trimmed_mean", test_trimmed_mean_case },
 	{ "cv", test_cv_case },
 	{ "autocorr1", test_autocorr1_case },
-	{ "tukey", test_tukey_case },
 	{ "mzscore", test_mzscore_case },
 };
 static const per_case_test bca_tests[] = { { "bca", test_bca_case } };
-static const per_case_test strat_tests[] = {
-	{ "gm_ratio", test_gm_ratio_case },
-	{ "strat_boot_gm_ratio", test_strat_case },
-};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Appends one named test per (test, case); -1 when out of memory. */
@@ -1270,13 +769,11 @@ static int add_per_case(struct CMUnitTest *tests, size_t *ntests,
 
 static const char *desc_name(const void *c) { return ((const desc_case *)c)->name; }
 static const char *bca_name(const void *c) { return ((const bca_case *)c)->name; }
-static const char *strat_name(const void *c) { return ((const strat_case *)c)->name; }
 
 int main(void)
 {
 	const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_desc_new_bad_input),
-		cmocka_unit_test(test_trimmed_mean_edges),
 		cmocka_unit_test(test_cv_autocorr_edges),
 		cmocka_unit_test(test_outliers_edges),
 		cmocka_unit_test(test_bca_direction),
@@ -1285,10 +782,6 @@ int main(void)
 		cmocka_unit_test(test_bca_undefined),
 		cmocka_unit_test(test_bca_bad_input),
 		cmocka_unit_test(test_draws_uniform),
-		cmocka_unit_test(test_strat_one_stratum),
-		cmocka_unit_test(test_strat_sizes_kept),
-		cmocka_unit_test(test_gm_ratio_value),
-		cmocka_unit_test(test_strat_bad_input),
 	};
 	struct CMUnitTest *tests = NULL;
 	size_t nnamed = 0, ntests, cap;
@@ -1299,16 +792,14 @@ int main(void)
 	if (load_fixture(&fx) < 0)
 		return 1;
 	cap = fx.ndesc * COUNT(desc_tests) + fx.nbca * COUNT(bca_tests) +
-	      fx.nstrat * COUNT(strat_tests) + COUNT(fixed);
+	      COUNT(fixed);
 	if (!(tests = calloc(cap, sizeof(*tests))))
 		goto cleanup;
 	/* the per-case tests own their names: tests[0 .. nnamed - 1] */
 	if (add_per_case(tests, &nnamed, desc_tests, COUNT(desc_tests), fx.desc,
 			 fx.ndesc, sizeof(*fx.desc), desc_name) < 0 ||
 	    add_per_case(tests, &nnamed, bca_tests, COUNT(bca_tests), fx.bca,
-			 fx.nbca, sizeof(*fx.bca), bca_name) < 0 ||
-	    add_per_case(tests, &nnamed, strat_tests, COUNT(strat_tests), fx.strat,
-			 fx.nstrat, sizeof(*fx.strat), strat_name) < 0)
+			 fx.nbca, sizeof(*fx.bca), bca_name) < 0)
 		goto cleanup;
 	ntests = nnamed;
 	for (size_t j = 0; j < COUNT(fixed); j++) {
