@@ -1,5 +1,5 @@
-/* grd_tests: the test gate — running a project's test command, reading how
- * many tests it reported, and remembering that number per commit.
+/* grd_tests: the test gate — running a project's test command (through
+ * smp_shell) and reading how many tests it reported.
  *
  * A change is kept only when its tests pass and their count did not drop
  * (DESIGN.md, decision contract 1). The count is read from the command's
@@ -22,12 +22,10 @@
 
 #include <stddef.h>
 
-#include "smp_spawn.h"
+#include "smp_shell.h"
 
-/* Bytes of output kept from a test command (stdout and stderr merged). */
-#define GRD_TEST_OUTPUT_LIMIT ((size_t)8 << 20)
 /* Lines of output kept in grd_test_result.tail. */
-#define GRD_TEST_TAIL_LINES 20
+#define GRD_TEST_TAIL_LINES SMP_SHELL_TAIL_LINES
 
 /* Whether format is one of the formats above (a regex must compile and
  * have a capture group). Returns 1 when it is; 0 when not, with the reason
@@ -54,15 +52,16 @@ typedef struct {
 	                       * "tests_count_missing" (a format was given and the
 	                       * output had no count in it) */
 	char *tail;           /* the last GRD_TEST_TAIL_LINES lines of output, owned */
-	int output_truncated; /* 1 when the output passed GRD_TEST_OUTPUT_LIMIT (the
+	int output_truncated; /* 1 when the output passed SMP_SHELL_OUTPUT_LIMIT (the
 	                       * count and tail come from its first 8 MiB) */
 	double wall_s;
 } grd_test_result;
 
-/* Runs cmd through /bin/sh in directory cwd (NULL: the current one), stdin
- * from /dev/null, stderr merged into stdout in order, killed after
- * timeout_s seconds (0: never), and fills *out. format (NULL: don't count)
- * is checked before anything runs. Returns 0 whenever the command ran,
+/* Runs cmd through /bin/sh in directory cwd (NULL: the current one) as
+ * smp_shell_run does (stdin from /dev/null, stderr merged into stdout in
+ * order, killed after timeout_s seconds, 0: never), and fills *out with
+ * the outcome and the count in format (NULL: don't count), which is
+ * checked before anything runs. Returns 0 whenever the command ran,
  * whatever its outcome (read out->reason); BG_EINVAL for a bad format,
  * BG_ENOTFOUND when cwd is not a directory, BG_ESYS when /bin/sh could not
  * be started, BG_EINTR on SIGINT/SIGTERM (see bg_interrupt_install),
@@ -73,9 +72,5 @@ int grd_tests_run(grd_test_result *out, const char *cmd, const char *cwd,
 
 /* Frees out->tail and zeroes *r. Accepts NULL. */
 void grd_test_result_clear(grd_test_result *r);
-
-/* s quoted for /bin/sh: in single quotes, each ' written as '\''. Returns
- * a string the caller frees, or NULL (BG_ENOMEM set). */
-char *grd_shell_quote(const char *s);
 
 #endif

@@ -22,7 +22,7 @@
 #include "bg_error.h"
 #include "bg_interrupt.h"
 #include "bg_file.h"
-#include "grd_tests.h"
+#include "smp_shell.h"
 #include "smp_runner.h"
 #include "st_desc.h"
 #include "st_fdr.h"
@@ -103,7 +103,7 @@ static int bundled_workloads(lp_calib_report *r, char **corpora)
 		return error;
 	for (size_t i = 0; i < NBUNDLED && error == 0; i++) {
 		char *path = NULL, *q = NULL;
-		if (asprintf(&path, "%s/%s", *corpora, bundled[i]) < 0 || (q = grd_shell_quote(path)) == NULL)
+		if (asprintf(&path, "%s/%s", *corpora, bundled[i]) < 0 || (q = smp_shell_quote(path)) == NULL)
 			error = bg_error_nomem();
 		else
 			error = add_workload(r, bundled[i], q);
@@ -152,7 +152,7 @@ static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char
 
 	if ((error = config_dir(&dir, cfg, path)) < 0)
 		goto cleanup;
-	if ((q = grd_shell_quote(dir)) == NULL) {
+	if ((q = smp_shell_quote(dir)) == NULL) {
 		error = bg_error_nomem();
 		goto cleanup;
 	}

@@ -15,8 +15,7 @@
 #include "bg_error.h"
 #include "bg_interrupt.h"
 #include "bg_file.h"
-#include "grd_tests.h"
-#include "smp_spawn.h"
+#include "smp_shell.h"
 
 #include <limits.h>
 #include <math.h>
@@ -106,8 +105,8 @@ static int add_row(lp_loop_run *L, const char *decision, const cJSON *gate, doub
 /* Runs the agent; *progress is 1 when it left something to gate. */
 static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 {
-	char before[41], after[41], *cmd = NULL, *q = grd_shell_quote(L->feedback);
-	grd_test_result r;
+	char before[41], after[41], *cmd = NULL, *q = smp_shell_quote(L->feedback);
+	smp_shell_result r;
 	int dirty = 0, error;
 
 	*progress = 0;
@@ -117,7 +116,7 @@ static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 	}
 	free(q);
 	if ((error = lp_repo_resolve(before, L->repo, "HEAD")) < 0 ||
-	    (error = grd_tests_run(&r, cmd, lp_repo_workdir(L->repo), NULL, L->o->agent_timeout)) < 0) {
+	    (error = smp_shell_run(&r, cmd, lp_repo_workdir(L->repo), L->o->agent_timeout)) < 0) {
 		free(cmd);
 		return error;
 	}
@@ -135,7 +134,7 @@ static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 	if (!L->o->quiet && !*progress && error == 0)
 		fprintf(stderr, "benchgate: loop: iteration %u: the agent %s\n", iteration,
 			r.timed_out ? "timed out" : !r.passed ? "failed" : "changed nothing");
-	grd_test_result_clear(&r);
+	smp_shell_result_clear(&r);
 	return error;
 }
 
@@ -147,7 +146,7 @@ static int run_gate(lp_loop_run *L, unsigned iteration)
 					    "baseline", "tested", "guards", NULL };
 	smp_spawn_opts so = SMP_SPAWN_OPTS_INIT;
 	smp_result r;
-	char *cmd = NULL, *qd = grd_shell_quote(lp_repo_workdir(L->repo)), *qe = grd_shell_quote(L->exe);
+	char *cmd = NULL, *qd = smp_shell_quote(lp_repo_workdir(L->repo)), *qe = smp_shell_quote(L->exe);
 	char max_time[48] = "";
 	double t0 = bg_time_now();
 	cJSON *gate = NULL, *dec;

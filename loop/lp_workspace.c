@@ -4,6 +4,7 @@
 #include "bg_error.h"
 #include "bg_file.h"
 #include "grd_tests.h"
+#include "smp_shell.h"
 #include "state_counts.h"
 
 #include <stdio.h>
@@ -38,7 +39,7 @@ int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const 
 
 int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
 {
-	grd_test_result r;
+	smp_shell_result r;
 	char *marker = NULL;
 	int error;
 
@@ -51,13 +52,15 @@ int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
 		free(marker);
 		return 0;
 	}
-	if ((error = grd_tests_run(&r, build, dir, NULL, 0)) == 0) {
+	if ((error = smp_shell_run(&r, build, dir, 0)) == 0) {
 		*ok = r.passed;
-		if (r.passed)
+		if (r.passed) {
 			error = bg_file_write_atomic(marker, "built\n");
-		else
-			*tail = r.tail ? strdup(r.tail) : NULL;
-		grd_test_result_clear(&r);
+		} else {
+			*tail = r.tail;
+			r.tail = NULL;
+		}
+		smp_shell_result_clear(&r);
 	}
 	free(marker);
 	return error;
@@ -108,7 +111,7 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n,
 			  const char *dir_a, const char *dir_b)
 {
-	char *qa = grd_shell_quote(dir_a), *qb = grd_shell_quote(dir_b);
+	char *qa = smp_shell_quote(dir_a), *qb = smp_shell_quote(dir_b);
 	int error = 0;
 
 	memset(out, 0, sizeof(*out));

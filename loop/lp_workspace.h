@@ -34,11 +34,11 @@ int lp_workspace_open(lp_repo **repo, state_store **st, const char *path);
  * lp_repo_export, BG_ENOMEM. */
 int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const char *commit);
 
-/* Runs `build` (NULL: nothing to build, *ok = 1) through /bin/sh in dir,
+/* Runs `build` (NULL: nothing to build, *ok = 1) with smp_shell_run in dir,
  * unless dir/.benchgate-built says it was built already. *ok = 1 when it
  * succeeded (the marker is then written), else 0 with *tail the end of its
  * output (caller frees; may be NULL). Returns 0 whenever the command ran;
- * the errors of grd_tests_run (BG_EINTR, BG_ESYS, ...), or BG_ESYS when the
+ * the errors of smp_shell_run (BG_EINTR, BG_ESYS, ...), or BG_ESYS when the
  * marker cannot be written. */
 int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir);
 

@@ -1,7 +1,7 @@
 /* test_grd_tests: cmocka tests for guards/grd_tests — reading test counts in
  * every format from real-looking (mostly captured) output, running test
- * commands (passing, failing, killed, timed out, in a directory whose name
- * needs quoting), and the per-commit count cache.
+ * commands (passing, failing, killed, timed out: the gate's reasons; the
+ * shell runner itself is tested in test_shell.c).
  *
  * One cmocka output is produced live: with GRD_TEST_CMOCKA_CHILD set, this
  * binary runs two small groups of its own and exits, so the "several groups
@@ -70,7 +70,7 @@ static char *make_tmpdir(void)
 
 static void remove_tree(const char *dir)
 {
-	char *q = grd_shell_quote(dir), cmd[4096];
+	char *q = smp_shell_quote(dir), cmd[4096];
 
 	assert_non_null(q);
 	snprintf(cmd, sizeof(cmd), "rm -rf -- %s", q);
@@ -179,7 +179,7 @@ static void test_cmocka_live_two_groups(void **state)
 	(void)state;
 	assert_true(n > 0);
 	exe[n] = '\0';
-	q = grd_shell_quote(exe);
+	q = smp_shell_quote(exe);
 	assert_non_null(q);
 	snprintf(cmd, sizeof(cmd), "GRD_TEST_CMOCKA_CHILD=1 %s", q);
 	free(q);
@@ -293,22 +293,6 @@ static void test_not_found(void **state)
 
 /* ---- running ---------------------------------------------------------- */
 
-static void test_shell_quote(void **state)
-{
-	char *q;
-
-	(void)state;
-	q = grd_shell_quote("it's a dir");
-	assert_string_equal(q, "'it'\\''s a dir'");
-	free(q);
-	q = grd_shell_quote("");
-	assert_string_equal(q, "''");
-	free(q);
-	q = grd_shell_quote("$HOME `x` \"y\" \\");
-	assert_string_equal(q, "'$HOME `x` \"y\" \\'");
-	free(q);
-}
-
 static void test_run_passing(void **state)
 {
 	grd_test_result r;
@@ -404,29 +388,6 @@ static void test_run_count_missing(void **state)
 	grd_test_result_clear(&r);
 }
 
-static void test_run_cwd_needing_quotes(void **state)
-{
-	char *tmp = make_tmpdir(), dir[512], *real;
-	grd_test_result r;
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "%s/it's a dir; with $spaces", tmp);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	real = realpath(dir, NULL);
-	assert_non_null(real);
-	run_ok(&r, "pwd -P; ls", dir, NULL, 30);
-	assert_int_equal(r.passed, 1);
-	assert_string_equal(r.tail, real);
-	grd_test_result_clear(&r);
-	/* cmd runs in full after cd, including a trailing comment */
-	run_ok(&r, "echo one && echo two # done", dir, NULL, 30);
-	assert_string_equal(r.tail, "one\ntwo");
-	grd_test_result_clear(&r);
-	free(real);
-	remove_tree(tmp);
-	free(tmp);
-}
-
 static void test_run_refuses_bad_input(void **state)
 {
 	char *tmp = make_tmpdir(), marker[512], cmd[600], missing[600];
@@ -512,13 +473,11 @@ int main(void)
 		cmocka_unit_test(test_regex_format),
 		cmocka_unit_test(test_formats_valid),
 		cmocka_unit_test(test_not_found),
-		cmocka_unit_test(test_shell_quote),
 		cmocka_unit_test(test_run_passing),
 		cmocka_unit_test(test_run_failing_keeps_tail),
 		cmocka_unit_test(test_run_timed_out),
 		cmocka_unit_test(test_run_killed),
 		cmocka_unit_test(test_run_count_missing),
-		cmocka_unit_test(test_run_cwd_needing_quotes),
 		cmocka_unit_test(test_run_refuses_bad_input),
 		cmocka_unit_test(test_file_roundtrip),
 	};

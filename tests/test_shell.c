@@ -1,0 +1,176 @@
+/* test_shell: sampler/smp_shell — shell command lines run in a directory
+ * (builds, test commands, the agent): merged output in order, the tail,
+ * timeouts, kills, a directory whose name needs quoting, a missing
+ * directory (nothing runs), output past the bound; and the quoting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bg_test.h"
+#include "bg_error.h"
+#include "smp_shell.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void run_ok(smp_shell_result *r, const char *cmd, const char *cwd, double timeout_s)
+{
+	int rc = smp_shell_run(r, cmd, cwd, timeout_s);
+
+	if (rc != 0)
+		fail_msg("smp_shell_run(%s): %d %s", cmd, rc, bg_error_last());
+	assert_non_null(r->output);
+	assert_non_null(r->tail);
+}
+
+static void test_quote(void **unused)
+{
+	char *q;
+
+	(void)unused;
+	q = smp_shell_quote("it's a dir");
+	assert_string_equal(q, "'it'\\''s a dir'");
+	free(q);
+	q = smp_shell_quote("");
+	assert_string_equal(q, "''");
+	free(q);
+	q = smp_shell_quote("$HOME `x` \"y\" \\");
+	assert_string_equal(q, "'$HOME `x` \"y\" \\'");
+	free(q);
+}
+
+static void test_merged_in_order(void **unused)
+{
+	smp_shell_result r;
+	int fds = bg_test_count_fds();
+
+	(void)unused;
+	run_ok(&r, "echo one; echo two >&2; printf 'a\\000b\\n'; echo three", NULL, 30);
+	assert_int_equal(r.passed, 1);
+	assert_int_equal(r.outcome, SMP_EXITED);
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.output, "one\ntwo\na?b\nthree\n");   /* NUL shown as '?' */
+	assert_string_equal(r.tail, "one\ntwo\na?b\nthree");
+	assert_int_equal(r.output_truncated, 0);
+	smp_shell_result_clear(&r);
+	assert_null(r.output);
+	assert_null(r.tail);
+	assert_int_equal(bg_test_count_fds(), fds);
+	smp_shell_result_clear(NULL);
+}
+
+static void test_failing_keeps_tail(void **unused)
+{
+	smp_shell_result r;
+	char expected[512] = "";
+
+	(void)unused;
+	run_ok(&r, "i=1; while [ $i -le 30 ]; do echo line$i; i=$((i+1)); done; exit 3", NULL, 30);
+	assert_int_equal(r.passed, 0);
+	assert_int_equal(r.exit_code, 3);
+	for (int i = 31 - SMP_SHELL_TAIL_LINES; i <= 30; i++)
+		snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected),
+			 "%sline%d", i > 31 - SMP_SHELL_TAIL_LINES ? "\n" : "", i);
+	assert_string_equal(r.tail, expected);
+	assert_non_null(strstr(r.output, "line1\nline2\n"));       /* the whole output kept */
+	smp_shell_result_clear(&r);
+}
+
+static void test_timeout_and_kill(void **unused)
+{
+	smp_shell_result r;
+
+	(void)unused;
+	run_ok(&r, "echo started; sleep 20", NULL, 0.3);
+	assert_int_equal(r.passed, 0);
+	assert_int_equal(r.timed_out, 1);
+	assert_int_equal(r.outcome, SMP_TIMED_OUT);
+	assert_true(r.wall_s < 10);
+	assert_string_equal(r.tail, "started");
+	smp_shell_result_clear(&r);
+	run_ok(&r, "kill -KILL $$", NULL, 30);
+	assert_int_equal(r.passed, 0);
+	assert_int_equal(r.timed_out, 0);
+	assert_int_equal(r.outcome, SMP_SIGNALED);
+	assert_int_equal(r.term_signal, 9);
+	smp_shell_result_clear(&r);
+}
+
+static void test_cwd_needing_quotes(void **unused)
+{
+	char tmp[256], dir[512], *real;
+	smp_shell_result r;
+
+	(void)unused;
+	assert_int_equal(bg_test_tmpdir(tmp, sizeof(tmp), "shell_cwd"), 0);
+	snprintf(dir, sizeof(dir), "%s/it's a dir; with $spaces", tmp);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	real = realpath(dir, NULL);
+	assert_non_null(real);
+	run_ok(&r, "pwd -P; ls", dir, 30);
+	assert_int_equal(r.passed, 1);
+	assert_string_equal(r.tail, real);
+	smp_shell_result_clear(&r);
+	/* cmd runs in full after cd, including a trailing comment */
+	run_ok(&r, "echo one && echo two # done", dir, 30);
+	assert_string_equal(r.tail, "one\ntwo");
+	smp_shell_result_clear(&r);
+	free(real);
+	bg_test_rmtree(tmp);
+}
+
+static void test_refuses_bad_input(void **unused)
+{
+	char tmp[256], marker[512], cmd[600], missing[600];
+	smp_shell_result r;
+
+	(void)unused;
+	assert_int_equal(bg_test_tmpdir(tmp, sizeof(tmp), "shell_bad"), 0);
+	memset(&r, 0x5a, sizeof(r));
+	snprintf(marker, sizeof(marker), "%s/ran", tmp);
+	snprintf(cmd, sizeof(cmd), "touch '%s'", marker);
+	snprintf(missing, sizeof(missing), "%s/nope", tmp);
+	assert_int_equal(smp_shell_run(&r, cmd, missing, 30), BG_ENOTFOUND);
+	assert_non_null(strstr(bg_error_last(), missing));
+	assert_null(strstr(bg_error_last(), "test"));   /* not the test gate's words */
+	assert_int_equal(access(marker, F_OK), -1);     /* nothing ran */
+	assert_int_equal(r.exit_code, 0x5a5a5a5a);      /* *out untouched */
+	assert_int_equal(smp_shell_run(&r, NULL, NULL, 30), BG_EINVAL);
+	assert_int_equal(smp_shell_run(&r, cmd, NULL, -1), BG_EINVAL);
+	assert_int_equal(smp_shell_run(NULL, cmd, NULL, 30), BG_EINVAL);
+	assert_int_equal(access(marker, F_OK), -1);
+	bg_test_rmtree(tmp);
+}
+
+static void test_output_bound(void **unused)
+{
+	smp_shell_result r;
+
+	(void)unused;
+	run_ok(&r, "head -c 9000000 /dev/zero; echo; echo last", NULL, 60);
+	assert_int_equal(r.passed, 1);
+	assert_int_equal(r.output_truncated, 1);
+	assert_int_equal(strlen(r.output), SMP_SHELL_OUTPUT_LIMIT);
+	assert_null(strstr(r.output, "last"));          /* past the bound: dropped */
+	smp_shell_result_clear(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_merged_in_order),
+		cmocka_unit_test(test_failing_keeps_tail),
+		cmocka_unit_test(test_timeout_and_kill),
+		cmocka_unit_test(test_cwd_needing_quotes),
+		cmocka_unit_test(test_refuses_bad_input),
+		cmocka_unit_test(test_output_bound),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
