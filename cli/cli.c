@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "bg_time.h"
+#include "smp_metric.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -31,6 +32,16 @@ unsigned long long cli_seed(int given, unsigned long long seed)
 	if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
 		s = (unsigned long long)(bg_time_now() * 1e9);
 	return s & 0xffffffffffffULL;
+}
+
+int cli_metric_check(const cli_opt_help *help, const char *metric)
+{
+	if (smp_metric_builtin(metric) || smp_metric_name_valid(metric))
+		return -1;
+	fprintf(stderr, "benchgate: %s: --metric: \"%s\" is neither a built-in metric (wall, cpu, user, sys, maxrss, instructions, cycles) nor a valid METRIC name (letters, digits, '_', '.', 'µ')\n",
+		help->cmd, metric);
+	cli_opt_usage_fprint(stderr, help);
+	return CLI_EXIT_ERROR;
 }
 
 static int is_time_metric(const char *m)

@@ -43,12 +43,8 @@ static const cli_opt_help calibrate_help = {
 /* What the table cannot check: the metric's name, the operands. */
 static int check_args(lp_calibrate_opts *o, int argc, char **argv, int next)
 {
-	if (o->metric && !smp_metric_builtin(o->metric) && !smp_metric_name_valid(o->metric)) {
-		fprintf(stderr, "benchgate: calibrate: --metric: \"%s\" is neither a built-in metric (wall, cpu, user, sys, maxrss, instructions, cycles) nor a valid METRIC name (letters, digits, '_', '.', 'µ')\n",
-			o->metric);
-		cli_opt_usage_fprint(stderr, &calibrate_help);
+	if (o->metric && cli_metric_check(&calibrate_help, o->metric) >= 0)
 		return CLI_EXIT_ERROR;
-	}
 	o->cmds = argv + next;
 	o->ncmds = argc - next;
 	if (o->config && o->ncmds > 0)

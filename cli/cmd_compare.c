@@ -50,12 +50,8 @@ static int check_args(lp_compare_opts *o, int argc, char **argv, int next)
 	o->cmd_b = argv[next + 1];
 	if (o->cmd_a[0] == '\0' || o->cmd_b[0] == '\0')
 		return cli_opt_usage_error(&compare_help, "a command is empty");
-	if (!smp_metric_builtin(o->metric) && !smp_metric_name_valid(o->metric)) {
-		fprintf(stderr, "benchgate: compare: --metric: \"%s\" is neither a built-in metric (wall, cpu, user, sys, maxrss, instructions, cycles) nor a valid METRIC name (letters, digits, '_', '.', 'µ')\n",
-			o->metric);
-		cli_opt_usage_fprint(stderr, &compare_help);
+	if (cli_metric_check(&compare_help, o->metric) >= 0)
 		return CLI_EXIT_ERROR;
-	}
 	if (o->min_runs > o->max_runs)
 		return cli_opt_usage_error(&compare_help, "--min-runs (%u) is larger than --max-runs (%u)",
 					   o->min_runs, o->max_runs);
@@ -422,7 +418,10 @@ int cli_cmd_compare(int argc, char **argv)
 		fflush(stdout);
 		error = write_exports(&run);
 	}
-	if (error < 0)
+	if (error < 0 && bg_error_code() == BG_ECHILD)
+		rc = cli_error("compare: %s\n(use -i/--ignore-failure to measure failing commands anyway)",
+			       bg_error_last());
+	else if (error < 0)
 		rc = cli_error("compare: %s", bg_error_last());
 	else
 		rc = exit_code(&run);

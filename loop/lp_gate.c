@@ -183,8 +183,10 @@ cleanup:
 static lp_measure_opts measure_opts(const lp_gate_run *g, double alpha, const char *label)
 {
 	double max_seconds = g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds;
+	lp_measure_opts m = lp_workspace_measure_opts(g->cfg, alpha, max_seconds, g->o->quiet, label);
 
-	return lp_workspace_measure_opts(g->cfg, alpha, max_seconds, g->o->quiet, label);
+	m.exec = g->o->exec;
+	return m;
 }
 
 static int measure_training(lp_gate_run *g, gsl_rng *rng)

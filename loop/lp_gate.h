@@ -26,6 +26,9 @@ typedef struct {
 	int worktree, apply, json, print_config, reveal_holdout, quiet;
 	unsigned long long seed;
 	double max_time;           /* 0: the config's budget */
+	smp_executor exec;         /* how workload runs are made; zeroed: really
+				    * (never set from the command line; the tests
+				    * script run times through it) */
 } lp_gate_opts;
 
 /* What one gate found; the outputs (cli/cmd_gate.c, lp_gate_record.c)

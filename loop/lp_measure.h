@@ -41,6 +41,7 @@ typedef struct {
 	char *const *env_extra; /* NULL or "NAME=value" list for every run */
 	int quiet;             /* no progress line */
 	const char *label;     /* progress line prefix, e.g. "training" */
+	smp_executor exec;     /* zeroed: real runs (the tests script run times) */
 } lp_measure_opts;
 
 typedef struct {

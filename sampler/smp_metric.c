@@ -156,3 +156,15 @@ void smp_metrics_clear(smp_metrics *m)
 	m->n = m->cap = m->malformed = 0;
 	m->first_problem[0] = '\0';
 }
+
+static const char *const builtins[] = {
+	"wall", "cpu", "user", "sys", "maxrss", "instructions", "cycles", NULL
+};
+
+int smp_metric_builtin(const char *metric)
+{
+	for (int i = 0; builtins[i]; i++)
+		if (strcmp(metric, builtins[i]) == 0)
+			return 1;
+	return 0;
+}

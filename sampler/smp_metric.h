@@ -37,6 +37,10 @@ const smp_metric *smp_metrics_find(const smp_metrics *m, const char *name);
 /* Whether name is a valid metric name (used to check --metric). */
 int smp_metric_name_valid(const char *name);
 
+/* Whether `metric` is one the runner measures itself: wall, cpu, user, sys,
+ * maxrss, instructions, cycles (lower is better for each). */
+int smp_metric_builtin(const char *metric);
+
 /* Frees the items and resets *m. Accepts NULL. */
 void smp_metrics_clear(smp_metrics *m);
 

@@ -1,5 +1,6 @@
 /* smp_runner: randomized interleaved rounds of runs (see smp_runner.h). */
 #include "smp_runner.h"
+#include "smp_shuffle.h"
 #include "bg_error.h"
 
 #include <signal.h>
@@ -21,14 +22,6 @@ struct smp_runner {
 	char first_problem[200];
 	size_t truncated;
 };
-
-void smp_shuffle(size_t *order, size_t n, gsl_rng *rng)
-{
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	if (n > 1)
-		gsl_ran_shuffle(rng, order, n, sizeof(*order));
-}
 
 void smp_runner_free(smp_runner *r)
 {
@@ -117,7 +110,7 @@ static int failure(const smp_job *job, const smp_result *res)
 		break;
 	}
 	return bg_error_set(BG_ECHILD,
-			    "command %s (%s) %s%s%.*s\n(use -i/--ignore-failure to measure failing commands anyway)",
+			    "command %s (%s) %s%s%.*s",
 			    job->name, job->cmd, status,
 			    tlen ? "; the end of its stderr:\n" : " and wrote nothing to stderr", tlen, tail);
 }
@@ -170,7 +163,8 @@ static int run_job(smp_runner *r, size_t j, unsigned round, unsigned pos, int ke
 
 	so.cmd = r->jobs[j].cmd;
 	so.cpus = r->pin ? smp_pinning_child_cpus(r->pin) : NULL;
-	if ((error = smp_run(&res, &so)) < 0)
+	if ((error = r->opts.exec.run ? r->opts.exec.run(&res, &so, r->opts.exec.ctx)
+				      : smp_run(&res, &so)) < 0)
 		return error;
 	if (res.pin_failed && r->pin)
 		smp_pinning_mark_failed(r->pin, res.pin_errno);
@@ -256,18 +250,6 @@ size_t smp_runner_malformed(const smp_runner *r, const char **first)
 size_t smp_runner_truncated(const smp_runner *r)
 {
 	return r->truncated;
-}
-
-static const char *const builtins[] = {
-	"wall", "cpu", "user", "sys", "maxrss", "instructions", "cycles", NULL
-};
-
-int smp_metric_builtin(const char *metric)
-{
-	for (int i = 0; builtins[i]; i++)
-		if (strcmp(metric, builtins[i]) == 0)
-			return 1;
-	return 0;
 }
 
 int smp_sample_value(double *out, const smp_sample *s, const char *metric)

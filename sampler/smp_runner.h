@@ -39,12 +39,25 @@ typedef struct {
 	smp_metrics metrics;
 } smp_sample;
 
+/* The seam every measured run goes through (hyperfine's mock executor is
+ * the model): run(out, opts, ctx) runs opts->cmd and fills *out as smp_run
+ * does, with the same return contract. run NULL means smp_run itself; the
+ * tests put a scripted executor here (tests/support/mock_exec.h) to drive
+ * the measurement and the gate with run times of their choosing. */
+typedef int (*smp_exec_fn)(smp_result *out, const smp_spawn_opts *opts, void *ctx);
+
+typedef struct {
+	smp_exec_fn run;
+	void *ctx;
+} smp_executor;
+
 typedef struct {
 	smp_spawn_opts spawn;   /* template: cmd and cpus are set per run */
 	int ignore_failure;     /* record failing runs instead of stopping */
+	smp_executor exec;      /* zeroed: the real smp_run */
 } smp_runner_opts;
 
-#define SMP_RUNNER_OPTS_INIT { SMP_SPAWN_OPTS_INIT, 0 }
+#define SMP_RUNNER_OPTS_INIT { SMP_SPAWN_OPTS_INIT, 0, { NULL, NULL } }
 
 typedef struct smp_runner smp_runner;
 
@@ -80,13 +93,5 @@ size_t smp_runner_truncated(const smp_runner *r);
  * maxrss (KiB), instructions, cycles, or a METRIC name. BG_ENOTFOUND when
  * the sample lacks it (message names the metric and the run). */
 int smp_sample_value(double *out, const smp_sample *s, const char *metric);
-
-/* Whether `metric` is built in, and its natural direction (1 = lower is
- * better for every built-in). */
-int smp_metric_builtin(const char *metric);
-
-/* Fills order[0..n) with a uniformly random permutation of 0..n-1 (Fisher-
- * Yates via gsl_ran_shuffle). */
-void smp_shuffle(size_t *order, size_t n, gsl_rng *rng);
 
 #endif
