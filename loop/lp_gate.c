@@ -411,7 +411,9 @@ static int finish(lp_gate_run *g)
 	return g->o->apply ? apply(g) : 0;
 }
 
-int lp_gate_open(lp_gate_run *g)
+/* Opens the repository in "." and its state and ledger into g (the
+ * ledger's warning, if any, on stderr unless quiet). */
+static int open_state(lp_gate_run *g)
 {
 	int error;
 
@@ -431,7 +433,7 @@ int lp_gate_effective_config(lp_gate_run *g)
 
 	if (g->o->config_path)
 		return lp_config_load(&g->cfg, g->o->config_path);
-	if ((error = lp_gate_open(g)) < 0)
+	if ((error = open_state(g)) < 0)
 		return error;
 	if (asprintf(&path, "%s%s", lp_repo_workdir(g->repo), LP_CONFIG_FILE) < 0)
 		return bg_error_nomem();
@@ -467,7 +469,7 @@ int lp_gate_judge(lp_gate_run *g, gsl_rng *rng)
 	bg_interrupt_install();
 	/* A config given on the command line is checked before anything else;
 	 * the baseline's own is read from its export. */
-	if ((error = lp_gate_open(g)) < 0 ||
+	if ((error = open_state(g)) < 0 ||
 	    (g->o->config_path && (error = load_config(g)) < 0) ||
 	    (error = resolve_revisions(g)) < 0 ||
 	    (error = lp_workspace_export(&g->base_dir, g->repo, g->state, g->base)) < 0 ||

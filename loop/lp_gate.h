@@ -73,14 +73,9 @@ typedef struct {
  * recorded, no ref moved), other BG_E* errors with the message set. */
 int lp_gate_judge(lp_gate_run *g, gsl_rng *rng);
 
-/* Opens the repository in "." and its state and ledger into g (the
- * ledger's warning, if any, on stderr unless quiet). Errors of
- * lp_workspace_open, lp_repo_branch, state_ledger_load. */
-int lp_gate_open(lp_gate_run *g);
-
 /* Loads into g->cfg the configuration a gate would use before knowing the
  * baseline: --config's file, else the working tree's benchgate.json.
- * Errors of lp_config_load, lp_gate_open. */
+ * Errors of lp_config_load and of opening the repository's state. */
 int lp_gate_effective_config(lp_gate_run *g);
 
 /* Frees what g holds (not g itself); a zeroed g is fine. */
