@@ -109,6 +109,9 @@ static void gate_print(FILE *f, const lp_gate_run *g)
 		g->o->worktree ? " (uncommitted changes)" : "");
 	if (!g->keep && g->detail)
 		fprintf(f, "  %s\n", g->detail);
+	if (g->cfg && strcmp(g->cfg->isolation, "none") == 0)
+		fprintf(f, "  isolation: none (\"isolation\": \"none\" in benchgate.json): the build and "
+			"the tests ran as you, unsandboxed\n");
 	if (g->measured)
 		fprintf(f, "  level granted %.4g (experiment %zu of the campaign, LORD++ at alpha %.3g); %u rounds in %.1f s, stopped: %s\n",
 			g->level, g->test_number, g->cfg->alpha, g->train.rounds, g->train.elapsed_s, g->train.stopped);

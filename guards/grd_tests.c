@@ -341,7 +341,7 @@ static int result_fill(grd_test_result *res, smp_shell_result *sh, const char *f
 }
 
 int grd_tests_run(grd_test_result *out, const char *cmd, const char *cwd,
-		  const char *format, double timeout_s)
+		  const char *format, double timeout_s, const smp_sandbox *sb)
 {
 	smp_shell_result sh;
 	grd_test_result res;
@@ -351,7 +351,7 @@ int grd_tests_run(grd_test_result *out, const char *cmd, const char *cwd,
 		return bg_error_set(BG_EINVAL, "grd_tests_run: missing result, command or timeout");
 	if (format != NULL && !grd_test_format_valid(format))
 		return BG_EINVAL;
-	if ((error = smp_shell_run(&sh, cmd, cwd, timeout_s)) < 0)
+	if ((error = smp_shell_run(&sh, cmd, cwd, timeout_s, sb)) < 0)
 		return error;
 	if ((error = result_fill(&res, &sh, format)) < 0)
 		grd_test_result_clear(&res);

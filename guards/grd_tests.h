@@ -61,14 +61,14 @@ typedef struct {
  * smp_shell_run does (stdin from /dev/null, stderr merged into stdout in
  * order, killed after timeout_s seconds, 0: never), and fills *out with
  * the outcome and the count in format (NULL: don't count), which is
- * checked before anything runs. Returns 0 whenever the command ran,
- * whatever its outcome (read out->reason); BG_EINVAL for a bad format,
+ * checked before anything runs; sb (NULL: none) is the sandbox it runs in.
+ * Returns 0 whenever the command ran, * whatever its outcome (read out->reason); BG_EINVAL for a bad format,
  * BG_ENOTFOUND when cwd is not a directory, BG_ESYS when /bin/sh could not
  * be started, BG_EINTR on SIGINT/SIGTERM (see bg_interrupt_install),
  * BG_ENOMEM. On success the caller releases *out with
  * grd_test_result_clear(); on failure *out is untouched. */
 int grd_tests_run(grd_test_result *out, const char *cmd, const char *cwd,
-		  const char *format, double timeout_s);
+		  const char *format, double timeout_s, const smp_sandbox *sb);
 
 /* Frees out->tail and zeroes *r. Accepts NULL. */
 void grd_test_result_clear(grd_test_result *r);

@@ -37,7 +37,7 @@
 static const char *const top_keys[] = {
 	"build", "test", "metric", "workloads", "holdout", "protected", "alpha",
 	"min_effect", "max_regression", "generalization", "holdout_budget",
-	"budget", "pin", NULL
+	"budget", "pin", "isolation", NULL
 };
 static const char *const test_keys[] = { "cmd", "count", NULL };
 static const char *const metric_keys[] = { "name", "direction", NULL };
@@ -435,6 +435,11 @@ static int check_pin(const char *s)
 	return *s == '\0';
 }
 
+static int check_isolation(const char *s)
+{
+	return strcmp(s, "bwrap") == 0 || strcmp(s, "none") == 0;
+}
+
 /* A relative path with no empty, "." or ".." part (a trailing '/' is fine:
  * it marks a directory prefix). */
 static int check_protected(const char *s)
@@ -739,9 +744,13 @@ static int parse_root(lp_config *c, const char *file, const cJSON *root)
 	    (error = parse_levels(c, file, root)) < 0 ||
 	    (error = parse_budget(c, file, root)) < 0)
 		return error;
-	return get_string(&c->pin, file, root, "", "pin", 0, check_pin,
-			  "\"auto\", \"none\" or \"C[,H]\" (PU numbers for the child and "
-			  "the harness)");
+	if ((error = get_string(&c->pin, file, root, "", "pin", 0, check_pin,
+				"\"auto\", \"none\" or \"C[,H]\" (PU numbers for the child and "
+				"the harness)")) < 0)
+		return error;
+	return get_string(&c->isolation, file, root, "", "isolation", 0, check_isolation,
+			  "\"bwrap\" (the default: a candidate's commands run in a sandbox) or "
+			  "\"none\" (they run as you, recorded on every verdict)");
 }
 
 /* A config holding every default. */
@@ -763,7 +772,7 @@ static int config_new(lp_config **out, const char *file)
 	c->warmup = 2;
 	c->run_timeout = 0;
 	if (dup_string(&c->path, file) < 0 || dup_string(&c->metric, "wall") < 0 ||
-	    dup_string(&c->pin, "auto") < 0) {
+	    dup_string(&c->pin, "auto") < 0 || dup_string(&c->isolation, "bwrap") < 0) {
 		lp_config_free(c);
 		return BG_ENOMEM;
 	}
@@ -985,6 +994,10 @@ static void numbers_json(cJSON *o, const lp_config *c, int *failed)
 	track(failed, cJSON_AddNumberToObject(b, "warmup", c->warmup));
 	track(failed, cJSON_AddNumberToObject(b, "run_timeout", c->run_timeout));
 	track(failed, cJSON_AddStringToObject(o, "pin", c->pin));
+	/* Left out at its default, so configurations hash as they did before
+	 * the key existed. */
+	if (strcmp(c->isolation, "none") == 0)
+		track(failed, cJSON_AddStringToObject(o, "isolation", c->isolation));
 }
 
 /* The effective configuration as a tree in a fixed key order, or NULL
@@ -1074,5 +1087,6 @@ void lp_config_free(lp_config *c)
 		free(c->protected[i]);
 	free(c->protected);
 	free(c->pin);
+	free(c->isolation);
 	free(c);
 }

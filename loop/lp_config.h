@@ -50,6 +50,8 @@ typedef struct {
 	unsigned warmup;            /* default 2 */
 	double run_timeout;         /* per-run timeout in seconds, 0: none */
 	char *pin;                  /* "auto" (default), "none" or "C[,H]" */
+	char *isolation;            /* "bwrap" (default): the candidate's commands run
+				     * sandboxed (smp_sandbox.h); "none": as the user */
 } lp_config;
 
 /* Parses and validates the NUL-terminated JSON `text`; `path` names the file

@@ -105,12 +105,23 @@ static int check_protected(lp_gate_run *g)
 	return error;
 }
 
+/* The sandbox the commands of export dir run in (NULL: isolation off). */
+static const smp_sandbox *sandbox_of(lp_workspace_isolation *iso, const lp_gate_run *g, const char *dir)
+{
+	lp_workspace_isolation_init(iso, g->cfg, g->repo, g->state, dir, 1);
+	return lp_workspace_sandbox(iso);
+}
+
 static int build_both(lp_gate_run *g)
 {
+	lp_workspace_isolation iso;
 	char *tail = NULL;
 	int ok, error;
 
-	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->base_dir)) < 0)
+	if ((error = lp_workspace_isolation_check(g->cfg)) < 0)
+		return error;
+	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->base_dir,
+					sandbox_of(&iso, g, g->base_dir))) < 0)
 		return error;
 	if (!ok) {
 		error = bg_error_set(BG_ECHILD, "the baseline %.12s does not build with \"%s\":\n%s",
@@ -118,7 +129,8 @@ static int build_both(lp_gate_run *g)
 		free(tail);
 		return error;
 	}
-	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->cand_dir)) < 0)
+	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->cand_dir,
+					sandbox_of(&iso, g, g->cand_dir))) < 0)
 		return error;
 	if (!ok)
 		reject(g, "build_failed", "the candidate does not build with \"%s\"; the end of its output:\n%s",
@@ -129,12 +141,14 @@ static int build_both(lp_gate_run *g)
 
 static int check_tests(lp_gate_run *g)
 {
+	lp_workspace_isolation iso;
 	int error;
 
 	g->base_count = g->cand_count = -1;
 	if (g->cfg->test_cmd == NULL)
 		return 0;
-	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count, 0)) < 0)
+	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count, 0,
+				   sandbox_of(&iso, g, g->cand_dir))) < 0)
 		return error;
 	g->tests_ran = 1;
 	g->cand_count = g->tests.count;
@@ -147,7 +161,8 @@ static int check_tests(lp_gate_run *g)
 		return 0;
 	/* the baseline's count: from the cache, or by running its tests */
 	if ((error = lp_workspace_test_count(&g->base_count, g->cfg->test_cmd, g->cfg->test_count,
-					     g->base_dir, g->state, g->base)) == 0 && g->cand_count >= 0)
+					     g->base_dir, g->state, g->base,
+					     sandbox_of(&iso, g, g->base_dir))) == 0 && g->cand_count >= 0)
 		error = state_counts_put(g->state, g->cand, g->cand_count);
 	if (error < 0)
 		return error;
@@ -269,6 +284,32 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	return error;
 }
 
+/* The gates in the ledger that ran the held-out workloads. */
+static size_t holdout_runs(const state_ledger *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < state_ledger_count(l); i++) {
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(state_ledger_record(l, i), "holdout");
+		n += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "ran"));
+	}
+	return n;
+}
+
+/* A seal is made by the first gate that runs the held-out workloads; one
+ * missing after such gates was deleted, and making a new one would hand
+ * out a fresh failure budget. */
+static int seal_present(const lp_gate_run *g, const char *seal_path)
+{
+	size_t n;
+
+	if (access(seal_path, F_OK) == 0 || (n = holdout_runs(g->ledger)) == 0)
+		return 0;
+	return bg_error_set(BG_EINVAL, "the seal of the held-out workloads (%s) is gone, but the ledger "
+			    "shows %zu gate%s that ran them: it was deleted. After refreshing the held-out "
+			    "inputs, 'benchgate holdout --reseal' seals them anew", seal_path, n, n == 1 ? "" : "s");
+}
+
 static int check_holdout(lp_gate_run *g, gsl_rng *rng)
 {
 	grd_seal *seal = NULL;
@@ -278,6 +319,7 @@ static int check_holdout(lp_gate_run *g, gsl_rng *rng)
 	if (g->cfg->holdout_dir == NULL)
 		return 0;
 	if ((error = state_path(&sp, g->state, STATE_HOLDOUT_SEAL)) < 0 ||
+	    (error = seal_present(g, sp)) < 0 ||
 	    (error = grd_holdout_seal(&seal, g->cfg->holdout_dir, sp, g->cfg->holdout_budget)) < 0)
 		goto cleanup;
 	if (grd_seal_remaining(seal) == 0) {
@@ -362,16 +404,21 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
 }
 
 /* The rejected candidate stays reachable; the note says the verdict. */
-static int record_refs(lp_gate_run *g)
+/* A rejected candidate stays reachable: its ref is written before the
+ * ledger says it was rejected, so a kill in between leaves a ref without a
+ * record (harmless), never a record without its ref. */
+static int keep_rejected(lp_gate_run *g)
+{
+	if (g->keep)
+		return 0;
+	state_rejected_ref(g->rejected_ref, g->cand);
+	return lp_repo_ref_set(g->repo, g->rejected_ref, g->cand, "benchgate: rejected");
+}
+
+static int record_note(lp_gate_run *g)
 {
 	char note[400];
-	int error;
 
-	if (!g->keep) {
-		state_rejected_ref(g->rejected_ref, g->cand);
-		if ((error = lp_repo_ref_set(g->repo, g->rejected_ref, g->cand, "benchgate: rejected")) < 0)
-			return error;
-	}
 	if (g->keep)
 		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f]", g->base,
 			 g->train.aggregate.ratio, g->train.aggregate.lo, g->train.aggregate.hi);
@@ -405,8 +452,9 @@ static int finish(lp_gate_run *g)
 {
 	int error;
 
-	if ((error = state_ledger_append(g->ledger, lp_gate_record(g), NULL)) < 0 ||
-	    (error = record_refs(g)) < 0)
+	if ((error = keep_rejected(g)) < 0 ||
+	    (error = state_ledger_append(g->ledger, lp_gate_record(g), NULL)) < 0 ||
+	    (error = record_note(g)) < 0)
 		return error;
 	return g->o->apply ? apply(g) : 0;
 }

@@ -141,6 +141,8 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	cJSON_AddStringToObject(o, "candidate", g->cand);
 	cJSON_AddBoolToObject(o, "worktree", g->o->worktree);
 	cJSON_AddStringToObject(o, "config_hash", g->cfg_hash);
+	/* what the candidate's build and tests ran in: "bwrap" or "none" */
+	cJSON_AddStringToObject(o, "isolation", g->cfg->isolation);
 	cJSON_AddItemToObject(o, "machine", lp_json_machine(&g->probe, -1));
 	st = cJSON_AddObjectToObject(o, "settings");
 	cJSON_AddNumberToObject(st, "seed", (double)g->o->seed);

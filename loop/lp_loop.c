@@ -116,7 +116,7 @@ static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 	}
 	free(q);
 	if ((error = lp_repo_resolve(before, L->repo, "HEAD")) < 0 ||
-	    (error = smp_shell_run(&r, cmd, lp_repo_workdir(L->repo), L->o->agent_timeout)) < 0) {
+	    (error = smp_shell_run(&r, cmd, lp_repo_workdir(L->repo), L->o->agent_timeout, NULL)) < 0) {
 		free(cmd);
 		return error;
 	}

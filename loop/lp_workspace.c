@@ -37,7 +37,51 @@ int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const 
 	return lp_repo_export(repo, commit, *dir);
 }
 
-int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
+/* path without its trailing '/' (but "/" stays). */
+static void copy_dir(char *out, size_t size, const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	snprintf(out, size, "%.*s", (int)n, path);
+}
+
+void lp_workspace_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
+				 const state_store *st, const char *dir, int writable)
+{
+	size_t k = 0;
+
+	memset(iso, 0, sizeof(*iso));
+	iso->on = strcmp(c->isolation, "none") != 0;
+	copy_dir(iso->at, sizeof(iso->at), lp_repo_workdir(repo));
+	if (c->holdout_dir && realpath(c->holdout_dir, iso->holdout) != NULL)
+		iso->hide[k++] = iso->holdout;
+	iso->hide[k++] = state_root(st);
+	iso->hide[k] = NULL;
+	iso->sb = (smp_sandbox){ dir, iso->at, writable, iso->hide };
+}
+
+const smp_sandbox *lp_workspace_sandbox(const lp_workspace_isolation *iso)
+{
+	return iso->on ? &iso->sb : NULL;
+}
+
+int lp_workspace_isolation_check(const lp_config *c)
+{
+	static int known = -1;
+	static char why[1024];
+
+	if (strcmp(c->isolation, "none") == 0)
+		return 0;
+	if (known < 0)
+		known = smp_sandbox_available(why, sizeof(why));
+	return known ? 0 : bg_error_set(BG_EUNSUPPORTED, "%s: \"isolation\": \"bwrap\" needs a sandbox: %s",
+					c->path, why);
+}
+
+int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir,
+		       const smp_sandbox *sb)
 {
 	smp_shell_result r;
 	char *marker = NULL;
@@ -52,7 +96,7 @@ int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
 		free(marker);
 		return 0;
 	}
-	if ((error = smp_shell_run(&r, build, dir, 0)) == 0) {
+	if ((error = smp_shell_run(&r, build, dir, 0, sb)) == 0) {
 		*ok = r.passed;
 		if (r.passed) {
 			error = bg_file_write_atomic(marker, "built\n");
@@ -67,7 +111,8 @@ int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
 }
 
 int lp_workspace_test_count(long *count, const char *test_cmd, const char *format,
-			    const char *dir, const state_store *st, const char *commit)
+			    const char *dir, const state_store *st, const char *commit,
+			    const smp_sandbox *sb)
 {
 	grd_test_result r;
 	long n;
@@ -77,7 +122,7 @@ int lp_workspace_test_count(long *count, const char *test_cmd, const char *forma
 		*count = n;
 		return 0;
 	}
-	if ((error = grd_tests_run(&r, test_cmd, dir, format, 0)) < 0)
+	if ((error = grd_tests_run(&r, test_cmd, dir, format, 0, sb)) < 0)
 		return error;
 	n = r.count;
 	grd_test_result_clear(&r);

@@ -17,6 +17,9 @@
 #include "lp_repo.h"
 #include "lp_measure.h"
 #include "state.h"
+#include "smp_sandbox.h"
+
+#include <limits.h>
 
 /* Marker a successful build leaves in an export, so it is built once. */
 #define LP_WORKSPACE_BUILT ".benchgate-built"
@@ -34,13 +37,39 @@ int lp_workspace_open(lp_repo **repo, state_store **st, const char *path);
  * lp_repo_export, BG_ENOMEM. */
 int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const char *commit);
 
+/* How the commands of one export run (DESIGN "isolation"): under a
+ * configuration whose "isolation" is "bwrap", in a sandbox that shows the
+ * export at the repository's own path and hides the held-out inputs and
+ * benchgate's state; under "none", as the user, in the export. */
+typedef struct {
+	smp_sandbox sb;
+	const char *hide[3];
+	char at[PATH_MAX], holdout[PATH_MAX];
+	int on;
+} lp_workspace_isolation;
+
+/* Fills *iso for export dir of repo (all borrowed, they must outlive it);
+ * writable: the export may be written (builds and tests). Can't fail. */
+void lp_workspace_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
+				 const state_store *st, const char *dir, int writable);
+
+/* The sandbox, or NULL when isolation is off. */
+const smp_sandbox *lp_workspace_sandbox(const lp_workspace_isolation *iso);
+
+/* Checks, once per process, that c's isolation can be had here: 0, or
+ * BG_EUNSUPPORTED with the reason and the exact fix ("apt-get install
+ * bubblewrap", or "isolation": "none"). */
+int lp_workspace_isolation_check(const lp_config *c);
+
 /* Runs `build` (NULL: nothing to build, *ok = 1) with smp_shell_run in dir,
- * unless dir/.benchgate-built says it was built already. *ok = 1 when it
+ * (in sandbox sb, NULL: none), unless dir/.benchgate-built says it was
+ * built already. *ok = 1 when it
  * succeeded (the marker is then written), else 0 with *tail the end of its
  * output (caller frees; may be NULL). Returns 0 whenever the command ran;
  * the errors of smp_shell_run (BG_EINTR, BG_ESYS, ...), or BG_ESYS when the
  * marker cannot be written. */
-int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir);
+int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir,
+		       const smp_sandbox *sb);
 
 /* The number of tests `test_cmd` reports in format `format` in the export
  * dir of commit: from the state's cache (state_counts) when it has the
@@ -49,7 +78,8 @@ int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir)
  * (nothing cached then). Errors of grd_tests_run and state_counts_*;
  * *count untouched on failure. */
 int lp_workspace_test_count(long *count, const char *test_cmd, const char *format,
-			    const char *dir, const state_store *st, const char *commit);
+			    const char *dir, const state_store *st, const char *commit,
+			    const smp_sandbox *sb);
 
 /* Measurement options from a configuration: its metric, direction,
  * min_effect, max_regression (checked at the config's alpha), warm-up,

@@ -124,7 +124,22 @@ static int result_fill(smp_shell_result *res, const smp_result *r)
 	return 0;
 }
 
-int smp_shell_run(smp_shell_result *out, const char *cmd, const char *cwd, double timeout_s)
+/* The script of a sandboxed run: the sandbox starts in its own copy of
+ * the tree, so there is nothing to cd into. */
+static char *sandboxed_script(const char *cmd, const smp_sandbox *sb)
+{
+	char *wrapped = smp_sandbox_wrap(sb, cmd), *script = NULL;
+
+	if (wrapped != NULL && asprintf(&script, "exec 2>&1\n%s\n", wrapped) < 0) {
+		bg_error_nomem();
+		script = NULL;
+	}
+	free(wrapped);
+	return script;
+}
+
+int smp_shell_run(smp_shell_result *out, const char *cmd, const char *cwd, double timeout_s,
+		  const smp_sandbox *sb)
 {
 	smp_spawn_opts opts = SMP_SPAWN_OPTS_INIT;
 	smp_result r;
@@ -135,10 +150,10 @@ int smp_shell_run(smp_shell_result *out, const char *cmd, const char *cwd, doubl
 	memset(&r, 0, sizeof(r));
 	if (out == NULL || cmd == NULL || !(timeout_s >= 0))
 		return bg_error_set(BG_EINVAL, "smp_shell_run: missing result, command or timeout");
-	if ((error = check_cwd(cwd)) < 0)
+	if ((error = check_cwd(sb ? sb->tree : cwd)) < 0)
 		return error;
-	if ((script = shell_script(cmd, cwd)) == NULL)
-		return BG_ENOMEM;
+	if ((script = sb ? sandboxed_script(cmd, sb) : shell_script(cmd, cwd)) == NULL)
+		return bg_error_code() < 0 ? bg_error_code() : BG_ENOMEM;
 	opts.cmd = script;
 	opts.timeout_s = timeout_s;
 	opts.out_limit = SMP_SHELL_OUTPUT_LIMIT;

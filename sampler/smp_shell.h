@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "smp_sandbox.h"
 #include "smp_spawn.h"
 
 /* Bytes of output kept from a command (stdout and stderr merged). */
@@ -36,13 +37,17 @@ typedef struct {
 /* Runs cmd through /bin/sh in directory cwd (NULL: the current one):
  * "cd CWD || exit 126" first, then cmd verbatim on its own lines, so a
  * cmd with ';', '&&' or a trailing comment means what it says and none of
- * it runs when cd fails; killed after timeout_s seconds (0: never).
+ * it runs when cd fails; killed after timeout_s seconds (0: never). With
+ * sb (NULL: none) the command runs in that sandbox instead, starting in
+ * sb->at, and cwd is not used.
  * Returns 0 whenever the command ran, whatever its outcome; BG_EINVAL for
- * a missing argument, BG_ENOTFOUND when cwd is not a directory, BG_ESYS
+ * a missing argument or a bad sandbox, BG_ENOTFOUND when cwd (or the
+ * sandbox's tree) is not a directory, BG_ESYS
  * when /bin/sh could not be started, BG_EINTR on SIGINT/SIGTERM (see
  * bg_interrupt_install), BG_ENOMEM. On success the caller releases *out
  * with smp_shell_result_clear(); on failure *out is untouched. */
-int smp_shell_run(smp_shell_result *out, const char *cmd, const char *cwd, double timeout_s);
+int smp_shell_run(smp_shell_result *out, const char *cmd, const char *cwd, double timeout_s,
+		  const smp_sandbox *sb);
 
 /* Frees what r holds and zeroes it. Accepts NULL. */
 void smp_shell_result_clear(smp_shell_result *r);

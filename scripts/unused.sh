@@ -10,7 +10,6 @@ set -eu
 
 TEST_ONLY="
 bg_interrupt_reset  tests re-arm the interrupt flag between cases
-state_root          tests find the state directory; the product names paths with state_path
 "
 
 tmp=$(mktemp -d)

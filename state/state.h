@@ -52,9 +52,8 @@ int state_open(state_store **out, const char *gitdir);
 /* Accepts NULL. */
 void state_free(state_store *s);
 
-/* The state directory, "<gitdir>/benchgate". Borrowed; can't fail.
- * Public for the tests (scripts/unused.sh): the product names its paths
- * with state_path and the other state_* functions. */
+/* The state directory, "<gitdir>/benchgate" (what a sandbox hides).
+ * Borrowed; can't fail. */
 const char *state_root(const state_store *s);
 
 /* *out = the path of file f in the state directory (caller frees).

@@ -319,6 +319,35 @@ static void test_hash_ignores_order_whitespace_defaults(void **state)
 	assert_string_equal(a, d);
 }
 
+/* "isolation": bwrap by default (left out of the printed config, so old
+ * configurations hash as before), "none" kept and printed, others refused. */
+static void test_isolation(void **state)
+{
+	lp_config *c = parse_ok("{" W1 "}"), *d = parse_ok("{" W1 ", 'isolation': 'bwrap'}");
+	lp_config *e = parse_ok("{" W1 ", 'isolation': 'none'}");
+	char h1[41], h2[41], *text = lp_config_to_json(e);
+
+	(void)state;
+	assert_string_equal(c->isolation, "bwrap");
+	assert_string_equal(d->isolation, "bwrap");
+	assert_string_equal(e->isolation, "none");
+	assert_int_equal(lp_config_hash(h1, c), 0);
+	assert_int_equal(lp_config_hash(h2, d), 0);
+	assert_string_equal(h1, h2);
+	assert_non_null(strstr(text, "\"isolation\""));   /* printed, and read back */
+	lp_config_free(d);
+	assert_int_equal(lp_config_parse(&d, text, "printed"), 0);
+	assert_string_equal(d->isolation, "none");
+	expect_error("{" W1 ", 'isolation': 'docker'}", BG_EINVAL,
+		     "benchgate.json: \"isolation\" must be \"bwrap\" (the default: a candidate's "
+		     "commands run in a sandbox) or \"none\" (they run as you, recorded on every "
+		     "verdict), got \"docker\"");
+	free(text);
+	lp_config_free(c);
+	lp_config_free(d);
+	lp_config_free(e);
+}
+
 static void test_hash_changes_with_every_field(void **state)
 {
 	static const char *const variants[] = {
@@ -338,6 +367,7 @@ static void test_hash_changes_with_every_field(void **state)
 		"{" W1 ", 'holdout': {'dir': 'g', 'workloads': [{'name': 'h', 'cmd': 'x'}]}}",
 		"{" W1 ", 'protected': ['bench/']}",
 		"{" W1 ", 'alpha': 0.01}",
+		"{" W1 ", 'isolation': 'none'}",
 		"{" W1 ", 'min_effect': 0}",
 		"{" W1 ", 'max_regression': 0.1}",
 		"{" W1 ", 'generalization': 1}",
@@ -424,7 +454,7 @@ static void test_error_unknown_key_top(void **state)
 	expect_error("{" W1 ", 'zzz': 1}", BG_EINVAL,
 		     "benchgate.json: unknown key \"zzz\" (the top level may hold: build, test, "
 		     "metric, workloads, holdout, protected, alpha, min_effect, max_regression, "
-		     "generalization, holdout_budget, budget, pin)");
+		     "generalization, holdout_budget, budget, pin, isolation)");
 	/* Keys are case-sensitive. */
 	expect_error("{" W1 ", 'Alpha': 0.1}", BG_EINVAL,
 		     "benchgate.json: unknown key \"Alpha\" (did you mean \"alpha\"?)");
@@ -844,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_printed_defaults),
 		cmocka_unit_test(test_hash_ignores_order_whitespace_defaults),
 		cmocka_unit_test(test_hash_changes_with_every_field),
+		cmocka_unit_test(test_isolation),
 		cmocka_unit_test(test_hash_is_git_blob_id),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_error_unknown_key_top),

@@ -922,10 +922,199 @@ static void test_loop(void **state)
 	bg_test_result_free(&r);
 }
 
+/* ---- 10. the candidate's build cannot bribe the referee ------------------ */
+
+/* Whether a process whose command line is exactly `cmdline` lives. */
+static int process_alive(const char *cmdline)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], buf[512];
+		ssize_t len;
+		int fd;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		for (ssize_t i = 0; i < len; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[len > 0 ? len : 0] = '\0';
+		n += len > 0 && strncmp(buf, cmdline, strlen(cmdline)) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The cheating build of a slower candidate: it tries to slow the baseline's
+ * export down, forge the ledger, delete the seal, the test-count cache and
+ * the rejected refs, read the held-out inputs, and leave a daemon behind.
+ * Inside the sandbox none of it reaches anything: the candidate is
+ * rejected, benchgate's state only grows by the gate's own record, and the
+ * build saw its tree at the repository's own path. */
+/* The rejected refs with what they point at, and the names of the others
+ * (the notes ref moves with every gate). */
+#define REFS_SEEN "git for-each-ref --format='%(objectname) %(refname)' refs/benchgate/rejected && " \
+		  "git for-each-ref --format='%(refname)' refs/notes refs/benchgate"
+
+static void test_sandboxed_build_cheats(void **state)
+{
+	fx *f = *state;
+	char *cand, *script = NULL, *seal, *counts, *ledger, *refs, *after, *text, path[400];
+	cJSON *before_counts, *after_counts, *item;
+	bg_test_result r;
+
+	make_repo(f, "\"build\": \"sh build.sh\", ");
+	sh_ok(f, "echo true > build.sh && git add build.sh && git commit -q --amend --no-edit");
+	free(commit(f, "echo 20 > knob"));
+	gate_expect(f, "", 0, "KEEP");                       /* the baseline; seals the holdout */
+	free(commit(f, "echo 20 > knob && echo '# same' >> build.sh"));
+	gate_expect(f, "", 1, "REJECT(no_change)");          /* a rejected ref to keep */
+	seal = repo_file(f, ".git/benchgate/holdout.seal");
+	counts = repo_file(f, ".git/benchgate/testcounts.json");
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	refs = sh_out(f, REFS_SEEN);
+	assert_non_null(seal);
+	assert_non_null(strstr(refs, "refs/benchgate/rejected/"));
+	assert_true(asprintf(&script,
+		"pwd > where.txt\n"
+		"for d in %s/.git/benchgate/exports/*/ ../*/; do echo 400 > \"$d/knob\"; done\n"
+		"printf '{\"forged\": 1}\\n' >> %s/.git/benchgate/ledger.jsonl\n"
+		"rm -f %s/.git/benchgate/holdout.seal %s/.git/benchgate/testcounts.json\n"
+		"rm -rf %s/.git/refs/benchgate %s/.git/refs/notes\n"
+		"cat %s/mixed.txt > leak.txt\n"
+		"setsid sh -c 'exec sleep 313' </dev/null >/dev/null 2>&1 &\n"
+		"true\n", f->repo, f->repo, f->repo, f->repo, f->repo, f->repo, f->hold) > 0);
+	write_file(f, "build.sh", script);
+	cand = commit(f, "echo 30 > knob");
+	r = gate(f, "");
+	bg_test_expect_status(&r, 1, "a cheating build");
+	expect_starts(&r, "REJECT(", "a cheating build");
+	bg_test_result_free(&r);
+
+	/* the build ran, at the repository's path, blind to the held-out inputs */
+	snprintf(path, sizeof(path), ".git/benchgate/exports/%s/where.txt", cand);
+	text = repo_file(f, path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, f->repo));
+	assert_null(strstr(text, "exports"));
+	free(text);
+	snprintf(path, sizeof(path), ".git/benchgate/exports/%s/leak.txt", cand);
+	text = repo_file(f, path);
+	assert_string_equal(text ? text : "", "");
+	free(text);
+	/* nothing of benchgate's state changed but the gate's own additions */
+	after = repo_file(f, ".git/benchgate/holdout.seal");
+	assert_string_equal(after, seal);
+	free(after);
+	after = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_int_equal(strncmp(after, ledger, strlen(ledger)), 0);
+	assert_int_equal(count_lines(after), count_lines(ledger) + 1);
+	assert_null(strstr(after, "forged"));
+	free(after);
+	after = sh_out(f, REFS_SEEN);
+	for (char *line = strtok(refs, "\n"); line; line = strtok(NULL, "\n"))
+		assert_non_null(strstr(after, line));       /* every ref is still there */
+	free(after);
+	before_counts = cJSON_Parse(counts);
+	after = repo_file(f, ".git/benchgate/testcounts.json");
+	after_counts = cJSON_Parse(after);
+	assert_non_null(before_counts);
+	assert_non_null(after_counts);
+	cJSON_ArrayForEach(item, before_counts)
+		assert_true(cJSON_GetObjectItemCaseSensitive(after_counts, item->string)->valuedouble ==
+			    item->valuedouble);
+	cJSON_Delete(before_counts);
+	cJSON_Delete(after_counts);
+	free(after);
+	/* no export but the candidate's own was written, and no daemon lives */
+	snprintf(path, sizeof(path), "for d in .git/benchgate/exports/*/; do case $d in *%s/) ;; *) cat $d/knob;; esac; done",
+		 cand);
+	after = sh_out(f, path);
+	assert_non_null(strstr(after, "20"));
+	assert_null(strstr(after, "400"));
+	free(after);
+	assert_int_equal(process_alive("sleep 313"), 0);
+	r = bglog(f, "--verify");
+	bg_test_expect_status(&r, 0, "log --verify");
+	bg_test_result_free(&r);
+	free(seal);
+	free(counts);
+	free(ledger);
+	free(refs);
+	free(script);
+	free(cand);
+}
+
+/* Without bubblewrap the gate stops before building, with the fix; with
+ * "isolation": "none" it goes on, says so on the verdict and records it. */
+static void test_isolation_off_or_missing(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	char *ledger;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 20 > knob"));
+	r = shellf(f, "PATH=/nonexistent exec '%s' gate", BG_TEST_BIN);
+	bg_test_expect_status(&r, 2, "no bwrap on PATH");
+	expect_in(&r, 0, "apt-get install bubblewrap", "no bwrap on PATH");
+	expect_in(&r, 0, "\"isolation\": \"none\"", "no bwrap on PATH");
+	bg_test_result_free(&r);
+	assert_null(repo_file(f, ".git/benchgate/ledger.jsonl"));   /* nothing recorded */
+	sh_ok(f, "sed 's/^{ /{ \"isolation\": \"none\", /' benchgate.json > ../none.json");
+	r = gate(f, "--config ../none.json");
+	bg_test_expect_status(&r, 0, "isolation none");
+	expect_in(&r, 1, "isolation: none", "isolation none");
+	bg_test_result_free(&r);
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_non_null(strstr(ledger, "\"isolation\":\"none\""));
+	free(ledger);
+}
+
+/* The seal deleted after gates that ran the held-out workloads: the next
+ * gate refuses (a new seal would bring a fresh failure budget) and records
+ * nothing; the rejected ref of a REJECT is written before its record. */
+static void test_seal_deleted(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	char *ledger, *after;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 20 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_non_null(strstr(ledger, "\"ran\":true"));
+	sh_ok(f, "rm .git/benchgate/holdout.seal");
+	free(commit(f, "echo 10 > knob"));
+	r = gate(f, "");
+	bg_test_expect_status(&r, 2, "seal deleted");
+	expect_in(&r, 0, "was deleted", "seal deleted");
+	expect_in(&r, 0, "benchgate holdout --reseal", "seal deleted");
+	bg_test_result_free(&r);
+	after = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_string_equal(after, ledger);
+	assert_null(repo_file(f, ".git/benchgate/holdout.seal"));   /* not silently remade */
+	free(after);
+	free(ledger);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_keep_recorded, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_sandboxed_build_cheats, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_isolation_off_or_missing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_seal_deleted, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),

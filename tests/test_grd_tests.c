@@ -52,7 +52,7 @@ static void count_fails(const char *format, const char *text, int code, const ch
 static void run_ok(grd_test_result *r, const char *cmd, const char *cwd, const char *format,
 		   double timeout_s)
 {
-	int rc = grd_tests_run(r, cmd, cwd, format, timeout_s);
+	int rc = grd_tests_run(r, cmd, cwd, format, timeout_s, NULL);
 
 	if (rc != 0)
 		fail_msg("grd_tests_run(%s): %d %s", cmd, rc, bg_error_last());
@@ -397,14 +397,14 @@ static void test_run_refuses_bad_input(void **state)
 	memset(&r, 0x5a, sizeof(r));
 	snprintf(marker, sizeof(marker), "%s/ran", tmp);
 	snprintf(cmd, sizeof(cmd), "touch '%s'", marker);
-	assert_int_equal(grd_tests_run(&r, cmd, NULL, "regex:(", 30), BG_EINVAL);
+	assert_int_equal(grd_tests_run(&r, cmd, NULL, "regex:(", 30, NULL), BG_EINVAL);
 	assert_int_equal(access(marker, F_OK), -1);   /* nothing ran */
 	snprintf(missing, sizeof(missing), "%s/nope", tmp);
-	assert_int_equal(grd_tests_run(&r, cmd, missing, NULL, 30), BG_ENOTFOUND);
+	assert_int_equal(grd_tests_run(&r, cmd, missing, NULL, 30, NULL), BG_ENOTFOUND);
 	assert_non_null(strstr(bg_error_last(), missing));
 	assert_int_equal(access(marker, F_OK), -1);
 	assert_int_equal(r.exit_code, 0x5a5a5a5a);   /* *out untouched */
-	assert_int_equal(grd_tests_run(&r, NULL, NULL, NULL, 30), BG_EINVAL);
+	assert_int_equal(grd_tests_run(&r, NULL, NULL, NULL, 30, NULL), BG_EINVAL);
 	remove_tree(tmp);
 	free(tmp);
 }

@@ -20,7 +20,7 @@
 
 static void run_ok(smp_shell_result *r, const char *cmd, const char *cwd, double timeout_s)
 {
-	int rc = smp_shell_run(r, cmd, cwd, timeout_s);
+	int rc = smp_shell_run(r, cmd, cwd, timeout_s, NULL);
 
 	if (rc != 0)
 		fail_msg("smp_shell_run(%s): %d %s", cmd, rc, bg_error_last());
@@ -135,14 +135,14 @@ static void test_refuses_bad_input(void **unused)
 	snprintf(marker, sizeof(marker), "%s/ran", tmp);
 	snprintf(cmd, sizeof(cmd), "touch '%s'", marker);
 	snprintf(missing, sizeof(missing), "%s/nope", tmp);
-	assert_int_equal(smp_shell_run(&r, cmd, missing, 30), BG_ENOTFOUND);
+	assert_int_equal(smp_shell_run(&r, cmd, missing, 30, NULL), BG_ENOTFOUND);
 	assert_non_null(strstr(bg_error_last(), missing));
 	assert_null(strstr(bg_error_last(), "test"));   /* not the test gate's words */
 	assert_int_equal(access(marker, F_OK), -1);     /* nothing ran */
 	assert_int_equal(r.exit_code, 0x5a5a5a5a);      /* *out untouched */
-	assert_int_equal(smp_shell_run(&r, NULL, NULL, 30), BG_EINVAL);
-	assert_int_equal(smp_shell_run(&r, cmd, NULL, -1), BG_EINVAL);
-	assert_int_equal(smp_shell_run(NULL, cmd, NULL, 30), BG_EINVAL);
+	assert_int_equal(smp_shell_run(&r, NULL, NULL, 30, NULL), BG_EINVAL);
+	assert_int_equal(smp_shell_run(&r, cmd, NULL, -1, NULL), BG_EINVAL);
+	assert_int_equal(smp_shell_run(NULL, cmd, NULL, 30, NULL), BG_EINVAL);
 	assert_int_equal(access(marker, F_OK), -1);
 	bg_test_rmtree(tmp);
 }

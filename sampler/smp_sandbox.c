@@ -1,0 +1,118 @@
+/* smp_sandbox: bubblewrap command lines (see smp_sandbox.h). */
+#include "smp_sandbox.h"
+#include "smp_shell.h"
+#include "bg_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Appends the words to a growing command line, each quoted for /bin/sh. */
+static int add(char **line, size_t *len, const char *const *words)
+{
+	for (; *words; words++) {
+		char *q = smp_shell_quote(*words), *grown;
+		size_t n;
+
+		if (q == NULL)
+			return BG_ENOMEM;
+		n = strlen(q);
+		if ((grown = realloc(*line, *len + n + 2)) == NULL) {
+			free(q);
+			return bg_error_nomem();
+		}
+		*line = grown;
+		memcpy(*line + *len, q, n);
+		(*line)[*len + n] = ' ';
+		*len += n + 1;
+		(*line)[*len] = '\0';
+		free(q);
+	}
+	return 0;
+}
+
+/* --unsetenv for every BENCHGATE_* variable of this process. */
+static int add_unsetenv(char **line, size_t *len)
+{
+	int error = 0;
+
+	for (char **e = environ; *e && error == 0; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[256];
+
+		if (strncmp(*e, "BENCHGATE_", 10) != 0 || eq == NULL || (size_t)(eq - *e) >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - *e), *e);
+		error = add(line, len, (const char *const[]){ "--unsetenv", name, NULL });
+	}
+	return error;
+}
+
+static int check_paths(const smp_sandbox *sb)
+{
+	if (sb->tree == NULL || sb->at == NULL || sb->at[0] != '/')
+		return bg_error_set(BG_EINVAL, "sandbox: the tree and an absolute path to show it at are needed");
+	for (const char *const *h = sb->hide; h && *h; h++)
+		if ((*h)[0] != '/')
+			return bg_error_set(BG_EINVAL, "sandbox: a hidden path must be absolute, got \"%s\"", *h);
+	return 0;
+}
+
+char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
+{
+	char *line = NULL;
+	size_t len = 0;
+	int error;
+
+	if ((error = check_paths(sb)) < 0)
+		return NULL;
+	error = add(&line, &len, (const char *const[]){
+		"exec", "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+		"--tmpfs", "/tmp", sb->writable ? "--bind" : "--ro-bind", sb->tree, sb->at, NULL });
+	for (const char *const *h = sb->hide; h && *h && error == 0; h++)
+		if (access(*h, F_OK) == 0)
+			error = add(&line, &len, (const char *const[]){ "--tmpfs", *h, NULL });
+	if (error == 0 && getuid() != 0)
+		error = add(&line, &len, (const char *const[]){ "--unshare-user-try", NULL });
+	if (error == 0)
+		error = add_unsetenv(&line, &len);
+	if (error == 0)
+		error = add(&line, &len, (const char *const[]){
+			"--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+			"--die-with-parent", "--new-session", "--chdir", sb->at, "--", "/bin/sh", "-c", cmd, NULL });
+	if (error < 0) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+int smp_sandbox_available(char *why, size_t size)
+{
+	static const smp_sandbox probe = { "/", "/", 0, NULL };
+	smp_shell_result r;
+	char *line = smp_sandbox_wrap(&probe, "true");
+	int ok = 0;
+
+	if (line == NULL) {
+		snprintf(why, size, "%s", bg_error_last());
+		return 0;
+	}
+	if (smp_shell_run(&r, line, NULL, 30, NULL) == 0) {
+		ok = r.passed;
+		if (!ok)
+			snprintf(why, size, "bubblewrap cannot start a sandbox here%s%s; install it with "
+				 "'apt-get install bubblewrap' (user namespaces must be allowed: "
+				 "sysctl kernel.unprivileged_userns_clone=1), or set \"isolation\": \"none\" "
+				 "in benchgate.json to run without one (recorded on every verdict)",
+				 r.tail && r.tail[0] ? ": " : "", r.tail ? r.tail : "");
+		smp_shell_result_clear(&r);
+	} else {
+		snprintf(why, size, "%s", bg_error_last());
+	}
+	free(line);
+	return ok;
+}

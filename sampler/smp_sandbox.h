@@ -1,0 +1,33 @@
+/* smp_sandbox: the sandbox a candidate's commands run in (bubblewrap,
+ * Debian's `bubblewrap`: the sandbox Flatpak is built on).
+ *
+ * Inside, the command sees the whole system read-only, a fresh /tmp and
+ * /dev, its own PID, network and IPC namespaces, and its own tree (an
+ * export) at the repository's own path, so neither `.git/benchgate/` nor
+ * the other arm nor the real repository is there and the path does not
+ * say "you are being measured". Paths in `hide` (the held-out inputs,
+ * benchgate's own configuration) are empty. Every process it starts dies
+ * with it, daemons included (the PID namespace ends with its first
+ * process). Variables named BENCHGATE_* are not passed in. */
+#ifndef SMP_SANDBOX_H
+#define SMP_SANDBOX_H
+
+#include <stddef.h>
+
+typedef struct {
+	const char *tree;           /* the directory the command's files are in */
+	const char *at;             /* where the command sees them (absolute) */
+	int writable;               /* 1: the tree is writable (a build); 0: read-only */
+	const char *const *hide;    /* NULL or NULL-terminated absolute paths shown empty */
+} smp_sandbox;
+
+/* Whether sandboxes can be made here: bwrap found on PATH and able to
+ * start one. Returns 1, or 0 with the reason and the fix in why. */
+int smp_sandbox_available(char *why, size_t size);
+
+/* The shell command line that runs cmd (a /bin/sh command line) inside
+ * sb, starting in sb->at. Caller frees; NULL with BG_EINVAL (a relative or
+ * missing path) or BG_ENOMEM set. */
+char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd);
+
+#endif
