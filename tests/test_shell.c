@@ -160,6 +160,50 @@ static void test_output_bound(void **unused)
 	smp_shell_result_clear(&r);
 }
 
+/* A sandboxed run: its tree at the path it is shown at, a hidden path
+ * empty, BENCHGATE_* variables gone, the rest of the system read-only,
+ * and its daemons gone with it. */
+static void test_sandbox(void **unused)
+{
+	char tmp[256], tree[400], secret[400], at[400], cmd[1400];
+	const char *hide[] = { secret, NULL };
+	smp_sandbox sb = { tree, at, 1, hide };
+	smp_shell_result r;
+	char why[1024];
+
+	(void)unused;
+	if (!smp_sandbox_available(why, sizeof(why)))
+		fail_msg("no sandbox here: %s", why);   /* make deps installs bubblewrap */
+	assert_int_equal(bg_test_tmpdir(tmp, sizeof(tmp), "shell_sandbox"), 0);
+	snprintf(tree, sizeof(tree), "%s/tree", tmp);
+	snprintf(secret, sizeof(secret), "%s/secret", tmp);
+	snprintf(at, sizeof(at), "%s/repo", tmp);
+	assert_int_equal(mkdir(tree, 0755), 0);
+	assert_int_equal(mkdir(secret, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "echo hidden > '%s/key' && echo mine > '%s/file'", secret, tree);
+	assert_int_equal(system(cmd), 0);
+	setenv("BENCHGATE_PROBE", "x", 1);
+	snprintf(cmd, sizeof(cmd),
+		 "pwd; cat file; ls -A '%s' | wc -l; echo \"[$BENCHGATE_PROBE]\"; "
+		 "touch /etc/bg-probe 2>/dev/null && echo wrote-etc; echo built > out; "
+		 "setsid sh -c 'exec sleep 317' </dev/null >/dev/null 2>&1 &", secret);
+	assert_int_equal(smp_shell_run(&r, cmd, NULL, 30, &sb), 0);
+	unsetenv("BENCHGATE_PROBE");
+	assert_int_equal(r.passed, 1);
+	snprintf(cmd, sizeof(cmd), "%s\nmine\n0\n[]", at);
+	assert_string_equal(r.tail, cmd);
+	smp_shell_result_clear(&r);
+	snprintf(cmd, sizeof(cmd), "%s/out", tree);
+	assert_int_equal(access(cmd, F_OK), 0);          /* the build wrote its own tree */
+	{
+		char *n = bg_test_shell_out("/", "for p in /proc/[0-9]*/cmdline; do tr '\\000' ' ' < $p 2>/dev/null; "
+					    "echo; done | grep -c '^sleep 317' || true", 30);
+		assert_string_equal(n, "0");                        /* no daemon left */
+		free(n);
+	}
+	bg_test_rmtree(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_cwd_needing_quotes),
 		cmocka_unit_test(test_refuses_bad_input),
 		cmocka_unit_test(test_output_bound),
+		cmocka_unit_test(test_sandbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
