@@ -520,26 +520,21 @@ static int read_claims(lp_audit_run *a)
 }
 
 /* benchgate.json of the export of commit, into a->cfg. */
+/* benchgate.json of commit as git holds it (not as an export may hold it). */
 static int config_of(lp_audit_run *a, const char *commit)
 {
-	char *dir = NULL, *path = NULL;
+	char *text = NULL;
 	int error;
 
-	if ((error = lp_workspace_export(&dir, a->repo, a->state, commit)) < 0)
-		goto cleanup;
-	if (asprintf(&path, "%s/%s", dir, LP_CONFIG_FILE) < 0 ||
-	    asprintf(&a->cfg_from, "%s of %.12s", LP_CONFIG_FILE, commit) < 0) {
-		error = bg_error_nomem();
-		goto cleanup;
-	}
-	if (access(path, F_OK) != 0)
+	if (asprintf(&a->cfg_from, "%s of %.12s", LP_CONFIG_FILE, commit) < 0)
+		return bg_error_nomem();
+	error = lp_repo_file(&text, a->repo, commit, LP_CONFIG_FILE);
+	if (error == BG_ENOTFOUND)
 		error = bg_error_set(BG_ENOTFOUND, "the newest claimed commit %.12s has no %s at its root: pass --config FILE",
 				     commit, LP_CONFIG_FILE);
-	else
-		error = lp_config_load(&a->cfg, path);
-cleanup:
-	free(dir);
-	free(path);
+	else if (error == 0)
+		error = lp_config_parse(&a->cfg, text, a->cfg_from);
+	free(text);
 	return error;
 }
 

@@ -66,22 +66,25 @@ static int resolve_revisions(lp_gate_run *g)
 	return 0;
 }
 
+/* --config's file, else benchgate.json of the baseline commit as git holds
+ * it: an export is where the baseline's (and a rejected candidate's)
+ * commands ran, and what they wrote there is not the configuration. */
 static int load_config(lp_gate_run *g)
 {
-	char *path = NULL;
+	char *text = NULL, where[80];
 	int error;
 
-	if (g->o->config_path)
+	if (g->o->config_path) {
 		error = lp_config_load(&g->cfg, g->o->config_path);
-	else if (asprintf(&path, "%s/%s", g->base_dir, LP_CONFIG_FILE) < 0)
-		error = bg_error_nomem();
-	else if (access(path, F_OK) != 0)
+	} else if ((error = lp_repo_file(&text, g->repo, g->base, LP_CONFIG_FILE)) == BG_ENOTFOUND) {
 		error = bg_error_set(BG_ENOTFOUND,
 				     "the baseline %.12s has no %s at its root: commit one (see benchgate gate --help and the README), or pass --config FILE",
 				     g->base, LP_CONFIG_FILE);
-	else
-		error = lp_config_load(&g->cfg, path);
-	free(path);
+	} else if (error == 0) {
+		snprintf(where, sizeof(where), "%s of %.12s", LP_CONFIG_FILE, g->base);
+		error = lp_config_parse(&g->cfg, text, where);
+	}
+	free(text);
 	if (error == 0)
 		error = lp_config_hash(g->cfg_hash, g->cfg);
 	return error;

@@ -406,6 +406,39 @@ static int lookup_tree(git_tree **out, lp_repo *r, const char *rev)
 	return error;
 }
 
+int lp_repo_file(char **text, lp_repo *r, const char *commit, const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	char *copy;
+	size_t n;
+	int error;
+
+	if ((error = lookup_commit(&c, r, commit)) < 0)
+		return error;
+	if (git_commit_tree(&tree, c) < 0) {
+		error = fail_git(BG_EGIT, "reading the tree of %s", commit);
+	} else if (git_tree_entry_bypath(&entry, tree, path) < 0 ||
+		   git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		error = bg_error_set(BG_ENOTFOUND, "%.12s has no file %s", commit, path);
+	} else if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(entry)) < 0) {
+		error = fail_git(BG_EGIT, "reading %s of %s", path, commit);
+	} else if ((copy = malloc((n = (size_t)git_blob_rawsize(blob)) + 1)) == NULL) {
+		error = bg_error_nomem();
+	} else {
+		memcpy(copy, git_blob_rawcontent(blob), n);
+		copy[n] = '\0';
+		*text = copy;
+	}
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return error;
+}
+
 int lp_repo_changed_paths(char ***paths, size_t *n, lp_repo *r, const char *from,
 			  const char *to)
 {

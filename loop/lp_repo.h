@@ -80,6 +80,13 @@ int lp_repo_snapshot(char out[41], lp_repo *r, const char *refname, const char *
  * BG_EGIT for checkout failures (dir then holds no valid marker). */
 int lp_repo_export(lp_repo *r, const char *commit, const char *dir);
 
+/* The content of file `path` (repository-relative) in the tree of commit,
+ * read from git's objects, never from a working tree or an export (what
+ * a build may have rewritten): *text is NUL-terminated, the caller frees
+ * it. BG_ENOTFOUND for a bad revision or no such file, BG_EGIT,
+ * BG_ENOMEM. */
+int lp_repo_file(char **text, lp_repo *r, const char *commit, const char *path);
+
 /* Every path that differs between the trees of `from` and `to` (added,
  * deleted, modified, type changed; a rename counts as a deletion and an
  * addition, so both names appear), sorted by strcmp, without duplicates.

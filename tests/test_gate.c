@@ -1108,6 +1108,26 @@ static void test_seal_deleted(void **state)
 	free(ledger);
 }
 
+/* The baseline's export is where commands ran; its benchgate.json, however
+ * rewritten (here: no tests, no protected paths, no holdout), is not the
+ * configuration: the rules come from the baseline commit in git, and a
+ * candidate that edits a protected input is still rejected. */
+static void test_config_from_git_not_export(void **state)
+{
+	fx *f = *state;
+	char *base, cmd[600];
+
+	make_repo(f, NULL);
+	base = commit(f, "echo 20 > knob");
+	gate_expect(f, "", 0, "KEEP");
+	snprintf(cmd, sizeof(cmd), "printf '%%s' '{ \"workloads\": [ { \"name\": \"small\", \"cmd\": \"true\" } ] }' "
+		 "> .git/benchgate/exports/%s/benchgate.json", base);
+	sh_ok(f, cmd);
+	free(commit(f, "echo 10 > knob && echo changed > bench/input.txt"));
+	gate_expect(f, "", 1, "REJECT(protected_changed)");
+	free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1115,6 +1135,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sandboxed_build_cheats, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_isolation_off_or_missing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_seal_deleted, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_config_from_git_not_export, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),

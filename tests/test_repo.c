@@ -622,6 +622,34 @@ static void export_refuses_a_foreign_directory(void **state)
 
 /* ---- changed paths ---------------------------------------------------- */
 
+/* A file as a commit's tree holds it, whatever the working tree says. */
+static void file_of_commit(void **state)
+{
+	fixture *fx = *state;
+	char *text = (char *)&text, path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/a.txt", fx->repo);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("rewritten\n", f);
+	fclose(f);
+	assert_int_equal(lp_repo_file(&text, fx->r, fx->id[0], "a.txt"), 0);
+	assert_string_equal(text, "one\n");
+	free(text);
+	assert_int_equal(lp_repo_file(&text, fx->r, "HEAD", "a.txt"), 0);
+	assert_string_equal(text, "three\n");
+	free(text);
+	assert_int_equal(lp_repo_file(&text, fx->r, fx->id[0], "sub/c.txt"), 0);
+	assert_string_equal(text, "sea\n");
+	free(text);
+	text = (char *)&text;
+	assert_int_equal(lp_repo_file(&text, fx->r, "HEAD", "b.txt"), BG_ENOTFOUND);  /* removed */
+	assert_int_equal(lp_repo_file(&text, fx->r, "HEAD", "sub"), BG_ENOTFOUND);    /* a tree */
+	assert_int_equal(lp_repo_file(&text, fx->r, "nope", "a.txt"), BG_ENOTFOUND);
+	assert_ptr_equal(text, (char *)&text);                                        /* untouched */
+	sh(fx->repo, "git checkout -q -- a.txt");
+}
+
 static void changed_paths_between_commits(void **state)
 {
 	fixture *fx = *state;
@@ -809,6 +837,7 @@ int main(void)
 		T(export_redoes_an_interrupted_one),
 		T(export_refuses_a_foreign_directory),
 		T(changed_paths_between_commits),
+		T(file_of_commit),
 		T(refs_set_move),
 		T(note_set_then_overwritten),
 		T(reset_hard_moves_branch_and_files),
