@@ -150,7 +150,8 @@ static int check_tests(lp_gate_run *g)
 	g->base_count = g->cand_count = -1;
 	if (g->cfg->test_cmd == NULL)
 		return 0;
-	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count, 0,
+	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count,
+				   LP_WORKSPACE_COMMAND_TIMEOUT,
 				   sandbox_of(&iso, g, g->cand_dir))) < 0)
 		return error;
 	g->tests_ran = 1;
@@ -207,6 +208,21 @@ static lp_measure_opts measure_opts(const lp_gate_run *g, double alpha, const ch
 	return m;
 }
 
+/* A run of the candidate that fails, crashes or times out is the
+ * candidate's verdict, REJECT(workload_failed), recorded like any other;
+ * the baseline's failing is an error. A held-out run's output is not
+ * quoted: it may carry the held-out inputs. */
+static int candidate_failed(lp_gate_run *g, int error, int held_out)
+{
+	if (error != BG_ECHILD || strstr(bg_error_last(), "command " LP_MEASURE_CANDIDATE) == NULL)
+		return error;
+	if (held_out)
+		reject(g, "workload_failed", "a held-out workload run of the candidate failed");
+	else
+		reject(g, "workload_failed", "%s", bg_error_last());
+	return 0;
+}
+
 static int measure_training(lp_gate_run *g, gsl_rng *rng)
 {
 	lp_workspace_cmds c;
@@ -218,7 +234,7 @@ static int measure_training(lp_gate_run *g, gsl_rng *rng)
 	    (error = lp_measure_run(&g->train, c.wl, c.n, &m, g->pin, rng)) == 0)
 		g->measured = 1;
 	lp_workspace_cmds_clear(&c);
-	return error;
+	return candidate_failed(g, error, 0);
 }
 
 static void judge_training(lp_gate_run *g)
@@ -284,7 +300,7 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	g->hold_left = grd_seal_remaining(seal);
 	lp_workspace_cmds_clear(&c);
 	free(env[0]);
-	return error;
+	return candidate_failed(g, error, 1);
 }
 
 /* The gates in the ledger that ran the held-out workloads. */
@@ -398,7 +414,7 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
 	    (error = granted_level(g)) < 0 ||
 	    (error = plan_budget(g)) < 0 ||
 	    (error = smp_pinning_new(&g->pin, g->cfg->pin)) < 0 ||
-	    (error = measure_training(g, rng)) < 0)
+	    (error = measure_training(g, rng)) < 0 || !g->keep)
 		return error;
 	judge_training(g);
 	if (!g->keep)
@@ -406,7 +422,6 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
 	return check_holdout(g, rng);
 }
 
-/* The rejected candidate stays reachable; the note says the verdict. */
 /* A rejected candidate stays reachable: its ref is written before the
  * ledger says it was rejected, so a kill in between leaves a ref without a
  * record (harmless), never a record without its ref. */

@@ -42,7 +42,7 @@ static int jobs_new(smp_job **out, const lp_measure_workload *wl, size_t nwl)
 		size_t w = j / 2;
 		unsigned arm = (unsigned)(j % 2);
 		char *name;
-		if (asprintf(&name, "%s of workload \"%s\"", arm ? "B (candidate)" : "A (baseline)",
+		if (asprintf(&name, "%s of workload \"%s\"", arm ? LP_MEASURE_CANDIDATE : "A (baseline)",
 			     wl[w].name) < 0) {
 			jobs_free(jobs, 2 * nwl);
 			return bg_error_nomem();

@@ -21,6 +21,10 @@
 #include "st_cs.h"
 #include "st_effect.h"
 
+/* How the candidate's runs are named in errors ("command B (candidate) of
+ * workload "x" ... exited with code 3"). */
+#define LP_MEASURE_CANDIDATE "B (candidate)"
+
 typedef struct {
 	const char *name;
 	const char *cmd_a;     /* baseline command (complete: includes any cd) */

@@ -96,7 +96,7 @@ int lp_workspace_build(int *ok, char **tail, const char *build, const char *dir,
 		free(marker);
 		return 0;
 	}
-	if ((error = smp_shell_run(&r, build, dir, 0, sb)) == 0) {
+	if ((error = smp_shell_run(&r, build, dir, LP_WORKSPACE_COMMAND_TIMEOUT, sb)) == 0) {
 		*ok = r.passed;
 		if (r.passed) {
 			error = bg_file_write_atomic(marker, "built\n");
@@ -122,7 +122,7 @@ int lp_workspace_test_count(long *count, const char *test_cmd, const char *forma
 		*count = n;
 		return 0;
 	}
-	if ((error = grd_tests_run(&r, test_cmd, dir, format, 0, sb)) < 0)
+	if ((error = grd_tests_run(&r, test_cmd, dir, format, LP_WORKSPACE_COMMAND_TIMEOUT, sb)) < 0)
 		return error;
 	n = r.count;
 	grd_test_result_clear(&r);
@@ -147,7 +147,7 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	m.min_rounds = c->min_rounds;
 	m.max_rounds = c->max_rounds;
 	m.max_seconds = max_seconds;
-	m.run_timeout = c->run_timeout;
+	m.run_timeout = c->run_timeout > 0 ? c->run_timeout : max_seconds;
 	m.quiet = quiet;
 	m.label = label;
 	return m;

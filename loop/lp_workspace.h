@@ -21,6 +21,10 @@
 
 #include <limits.h>
 
+/* Seconds a build or a test command may take before it is killed (a hung
+ * one would hang the gate). */
+#define LP_WORKSPACE_COMMAND_TIMEOUT 3600.0
+
 /* Marker a successful build leaves in an export, so it is built once. */
 #define LP_WORKSPACE_BUILT ".benchgate-built"
 
@@ -83,7 +87,8 @@ int lp_workspace_test_count(long *count, const char *test_cmd, const char *forma
 
 /* Measurement options from a configuration: its metric, direction,
  * min_effect, max_regression (checked at the config's alpha), warm-up,
- * rounds and run timeout; alpha is the level of the aggregate decision,
+ * rounds and run timeout (0 in the config: max_seconds, so a hung run
+ * cannot outlast the budget); alpha is the level of the aggregate decision,
  * max_seconds the budget (> 0), label the progress prefix (borrowed).
  * Can't fail. */
 lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, double max_seconds,

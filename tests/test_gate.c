@@ -1128,6 +1128,37 @@ static void test_config_from_git_not_export(void **state)
 	free(base);
 }
 
+/* A candidate whose workload crashes, or hangs past the budget, is
+ * REJECT(workload_failed) with a ledger record, not an error that loop
+ * would stop on; the hung run is killed at --max-time. */
+static void test_workload_failed(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	char *ledger;
+	double t0;
+
+	make_repo(f, NULL);
+	free(commit(f, "printf '#!/bin/sh\\necho broken >&2\\nexit 3\\n' > work.sh"));
+	r = gate(f, "");
+	bg_test_expect_status(&r, 1, "crashing workload");
+	expect_starts(&r, "REJECT(workload_failed)", "crashing workload");
+	expect_in(&r, 1, "exited with code 3", "crashing workload");
+	bg_test_result_free(&r);
+	free(commit(f, "printf '#!/bin/sh\\nexec sleep 100\\n' > work.sh"));
+	t0 = now_s();
+	r = gate(f, "--max-time 2 --baseline HEAD~2");
+	bg_test_expect_status(&r, 1, "hung workload");
+	expect_starts(&r, "REJECT(workload_failed)", "hung workload");
+	expect_in(&r, 1, "timed out", "hung workload");
+	bg_test_result_free(&r);
+	assert_true(now_s() - t0 < 30);
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_int_equal(count_lines(ledger), 2);
+	assert_non_null(strstr(ledger, "REJECT(workload_failed)"));
+	free(ledger);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1136,6 +1167,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_isolation_off_or_missing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_seal_deleted, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_config_from_git_not_export, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_workload_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),
