@@ -59,7 +59,25 @@ void lp_workspace_isolation_init(lp_workspace_isolation *iso, const lp_config *c
 		iso->hide[k++] = iso->holdout;
 	iso->hide[k++] = state_root(st);
 	iso->hide[k] = NULL;
-	iso->sb = (smp_sandbox){ dir, iso->at, writable, iso->hide };
+	iso->sb = (smp_sandbox){ dir, iso->at, writable, iso->hide, NULL, 0 };
+}
+
+void lp_workspace_agent_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
+				       const state_store *st)
+{
+	char gitdir[PATH_MAX - 32];
+
+	lp_workspace_isolation_init(iso, c, repo, st, NULL, 1);
+	copy_dir(gitdir, sizeof(gitdir), lp_repo_gitdir(repo));
+	snprintf(iso->refs, sizeof(iso->refs), "%s/refs/benchgate", gitdir);
+	snprintf(iso->notes, sizeof(iso->notes), "%s/refs/notes", gitdir);
+	iso->hide[iso->hide[0] == iso->holdout ? 1 : 0] = NULL;   /* the state is readable */
+	iso->readonly[0] = state_root(st);
+	iso->readonly[1] = iso->refs;
+	iso->readonly[2] = iso->notes;
+	iso->readonly[3] = NULL;
+	iso->sb.readonly = iso->readonly;
+	iso->sb.host = 1;
 }
 
 const smp_sandbox *lp_workspace_sandbox(const lp_workspace_isolation *iso)

@@ -47,8 +47,8 @@ int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const 
  * benchgate's state; under "none", as the user, in the export. */
 typedef struct {
 	smp_sandbox sb;
-	const char *hide[3];
-	char at[PATH_MAX], holdout[PATH_MAX];
+	const char *hide[3], *readonly[4];
+	char at[PATH_MAX], holdout[PATH_MAX], refs[PATH_MAX], notes[PATH_MAX];
 	int on;
 } lp_workspace_isolation;
 
@@ -56,6 +56,13 @@ typedef struct {
  * writable: the export may be written (builds and tests). Can't fail. */
 void lp_workspace_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
 				 const state_store *st, const char *dir, int writable);
+
+/* The same for the agent benchgate loop drives: the user's system as it
+ * is (smp_sandbox's host mode), in the repository's working tree, with
+ * the held-out inputs hidden and benchgate's state, refs/benchgate and
+ * refs/notes read-only. Can't fail. */
+void lp_workspace_agent_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
+				       const state_store *st);
 
 /* The sandbox, or NULL when isolation is off. */
 const smp_sandbox *lp_workspace_sandbox(const lp_workspace_isolation *iso);

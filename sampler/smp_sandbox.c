@@ -53,11 +53,14 @@ static int add_unsetenv(char **line, size_t *len)
 
 static int check_paths(const smp_sandbox *sb)
 {
-	if (sb->tree == NULL || sb->at == NULL || sb->at[0] != '/')
+	if ((sb->tree == NULL && !sb->host) || sb->at == NULL || sb->at[0] != '/')
 		return bg_error_set(BG_EINVAL, "sandbox: the tree and an absolute path to show it at are needed");
 	for (const char *const *h = sb->hide; h && *h; h++)
 		if ((*h)[0] != '/')
 			return bg_error_set(BG_EINVAL, "sandbox: a hidden path must be absolute, got \"%s\"", *h);
+	for (const char *const *h = sb->readonly; h && *h; h++)
+		if ((*h)[0] != '/')
+			return bg_error_set(BG_EINVAL, "sandbox: a read-only path must be absolute, got \"%s\"", *h);
 	return 0;
 }
 
@@ -69,20 +72,29 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 
 	if ((error = check_paths(sb)) < 0)
 		return NULL;
-	error = add(&line, &len, (const char *const[]){
-		"exec", "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-		"--tmpfs", "/tmp", sb->writable ? "--bind" : "--ro-bind", sb->tree, sb->at, NULL });
+	if (sb->host)
+		error = add(&line, &len, (const char *const[]){
+			"exec", "bwrap", "--bind", "/", "/", "--dev-bind", "/dev", "/dev", "--proc", "/proc", NULL });
+	else
+		error = add(&line, &len, (const char *const[]){
+			"exec", "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+			"--tmpfs", "/tmp", sb->writable ? "--bind" : "--ro-bind", sb->tree, sb->at, NULL });
 	for (const char *const *h = sb->hide; h && *h && error == 0; h++)
 		if (access(*h, F_OK) == 0)
 			error = add(&line, &len, (const char *const[]){ "--tmpfs", *h, NULL });
+	for (const char *const *h = sb->readonly; h && *h && error == 0; h++)
+		if (access(*h, F_OK) == 0)
+			error = add(&line, &len, (const char *const[]){ "--ro-bind", *h, *h, NULL });
 	if (error == 0 && getuid() != 0)
 		error = add(&line, &len, (const char *const[]){ "--unshare-user-try", NULL });
-	if (error == 0)
+	if (error == 0 && !sb->host)   /* an agent keeps the user's environment */
 		error = add_unsetenv(&line, &len);
 	if (error == 0)
-		error = add(&line, &len, (const char *const[]){
-			"--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-			"--die-with-parent", "--new-session", "--chdir", sb->at, "--", "/bin/sh", "-c", cmd, NULL });
+		error = add(&line, &len, sb->host ? (const char *const[]){ "--unshare-pid", "--die-with-parent", NULL }
+				: (const char *const[]){ "--unshare-pid", "--unshare-net", "--unshare-ipc",
+							 "--unshare-uts", "--die-with-parent", "--new-session", NULL });
+	if (error == 0)
+		error = add(&line, &len, (const char *const[]){ "--chdir", sb->at, "--", "/bin/sh", "-c", cmd, NULL });
 	if (error < 0) {
 		free(line);
 		return NULL;
@@ -92,7 +104,7 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 
 int smp_sandbox_available(char *why, size_t size)
 {
-	static const smp_sandbox probe = { "/", "/", 0, NULL };
+	static const smp_sandbox probe = { "/", "/", 0, NULL, NULL, 0 };
 	smp_shell_result r;
 	char *line = smp_sandbox_wrap(&probe, "true");
 	int ok = 0;

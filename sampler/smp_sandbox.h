@@ -8,7 +8,11 @@
  * say "you are being measured". Paths in `hide` (the held-out inputs,
  * benchgate's own configuration) are empty. Every process it starts dies
  * with it, daemons included (the PID namespace ends with its first
- * process). Variables named BENCHGATE_* are not passed in. */
+ * process). Variables named BENCHGATE_* are not passed in.
+ *
+ * An agent's sandbox (host) is the user's system as it is, but for what
+ * benchgate keeps from the agent: the held-out inputs hidden, benchgate's
+ * state and refs read-only. */
 #ifndef SMP_SANDBOX_H
 #define SMP_SANDBOX_H
 
@@ -19,6 +23,11 @@ typedef struct {
 	const char *at;             /* where the command sees them (absolute) */
 	int writable;               /* 1: the tree is writable (a build); 0: read-only */
 	const char *const *hide;    /* NULL or NULL-terminated absolute paths shown empty */
+	const char *const *readonly; /* NULL or absolute paths shown read-only */
+	int host;                   /* 1: an agent's sandbox: the system as it is
+				     * (writable where the user may write, the
+				     * network, the real /tmp), tree unused, only
+				     * hide and readonly apply; starts in at */
 } smp_sandbox;
 
 /* Whether sandboxes can be made here: bwrap found on PATH and able to

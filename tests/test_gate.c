@@ -922,6 +922,50 @@ static void test_loop(void **state)
 	bg_test_result_free(&r);
 }
 
+/* The agent loop drives is shielded: it edits and commits as usual, but
+ * the held-out inputs are hidden from it and benchgate's state and refs
+ * are read-only, so its attempts to read, forge or delete them fail. */
+static void test_loop_agent_shielded(void **state)
+{
+	fx *f = *state;
+	char *script = NULL, *ledger, *refs, *text;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	assert_true(asprintf(&script,
+		"n=$(cat ../step 2>/dev/null || echo 0); echo $((n + 1)) > ../step\n"
+		"case $n in\n"
+		"0) echo 20 > knob; git commit -qam faster ;;\n"
+		"1) cat %s/mixed.txt > ../leak 2>/dev/null\n"
+		"   echo forged >> .git/benchgate/ledger.jsonl 2>/dev/null\n"
+		"   rm -rf .git/benchgate/holdout.seal .git/refs/benchgate 2>/dev/null\n"
+		"   git update-ref -d refs/benchgate/baseline 2>/dev/null\n"
+		"   echo 20 > knob; echo '# x' >> test.sh; git commit -qam same ;;\n"
+		"esac\n", f->hold) > 0);
+	write_file(f, "../agent.sh", script);
+	r = shellf(f, "exec '%s' loop --agent 'sh ../agent.sh' -n 2", BG_TEST_BIN);
+	bg_test_expect_status(&r, 0, "shielded loop");
+	expect_in(&r, 1, "2 iterations, 2 gated, 1 kept", "shielded loop");
+	bg_test_result_free(&r);
+	text = sh_out(f, "cat ../leak");
+	assert_string_equal(text, "");                      /* the held-out inputs were hidden */
+	free(text);
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_null(strstr(ledger, "forged"));
+	assert_int_equal(count_lines(ledger), 2);
+	free(ledger);
+	assert_non_null(text = repo_file(f, ".git/benchgate/holdout.seal"));
+	free(text);
+	refs = sh_out(f, "git for-each-ref --format='%(refname)' refs/benchgate");
+	assert_non_null(strstr(refs, "refs/benchgate/baseline"));
+	assert_non_null(strstr(refs, "refs/benchgate/rejected/"));
+	free(refs);
+	r = bglog(f, "--verify");
+	bg_test_expect_status(&r, 0, "log --verify");
+	bg_test_result_free(&r);
+	free(script);
+}
+
 /* ---- 10. the candidate's build cannot bribe the referee ------------------ */
 
 /* Whether a process whose command line is exactly `cmdline` lives. */
@@ -1168,6 +1212,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_seal_deleted, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_config_from_git_not_export, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workload_failed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_agent_shielded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),

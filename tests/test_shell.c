@@ -167,7 +167,7 @@ static void test_sandbox(void **unused)
 {
 	char tmp[256], tree[400], secret[400], at[400], cmd[1400];
 	const char *hide[] = { secret, NULL };
-	smp_sandbox sb = { tree, at, 1, hide };
+	smp_sandbox sb = { tree, at, 1, hide, NULL, 0 };
 	smp_shell_result r;
 	char why[1024];
 
