@@ -760,8 +760,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Any live process whose command line mentions the test's directory. */
-static int strays(const fx *f)
+/* Live processes (other than this one) whose command line starts with
+ * needle (anchored) or holds it. */
+static int processes(const char *needle, int anchored)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -786,10 +787,16 @@ static int strays(const fx *f)
 			if (buf[i] == '\0')
 				buf[i] = ' ';
 		buf[len] = '\0';
-		n += strstr(buf, f->root) != NULL;
+		n += anchored ? strncmp(buf, needle, strlen(needle)) == 0 : strstr(buf, needle) != NULL;
 	}
 	closedir(d);
 	return n;
+}
+
+/* Any live process whose command line mentions the test's directory. */
+static int strays(const fx *f)
+{
+	return processes(f->root, 0);
 }
 
 /* Starts the gate with a config that cannot decide, interrupts it after
@@ -968,36 +975,6 @@ static void test_loop_agent_shielded(void **state)
 
 /* ---- 10. the candidate's build cannot bribe the referee ------------------ */
 
-/* Whether a process whose command line is exactly `cmdline` lives. */
-static int process_alive(const char *cmdline)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		char path[300], buf[512];
-		ssize_t len;
-		int fd;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		for (ssize_t i = 0; i < len; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-		buf[len > 0 ? len : 0] = '\0';
-		n += len > 0 && strncmp(buf, cmdline, strlen(cmdline)) == 0;
-	}
-	closedir(d);
-	return n;
-}
-
 /* The cheating build of a slower candidate: it tries to slow the baseline's
  * export down, forge the ledger, delete the seal, the test-count cache and
  * the rejected refs, read the held-out inputs, and leave a daemon behind.
@@ -1086,7 +1063,7 @@ static void test_sandboxed_build_cheats(void **state)
 	assert_non_null(strstr(after, "20"));
 	assert_null(strstr(after, "400"));
 	free(after);
-	assert_int_equal(process_alive("sleep 313"), 0);
+	assert_int_equal(processes("sleep 313", 1), 0);
 	r = bglog(f, "--verify");
 	bg_test_expect_status(&r, 0, "log --verify");
 	bg_test_result_free(&r);
