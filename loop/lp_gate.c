@@ -479,13 +479,17 @@ static int finish(lp_gate_run *g)
 
 /* Opens the repository in "." and its state and ledger into g (the
  * ledger's warning, if any, on stderr unless quiet). */
-static int open_state(lp_gate_run *g)
+static int open_state(lp_gate_run *g, int lock)
 {
 	int error;
 
 	if ((error = lp_workspace_open(&g->repo, &g->state, ".")) < 0 ||
 	    (error = lp_repo_branch(&g->branch, g->repo)) < 0)
 		return error;
+	/* the ledger is read under the lock: it numbers this experiment */
+	if (lock && (error = state_lock(&g->lock_fd, g->state, g->o->quiet)) < 0)
+		return error;
+	g->locked = lock;
 	error = state_ledger_load(&g->ledger, g->state);
 	if (error == 0 && state_ledger_warning(g->ledger)[0])
 		bg_warn(g->o->quiet, "%s", state_ledger_warning(g->ledger));
@@ -499,7 +503,7 @@ int lp_gate_effective_config(lp_gate_run *g)
 
 	if (g->o->config_path)
 		return lp_config_load(&g->cfg, g->o->config_path);
-	if ((error = open_state(g)) < 0)
+	if ((error = open_state(g, 0)) < 0)
 		return error;
 	if (asprintf(&path, "%s%s", lp_repo_workdir(g->repo), LP_CONFIG_FILE) < 0)
 		return bg_error_nomem();
@@ -510,6 +514,8 @@ int lp_gate_effective_config(lp_gate_run *g)
 
 void lp_gate_run_free(lp_gate_run *g)
 {
+	if (g->locked)
+		state_unlock(g->lock_fd);
 	lp_repo_free(g->repo);
 	state_free(g->state);
 	free(g->branch);
@@ -535,7 +541,7 @@ int lp_gate_judge(lp_gate_run *g, gsl_rng *rng)
 	bg_interrupt_install();
 	/* A config given on the command line is checked before anything else;
 	 * the baseline's own is read from its export. */
-	if ((error = open_state(g)) < 0 ||
+	if ((error = open_state(g, 1)) < 0 ||
 	    (g->o->config_path && (error = load_config(g)) < 0) ||
 	    (error = resolve_revisions(g)) < 0 ||
 	    (error = lp_workspace_export(&g->base_dir, g->repo, g->state, g->base)) < 0 ||

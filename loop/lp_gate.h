@@ -43,6 +43,7 @@ typedef struct {
 	lp_config *cfg;
 	char cfg_hash[41];
 	state_ledger *ledger;
+	int locked, lock_fd;       /* the repository's gate lock (state_lock) */
 	double level;              /* alpha_t granted by LORD++ */
 	lp_calibration_advice plan; /* from the machine's calibration (may be empty) */
 	int planned;               /* plan was asked for */

@@ -2,12 +2,17 @@
 #include "state.h"
 #include "bg_error.h"
 #include "bg_file.h"
+#include "bg_interrupt.h"
+#include "bg_progress.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct state_store {
 	char *root;
@@ -19,6 +24,7 @@ static const char *const file_names[] = {
 	[STATE_HOLDOUT_SEAL] = "holdout.seal",
 	[STATE_TEST_COUNTS] = "testcounts.json",
 	[STATE_LOOP_FEEDBACK] = "loop-feedback.json",
+	[STATE_GATE_LOCK] = "gate.lock",
 };
 
 static int make_root(const char *path, const char *gitdir)
@@ -124,4 +130,39 @@ int state_calibration_path(char **out, const state_store *s, const char *fingerp
 cleanup:
 	free(dir);
 	return error;
+}
+
+int state_lock(int *fd, const state_store *s, int quiet)
+{
+	char *path = NULL;
+	int f, error;
+
+	if ((error = state_path(&path, s, STATE_GATE_LOCK)) < 0)
+		return error;
+	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		error = bg_error_set(BG_ESYS, "cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return error;
+	}
+	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
+		bg_warn(quiet, "waiting for another gate on this repository to finish (%s)", path);
+		while (flock(f, LOCK_EX) < 0) {
+			if (errno != EINTR || bg_interrupt_requested()) {
+				error = errno == EINTR ? bg_error_set(BG_EINTR, "interrupted while waiting for %s", path)
+						       : bg_error_set(BG_ESYS, "cannot lock %s: %s", path, strerror(errno));
+				close(f);
+				free(path);
+				return error;
+			}
+		}
+	}
+	free(path);
+	*fd = f;
+	return 0;
+}
+
+void state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

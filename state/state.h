@@ -37,7 +37,8 @@ typedef enum {
 	STATE_CALIBRATION,
 	STATE_HOLDOUT_SEAL,
 	STATE_TEST_COUNTS,
-	STATE_LOOP_FEEDBACK
+	STATE_LOOP_FEEDBACK,
+	STATE_GATE_LOCK
 } state_file;
 
 typedef struct state_store state_store;
@@ -51,6 +52,16 @@ int state_open(state_store **out, const char *gitdir);
 
 /* Accepts NULL. */
 void state_free(state_store *s);
+
+/* Takes the repository's gate lock (an flock on gate.lock), waiting for
+ * another gate that holds it (saying so on stderr unless quiet), so two
+ * gates never read the same ledger to number their experiment. *fd is
+ * the lock; state_unlock releases it (exiting does too). BG_ESYS, BG_EINTR
+ * when interrupted while waiting. */
+int state_lock(int *fd, const state_store *s, int quiet);
+
+/* Releases a lock of state_lock. */
+void state_unlock(int fd);
 
 /* The state directory, "<gitdir>/benchgate" (what a sandbox hides).
  * Borrowed; can't fail. */
