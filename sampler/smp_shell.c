@@ -107,6 +107,18 @@ static int check_cwd(const char *cwd)
 	return 0;
 }
 
+/* Says in the tail that the output was cut (the tail is of what was kept). */
+static int tail_truncated(smp_shell_result *res)
+{
+	char *t;
+
+	if (asprintf(&t, "%s\n(output truncated at %zu MiB)", res->tail, SMP_SHELL_OUTPUT_LIMIT >> 20) < 0)
+		return bg_error_nomem();
+	free(res->tail);
+	res->tail = t;
+	return 0;
+}
+
 /* Fills res from the finished run r. */
 static int result_fill(smp_shell_result *res, const smp_result *r)
 {
@@ -121,7 +133,7 @@ static int result_fill(smp_shell_result *res, const smp_result *r)
 	if ((res->output = merged_output(r)) == NULL ||
 	    (res->tail = text_tail(res->output, SMP_SHELL_TAIL_LINES)) == NULL)
 		return BG_ENOMEM;
-	return 0;
+	return res->output_truncated ? tail_truncated(res) : 0;
 }
 
 /* The script of a sandboxed run: the sandbox starts in its own copy of

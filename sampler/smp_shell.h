@@ -28,7 +28,8 @@ typedef struct {
 	int timed_out;        /* 1 when killed at the timeout */
 	char *output;         /* all of it, NUL bytes shown as '?' (owned) */
 	char *tail;           /* its last SMP_SHELL_TAIL_LINES lines, without the
-	                       * final newlines (owned) */
+	                       * final newlines, and "(output truncated at 8 MiB)"
+	                       * on a line of its own when it was (owned) */
 	int output_truncated; /* 1 when the output passed SMP_SHELL_OUTPUT_LIMIT
 	                       * (output and tail are its first 8 MiB) */
 	double wall_s;

@@ -157,6 +157,7 @@ static void test_output_bound(void **unused)
 	assert_int_equal(r.output_truncated, 1);
 	assert_int_equal(strlen(r.output), SMP_SHELL_OUTPUT_LIMIT);
 	assert_null(strstr(r.output, "last"));          /* past the bound: dropped */
+	assert_non_null(strstr(r.tail, "\n(output truncated at 8 MiB)"));   /* and said */
 	smp_shell_result_clear(&r);
 }
 
