@@ -181,7 +181,7 @@ static int run_gate(lp_loop_run *L, unsigned iteration)
 	if (L->o->max_time > 0)
 		snprintf(max_time, sizeof(max_time), " --max-time %.17g", L->o->max_time);
 	if (qd == NULL || qe == NULL ||
-	    asprintf(&cmd, "cd %s && %s gate --apply --json -q%s%s", qd, qe,
+	    asprintf(&cmd, "cd %s && exec %s gate --apply --json -q%s%s", qd, qe,
 		     L->o->worktree ? " --worktree" : "", max_time) < 0) {
 		free(qd);
 		free(qe);

@@ -21,6 +21,7 @@
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,7 +368,8 @@ static void __attribute__((noreturn)) child_main(const run_ctx *c)
 	const smp_spawn_opts *o = c->opts;
 	char b;
 
-	if (sigprocmask(SIG_SETMASK, &c->oldmask, NULL) < 0 || setpgid(0, 0) < 0)
+	if (sigprocmask(SIG_SETMASK, &c->oldmask, NULL) < 0 || setpgid(0, 0) < 0 ||
+	    (o->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0))
 		child_fail(c, MSG_SETUP, errno);
 	/* 0, 1, 2 were taken in this order by devnull and the two pipes, so no
 	 * dup2 below clobbers a descriptor a later one still needs. */

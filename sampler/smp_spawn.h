@@ -25,9 +25,10 @@ typedef struct {
 	const cpu_set_t *cpus;  /* NULL: inherit affinity; else the child binds to it before exec */
 	int count_hw;           /* 1: count instructions/cycles with perf_event_open when possible */
 	char *const *env_extra; /* NULL or a NULL-terminated list of "NAME=value" added to the child's environment */
+	int die_with_parent;    /* 1 (the default): the child is killed when benchgate dies, even by SIGKILL */
 } smp_spawn_opts;
 
-#define SMP_SPAWN_OPTS_INIT { NULL, 0, 0.0, 0.5, SMP_CAPTURE_DEFAULT, SMP_CAPTURE_DEFAULT, NULL, 0, NULL }
+#define SMP_SPAWN_OPTS_INIT { NULL, 0, 0.0, 0.5, SMP_CAPTURE_DEFAULT, SMP_CAPTURE_DEFAULT, NULL, 0, NULL, 1 }
 
 typedef enum {
 	SMP_EXITED = 0,    /* exit_code holds the status */

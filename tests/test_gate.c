@@ -973,6 +973,41 @@ static void test_loop_agent_shielded(void **state)
 	free(script);
 }
 
+/* loop killed by SIGKILL while its child gate measures: the gate dies with
+ * it. (The run the gate had started is in its own process group, which
+ * only the gate could kill: it is left to end by itself.) */
+static void test_loop_killed(void **state)
+{
+	fx *f = *state;
+	pid_t pid;
+	double t0;
+	int st;
+
+	make_repo(f, NULL);
+	write_file(f, "../agent.sh", "printf 'sleep 2\\n' | cat - work.sh > w && mv w work.sh; git commit -qam slow\n");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int n = open("/dev/null", O_RDWR);
+		if (n < 0 || chdir(f->repo) < 0 || dup2(n, 0) < 0 || dup2(n, 1) < 0 || dup2(n, 2) < 0)
+			_exit(126);
+		execl(BG_TEST_BIN, BG_TEST_BIN, "loop", "--agent", "sh ../agent.sh", "-n", "1", (char *)NULL);
+		_exit(127);
+	}
+	t0 = now_s();
+	while (processes("gate --apply --json", 0) == 0 && now_s() - t0 < 30)
+		usleep(20000);
+	assert_true(processes("gate --apply --json", 0) > 0);   /* the child gate is measuring */
+	usleep(200000);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	t0 = now_s();
+	/* the gate would measure for 10 s more (5 rounds of a 2 s run) */
+	while (processes("gate --apply --json", 0) > 0 && now_s() - t0 < 3)
+		usleep(20000);
+	assert_int_equal(processes("gate --apply --json", 0), 0);
+}
+
 /* ---- 10. the candidate's build cannot bribe the referee ------------------ */
 
 /* The cheating build of a slower candidate: it tries to slow the baseline's
@@ -1217,6 +1252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_workload_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_agent_shielded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_killed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),
