@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cli_commands.h"
 #include "bg_version.h"
+#include "smp_timer.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 		printf("benchgate %s\n", BG_VERSION);
 		return CLI_EXIT_OK;
 	}
+	if (strcmp(argv[1], SMP_TIMER_COMMAND) == 0)   /* inside a sandbox: not a command */
+		return smp_timer_main(argc - 1, argv + 1);
 	if ((c = find(argv[1])) == NULL) {
 		fprintf(stderr, "benchgate: unknown command \"%s\"\n\n", argv[1]);
 		print_help(stderr);

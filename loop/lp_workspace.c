@@ -59,7 +59,7 @@ void lp_workspace_isolation_init(lp_workspace_isolation *iso, const lp_config *c
 		iso->hide[k++] = iso->holdout;
 	iso->hide[k++] = state_root(st);
 	iso->hide[k] = NULL;
-	iso->sb = (smp_sandbox){ dir, iso->at, writable, iso->hide, NULL, 0 };
+	iso->sb = (smp_sandbox){ dir, iso->at, writable, iso->hide, NULL, NULL, 0 };
 }
 
 void lp_workspace_agent_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
@@ -171,8 +171,21 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	return m;
 }
 
+/* One arm's command: "cd 'DIR' && CMD", or CMD in the arm's sandbox. */
+static char *arm_command(const char *quoted_dir, const smp_sandbox *sb, const char *cmd)
+{
+	char *line = NULL;
+
+	if (sb)
+		return smp_sandbox_wrap(sb, cmd);
+	if (asprintf(&line, "cd %s && %s", quoted_dir, cmd) < 0)
+		return NULL;
+	return line;
+}
+
 int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n,
-			  const char *dir_a, const char *dir_b)
+			  const char *dir_a, const char *dir_b, const smp_sandbox *sb_a,
+			  const smp_sandbox *sb_b)
 {
 	char *qa = smp_shell_quote(dir_a), *qb = smp_shell_quote(dir_b);
 	int error = 0;
@@ -184,15 +197,12 @@ int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n
 	if (out->wl == NULL || out->strs == NULL || qa == NULL || qb == NULL)
 		error = bg_error_nomem();
 	for (size_t i = 0; i < n && error == 0; i++) {
-		char *a = NULL, *b = NULL;
-		if (asprintf(&a, "cd %s && %s", qa, w[i].cmd) < 0)
-			a = NULL;
-		if (asprintf(&b, "cd %s && %s", qb, w[i].cmd) < 0)
-			b = NULL;
+		char *a = arm_command(qa, sb_a, w[i].cmd), *b = arm_command(qb, sb_b, w[i].cmd);
+
 		out->strs[2 * i] = a;
 		out->strs[2 * i + 1] = b;
 		if (a == NULL || b == NULL)
-			error = bg_error_nomem();
+			error = bg_error_code() == BG_EINVAL ? BG_EINVAL : bg_error_nomem();
 		else
 			out->wl[i] = (lp_measure_workload){ w[i].name, a, b, w[i].weight };
 	}

@@ -102,7 +102,9 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 					  int quiet, const char *label);
 
 /* The workloads of a list as measurement commands "cd 'DIR' && CMD", arm A
- * in dir_a, arm B in dir_b. */
+ * in dir_a, arm B in dir_b; with sandboxes (NULL: none) each arm's command
+ * runs in its own instead, timed inside it (run them with
+ * smp_timer_executor). */
 typedef struct {
 	lp_measure_workload *wl;   /* n entries, pointing into strs */
 	char **strs;               /* 2n owned strings */
@@ -112,7 +114,8 @@ typedef struct {
 /* Fills *out (release with lp_workspace_cmds_clear, also after a failure).
  * BG_ENOMEM. */
 int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n,
-			  const char *dir_a, const char *dir_b);
+			  const char *dir_a, const char *dir_b, const smp_sandbox *sb_a,
+			  const smp_sandbox *sb_b);
 
 /* Frees what c holds and zeroes it; NULL is a no-op. */
 void lp_workspace_cmds_clear(lp_workspace_cmds *c);

@@ -1,6 +1,7 @@
 /* smp_sandbox: bubblewrap command lines (see smp_sandbox.h). */
 #include "smp_sandbox.h"
 #include "smp_shell.h"
+#include "smp_timer.h"
 #include "bg_error.h"
 
 #include <stdio.h>
@@ -51,6 +52,18 @@ static int add_unsetenv(char **line, size_t *len)
 	return error;
 }
 
+/* Whether path is dir or below it. Below `at` the tree is shown instead
+ * of what the host has there, so nothing there needs hiding (and in a
+ * read-only tree no mount point could be made for it). */
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 static int check_paths(const smp_sandbox *sb)
 {
 	if ((sb->tree == NULL && !sb->host) || sb->at == NULL || sb->at[0] != '/')
@@ -80,7 +93,7 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 			"exec", "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
 			"--tmpfs", "/tmp", sb->writable ? "--bind" : "--ro-bind", sb->tree, sb->at, NULL });
 	for (const char *const *h = sb->hide; h && *h && error == 0; h++)
-		if (access(*h, F_OK) == 0)
+		if (access(*h, F_OK) == 0 && (sb->host || !under(*h, sb->at)))
 			error = add(&line, &len, (const char *const[]){ "--tmpfs", *h, NULL });
 	for (const char *const *h = sb->readonly; h && *h && error == 0; h++)
 		if (access(*h, F_OK) == 0)
@@ -93,8 +106,14 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 		error = add(&line, &len, sb->host ? (const char *const[]){ "--unshare-pid", "--die-with-parent", NULL }
 				: (const char *const[]){ "--unshare-pid", "--unshare-net", "--unshare-ipc",
 							 "--unshare-uts", "--die-with-parent", "--new-session", NULL });
+	if (error == 0 && sb->timer && !sb->host)
+		error = add(&line, &len, (const char *const[]){ "--ro-bind", sb->timer, SMP_SANDBOX_TIMER,
+								 "--chdir", sb->at, "--", SMP_SANDBOX_TIMER,
+								 SMP_TIMER_COMMAND, NULL });
+	else if (error == 0)
+		error = add(&line, &len, (const char *const[]){ "--chdir", sb->at, "--", NULL });
 	if (error == 0)
-		error = add(&line, &len, (const char *const[]){ "--chdir", sb->at, "--", "/bin/sh", "-c", cmd, NULL });
+		error = add(&line, &len, (const char *const[]){ "/bin/sh", "-c", cmd, NULL });
 	if (error < 0) {
 		free(line);
 		return NULL;
@@ -104,7 +123,7 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 
 int smp_sandbox_available(char *why, size_t size)
 {
-	static const smp_sandbox probe = { "/", "/", 0, NULL, NULL, 0 };
+	static const smp_sandbox probe = { "/", "/", 0, NULL, NULL, NULL, 0 };
 	smp_shell_result r;
 	char *line = smp_sandbox_wrap(&probe, "true");
 	int ok = 0;

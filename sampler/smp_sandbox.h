@@ -18,12 +18,18 @@
 
 #include <stddef.h>
 
+/* Where a sandbox shows the timing helper. */
+#define SMP_SANDBOX_TIMER "/tmp/.benchgate-timer"
+
 typedef struct {
 	const char *tree;           /* the directory the command's files are in */
 	const char *at;             /* where the command sees them (absolute) */
 	int writable;               /* 1: the tree is writable (a build); 0: read-only */
 	const char *const *hide;    /* NULL or NULL-terminated absolute paths shown empty */
 	const char *const *readonly; /* NULL or absolute paths shown read-only */
+	const char *timer;          /* NULL, or benchgate's binary: the command is
+				     * then timed inside (smp_timer.h), shown at
+				     * SMP_SANDBOX_TIMER */
 	int host;                   /* 1: an agent's sandbox: the system as it is
 				     * (writable where the user may write, the
 				     * network, the real /tmp), tree unused, only

@@ -1241,6 +1241,23 @@ static void test_concurrent_gates(void **state)
 	free(b);
 }
 
+/* A program fast only when it runs under .git/benchgate/exports/ (that is,
+ * when benchgate measures it): in the sandbox it runs at the repository's
+ * own path, does the slow work it does for users, and is rejected. */
+static void test_workload_knows_measured(void **state)
+{
+	fx *f = *state;
+	char *work = NULL;
+
+	make_repo(f, NULL);
+	assert_true(asprintf(&work, "#!/bin/sh\nread x < knob\ncase $(pwd) in */.git/benchgate/exports/*) x=10;; esac\n"
+			     "exec %s -s ${1:-0.05} -x $x\n", BG_INT) > 0);
+	write_file(f, "work.sh", work);
+	sh_ok(f, "echo 60 > knob && git commit -qam 'fast only when measured'");
+	gate_expect(f, "", 1, "REJECT(");
+	free(work);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1253,6 +1270,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loop_agent_shielded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_killed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_workload_knows_measured, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),

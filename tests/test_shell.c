@@ -11,6 +11,7 @@
 #include "bg_test.h"
 #include "bg_error.h"
 #include "smp_shell.h"
+#include "smp_timer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,7 +169,7 @@ static void test_sandbox(void **unused)
 {
 	char tmp[256], tree[400], secret[400], at[400], cmd[1400];
 	const char *hide[] = { secret, NULL };
-	smp_sandbox sb = { tree, at, 1, hide, NULL, 0 };
+	smp_sandbox sb = { tree, at, 1, hide, NULL, NULL, 0 };
 	smp_shell_result r;
 	char why[1024];
 
@@ -205,6 +206,30 @@ static void test_sandbox(void **unused)
 	bg_test_rmtree(tmp);
 }
 
+/* The timing helper and its executor: the command's own exit status and
+ * times, its stderr without the report. */
+static void test_timer(void **unused)
+{
+	smp_spawn_opts o = SMP_SPAWN_OPTS_INIT;
+	smp_executor ex = smp_timer_executor();
+	smp_result r;
+
+	(void)unused;
+	o.cmd = "exec '" BG_TEST_BIN "' __time /bin/sh -c 'echo out; echo err >&2; sleep 0.1; exit 3'";
+	assert_int_equal(ex.run(&r, &o, ex.ctx), 0);
+	assert_int_equal(r.outcome, SMP_EXITED);
+	assert_int_equal(r.exit_code, 3);
+	assert_true(r.wall_ns >= 100000000 && r.wall_ns < 5000000000LL);
+	assert_string_equal(r.out, "out\n");
+	assert_string_equal(r.err, "err\n");
+	assert_int_equal(r.err_len, 4);
+	smp_result_clear(&r);
+	o.cmd = "echo no report";                     /* e.g. the sandbox did not start */
+	assert_int_equal(ex.run(&r, &o, ex.ctx), 0);
+	assert_int_equal(r.outcome, SMP_EXEC_FAILED);
+	smp_result_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_bad_input),
 		cmocka_unit_test(test_output_bound),
 		cmocka_unit_test(test_sandbox),
+		cmocka_unit_test(test_timer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

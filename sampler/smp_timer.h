@@ -1,0 +1,29 @@
+/* smp_timer: timing a command from inside its sandbox, so the sandbox's
+ * own start (a few ms of namespace setup) is not measured.
+ *
+ * `benchgate __time CMD ARGS...` (smp_timer_main) runs CMD with the
+ * standard streams it was given, waits for it, and writes one report line
+ * at the end of stderr: SMP_TIMER_MARK, the wall time and the user and
+ * system times in ns, maxrss in KiB, the exit code (-1 when killed) and
+ * the signal (0 when it exited); it exits as CMD did. The timed executor
+ * runs a command with smp_run and takes the times from that line, which it
+ * removes from the captured stderr. */
+#ifndef SMP_TIMER_H
+#define SMP_TIMER_H
+
+#include "smp_runner.h"
+
+#define SMP_TIMER_MARK "\001benchgate-time"
+/* The subcommand name main dispatches to smp_timer_main. */
+#define SMP_TIMER_COMMAND "__time"
+
+/* Runs argv[1..argc) and reports as above; returns the exit status for
+ * main. argv[0] is SMP_TIMER_COMMAND. */
+int smp_timer_main(int argc, char **argv);
+
+/* The executor that reads the report (for smp_runner_opts.exec). A run
+ * without a report (the sandbox did not start, or stderr passed its
+ * capture limit) is SMP_EXEC_FAILED with its stderr kept. */
+smp_executor smp_timer_executor(void);
+
+#endif
