@@ -974,8 +974,8 @@ static void test_loop_agent_shielded(void **state)
 }
 
 /* loop killed by SIGKILL while its child gate measures: the gate dies with
- * it. (The run the gate had started is in its own process group, which
- * only the gate could kill: it is left to end by itself.) */
+ * it, and the run it had started with the gate (bubblewrap dies with its
+ * parent, and the run's PID namespace with bubblewrap). */
 static void test_loop_killed(void **state)
 {
 	fx *f = *state;
@@ -1006,6 +1006,9 @@ static void test_loop_killed(void **state)
 	while (processes("gate --apply --json", 0) > 0 && now_s() - t0 < 3)
 		usleep(20000);
 	assert_int_equal(processes("gate --apply --json", 0), 0);
+	while (processes("sleep 2", 1) > 0 && now_s() - t0 < 3)
+		usleep(20000);
+	assert_int_equal(processes("sleep 2", 1), 0);   /* the sandboxed run went with it */
 }
 
 /* ---- 10. the candidate's build cannot bribe the referee ------------------ */
