@@ -91,7 +91,8 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 	else
 		error = add(&line, &len, (const char *const[]){
 			"exec", "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-			"--tmpfs", "/tmp", sb->writable ? "--bind" : "--ro-bind", sb->tree, sb->at, NULL });
+			"--tmpfs", SMP_SANDBOX_TMP, "--setenv", "TMPDIR", SMP_SANDBOX_TMP,
+			sb->writable ? "--bind" : "--ro-bind", sb->tree, sb->at, NULL });
 	for (const char *const *h = sb->hide; h && *h && error == 0; h++)
 		if (access(*h, F_OK) == 0 && (sb->host || !under(*h, sb->at)))
 			error = add(&line, &len, (const char *const[]){ "--tmpfs", *h, NULL });

@@ -1,8 +1,8 @@
 /* smp_sandbox: the sandbox a candidate's commands run in (bubblewrap,
  * Debian's `bubblewrap`: the sandbox Flatpak is built on).
  *
- * Inside, the command sees the whole system read-only, a fresh /tmp and
- * /dev, its own PID, network and IPC namespaces, and its own tree (an
+ * Inside, the command sees the whole system read-only, a fresh writable
+ * $TMPDIR (SMP_SANDBOX_TMP) and /dev, its own PID, network and IPC namespaces, and its own tree (an
  * export) at the repository's own path, so neither `.git/benchgate/` nor
  * the other arm nor the real repository is there and the path does not
  * say "you are being measured". Paths in `hide` (the held-out inputs,
@@ -18,8 +18,11 @@
 
 #include <stddef.h>
 
-/* Where a sandbox shows the timing helper. */
-#define SMP_SANDBOX_TIMER "/tmp/.benchgate-timer"
+/* The sandbox's own temporary directory (a fresh tmpfs, $TMPDIR), and
+ * where it shows the timing helper. The host's /tmp stays visible
+ * read-only: tools and inputs may live there (a checkout in /tmp). */
+#define SMP_SANDBOX_TMP "/var/tmp"
+#define SMP_SANDBOX_TIMER SMP_SANDBOX_TMP "/.benchgate-timer"
 
 typedef struct {
 	const char *tree;           /* the directory the command's files are in */

@@ -182,6 +182,7 @@ static void test_sandbox(void **unused)
 	snprintf(at, sizeof(at), "%s/repo", tmp);
 	assert_int_equal(mkdir(tree, 0755), 0);
 	assert_int_equal(mkdir(secret, 0755), 0);
+	assert_int_equal(mkdir(at, 0755), 0);   /* a repository's path exists */
 	snprintf(cmd, sizeof(cmd), "echo hidden > '%s/key' && echo mine > '%s/file'", secret, tree);
 	assert_int_equal(system(cmd), 0);
 	setenv("BENCHGATE_PROBE", "x", 1);
