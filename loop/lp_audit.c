@@ -308,7 +308,8 @@ static int measure(lp_measure_result *out, audit_ctx *x, const lp_workload *w, s
 	if (env)
 		m.max_regression = 1.0; /* held-out: the aggregate only, as gate */
 	bg_progress_done(&x->clock->prog);
-	if ((error = lp_workspace_commands(&c, w, n, dirs[0], dirs[1], NULL, NULL)) == 0)
+	if ((error = lp_workspace_arm_commands(&c, &m, a->cfg, a->repo, a->state, dirs[0], dirs[1], w, n,
+					       env != NULL)) == 0)
 		error = lp_measure_run(out, c.wl, c.n, &m, a->pin, x->rng);
 	lp_workspace_cmds_clear(&c);
 	return error;

@@ -4,7 +4,6 @@
 #include "bg_progress.h"
 #include "bg_time.h"
 #include "lp_workspace.h"
-#include "smp_timer.h"
 #include "bg_error.h"
 #include "bg_strv.h"
 #include "bg_interrupt.h"
@@ -14,7 +13,6 @@
 #include "st_fdr.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,45 +223,14 @@ static int candidate_failed(lp_gate_run *g, int error, int held_out)
 	return 0;
 }
 
-/* The measurement commands of workloads w: with isolation, each arm's run
- * in a read-only sandbox of its export, timed inside it (the held-out
- * inputs visible only to held-out runs). A scripted executor (the tests')
- * runs the plain commands. */
-static int workload_commands(lp_workspace_cmds *c, lp_measure_opts *m, lp_gate_run *g,
-			     const lp_workload *w, size_t n, int held_out)
-{
-	lp_workspace_isolation iso[2];
-	const char *dirs[2] = { g->base_dir, g->cand_dir };
-	static char exe[PATH_MAX];
-	const smp_sandbox *sb[2] = { NULL, NULL };
-
-	if (strcmp(g->cfg->isolation, "none") != 0 && g->o->exec.run == NULL) {
-		if (exe[0] == '\0' && realpath("/proc/self/exe", exe) == NULL)
-			return bg_error_set(BG_ESYS, "cannot find benchgate's binary: %s", strerror(errno));
-		for (int k = 0; k < 2; k++) {
-			lp_workspace_isolation_init(&iso[k], g->cfg, g->repo, g->state, dirs[k], 0);
-			if (held_out && iso[k].holdout[0]) {   /* the held-out inputs, read-only */
-				iso[k].hide[0] = state_root(g->state);
-				iso[k].hide[1] = NULL;
-				iso[k].readonly[0] = iso[k].holdout;
-				iso[k].readonly[1] = NULL;
-				iso[k].sb.readonly = iso[k].readonly;
-			}
-			iso[k].sb.timer = exe;
-			sb[k] = lp_workspace_sandbox(&iso[k]);
-		}
-		m->exec = smp_timer_executor();
-	}
-	return lp_workspace_commands(c, w, n, dirs[0], dirs[1], sb[0], sb[1]);
-}
-
 static int measure_training(lp_gate_run *g, gsl_rng *rng)
 {
 	lp_workspace_cmds c;
 	lp_measure_opts m = measure_opts(g, g->level > 0 ? g->level : 1e-12, "training");
 	int error;
 
-	if ((error = workload_commands(&c, &m, g, g->cfg->workloads, g->cfg->nworkloads, 0)) == 0 &&
+	if ((error = lp_workspace_arm_commands(&c, &m, g->cfg, g->repo, g->state, g->base_dir, g->cand_dir,
+					       g->cfg->workloads, g->cfg->nworkloads, 0)) == 0 &&
 	    (error = lp_measure_run(&g->train, c.wl, c.n, &m, g->pin, rng)) == 0)
 		g->measured = 1;
 	lp_workspace_cmds_clear(&c);
@@ -312,7 +279,8 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	m.env_extra = env;
 	m.quiet = 1; /* no numbers from the holdout while it runs */
 	m.max_regression = 1.0;
-	if ((error = workload_commands(&c, &m, g, g->cfg->holdout, g->cfg->nholdout, 1)) == 0 &&
+	if ((error = lp_workspace_arm_commands(&c, &m, g->cfg, g->repo, g->state, g->base_dir, g->cand_dir,
+					       g->cfg->holdout, g->cfg->nholdout, 1)) == 0 &&
 	    (error = lp_measure_run(&g->hold, c.wl, c.n, &m, g->pin, rng)) == 0) {
 		g->hold_ran = 1;
 		in = (grd_holdout_input){ g->cfg->lower_is_better, g->train.aggregate.ratio,

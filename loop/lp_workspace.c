@@ -1,10 +1,13 @@
 /* lp_workspace: exports, builds, test counts and measurement commands shared
  * by gate and audit (see lp_workspace.h). */
 #include "lp_workspace.h"
+#include <limits.h>
+#include <errno.h>
 #include "bg_error.h"
 #include "bg_file.h"
 #include "grd_tests.h"
 #include "smp_shell.h"
+#include "smp_timer.h"
 #include "state_counts.h"
 
 #include <stdio.h>
@@ -220,4 +223,33 @@ void lp_workspace_cmds_clear(lp_workspace_cmds *c)
 	free(c->strs);
 	free(c->wl);
 	memset(c, 0, sizeof(*c));
+}
+
+int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp_config *cfg, lp_repo *repo,
+			      const state_store *st, const char *dir_a, const char *dir_b,
+			      const lp_workload *w, size_t n, int held_out)
+{
+	lp_workspace_isolation iso[2];
+	const char *dirs[2] = { dir_a, dir_b };
+	static char exe[PATH_MAX];
+	const smp_sandbox *sb[2] = { NULL, NULL };
+
+	if (strcmp(cfg->isolation, "none") != 0 && m->exec.run == NULL) {
+		if (exe[0] == '\0' && realpath("/proc/self/exe", exe) == NULL)
+			return bg_error_set(BG_ESYS, "cannot find benchgate's binary: %s", strerror(errno));
+		for (int k = 0; k < 2; k++) {
+			lp_workspace_isolation_init(&iso[k], cfg, repo, st, dirs[k], 0);
+			if (held_out && iso[k].holdout[0]) {   /* the held-out inputs, read-only */
+				iso[k].hide[0] = state_root(st);
+				iso[k].hide[1] = NULL;
+				iso[k].readonly[0] = iso[k].holdout;
+				iso[k].readonly[1] = NULL;
+				iso[k].sb.readonly = iso[k].readonly;
+			}
+			iso[k].sb.timer = exe;
+			sb[k] = lp_workspace_sandbox(&iso[k]);
+		}
+		m->exec = smp_timer_executor();
+	}
+	return lp_workspace_commands(c, w, n, dir_a, dir_b, sb[0], sb[1]);
 }

@@ -117,6 +117,16 @@ int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n
 			  const char *dir_a, const char *dir_b, const smp_sandbox *sb_a,
 			  const smp_sandbox *sb_b);
 
+/* The measurement commands of workloads w for the arms in dir_a and dir_b
+ * under cfg: with isolation and no scripted executor in m (m->exec.run
+ * NULL), each arm's runs in a read-only sandbox of its export, timed inside
+ * it (m->exec is set to smp_timer_executor), the held-out inputs visible to
+ * held-out runs only; else the plain commands. Errors as
+ * lp_workspace_commands, BG_ESYS when benchgate's binary is not found. */
+int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp_config *cfg, lp_repo *repo,
+			      const state_store *st, const char *dir_a, const char *dir_b,
+			      const lp_workload *w, size_t n, int held_out);
+
 /* Frees what c holds and zeroes it; NULL is a no-op. */
 void lp_workspace_cmds_clear(lp_workspace_cmds *c);
 
