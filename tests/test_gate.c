@@ -1228,7 +1228,7 @@ static void test_concurrent_gates(void **state)
 
 	make_repo(f, NULL);
 	a = commit(f, "echo 20 > knob");
-	b = commit(f, "echo 21 > knob");
+	b = commit(f, "echo 60 > knob");   /* clearly slower than a: decided in a few rounds */
 	r = shellf(f, "{ '%s' gate -c %s > ../a.out 2>&1 & '%s' gate -c %s > ../b.out 2>&1; wait; "
 		   "cat ../a.out ../b.out; }", BG_TEST_BIN, a, BG_TEST_BIN, b);
 	bg_test_expect_status(&r, 0, "two gates");
