@@ -233,13 +233,6 @@ static int check_protected(lp_audit_run *a, lp_audit_result *r)
 	return error;
 }
 
-/* The sandbox the commands of export dir run in (NULL: isolation off). */
-static const smp_sandbox *sandbox_of(lp_workspace_isolation *iso, const lp_audit_run *a, const char *dir)
-{
-	lp_workspace_isolation_init(iso, a->cfg, a->repo, a->state, dir, 1);
-	return lp_workspace_sandbox(iso);
-}
-
 /* Exports and builds the parent (dirs[0]) and the commit (dirs[1]); *ok = 0
  * with the claim marked BUILD_FAILED when either does not build. */
 static int export_build(int *ok, char *dirs[2], lp_audit_run *a, lp_audit_result *r)
@@ -255,7 +248,8 @@ static int export_build(int *ok, char *dirs[2], lp_audit_run *a, lp_audit_result
 	for (int k = 0; k < 2 && *ok; k++) {
 		if ((error = lp_workspace_export(&dirs[k], a->repo, a->state, commits[k])) < 0 ||
 		    (error = lp_workspace_build(ok, &tail, a->cfg->build, dirs[k],
-						sandbox_of(&iso, a, dirs[k]))) < 0)
+						lp_workspace_isolation_init(&iso, LP_RUN_BUILD, a->cfg, a->repo,
+									    a->state, dirs[k]))) < 0)
 			return error;
 		if (!*ok) {
 			size_t n = tail ? strlen(tail) : 0;
@@ -279,9 +273,13 @@ static int test_counts(lp_audit_run *a, lp_audit_result *r, char *dirs[2])
 	if (a->cfg->test_cmd == NULL || a->cfg->test_count == NULL)
 		return 0;
 	if ((error = lp_workspace_test_count(&r->parent_count, a->cfg->test_cmd, a->cfg->test_count, dirs[0],
-					     a->state, r->claim->parent, sandbox_of(&iso, a, dirs[0]))) == 0)
+					     a->state, r->claim->parent,
+					     lp_workspace_isolation_init(&iso, LP_RUN_BUILD, a->cfg, a->repo,
+									 a->state, dirs[0]))) == 0)
 		error = lp_workspace_test_count(&r->count, a->cfg->test_cmd, a->cfg->test_count, dirs[1],
-						a->state, r->claim->commit, sandbox_of(&iso, a, dirs[1]));
+						a->state, r->claim->commit,
+						lp_workspace_isolation_init(&iso, LP_RUN_BUILD, a->cfg, a->repo,
+									    a->state, dirs[1]));
 	r->dropped = error == 0 && r->count >= 0 && r->parent_count >= 0 && r->count < r->parent_count;
 	return error;
 }

@@ -113,13 +113,6 @@ static int bundled_workloads(lp_calib_report *r, char **corpora)
 	return error;
 }
 
-static int build_export(int *ok, char **tail, lp_workspace_isolation *iso, const lp_config *cfg,
-			lp_repo *repo, const state_store *state, const char *dir)
-{
-	lp_workspace_isolation_init(iso, cfg, repo, state, dir, 1);
-	return lp_workspace_build(ok, tail, cfg->build, dir, lp_workspace_sandbox(iso));
-}
-
 /* Where a config's workloads run: inside a git repository, an export of
  * HEAD built with the config's `build` (as gate measures, never in the
  * working tree); elsewhere the config file's directory, built by the user.
@@ -144,7 +137,9 @@ static int config_dir(char **dir, const lp_config *cfg, const char *path)
 	    (error = lp_repo_resolve(head, repo, "HEAD")) == 0 &&
 	    (error = lp_workspace_export(dir, repo, state, head)) == 0 &&
 	    (error = lp_workspace_isolation_check(cfg)) == 0 &&
-	    (error = build_export(&ok, &tail, &iso, cfg, repo, state, *dir)) == 0 && !ok)
+	    (error = lp_workspace_build(&ok, &tail, cfg->build, *dir,
+					lp_workspace_isolation_init(&iso, LP_RUN_BUILD, cfg, repo, state, *dir))) == 0 &&
+	    !ok)
 		error = bg_error_set(BG_ECHILD, "HEAD (%.12s) does not build with \"%s\":\n%s",
 				     head, cfg->build, tail ? tail : "");
 	free(tail);

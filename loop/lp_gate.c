@@ -108,13 +108,6 @@ static int check_protected(lp_gate_run *g)
 	return error;
 }
 
-/* The sandbox the commands of export dir run in (NULL: isolation off). */
-static const smp_sandbox *sandbox_of(lp_workspace_isolation *iso, const lp_gate_run *g, const char *dir)
-{
-	lp_workspace_isolation_init(iso, g->cfg, g->repo, g->state, dir, 1);
-	return lp_workspace_sandbox(iso);
-}
-
 static int build_both(lp_gate_run *g)
 {
 	lp_workspace_isolation iso;
@@ -124,7 +117,8 @@ static int build_both(lp_gate_run *g)
 	if ((error = lp_workspace_isolation_check(g->cfg)) < 0)
 		return error;
 	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->base_dir,
-					sandbox_of(&iso, g, g->base_dir))) < 0)
+					lp_workspace_isolation_init(&iso, LP_RUN_BUILD, g->cfg, g->repo, g->state,
+								    g->base_dir))) < 0)
 		return error;
 	if (!ok) {
 		error = bg_error_set(BG_ECHILD, "the baseline %.12s does not build with \"%s\":\n%s",
@@ -133,7 +127,8 @@ static int build_both(lp_gate_run *g)
 		return error;
 	}
 	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->cand_dir,
-					sandbox_of(&iso, g, g->cand_dir))) < 0)
+					lp_workspace_isolation_init(&iso, LP_RUN_BUILD, g->cfg, g->repo, g->state,
+								    g->cand_dir))) < 0)
 		return error;
 	if (!ok)
 		reject(g, "build_failed", "the candidate does not build with \"%s\"; the end of its output:\n%s",
@@ -152,7 +147,8 @@ static int check_tests(lp_gate_run *g)
 		return 0;
 	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count,
 				   LP_WORKSPACE_COMMAND_TIMEOUT,
-				   sandbox_of(&iso, g, g->cand_dir))) < 0)
+				   lp_workspace_isolation_init(&iso, LP_RUN_BUILD, g->cfg, g->repo, g->state,
+								    g->cand_dir))) < 0)
 		return error;
 	g->tests_ran = 1;
 	g->cand_count = g->tests.count;
@@ -166,7 +162,8 @@ static int check_tests(lp_gate_run *g)
 	/* the baseline's count: from the cache, or by running its tests */
 	if ((error = lp_workspace_test_count(&g->base_count, g->cfg->test_cmd, g->cfg->test_count,
 					     g->base_dir, g->state, g->base,
-					     sandbox_of(&iso, g, g->base_dir))) == 0 && g->cand_count >= 0)
+					     lp_workspace_isolation_init(&iso, LP_RUN_BUILD, g->cfg, g->repo, g->state,
+								    g->base_dir))) == 0 && g->cand_count >= 0)
 		error = state_counts_put(g->state, g->cand, g->cand_count);
 	if (error < 0)
 		return error;

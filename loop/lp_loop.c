@@ -115,8 +115,7 @@ static int agent_sandbox(const smp_sandbox **sb, lp_workspace_isolation *iso, lp
 	if ((error = lp_repo_file(&text, L->repo, "HEAD", LP_CONFIG_FILE)) == 0 &&
 	    (error = lp_config_parse(cfg, text, LP_CONFIG_FILE " of HEAD")) == 0 &&
 	    (error = lp_workspace_isolation_check(*cfg)) == 0) {
-		lp_workspace_agent_isolation_init(iso, *cfg, L->repo, L->state);
-		*sb = lp_workspace_sandbox(iso);
+		*sb = lp_workspace_isolation_init(iso, LP_RUN_AGENT, *cfg, L->repo, L->state, NULL);
 	}
 	free(text);
 	return error;

@@ -50,42 +50,35 @@ static void copy_dir(char *out, size_t size, const char *path)
 	snprintf(out, size, "%.*s", (int)n, path);
 }
 
-void lp_workspace_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
-				 const state_store *st, const char *dir, int writable)
+const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_run_kind kind,
+					       const lp_config *c, lp_repo *repo, const state_store *st,
+					       const char *dir)
 {
-	size_t k = 0;
+	size_t h = 0, r = 0;
+	int held;
 
 	memset(iso, 0, sizeof(*iso));
-	iso->on = strcmp(c->isolation, "none") != 0;
 	copy_dir(iso->at, sizeof(iso->at), lp_repo_workdir(repo));
-	if (c->holdout_dir && realpath(c->holdout_dir, iso->holdout) != NULL)
-		iso->hide[k++] = iso->holdout;
-	iso->hide[k++] = state_root(st);
-	iso->hide[k] = NULL;
-	iso->sb = (smp_sandbox){ dir, iso->at, writable, iso->hide, NULL, NULL, 0 };
-}
+	held = c->holdout_dir && realpath(c->holdout_dir, iso->holdout) != NULL;
+	if (held && kind == LP_RUN_HELD_OUT)
+		iso->readonly[r++] = iso->holdout;
+	else if (held)
+		iso->hide[h++] = iso->holdout;
+	if (kind == LP_RUN_AGENT) {
+		char gitdir[PATH_MAX - 32];
 
-void lp_workspace_agent_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
-				       const state_store *st)
-{
-	char gitdir[PATH_MAX - 32];
-
-	lp_workspace_isolation_init(iso, c, repo, st, NULL, 1);
-	copy_dir(gitdir, sizeof(gitdir), lp_repo_gitdir(repo));
-	snprintf(iso->refs, sizeof(iso->refs), "%s/refs/benchgate", gitdir);
-	snprintf(iso->notes, sizeof(iso->notes), "%s/refs/notes", gitdir);
-	iso->hide[iso->hide[0] == iso->holdout ? 1 : 0] = NULL;   /* the state is readable */
-	iso->readonly[0] = state_root(st);
-	iso->readonly[1] = iso->refs;
-	iso->readonly[2] = iso->notes;
-	iso->readonly[3] = NULL;
-	iso->sb.readonly = iso->readonly;
-	iso->sb.host = 1;
-}
-
-const smp_sandbox *lp_workspace_sandbox(const lp_workspace_isolation *iso)
-{
-	return iso->on ? &iso->sb : NULL;
+		copy_dir(gitdir, sizeof(gitdir), lp_repo_gitdir(repo));
+		snprintf(iso->refs, sizeof(iso->refs), "%s/refs/benchgate", gitdir);
+		snprintf(iso->notes, sizeof(iso->notes), "%s/refs/notes", gitdir);
+		iso->readonly[r++] = state_root(st);
+		iso->readonly[r++] = iso->refs;
+		iso->readonly[r++] = iso->notes;
+	} else {
+		iso->hide[h++] = state_root(st);
+	}
+	iso->sb = (smp_sandbox){ dir, iso->at, kind == LP_RUN_BUILD, iso->hide, iso->readonly, NULL,
+				 kind == LP_RUN_AGENT };
+	return strcmp(c->isolation, "none") != 0 ? &iso->sb : NULL;
 }
 
 int lp_workspace_isolation_check(const lp_config *c)
@@ -229,25 +222,19 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 			      const state_store *st, const char *dir_a, const char *dir_b,
 			      const lp_workload *w, size_t n, int held_out)
 {
+	lp_run_kind kind = held_out ? LP_RUN_HELD_OUT : LP_RUN_TRAINING;
 	lp_workspace_isolation iso[2];
-	const char *dirs[2] = { dir_a, dir_b };
 	static char exe[PATH_MAX];
-	const smp_sandbox *sb[2] = { NULL, NULL };
+	smp_sandbox *sb[2] = { NULL, NULL };
 
-	if (strcmp(cfg->isolation, "none") != 0 && m->exec.run == NULL) {
+	if (m->exec.run == NULL &&   /* a scripted executor runs the plain commands */
+	    lp_workspace_isolation_init(&iso[0], kind, cfg, repo, st, dir_a) != NULL) {
+		lp_workspace_isolation_init(&iso[1], kind, cfg, repo, st, dir_b);
 		if (exe[0] == '\0' && realpath("/proc/self/exe", exe) == NULL)
 			return bg_error_set(BG_ESYS, "cannot find benchgate's binary: %s", strerror(errno));
 		for (int k = 0; k < 2; k++) {
-			lp_workspace_isolation_init(&iso[k], cfg, repo, st, dirs[k], 0);
-			if (held_out && iso[k].holdout[0]) {   /* the held-out inputs, read-only */
-				iso[k].hide[0] = state_root(st);
-				iso[k].hide[1] = NULL;
-				iso[k].readonly[0] = iso[k].holdout;
-				iso[k].readonly[1] = NULL;
-				iso[k].sb.readonly = iso[k].readonly;
-			}
-			iso[k].sb.timer = exe;
-			sb[k] = lp_workspace_sandbox(&iso[k]);
+			sb[k] = &iso[k].sb;
+			sb[k]->timer = exe;
 		}
 		m->exec = smp_timer_executor();
 	}

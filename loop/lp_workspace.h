@@ -41,31 +41,33 @@ int lp_workspace_open(lp_repo **repo, state_store **st, const char *path);
  * lp_repo_export, BG_ENOMEM. */
 int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const char *commit);
 
+/* What a sandbox is for, which says what it shows and hides. */
+typedef enum {
+	LP_RUN_BUILD,     /* builds and tests: the export writable; the held-out
+			   * inputs and benchgate's state hidden */
+	LP_RUN_TRAINING,  /* a training run: the export read-only; the same hidden */
+	LP_RUN_HELD_OUT,  /* a held-out run: as training, the held-out inputs read-only */
+	LP_RUN_AGENT      /* loop's agent: the user's system as it is (smp_sandbox's
+			   * host mode), the held-out inputs hidden, benchgate's
+			   * state, refs/benchgate and refs/notes read-only */
+} lp_run_kind;
+
 /* How the commands of one export run (DESIGN "isolation"): under a
  * configuration whose "isolation" is "bwrap", in a sandbox that shows the
- * export at the repository's own path and hides the held-out inputs and
- * benchgate's state; under "none", as the user, in the export. */
+ * export at the repository's own path; under "none", as the user, in the
+ * export. The storage of the sandbox's paths. */
 typedef struct {
 	smp_sandbox sb;
 	const char *hide[3], *readonly[4];
 	char at[PATH_MAX], holdout[PATH_MAX], refs[PATH_MAX], notes[PATH_MAX];
-	int on;
 } lp_workspace_isolation;
 
-/* Fills *iso for export dir of repo (all borrowed, they must outlive it);
- * writable: the export may be written (builds and tests). Can't fail. */
-void lp_workspace_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
-				 const state_store *st, const char *dir, int writable);
-
-/* The same for the agent benchgate loop drives: the user's system as it
- * is (smp_sandbox's host mode), in the repository's working tree, with
- * the held-out inputs hidden and benchgate's state, refs/benchgate and
- * refs/notes read-only. Can't fail. */
-void lp_workspace_agent_isolation_init(lp_workspace_isolation *iso, const lp_config *c, lp_repo *repo,
-				       const state_store *st);
-
-/* The sandbox, or NULL when isolation is off. */
-const smp_sandbox *lp_workspace_sandbox(const lp_workspace_isolation *iso);
+/* Fills *iso for a run of kind in export dir of repo (NULL for the agent,
+ * which runs in the working tree; all borrowed, they must outlive it) and
+ * returns its sandbox, or NULL when c's isolation is "none". Can't fail. */
+const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_run_kind kind,
+					       const lp_config *c, lp_repo *repo, const state_store *st,
+					       const char *dir);
 
 /* Checks, once per process, that c's isolation can be had here: 0, or
  * BG_EUNSUPPORTED with the reason and the exact fix ("apt-get install
