@@ -97,6 +97,7 @@ typedef struct {
 	int pin_errno;
 	sigset_t oldmask;
 	int mask_set;
+	pid_t parent;           /* benchgate, for die_with_parent */
 } run_ctx;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -371,6 +372,8 @@ static void __attribute__((noreturn)) child_main(const run_ctx *c)
 	if (sigprocmask(SIG_SETMASK, &c->oldmask, NULL) < 0 || setpgid(0, 0) < 0 ||
 	    (o->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0))
 		child_fail(c, MSG_SETUP, errno);
+	if (o->die_with_parent && getppid() != c->parent)
+		_exit(127);   /* benchgate died before the signal was armed */
 	/* 0, 1, 2 were taken in this order by devnull and the two pipes, so no
 	 * dup2 below clobbers a descriptor a later one still needs. */
 	if (child_dup(c->devnull, 0) < 0 || child_dup(c->out_pipe[1], 1) < 0 ||
@@ -885,6 +888,7 @@ int smp_run(smp_result *out, const smp_spawn_opts *opts)
 	if (bg_interrupt_requested())
 		return bg_error_set(BG_EINTR, "interrupted before running '%s'", opts->cmd);
 	ctx_init(&c, opts);
+	c.parent = getpid();
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
