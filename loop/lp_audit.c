@@ -288,7 +288,7 @@ static int test_counts(lp_audit_run *a, lp_audit_result *r, char *dirs[2])
  * (BG_ECHILD) or a metric that is not positive (BG_EDOMAIN) is returned
  * for the caller to report, not fatal. */
 static int measure(lp_measure_result *out, audit_ctx *x, const lp_workload *w, size_t n, char *dirs[2],
-		   double max_s, const char *what, char *const *env)
+		   double max_s, const char *what, int held_out)
 {
 	lp_audit_run *a = x->a;
 	lp_workspace_cmds c;
@@ -302,12 +302,11 @@ static int measure(lp_measure_result *out, audit_ctx *x, const lp_workload *w, s
 		snprintf(which, sizeof(which), "campaign");
 	clock_label(label, sizeof(label), x->clock, which, x->commit, what);
 	m = lp_workspace_measure_opts(a->cfg, a->level, max_s, a->o->quiet, label);
-	m.env_extra = env;
-	if (env)
+	if (held_out)
 		m.max_regression = 1.0; /* held-out: the aggregate only, as gate */
 	bg_progress_done(&x->clock->prog);
 	if ((error = lp_workspace_arm_commands(&c, &m, a->cfg, a->repo, a->state, dirs[0], dirs[1], w, n,
-					       env != NULL)) == 0)
+					       held_out)) == 0)
 		error = lp_measure_run(out, c.wl, c.n, &m, a->pin, x->rng);
 	lp_workspace_cmds_clear(&c);
 	return error;
@@ -326,14 +325,10 @@ static int run_failed(lp_audit_result *r, int error)
 static int run_holdout(audit_ctx *x, lp_audit_result *r, char *dirs[2], double max_s)
 {
 	const lp_config *c = x->a->cfg;
-	char *env[2] = { NULL, NULL };
 	grd_holdout_input in;
 	int error;
 
-	if (asprintf(&env[0], "BENCHGATE_HOLDOUT=%s", c->holdout_dir) < 0)
-		return bg_error_nomem();
-	error = measure(&r->hold, x, c->holdout, c->nholdout, dirs, max_s, "held-out", env);
-	free(env[0]);
+	error = measure(&r->hold, x, c->holdout, c->nholdout, dirs, max_s, "held-out", 1);
 	if (error < 0)
 		return run_failed(r, error);
 	r->hold_ran = 1;
@@ -353,7 +348,7 @@ static int measure_claim(audit_ctx *x, lp_audit_result *r, char *dirs[2])
 	double train_s = c->holdout_dir ? slot * 2.0 / 3.0 : slot;
 	int error;
 
-	error = measure(&r->train, x, c->workloads, c->nworkloads, dirs, train_s, "training", NULL);
+	error = measure(&r->train, x, c->workloads, c->nworkloads, dirs, train_s, "training", 0);
 	if (error < 0)
 		return run_failed(r, error);
 	r->measured = 1;
@@ -472,7 +467,7 @@ static int measure_span(audit_ctx *x)
 	if ((error = lp_workspace_export(&dirs[0], a->repo, a->state, a->span_from)) == 0 &&
 	    (error = lp_workspace_export(&dirs[1], a->repo, a->state, a->span_to)) == 0) {
 		error = measure(&a->span, x, a->cfg->workloads, a->cfg->nworkloads, dirs, clock_slot(x->clock),
-				"first-to-last", NULL);
+				"first-to-last", 0);
 		if (error == 0)
 			a->span_measured = 1;
 		else if (error == BG_ECHILD || error == BG_EDOMAIN)

@@ -266,14 +266,10 @@ static void judge_training(lp_gate_run *g)
 static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char *sp)
 {
 	lp_workspace_cmds c;
-	char *env[2] = { NULL, NULL };
 	lp_measure_opts m = measure_opts(g, g->cfg->alpha, "held-out");
 	grd_holdout_input in;
 	int error;
 
-	if (asprintf(&env[0], "BENCHGATE_HOLDOUT=%s", g->cfg->holdout_dir) < 0)
-		return bg_error_nomem();
-	m.env_extra = env;
 	m.quiet = 1; /* no numbers from the holdout while it runs */
 	m.max_regression = 1.0;
 	if ((error = lp_workspace_arm_commands(&c, &m, g->cfg, g->repo, g->state, g->base_dir, g->cand_dir,
@@ -296,7 +292,6 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	}
 	g->hold_left = grd_seal_remaining(seal);
 	lp_workspace_cmds_clear(&c);
-	free(env[0]);
 	return candidate_failed(g, error, 1);
 }
 

@@ -1,6 +1,7 @@
 /* lp_workspace: exports, builds, test counts and measurement commands shared
  * by gate and audit (see lp_workspace.h). */
 #include "lp_workspace.h"
+#include <ctype.h>
 #include <limits.h>
 #include <errno.h>
 #include "bg_error.h"
@@ -60,9 +61,7 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 	memset(iso, 0, sizeof(*iso));
 	copy_dir(iso->at, sizeof(iso->at), lp_repo_workdir(repo));
 	held = c->holdout_dir && realpath(c->holdout_dir, iso->holdout) != NULL;
-	if (held && kind == LP_RUN_HELD_OUT)
-		iso->readonly[r++] = iso->holdout;
-	else if (held)
+	if (held)   /* a held-out run sees them at SMP_SANDBOX_INPUTS only */
 		iso->hide[h++] = iso->holdout;
 	if (kind == LP_RUN_AGENT) {
 		char gitdir[PATH_MAX - 32];
@@ -77,7 +76,7 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 		iso->hide[h++] = state_root(st);
 	}
 	iso->sb = (smp_sandbox){ dir, iso->at, kind == LP_RUN_BUILD, iso->hide, iso->readonly, NULL,
-				 kind == LP_RUN_AGENT };
+				 kind == LP_RUN_AGENT, held && kind == LP_RUN_HELD_OUT ? iso->holdout : NULL };
 	return strcmp(c->isolation, "none") != 0 ? &iso->sb : NULL;
 }
 
@@ -168,25 +167,56 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 }
 
 /* One arm's command: "cd 'DIR' && CMD", or CMD in the arm's sandbox. */
+/* cmd with every $BENCHGATE_HOLDOUT and ${BENCHGATE_HOLDOUT} replaced by
+ * SMP_SANDBOX_INPUTS; caller frees, NULL when out of memory. */
+static char *substitute_inputs(const char *cmd)
+{
+	static const char *const names[] = { "${BENCHGATE_HOLDOUT}", "$BENCHGATE_HOLDOUT" };
+	size_t cap = strlen(cmd) * sizeof(SMP_SANDBOX_INPUTS) + 1, len = 0;
+	char *out = malloc(cap);
+
+	while (out && *cmd) {
+		size_t k = 0, n = 0;
+
+		for (; k < 2; k++)
+			if (strncmp(cmd, names[k], n = strlen(names[k])) == 0 &&
+			    (k == 0 || !(isalnum((unsigned char)cmd[n]) || cmd[n] == '_')))
+				break;
+		if (k < 2) {
+			len += (size_t)sprintf(out + len, "%s", SMP_SANDBOX_INPUTS);
+			cmd += n;
+		} else {
+			out[len++] = *cmd++;
+		}
+	}
+	if (out)
+		out[len] = '\0';
+	return out;
+}
+
 static char *arm_command(const char *quoted_dir, const smp_sandbox *sb, const char *cmd)
 {
-	char *line = NULL;
+	char *line = NULL, *own = NULL;
 
+	if (sb && sb->inputs) {
+		if ((own = substitute_inputs(cmd)) == NULL)
+			return NULL;
+		cmd = own;
+	}
 	if (sb)
-		return smp_sandbox_wrap(sb, cmd);
-	if (asprintf(&line, "cd %s && %s", quoted_dir, cmd) < 0)
-		return NULL;
+		line = smp_sandbox_wrap(sb, cmd);
+	else if (asprintf(&line, "cd %s && %s", quoted_dir, cmd) < 0)
+		line = NULL;
+	free(own);
 	return line;
 }
 
-int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n,
-			  const char *dir_a, const char *dir_b, const smp_sandbox *sb_a,
-			  const smp_sandbox *sb_b)
+static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, const char *dir_a,
+			const char *dir_b, const smp_sandbox *sb_a, const smp_sandbox *sb_b)
 {
 	char *qa = smp_shell_quote(dir_a), *qb = smp_shell_quote(dir_b);
 	int error = 0;
 
-	memset(out, 0, sizeof(*out));
 	out->wl = calloc(n ? n : 1, sizeof(*out->wl));
 	out->strs = calloc(2 * n + 1, sizeof(*out->strs));
 	out->n = n;
@@ -215,6 +245,7 @@ void lp_workspace_cmds_clear(lp_workspace_cmds *c)
 		free(c->strs[i]);
 	free(c->strs);
 	free(c->wl);
+	free(c->env[0]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -227,6 +258,7 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 	static char exe[PATH_MAX];
 	smp_sandbox *sb[2] = { NULL, NULL };
 
+	memset(c, 0, sizeof(*c));
 	if (m->exec.run == NULL &&   /* a scripted executor runs the plain commands */
 	    lp_workspace_isolation_init(&iso[0], kind, cfg, repo, st, dir_a) != NULL) {
 		lp_workspace_isolation_init(&iso[1], kind, cfg, repo, st, dir_b);
@@ -238,5 +270,12 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 		}
 		m->exec = smp_timer_executor();
 	}
-	return lp_workspace_commands(c, w, n, dir_a, dir_b, sb[0], sb[1]);
+	if (held_out && sb[0] == NULL) {
+		if (asprintf(&c->env[0], "BENCHGATE_HOLDOUT=%s", cfg->holdout_dir) < 0) {
+			c->env[0] = NULL;
+			return bg_error_nomem();
+		}
+		m->env_extra = c->env;
+	}
+	return arm_commands(c, w, n, dir_a, dir_b, sb[0], sb[1]);
 }

@@ -103,28 +103,26 @@ int lp_workspace_test_count(long *count, const char *test_cmd, const char *forma
 lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, double max_seconds,
 					  int quiet, const char *label);
 
-/* The workloads of a list as measurement commands "cd 'DIR' && CMD", arm A
- * in dir_a, arm B in dir_b; with sandboxes (NULL: none) each arm's command
- * runs in its own instead, timed inside it (run them with
- * smp_timer_executor). */
+/* The workloads of a list as measurement commands, arm A in its export,
+ * arm B in its own: "cd 'DIR' && CMD", or the sandboxed command. */
 typedef struct {
 	lp_measure_workload *wl;   /* n entries, pointing into strs */
 	char **strs;               /* 2n owned strings */
 	size_t n;
+	char *env[2];              /* what m->env_extra points at, if anything */
 } lp_workspace_cmds;
-
-/* Fills *out (release with lp_workspace_cmds_clear, also after a failure).
- * BG_ENOMEM. */
-int lp_workspace_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n,
-			  const char *dir_a, const char *dir_b, const smp_sandbox *sb_a,
-			  const smp_sandbox *sb_b);
 
 /* The measurement commands of workloads w for the arms in dir_a and dir_b
  * under cfg: with isolation and no scripted executor in m (m->exec.run
  * NULL), each arm's runs in a read-only sandbox of its export, timed inside
  * it (m->exec is set to smp_timer_executor), the held-out inputs visible to
- * held-out runs only; else the plain commands. Errors as
- * lp_workspace_commands, BG_ESYS when benchgate's binary is not found. */
+ * held-out runs only, at SMP_SANDBOX_INPUTS, which replaces
+ * $BENCHGATE_HOLDOUT (or ${BENCHGATE_HOLDOUT}) in their command lines: no
+ * variable tells the program it is in a held-out run. Without isolation,
+ * the plain commands, held-out runs with $BENCHGATE_HOLDOUT in their
+ * environment (m->env_extra). Fills *c (release with lp_workspace_cmds_clear,
+ * also after a failure). BG_EINVAL (a path a sandbox cannot show),
+ * BG_ENOMEM, BG_ESYS when benchgate's binary is not found. */
 int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp_config *cfg, lp_repo *repo,
 			      const state_store *st, const char *dir_a, const char *dir_b,
 			      const lp_workload *w, size_t n, int held_out);

@@ -59,8 +59,8 @@ static int under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
+	while (n > 0 && dir[n - 1] == '/')
+		n--;   /* "/" becomes "": everything is below it */
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
@@ -93,6 +93,9 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 			"exec", "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
 			"--tmpfs", SMP_SANDBOX_TMP, "--setenv", "TMPDIR", SMP_SANDBOX_TMP,
 			sb->writable ? "--bind" : "--ro-bind", sb->tree, sb->at, NULL });
+	if (error == 0 && !sb->host && !under(SMP_SANDBOX_INPUTS, sb->at))
+		error = add(&line, &len, sb->inputs ? (const char *const[]){ "--ro-bind", sb->inputs, SMP_SANDBOX_INPUTS, NULL }
+			    : (const char *const[]){ "--tmpfs", SMP_SANDBOX_INPUTS, "--remount-ro", SMP_SANDBOX_INPUTS, NULL });
 	for (const char *const *h = sb->hide; h && *h && error == 0; h++)
 		if (access(*h, F_OK) == 0 && (sb->host || !under(*h, sb->at)))
 			error = add(&line, &len, (const char *const[]){ "--tmpfs", *h, NULL });
@@ -124,7 +127,7 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 
 int smp_sandbox_available(char *why, size_t size)
 {
-	static const smp_sandbox probe = { "/", "/", 0, NULL, NULL, NULL, 0 };
+	static const smp_sandbox probe = { "/", "/", 0, NULL, NULL, NULL, 0, NULL };
 	smp_shell_result r;
 	char *line = smp_sandbox_wrap(&probe, "true");
 	int ok = 0;

@@ -23,6 +23,10 @@
  * read-only: tools and inputs may live there (a checkout in /tmp). */
 #define SMP_SANDBOX_TMP "/var/tmp"
 #define SMP_SANDBOX_TIMER SMP_SANDBOX_TMP "/.benchgate-timer"
+/* Where a sandbox (not an agent's) shows its read-only inputs: the
+ * directory `inputs` names, else an empty directory, so that the path is
+ * there in every run and only what it holds differs. */
+#define SMP_SANDBOX_INPUTS SMP_SANDBOX_TMP "/inputs"
 
 typedef struct {
 	const char *tree;           /* the directory the command's files are in */
@@ -37,6 +41,8 @@ typedef struct {
 				     * (writable where the user may write, the
 				     * network, the real /tmp), tree unused, only
 				     * hide and readonly apply; starts in at */
+	const char *inputs;         /* NULL, or a directory shown read-only at
+				     * SMP_SANDBOX_INPUTS (not in host mode) */
 } smp_sandbox;
 
 /* Whether sandboxes can be made here: bwrap found on PATH and able to

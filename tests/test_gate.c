@@ -1263,6 +1263,28 @@ static void test_workload_knows_measured(void **state)
 	free(work);
 }
 
+/* A program fast whenever $BENCHGATE_HOLDOUT is set, on the training
+ * workloads too (an overfit that would pass the held-out check if it could
+ * tell a held-out run): the held-out command names its input through
+ * $BENCHGATE_HOLDOUT, which the gate substitutes, so the program reads the
+ * input but inherits no variable, and the overfit shows. */
+static void test_holdout_no_variable(void **state)
+{
+	fx *f = *state;
+	char *work = NULL;
+
+	make_repo(f, NULL);
+	sh_ok(f, "sed -i 's|sh work.sh 0.03|sh work.sh 0.03 $BENCHGATE_HOLDOUT/mixed.txt|' benchgate.json && "
+		 "git commit -q -a --amend --no-edit");
+	assert_true(asprintf(&work, "#!/bin/sh\nread x < knob\n"
+			     "if [ -n \"$2\" ]; then read y < \"$2\" || exit 1; [ -n \"$BENCHGATE_HOLDOUT\" ] || x=40; fi\n"
+			     "exec %s -s ${1:-0.05} -x $x\n", BG_INT) > 0);
+	write_file(f, "work.sh", work);
+	sh_ok(f, "echo 20 > knob && git commit -qam 'fast when told it is held out'");
+	gate_expect(f, "", 1, "REJECT(overfit)");
+	free(work);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1276,6 +1298,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_killed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workload_knows_measured, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_holdout_no_variable, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_tests_dropped, fx_setup, fx_teardown),
