@@ -163,13 +163,14 @@ static void test_output_bound(void **unused)
 }
 
 /* A sandboxed run: its tree at the path it is shown at, a hidden path
- * empty, BENCHGATE_* variables gone, the rest of the system read-only,
- * and its daemons gone with it. */
+ * empty, an empty read-only SMP_SANDBOX_INPUTS (or the inputs given),
+ * BENCHGATE_* variables gone, the rest of the system read-only, and its
+ * daemons gone with it. */
 static void test_sandbox(void **unused)
 {
 	char tmp[256], tree[400], secret[400], at[400], cmd[1400];
 	const char *hide[] = { secret, NULL };
-	smp_sandbox sb = { tree, at, 1, hide, NULL, NULL, 0 };
+	smp_sandbox sb = { tree, at, 1, hide, NULL, NULL, 0, NULL };
 	smp_shell_result r;
 	char why[1024];
 
@@ -189,12 +190,18 @@ static void test_sandbox(void **unused)
 	snprintf(cmd, sizeof(cmd),
 		 "pwd; cat file; ls -A '%s' | wc -l; echo \"[$BENCHGATE_PROBE]\"; "
 		 "touch /etc/bg-probe 2>/dev/null && echo wrote-etc; echo built > out; "
+		 "ls -A " SMP_SANDBOX_INPUTS " | wc -l; touch " SMP_SANDBOX_INPUTS "/x 2>/dev/null && echo wrote-inputs; "
 		 "setsid sh -c 'exec sleep 317' </dev/null >/dev/null 2>&1 &", secret);
 	assert_int_equal(smp_shell_run(&r, cmd, NULL, 30, &sb), 0);
 	unsetenv("BENCHGATE_PROBE");
 	assert_int_equal(r.passed, 1);
-	snprintf(cmd, sizeof(cmd), "%s\nmine\n0\n[]", at);
+	snprintf(cmd, sizeof(cmd), "%s\nmine\n0\n[]\n0", at);
 	assert_string_equal(r.tail, cmd);
+	smp_shell_result_clear(&r);
+	sb.inputs = secret;   /* a held-out run: the inputs there, read-only */
+	assert_int_equal(smp_shell_run(&r, "cat " SMP_SANDBOX_INPUTS "/key; touch " SMP_SANDBOX_INPUTS
+				       "/x 2>/dev/null && echo wrote-inputs; true", NULL, 30, &sb), 0);
+	assert_string_equal(r.tail, "hidden");
 	smp_shell_result_clear(&r);
 	snprintf(cmd, sizeof(cmd), "%s/out", tree);
 	assert_int_equal(access(cmd, F_OK), 0);          /* the build wrote its own tree */
