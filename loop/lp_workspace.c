@@ -166,7 +166,6 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	return m;
 }
 
-/* One arm's command: "cd 'DIR' && CMD", or CMD in the arm's sandbox. */
 /* cmd with every $BENCHGATE_HOLDOUT and ${BENCHGATE_HOLDOUT} replaced by
  * SMP_SANDBOX_INPUTS; caller frees, NULL when out of memory. */
 static char *substitute_inputs(const char *cmd)
@@ -194,6 +193,7 @@ static char *substitute_inputs(const char *cmd)
 	return out;
 }
 
+/* One arm's command: "cd 'DIR' && CMD", or CMD in the arm's sandbox. */
 static char *arm_command(const char *quoted_dir, const smp_sandbox *sb, const char *cmd)
 {
 	char *line = NULL, *own = NULL;

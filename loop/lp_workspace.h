@@ -46,7 +46,8 @@ typedef enum {
 	LP_RUN_BUILD,     /* builds and tests: the export writable; the held-out
 			   * inputs and benchgate's state hidden */
 	LP_RUN_TRAINING,  /* a training run: the export read-only; the same hidden */
-	LP_RUN_HELD_OUT,  /* a held-out run: as training, the held-out inputs read-only */
+	LP_RUN_HELD_OUT,  /* a held-out run: as training, the held-out inputs
+			   * read-only at SMP_SANDBOX_INPUTS */
 	LP_RUN_AGENT      /* loop's agent: the user's system as it is (smp_sandbox's
 			   * host mode), the held-out inputs hidden, benchgate's
 			   * state, refs/benchgate and refs/notes read-only */
