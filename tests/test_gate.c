@@ -144,17 +144,28 @@ static size_t count_lines(const char *text)
 
 /* The base commit of the reference scenario; EXTRA is spliced into the top
  * level of benchgate.json (e.g. "\"build\": \"sh build.sh\", "). */
+/* The repository's work.sh: the bundled workload at the amount of work
+ * `knob` sets (`read` rather than $(cat knob): one process less per run),
+ * after the shell lines `middle` (a candidate's tricks; "" for none). */
+static void write_work(const fx *f, const char *middle)
+{
+	char *work = NULL;
+
+	assert_true(asprintf(&work, "#!/bin/sh\nread x < knob\n%sexec " BG_INT " -s ${1:-0.05} -x $x\n",
+			     middle) > 0);
+	write_file(f, "work.sh", work);
+	free(work);
+}
+
 static void make_repo(const fx *f, const char *extra)
 {
-	char *cfg = NULL, *work = NULL;
+	char *cfg = NULL;
 
 	assert_int_equal(mkdir(f->repo, 0755), 0);
 	assert_int_equal(mkdir(f->hold, 0755), 0);
 	sh_ok(f, "git init -q && git config user.email a@b && git config user.name t && "
 		 "git config commit.gpgsign false && mkdir bench");
-	/* `read` rather than $(cat knob): one process less per run */
-	assert_true(asprintf(&work, "#!/bin/sh\nread x < knob\nexec %s -s ${1:-0.05} -x $x\n", BG_INT) > 0);
-	write_file(f, "work.sh", work);
+	write_work(f, "");
 	write_file(f, "knob", "40\n");
 	write_file(f, "test.sh", "#!/bin/sh\necho \"3 passed\"\n");
 	write_file(f, "bench/input.txt", "data\n");
@@ -168,7 +179,6 @@ static void make_repo(const fx *f, const char *extra)
 		extra ? extra : "", f->hold) > 0);
 	write_file(f, "benchgate.json", cfg);
 	free(cfg);
-	free(work);
 	sh_ok(f, "echo x > ../holdout/mixed.txt && git add -A && git commit -qm base");
 }
 
@@ -1252,15 +1262,11 @@ static void test_concurrent_gates(void **state)
 static void test_workload_knows_measured(void **state)
 {
 	fx *f = *state;
-	char *work = NULL;
 
 	make_repo(f, NULL);
-	assert_true(asprintf(&work, "#!/bin/sh\nread x < knob\ncase $(pwd) in */.git/benchgate/exports/*) x=10;; esac\n"
-			     "exec %s -s ${1:-0.05} -x $x\n", BG_INT) > 0);
-	write_file(f, "work.sh", work);
+	write_work(f, "case $(pwd) in */.git/benchgate/exports/*) x=10;; esac\n");
 	sh_ok(f, "echo 60 > knob && git commit -qam 'fast only when measured'");
 	gate_expect(f, "", 1, "REJECT(");
-	free(work);
 }
 
 /* A program fast whenever $BENCHGATE_HOLDOUT is set, on the training
@@ -1271,18 +1277,13 @@ static void test_workload_knows_measured(void **state)
 static void test_holdout_no_variable(void **state)
 {
 	fx *f = *state;
-	char *work = NULL;
 
 	make_repo(f, NULL);
 	sh_ok(f, "sed -i 's|sh work.sh 0.03|sh work.sh 0.03 $BENCHGATE_HOLDOUT/mixed.txt|' benchgate.json && "
 		 "git commit -q -a --amend --no-edit");
-	assert_true(asprintf(&work, "#!/bin/sh\nread x < knob\n"
-			     "if [ -n \"$2\" ]; then read y < \"$2\" || exit 1; [ -n \"$BENCHGATE_HOLDOUT\" ] || x=40; fi\n"
-			     "exec %s -s ${1:-0.05} -x $x\n", BG_INT) > 0);
-	write_file(f, "work.sh", work);
+	write_work(f, "if [ -n \"$2\" ]; then read y < \"$2\" || exit 1; [ -n \"$BENCHGATE_HOLDOUT\" ] || x=40; fi\n");
 	sh_ok(f, "echo 20 > knob && git commit -qam 'fast when told it is held out'");
 	gate_expect(f, "", 1, "REJECT(overfit)");
-	free(work);
 }
 
 int main(void)
