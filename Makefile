@@ -9,7 +9,7 @@
 # Library flags come from pkg-config, evaluated lazily so `make deps` can run
 # on a machine that does not have the libraries yet.
 
-PKGS     := gsl hwloc libgit2 libcjson
+PKGS     := gsl hwloc libgit2 libcjson libcrypto
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 SAN      ?=

@@ -1,9 +1,11 @@
 /* cmd_log: `benchgate log` — the ledger of gate decisions, for people or as
- * JSON, and --verify: is the hash chain intact, or where was it edited. */
+ * JSON; --verify: is the state as benchgate left it, or what was changed;
+ * --reanchor: accept a changed state (recorded). */
 #include "cli.h"
 #include "cli_commands.h"
 #include "cli_opt.h"
 #include "lp_repo.h"
+#include "lp_integrity.h"
 #include "state_ledger.h"
 #include "lp_json.h"
 #include "lp_workspace.h"
@@ -14,10 +16,10 @@
 #include <string.h>
 
 static const cli_opt_help log_help = {
-	"log", "log [--json] [--verify]",
+	"log", "log [--json] [--verify | --reanchor]",
 	"Lists the gate decisions recorded in .git/benchgate/ledger.jsonl of the\n"
 	"repository in the current directory, oldest first.\n",
-	"Exit status: 0 listed (or intact), 1 the chain is broken, 2 error.\n",
+	"Exit status: 0 listed (or intact, or accepted), 1 the state was changed\noutside benchgate, 2 error.\n",
 	NULL
 };
 
@@ -40,6 +42,11 @@ static void print_line(const cJSON *r)
 	if (strcmp(str(r, "kind", ""), "loop") == 0) {
 		printf("%4.0f  %s  loop iteration %.0f: %s\n", num(r, "seq"), str(r, "time", "?"),
 		       num(r, "iteration"), str(r, "event", "?"));
+		return;
+	}
+	if (strcmp(str(r, "kind", ""), "reanchor") == 0) {
+		printf("%4.0f  %s  state accepted as found: %s\n", num(r, "seq"), str(r, "time", "?"),
+		       str(r, "found", "?"));
 		return;
 	}
 	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(
@@ -78,57 +85,74 @@ static int list(const state_ledger *l, int json)
 	return CLI_EXIT_OK;
 }
 
-static int verify(const state_ledger *l)
+/* --verify, and with reanchor --reanchor: accepts a state found changed. */
+static int verify(lp_repo *repo, const state_store *st, state_ledger *l, int reanchor)
 {
 	size_t bad = 0;
 	char *why = NULL;
 
-	if (state_ledger_verify(l, &bad, &why) < 0)
+	if (lp_integrity_check(&why, &bad, repo, st, l) < 0)
 		return cli_error("log: %s", bg_error_last());
-	if (bad == 0) {
-		printf("ledger intact: %zu record%s, every hash matches (%s)\n", state_ledger_count(l),
-		       state_ledger_count(l) == 1 ? "" : "s", state_ledger_path(l));
+	if (why == NULL && reanchor) {
+		printf("nothing to accept: the state is as benchgate left it (%s)\n", state_ledger_path(l));
 		return CLI_EXIT_OK;
 	}
-	printf("ledger BROKEN at record %zu: %s\n", bad, why ? why : "");
+	if (why == NULL) {
+		printf("ledger intact: %zu record%s, every hash and MAC matches, the anchor and the refs "
+		       "benchgate wrote too (%s)\n", state_ledger_count(l), state_ledger_count(l) == 1 ? "" : "s",
+		       state_ledger_path(l));
+		return CLI_EXIT_OK;
+	}
+	if (reanchor) {
+		int error = lp_integrity_reanchor(repo, st, l, why);
+
+		if (error == 0)
+			printf("accepted as it is now: %s\n(recorded as ledger record %zu, kind \"reanchor\")\n",
+			       why, state_ledger_count(l));
+		free(why);
+		return error < 0 ? cli_error("log: %s", bg_error_last()) : CLI_EXIT_OK;
+	}
+	if (bad)
+		printf("ledger BROKEN at record %zu: %s\n", bad, why);
+	else
+		printf("state BROKEN: %s\n", why);
+	printf("(if you made this change yourself: benchgate log --reanchor)\n");
 	free(why);
 	return CLI_EXIT_FAIL;
 }
 
-static int open_ledger(state_ledger **out)
-{
-	lp_repo *repo = NULL;
-	state_store *st = NULL;
-	int error;
-
-	if ((error = lp_workspace_open(&repo, &st, ".")) == 0)
-		error = state_ledger_load(out, st);
-	state_free(st);
-	lp_repo_free(repo);
-	return error;
-}
-
 int cli_cmd_log(int argc, char **argv)
 {
-	int json = 0, check = 0, next, rc;
+	int json = 0, check = 0, reanchor = 0, next, rc;
 	const cli_opt opts[] = {
 		{ CLI_OPT_SWITCH, "json", 0, &json, NULL, "the records as a JSON array", 0, 0, NULL },
 		{ CLI_OPT_SWITCH, "verify", 0, &check, NULL,
 		  "check the hash chain: every record carries the hash of\n"
-		  "the one before it, so an edited or deleted record shows", 0, 0, NULL },
+		  "the one before it and a MAC under your key, and an anchor\n"
+		  "outside the repository holds the last one and the refs\n"
+		  "benchgate wrote: an edited, forged or deleted record, a\n"
+		  "deleted rejected ref shows", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "reanchor", 0, &reanchor, NULL,
+		  "accept a state --verify found changed, as it is now (say so\n"
+		  "only when the change was yours): recorded in the ledger", 0, 0, NULL },
 		CLI_END
 	};
 	state_ledger *l = NULL;
+	lp_repo *repo = NULL;
+	state_store *st = NULL;
 
 	if ((rc = cli_opt_parse(&next, opts, &log_help, argc, argv)) >= 0)
 		return rc;
 	if (next < argc)
 		return cli_opt_usage_error(&log_help, "unexpected argument \"%s\"", argv[next]);
-	if (open_ledger(&l) < 0)
-		return cli_error("log: %s", bg_error_last());
-	if (state_ledger_warning(l)[0])
+	if (lp_workspace_open(&repo, &st, ".") < 0 || state_ledger_load(&l, st) < 0)
+		rc = cli_error("log: %s", bg_error_last());
+	else if (state_ledger_warning(l)[0])
 		bg_warn(0, "%s", state_ledger_warning(l));
-	rc = check ? verify(l) : list(l, json);
+	if (l)
+		rc = check || reanchor ? verify(repo, st, l, reanchor) : list(l, json);
 	state_ledger_free(l);
+	state_free(st);
+	lp_repo_free(repo);
 	return rc;
 }

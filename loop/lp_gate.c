@@ -1,6 +1,7 @@
 /* lp_gate: the gate's decision flow (see lp_gate.h); its ledger record
  * and JSON are in lp_gate_record.c. */
 #include "lp_gate.h"
+#include "lp_integrity.h"
 #include "bg_progress.h"
 #include "bg_time.h"
 #include "lp_workspace.h"
@@ -419,22 +420,29 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
  * record (harmless), never a record without its ref. */
 static int keep_rejected(lp_gate_run *g)
 {
+	int error;
+
 	if (g->keep)
 		return 0;
 	state_rejected_ref(g->rejected_ref, g->cand);
-	return lp_repo_ref_set(g->repo, g->rejected_ref, g->cand, "benchgate: rejected");
+	if ((error = lp_repo_ref_set(g->repo, g->rejected_ref, g->cand, "benchgate: rejected")) < 0)
+		return error;
+	return lp_integrity_anchor_ref(g->repo, g->state, g->rejected_ref);
 }
 
 static int record_note(lp_gate_run *g)
 {
 	char note[400];
+	int error;
 
 	if (g->keep)
 		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f]", g->base,
 			 g->train.aggregate.ratio, g->train.aggregate.lo, g->train.aggregate.hi);
 	else
 		snprintf(note, sizeof(note), "benchgate: REJECT(%s) against %.12s", g->reason, g->base);
-	return lp_repo_note_set(g->repo, STATE_REF_NOTES, g->cand, note);
+	if ((error = lp_repo_note_set(g->repo, STATE_REF_NOTES, g->cand, note)) < 0)
+		return error;
+	return lp_integrity_anchor_ref(g->repo, g->state, STATE_REF_NOTES);
 }
 
 static int apply(lp_gate_run *g)
@@ -469,6 +477,24 @@ static int finish(lp_gate_run *g)
 	return g->o->apply ? apply(g) : 0;
 }
 
+/* A gate decides nothing on a state changed outside benchgate: a forged
+ * KEEP would become the baseline, a deleted record would give LORD++ back
+ * the levels it spent. */
+static int check_integrity(lp_gate_run *g)
+{
+	char *why = NULL;
+	size_t bad;
+	int error = lp_integrity_check(&why, &bad, g->repo, g->state, g->ledger);
+
+	if (error == 0 && why != NULL)
+		error = bg_error_set(BG_EINVAL, "benchgate's state was changed outside benchgate: %s. "
+				     "Nothing was measured. `benchgate log --verify` shows it; if the change "
+				     "was yours, `benchgate log --reanchor` accepts the state as it is now "
+				     "(the ledger records that)", why);
+	free(why);
+	return error;
+}
+
 /* Opens the repository in "." and its state and ledger into g (the
  * ledger's warning, if any, on stderr unless quiet). */
 static int open_state(lp_gate_run *g, int lock)
@@ -485,7 +511,7 @@ static int open_state(lp_gate_run *g, int lock)
 	error = state_ledger_load(&g->ledger, g->state);
 	if (error == 0 && state_ledger_warning(g->ledger)[0])
 		bg_warn(g->o->quiet, "%s", state_ledger_warning(g->ledger));
-	return error;
+	return error == 0 && lock ? check_integrity(g) : error;
 }
 
 int lp_gate_effective_config(lp_gate_run *g)

@@ -9,6 +9,7 @@
 #include "grd_tests.h"
 #include "smp_shell.h"
 #include "smp_timer.h"
+#include "state_anchor.h"
 #include "state_counts.h"
 
 #include <stdio.h>
@@ -56,6 +57,7 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 					       const char *dir)
 {
 	size_t h = 0, r = 0;
+	char *key = NULL;
 	int held;
 
 	memset(iso, 0, sizeof(*iso));
@@ -63,6 +65,11 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 	held = c->holdout_dir && realpath(c->holdout_dir, iso->holdout) != NULL;
 	if (held)   /* a held-out run sees them at SMP_SANDBOX_INPUTS only */
 		iso->hide[h++] = iso->holdout;
+	if (state_anchor_dir(&key) == 0) {   /* the user's key and anchors */
+		snprintf(iso->key, sizeof(iso->key), "%s", key);
+		iso->hide[h++] = iso->key;
+		free(key);
+	}
 	if (kind == LP_RUN_AGENT) {
 		char gitdir[PATH_MAX - 32];
 

@@ -44,13 +44,15 @@ int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const 
 /* What a sandbox is for, which says what it shows and hides. */
 typedef enum {
 	LP_RUN_BUILD,     /* builds and tests: the export writable; the held-out
-			   * inputs and benchgate's state hidden */
+			   * inputs, benchgate's state and the user's key and
+			   * anchors (state_anchor_dir) hidden */
 	LP_RUN_TRAINING,  /* a training run: the export read-only; the same hidden */
 	LP_RUN_HELD_OUT,  /* a held-out run: as training, the held-out inputs
 			   * read-only at SMP_SANDBOX_INPUTS */
 	LP_RUN_AGENT      /* loop's agent: the user's system as it is (smp_sandbox's
-			   * host mode), the held-out inputs hidden, benchgate's
-			   * state, refs/benchgate and refs/notes read-only */
+			   * host mode), the held-out inputs and the user's key
+			   * and anchors hidden, benchgate's state,
+			   * refs/benchgate and refs/notes read-only */
 } lp_run_kind;
 
 /* How the commands of one export run (DESIGN "isolation"): under a
@@ -59,8 +61,8 @@ typedef enum {
  * export. The storage of the sandbox's paths. */
 typedef struct {
 	smp_sandbox sb;
-	const char *hide[3], *readonly[4];
-	char at[PATH_MAX], holdout[PATH_MAX], refs[PATH_MAX], notes[PATH_MAX];
+	const char *hide[4], *readonly[4];
+	char at[PATH_MAX], holdout[PATH_MAX], key[PATH_MAX], refs[PATH_MAX], notes[PATH_MAX];
 } lp_workspace_isolation;
 
 /* Fills *iso for a run of kind in export dir of repo (NULL for the agent,

@@ -3,7 +3,7 @@
 # installed. As root it installs what is missing with apt-get; otherwise it
 # prints the exact command to run and fails.
 set -u
-need="gcc make pkg-config libgsl-dev libhwloc-dev libgit2-dev libcjson-dev libcmocka-dev bubblewrap"
+need="gcc make pkg-config libgsl-dev libhwloc-dev libgit2-dev libcjson-dev libcmocka-dev libssl-dev bubblewrap"
 [ "${BENCHGATE_DEPS_EXTRA:-}" ] && need="$need $BENCHGATE_DEPS_EXTRA"
 missing=""
 for p in $need; do

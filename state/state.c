@@ -95,19 +95,18 @@ void state_rejected_ref(char out[STATE_REF_REJECTED_LEN + 1], const char *commit
 	snprintf(out, STATE_REF_REJECTED_LEN + 1, STATE_REF_REJECTED "%.12s", commit);
 }
 
-/* $XDG_CACHE_HOME/benchgate, else $HOME/.cache/benchgate. */
-static int cache_dir(char **out)
+int state_user_dir(char **out, const char *xdg_var, const char *home_sub)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *xdg = getenv(xdg_var), *home = getenv("HOME");
 	int n;
 
 	if (xdg != NULL && xdg[0] == '/')
 		n = asprintf(out, "%s/benchgate", xdg);
 	else if (home != NULL && home[0] == '/')
-		n = asprintf(out, "%s/.cache/benchgate", home);
+		n = asprintf(out, "%s/%s/benchgate", home, home_sub);
 	else
-		return bg_error_set(BG_ENOTFOUND, "no cache directory: neither XDG_CACHE_HOME nor "
-				    "HOME is an absolute path; set one, or run inside a git repository");
+		return bg_error_set(BG_ENOTFOUND, "no directory for benchgate's files: neither %s nor "
+				    "HOME is an absolute path; set one", xdg_var);
 	return n < 0 ? bg_error_nomem() : 0;
 }
 
@@ -118,7 +117,7 @@ int state_calibration_path(char **out, const state_store *s, const char *fingerp
 
 	if (s != NULL)
 		return state_path(out, s, STATE_CALIBRATION);
-	if ((error = cache_dir(&dir)) < 0)
+	if ((error = state_user_dir(&dir, "XDG_CACHE_HOME", ".cache")) < 0)
 		return error;
 	if (create && (error = bg_file_mkdirs(dir, 0700)) < 0)
 		goto cleanup;

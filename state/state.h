@@ -79,12 +79,19 @@ int state_export_dir(char **out, const state_store *s, const char *commit);
  * "refs/benchgate/rejected/" and its first 12 characters. Can't fail. */
 void state_rejected_ref(char out[STATE_REF_REJECTED_LEN + 1], const char *commit);
 
+/* *out = "$<xdg_var>/benchgate" when that variable is an absolute path,
+ * else "$HOME/<home_sub>/benchgate" (caller frees): the user's directories
+ * ("XDG_CACHE_HOME", ".cache"; "XDG_CONFIG_HOME", ".config"). BG_ENOTFOUND
+ * when neither is an absolute path (the message says to set one);
+ * BG_ENOMEM. */
+int state_user_dir(char **out, const char *xdg_var, const char *home_sub);
+
 /* Where the calibration of this machine goes: the state's calibration.json
  * when s is not NULL, else "<cache>/benchgate/calibration-<fingerprint>.json"
  * with <cache> $XDG_CACHE_HOME when it is an absolute path, else
  * $HOME/.cache. With create, the cache directories are made (mode 0700).
  * BG_ENOTFOUND when neither variable is an absolute path (the message says
- * to set one or to run inside a repository); BG_ESYS when a directory
+ * to set one); BG_ESYS when a directory
  * cannot be made; BG_ENOMEM. */
 int state_calibration_path(char **out, const state_store *s, const char *fingerprint, int create);
 

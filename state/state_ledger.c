@@ -5,11 +5,13 @@
  * not reproduce them. No descriptor is held between calls; each open or
  * append opens the file, takes its flock and closes it (which unlocks). */
 #include "state_ledger.h"
+#include "state_anchor.h"
 #include "bg_interrupt.h"
 #include "bg_error.h"
 #include "bg_time.h"
 
 #include <git2.h>
+#include <openssl/crypto.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +37,7 @@ struct state_ledger {
 	size_t n, cap;
 	off_t end;      /* bytes of complete records, where the next line goes */
 	char *warning;  /* NULL when none */
+	const state_store *store;   /* keyed and anchored when not NULL */
 };
 
 /* What parse_line found. */
@@ -395,13 +398,17 @@ cleanup:
 
 int state_ledger_load(state_ledger **out, const state_store *s)
 {
-	char *path = NULL;
+	char *path = NULL, mac[STATE_MAC_HEXLEN + 1];
 	int error;
 
-	if ((error = state_path(&path, s, STATE_LEDGER)) < 0)
+	/* the key exists before any sandbox runs, so every one hides it
+	 * (a sandbox cannot hide what is not there yet) */
+	if ((error = state_mac(mac, "", 0, 1)) < 0 || (error = state_path(&path, s, STATE_LEDGER)) < 0)
 		return error;
 	error = state_ledger_open(out, path);
 	free(path);
+	if (error == 0)
+		(*out)->store = s;
 	return error;
 }
 
@@ -445,9 +452,10 @@ static int check_record(const cJSON *record)
 	if (str_field(record, "kind") == NULL)
 		return bg_error_set(BG_EINVAL, "a ledger record needs a string \"kind\" (\"gate\" for "
 				    "a gate decision)");
-	if (cJSON_HasObjectItem(record, "seq") || cJSON_HasObjectItem(record, "prev"))
-		return bg_error_set(BG_EINVAL, "a ledger record must not carry \"seq\" or \"prev\": "
-				    "the ledger adds them when it appends");
+	if (cJSON_HasObjectItem(record, "seq") || cJSON_HasObjectItem(record, "prev") ||
+	    cJSON_HasObjectItem(record, "mac"))
+		return bg_error_set(BG_EINVAL, "a ledger record must not carry \"seq\", \"prev\" or "
+				    "\"mac\": the ledger adds them when it appends");
 	return 0;
 }
 
@@ -552,6 +560,73 @@ static int print_line(char **out, size_t *out_len, const cJSON *record)
 	return 0;
 }
 
+/* ---- MACs ------------------------------------------------------------- */
+
+/* A keyed line ends in ,"mac":"<64 hex>"} and its MAC covers the line
+ * without that member: the bytes before it and the closing brace. */
+#define MAC_HEAD ",\"mac\":\""
+#define MAC_SUFFIX_LEN (sizeof(MAC_HEAD) - 1 + STATE_MAC_HEXLEN + 2)
+
+/* The MAC a keyed line carries (borrowed, not NUL-terminated: 64 hex),
+ * NULL when the line carries none; *body = the bytes before it. */
+static const char *line_mac(const char *bytes, size_t len, size_t *body)
+{
+	const char *mac = bytes + len - STATE_MAC_HEXLEN - 2;
+
+	if (len <= MAC_SUFFIX_LEN || memcmp(bytes + len - MAC_SUFFIX_LEN, MAC_HEAD, sizeof(MAC_HEAD) - 1) != 0 ||
+	    bytes[len - 2] != '"' || bytes[len - 1] != '}')
+		return NULL;
+	for (size_t i = 0; i < STATE_MAC_HEXLEN; i++)
+		if (!((mac[i] >= '0' && mac[i] <= '9') || (mac[i] >= 'a' && mac[i] <= 'f')))
+			return NULL;
+	*body = len - MAC_SUFFIX_LEN;
+	return mac;
+}
+
+/* out = the MAC of the body bytes closed by '}' (create: make the key). */
+static int body_mac(char out[STATE_MAC_HEXLEN + 1], const char *bytes, size_t body, int create)
+{
+	char *text = malloc(body + 1);
+	int error;
+
+	if (text == NULL)
+		return oom();
+	memcpy(text, bytes, body);
+	text[body] = '}';
+	error = state_mac(out, text, body + 1, create);
+	free(text);
+	return error;
+}
+
+/* line (len bytes, "}\n" at the end) with ,"mac":"..." put before its
+ * closing brace: *line and *len replaced. */
+static int add_mac(char **line, size_t *len)
+{
+	char mac[STATE_MAC_HEXLEN + 1], *keyed;
+	size_t body = *len - 2;   /* without "}\n" */
+	int error;
+
+	if ((error = body_mac(mac, *line, body, 1)) < 0)
+		return error;
+	if ((keyed = malloc(*len + MAC_SUFFIX_LEN + 1)) == NULL)
+		return oom();
+	memcpy(keyed, *line, body);
+	snprintf(keyed + body, MAC_SUFFIX_LEN + 3, MAC_HEAD "%s\"}\n", mac);
+	free(*line);
+	*line = keyed;
+	*len = body + MAC_SUFFIX_LEN + 1;
+	return 0;
+}
+
+/* The anchor follows the last record: its seq and hash. */
+static int anchor_head(const state_ledger *l, const char hash[STATE_LEDGER_HASH_HEXLEN + 1])
+{
+	char seq[32];
+
+	snprintf(seq, sizeof(seq), "%zu", l->n);
+	return state_anchor_set(l->store, "ledger", (const char *const[]){ "seq", seq, "head", hash, NULL });
+}
+
 /* One write() of the whole line, then fsync. On failure the file is cut
  * back to l->end, so a failed append leaves no partial line behind. */
 static int write_line(const state_ledger *l, int fd, const char *line, size_t len)
@@ -588,6 +663,7 @@ int state_ledger_append(state_ledger *l, cJSON *record, char out_hash[STATE_LEDG
 	    (error = sync_tail(l, fd)) < 0 ||
 	    (error = stamp(&stamped, record, l)) < 0 ||
 	    (error = print_line(&line, &len, stamped)) < 0 ||
+	    (l->store && (error = add_mac(&line, &len)) < 0) ||
 	    (error = line_hash(hash, line, len - 1)) < 0 ||
 	    (error = reserve(l)) < 0 ||
 	    (error = write_line(l, fd, line, len)) < 0)
@@ -607,6 +683,8 @@ int state_ledger_append(state_ledger *l, cJSON *record, char out_hash[STATE_LEDG
 	stamped = NULL;
 	if (out_hash != NULL)
 		memcpy(out_hash, hash, sizeof(hash));
+	if (l->store)
+		error = anchor_head(l, hash);
 cleanup:
 	if (fd >= 0)
 		close(fd);   /* releases the lock */
@@ -655,25 +733,129 @@ static char *check_link(const state_ledger *l, size_t i, int *error)
 	return msg;
 }
 
+/* 1 when line i carries a MAC that matches, 0 when it carries none, else
+ * a message (or *error; a missing key is a message too). */
+static char *check_mac(const state_ledger *l, size_t i, int *keyed, int *error)
+{
+	const ledger_line *ln = &l->lines[i];
+	char want[STATE_MAC_HEXLEN + 1], *msg = NULL;
+	size_t body;
+	const char *mac = line_mac(ln->bytes, ln->len, &body);
+	int r = 0, e;
+
+	*keyed = mac != NULL;
+	if (mac == NULL)
+		return NULL;
+	if ((e = body_mac(want, ln->bytes, body, 0)) == BG_ENOTFOUND)
+		r = asprintf(&msg, "line %zu carries a MAC but it cannot be checked: %s", i + 1, bg_error_last());
+	else if (e < 0)
+		*error = e;
+	else if (CRYPTO_memcmp(want, mac, STATE_MAC_HEXLEN) != 0)
+		r = asprintf(&msg, "line %zu: its MAC does not match: the record was changed or written "
+			     "outside benchgate", i + 1);
+	if (r < 0)
+		*error = oom();
+	return msg;
+}
+
+/* The last line, from the end, that is a "reanchor" record with a MAC that
+ * matches (the lines before it were accepted as they were), else 0. */
+static size_t last_reanchor(const state_ledger *l)
+{
+	for (size_t i = l->n; i-- > 0;) {
+		const char *kind = str_field(l->lines[i].json, "kind");
+		int keyed = 0, error = 0;
+		char *msg;
+
+		if (kind == NULL || strcmp(kind, "reanchor") != 0)
+			continue;
+		msg = check_mac(l, i, &keyed, &error);
+		free(msg);
+		if (msg == NULL && error == 0 && keyed)
+			return i;
+	}
+	return 0;
+}
+
+/* The chain and MACs of lines from..n-1: NULL or a message (or *error).
+ * Once a line carries a MAC, every later one must. */
+static char *check_lines(const state_ledger *l, size_t from, size_t *bad, int *error)
+{
+	int keyed_seen = 0;
+
+	for (size_t i = from; i < l->n; i++) {
+		int keyed = 0;
+		char *msg = check_link(l, i, error);
+
+		if (msg == NULL && *error == 0 && l->store) {
+			msg = check_mac(l, i, &keyed, error);
+			if (msg == NULL && *error == 0 && !keyed && keyed_seen &&
+			    asprintf(&msg, "line %zu carries no MAC though the records before it do: it was "
+				     "written outside benchgate", i + 1) < 0)
+				*error = oom();
+			keyed_seen |= keyed;
+		}
+		if (*error < 0 || msg != NULL) {
+			size_t seq = seq_of(l->lines[i].json);
+
+			*bad = seq ? seq : i + 1;
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/* The ledger against its anchor: NULL or a message (or *error). */
+static char *check_anchor(const state_ledger *l, size_t *bad, int *error)
+{
+	char *path = NULL, *msg = NULL, hash[STATE_LEDGER_HASH_HEXLEN + 1];
+	cJSON *a = NULL;
+	const char *seq_s, *head;
+	size_t seq;
+	int r = 0;
+
+	if ((*error = state_anchor_read(&a, &path, l->store)) == BG_EPARSE) {
+		*error = 0;
+		*bad = l->n ? l->n : 1;
+		return strdup(bg_error_last());
+	}
+	seq_s = state_anchor_get(a, "ledger", "seq");
+	head = state_anchor_get(a, "ledger", "head");
+	seq = seq_s ? strtoul(seq_s, NULL, 10) : 0;
+	if (*error < 0 || seq == 0 || head == NULL)
+		goto done;
+	if (seq > l->n) {
+		*bad = l->n + 1;
+		r = asprintf(&msg, "the ledger has %zu record%s but benchgate wrote %zu (anchor %s): records "
+			     "%zu to %zu were deleted", l->n, l->n == 1 ? "" : "s", seq, path, l->n + 1, seq);
+	} else if ((*error = line_hash(hash, l->lines[seq - 1].bytes, l->lines[seq - 1].len)) == 0 &&
+		   strcmp(hash, head) != 0) {
+		*bad = seq;
+		r = asprintf(&msg, "record %zu is not the one benchgate wrote (anchor %s): the ledger was "
+			     "rewritten", seq, path);
+	}
+	if (r < 0)
+		*error = oom();
+done:
+	cJSON_Delete(a);
+	free(path);
+	return msg;
+}
+
 int state_ledger_verify(const state_ledger *l, size_t *bad_seq, char **why)
 {
+	size_t bad = 0;
 	int error = 0;
+	char *msg = check_lines(l, l->store ? last_reanchor(l) : 0, &bad, &error);
 
-	for (size_t i = 0; i < l->n; i++) {
-		char *msg = check_link(l, i, &error);
-		size_t seq;
-
-		if (error < 0)
-			return error;
-		if (msg == NULL)
-			continue;
-		seq = seq_of(l->lines[i].json);
-		*bad_seq = seq ? seq : i + 1;
-		*why = msg;
-		return 0;
+	if (msg == NULL && error == 0 && l->store)
+		msg = check_anchor(l, &bad, &error);
+	if (error < 0) {
+		free(msg);
+		return error;
 	}
-	*bad_seq = 0;
-	*why = NULL;
+	*bad_seq = msg ? bad : 0;
+	*why = msg;
 	return 0;
 }
 

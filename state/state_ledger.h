@@ -18,6 +18,17 @@
  *           "branch"    the branch the decision was about,
  *           "candidate" the candidate commit id (40 hex).
  *
+ * Keyed (a ledger of state_ledger_load): each appended line also ends in
+ *   ..., "mac": HEX}
+ * the MAC (state_anchor.h) of the line without that member, under the
+ * user's key, which nobody who can only write the repository has; and the
+ * anchor outside the repository is moved to the new last record (its seq
+ * and hash). So a record written, changed or reordered by hand, a chain
+ * recomputed after an edit, and deleted last records all show in
+ * state_ledger_verify. A record of kind "reanchor" (`benchgate log
+ * --reanchor`) accepts the lines before it as they are: verification
+ * starts at the last one whose MAC matches.
+ *
  * Durability: each append is one write() of the whole line on an O_APPEND
  * descriptor followed by fsync, under an exclusive flock on the file, so
  * concurrent appenders (several processes) never interleave or fork the
@@ -60,7 +71,8 @@ typedef struct state_ledger state_ledger;
 int state_ledger_open(state_ledger **out, const char *path);
 
 /* The ledger of the state s (its ledger.jsonl), opened as by
- * state_ledger_open. */
+ * state_ledger_open, keyed: the user's key is made first when missing
+ * (errors of state_mac). */
 int state_ledger_load(state_ledger **out, const state_store *s);
 
 /* Frees the ledger and every record; NULL is a no-op. Holds no descriptor
@@ -84,8 +96,8 @@ const cJSON *state_ledger_record(const state_ledger *l, size_t i);
 /* Appends `record`, taking ownership of it (it is freed or kept by `l`
  * whatever happens).
  *
- * The record must be an object with a string "kind" and without "seq" or
- * "prev": anything else is BG_EINVAL and nothing is written. Under an
+ * The record must be an object with a string "kind" and without "seq",
+ * "prev" or "mac": anything else is BG_EINVAL and nothing is written. Under an
  * exclusive flock on the file, records appended by other processes since
  * this ledger was read are loaded first (a crash leftover among them is
  * moved aside as in state_ledger_open), then "seq" and "prev" are put first

@@ -577,8 +577,80 @@ static void test_ledger_tampered(void **state)
 		 "head -1 .git/benchgate/ledger.jsonl | grep -q '\"elapsed_s\":0.001'");
 	r = bglog(f, "--verify");
 	bg_test_expect_status(&r, 1, "log --verify after tampering");
-	expect_in(&r, 1, "record 2", "log --verify after tampering");
+	expect_in(&r, 1, "BROKEN at record 1: line 1: its MAC does not match", "log --verify after tampering");
 	bg_test_result_free(&r);
+}
+
+/* Someone who can write the repository but not ~/.config/benchgate (an
+ * agent, a candidate's commands let out of the sandbox) changes the state
+ * the way a forger would: log --verify says what, a gate refuses to decide
+ * on it and changes nothing, and only --reanchor (the user's word) accepts
+ * it, which the ledger records. */
+#define LEDGER ".git/benchgate/ledger.jsonl"
+/* a KEEP of HEAD chained to the last line, as the forger's script writes it */
+#define FORGE(mac) "prev=$(tail -n 1 " LEDGER " | tr -d '\\n' | git hash-object --stdin) && " \
+	"printf '{\"seq\":3,\"prev\":\"%s\",\"kind\":\"gate\",\"verdict\":\"KEEP\",\"branch\":\"%s\"," \
+	"\"candidate\":\"%s\"" mac "}\\n' $prev $(git rev-parse --abbrev-ref HEAD) $(git rev-parse HEAD) >> " LEDGER
+
+static void expect_refused(const fx *f, const char *tamper, const char *said, const char *restore)
+{
+	char *before, *after;
+	bg_test_result r;
+
+	sh_ok(f, tamper);
+	r = bglog(f, "--verify");
+	bg_test_expect_status(&r, 1, tamper);
+	expect_in(&r, 1, said, tamper);
+	bg_test_result_free(&r);
+	before = sh_out(f, "cat " LEDGER " 2>/dev/null; git for-each-ref refs/benchgate refs/notes");
+	r = gate(f, "");
+	bg_test_expect_status(&r, 2, tamper);
+	expect_in(&r, 0, "changed outside benchgate", tamper);
+	expect_in(&r, 0, "Nothing was measured", tamper);
+	bg_test_result_free(&r);
+	after = sh_out(f, "cat " LEDGER " 2>/dev/null; git for-each-ref refs/benchgate refs/notes");
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	sh_ok(f, restore);
+}
+
+static void test_state_forged(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	free(commit(f, "echo 60 > knob"));
+	gate_expect(f, "", 1, "REJECT");
+	sh_ok(f, "cp " LEDGER " ../ledger.saved && git for-each-ref --format='%(refname)' refs/benchgate/rejected > ../rejected");
+	/* a forged KEEP, correctly chained, without a MAC or with a made-up one */
+	expect_refused(f, FORGE(""), "line 3 carries no MAC though the records before it do",
+		       "cp ../ledger.saved " LEDGER);
+	expect_refused(f, FORGE(",\"mac\":\"" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "\""),
+		       "line 3: its MAC does not match", "cp ../ledger.saved " LEDGER);
+	/* the last record deleted (its REJECT gave LORD++ a level back), the whole ledger deleted */
+	expect_refused(f, "sed -i '$d' " LEDGER, "the ledger has 1 record but benchgate wrote 2",
+		       "cp ../ledger.saved " LEDGER);
+	expect_refused(f, "rm " LEDGER, "records 1 to 2 were deleted", "cp ../ledger.saved " LEDGER);
+	/* the rejected candidate's ref deleted: the evidence gone */
+	expect_refused(f, "git update-ref -d $(cat ../rejected)", "was deleted (benchgate set it to",
+		       "true");
+	r = bglog(f, "--reanchor");
+	bg_test_expect_status(&r, 0, "log --reanchor");
+	expect_in(&r, 1, "accepted as it is now: refs/benchgate/rejected/", "log --reanchor");
+	bg_test_result_free(&r);
+	r = bglog(f, "--verify");
+	bg_test_expect_status(&r, 0, "log --verify after --reanchor");
+	bg_test_result_free(&r);
+	r = bglog(f, "");
+	expect_in(&r, 1, "   3  ", "log after --reanchor");
+	expect_in(&r, 1, "state accepted as found: refs/benchgate/rejected/", "log after --reanchor");
+	bg_test_result_free(&r);
+	free(commit(f, "echo 20 > knob"));
+	gate_expect(f, "", 0, "KEEP");
 }
 
 /* ---- 6. the holdout seal -------------------------------------------------- */
@@ -1313,6 +1385,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_keep, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_torn_line, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_tampered, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_state_forged, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_holdout_changed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_config_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_repo, fx_setup, fx_teardown),
