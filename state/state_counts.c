@@ -1,9 +1,14 @@
 /* state_counts: the number of tests each commit reported, kept in the
- * state's testcounts.json ({"<commit>": count, ...}) so a baseline's tests
- * run once however many candidates are gated against it. */
+ * state's testcounts.json ({"<commit>": {"count": N, "mac": HEX}, ...}) so
+ * a baseline's tests run once however many candidates are gated against
+ * it. */
 #include "state_counts.h"
+#include "state_anchor.h"
 #include "bg_error.h"
 #include "bg_file.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -33,10 +38,20 @@ static cJSON *cache_load(const char *path)
 	return root;
 }
 
+/* The MAC of an entry: whoever cannot read the key cannot write one that
+ * is believed (a lowered baseline count would let a dropped test pass). */
+static int entry_mac(char out[STATE_MAC_HEXLEN + 1], const char *commit, long count, int create)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "testcount %.100s %ld", commit, count);
+	return state_mac(out, text, strlen(text), create);
+}
+
 int state_counts_get(long *out, const state_store *s, const char *commit)
 {
-	cJSON *root = NULL, *item;
-	char *path = NULL;
+	cJSON *root = NULL, *item, *count, *mac;
+	char *path = NULL, want[STATE_MAC_HEXLEN + 1];
 	int error;
 	double v;
 
@@ -53,10 +68,19 @@ int state_counts_get(long *out, const state_store *s, const char *commit)
 		error = bg_error_set(BG_ENOTFOUND, "no test count cached for %s in %s", commit, path);
 		goto cleanup;
 	}
-	v = cJSON_IsNumber(item) ? item->valuedouble : -1;
+	count = cJSON_GetObjectItemCaseSensitive(item, "count");
+	v = cJSON_IsNumber(count) ? count->valuedouble : -1;
 	if (!(v >= 0 && v <= (double)LONG_MAX && v == floor(v))) {
 		error = bg_error_set(BG_EPARSE, "%s: the test count of %s is not a non-negative "
 				     "integer: " CACHE_FIX, path, commit);
+		goto cleanup;
+	}
+	mac = cJSON_GetObjectItemCaseSensitive(item, "mac");
+	if ((error = entry_mac(want, commit, (long)v, 0)) < 0)
+		goto cleanup;
+	if (!cJSON_IsString(mac) || strcmp(mac->valuestring, want) != 0) {
+		error = bg_error_set(BG_ENOTFOUND, "%s: the test count of %s was not written by "
+				     "benchgate (its MAC does not match): it is counted again", path, commit);
 		goto cleanup;
 	}
 	*out = (long)v;
@@ -81,8 +105,8 @@ static cJSON *cache_load_or_new(const char *path)
 
 int state_counts_put(const state_store *s, const char *commit, long count)
 {
-	cJSON *root = NULL;
-	char *text = NULL, *path = NULL;
+	cJSON *root = NULL, *entry;
+	char *text = NULL, *path = NULL, mac[STATE_MAC_HEXLEN + 1];
 	int error;
 
 	if (s == NULL || commit == NULL || commit[0] == '\0' || count < 0)
@@ -94,8 +118,12 @@ int state_counts_put(const state_store *s, const char *commit, long count)
 		error = bg_error_code();
 		goto cleanup;
 	}
+	if ((error = entry_mac(mac, commit, count, 1)) < 0)
+		goto cleanup;
 	cJSON_DeleteItemFromObjectCaseSensitive(root, commit);
-	if (cJSON_AddNumberToObject(root, commit, (double)count) == NULL ||
+	if ((entry = cJSON_AddObjectToObject(root, commit)) == NULL ||
+	    cJSON_AddNumberToObject(entry, "count", (double)count) == NULL ||
+	    cJSON_AddStringToObject(entry, "mac", mac) == NULL ||
 	    (text = cJSON_Print(root)) == NULL) {
 		error = bg_error_nomem();
 		goto cleanup;

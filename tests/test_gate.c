@@ -653,6 +653,24 @@ static void test_state_forged(void **state)
 	gate_expect(f, "", 0, "KEEP");
 }
 
+/* The baseline's cached test count lowered by hand (its entry's MAC kept):
+ * not believed, counted again, and the dropped test is seen. */
+static void test_counts_forged(void **state)
+{
+	fx *f = *state;
+	char *text;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	sh_ok(f, "sed -i 's/\"count\":\t3/\"count\":\t2/' .git/benchgate/testcounts.json");
+	assert_non_null(text = repo_file(f, ".git/benchgate/testcounts.json"));
+	assert_null(strstr(text, "\t3"));
+	free(text);
+	expect_reject(f, "echo 20 > knob && printf '#!/bin/sh\\necho \"2 passed\"\\n' > test.sh",
+		      "tests_dropped");
+}
+
 /* ---- 6. the holdout seal -------------------------------------------------- */
 
 static void test_holdout_changed(void **state)
@@ -1386,6 +1404,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_torn_line, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_tampered, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_state_forged, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_counts_forged, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_holdout_changed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_config_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_repo, fx_setup, fx_teardown),
