@@ -5,6 +5,8 @@
 #include "cli_opt.h"
 #include "lp_config.h"
 #include "lp_repo.h"
+#include "lp_integrity.h"
+#include "state_ledger.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
 #include "grd_holdout.h"
@@ -16,7 +18,9 @@ static const cli_opt_help holdout_help = {
 	"Shows the seal of the held-out workloads of the repository in the current\n"
 	"directory (.git/benchgate/holdout.seal): whether their files are as\n"
 	"sealed, and how much of the failure budget is left. The seal is made by\n"
-	"the first gate that runs them.\n",
+	"the first gate that runs them. A seal deleted, or reset to more failures\n"
+	"left than the ledger recorded, is an error: --reseal (after refreshing\n"
+	"the held-out inputs) makes a new one, and the ledger records it.\n",
 	"Exit status: 0 sealed and intact (or resealed), 2 error (a changed file,\n"
 	"no holdout configured).\n",
 	NULL
@@ -28,8 +32,9 @@ static int run(const char *config_path, int reseal)
 	lp_config *cfg = NULL;
 	grd_seal *seal = NULL;
 	state_store *state = NULL;
+	state_ledger *l = NULL;
 	char *path = NULL, *cfgpath = NULL;
-	int error;
+	int lock = -1, error;
 
 	if ((error = lp_workspace_open(&repo, &state, ".")) < 0)
 		goto cleanup;
@@ -43,17 +48,25 @@ static int run(const char *config_path, int reseal)
 		error = bg_error_set(BG_EINVAL, "%s has no \"holdout\": nothing is sealed", cfg->path);
 		goto cleanup;
 	}
-	if ((error = state_path(&path, state, STATE_HOLDOUT_SEAL)) < 0)
+	/* under the gate lock: no gate spends the budget meanwhile */
+	if ((error = state_path(&path, state, STATE_HOLDOUT_SEAL)) < 0 ||
+	    (error = state_lock(&lock, state, 0)) < 0 || (error = state_ledger_load(&l, state)) < 0)
 		goto cleanup;
-	if (reseal && (error = grd_holdout_reseal(cfg->holdout_dir, path, cfg->holdout_budget)) < 0)
+	if (reseal && ((error = grd_holdout_reseal(cfg->holdout_dir, path, cfg->holdout_budget)) < 0 ||
+		       (error = lp_integrity_seal_reset(l, cfg->holdout_budget)) < 0))
 		goto cleanup;
-	if ((error = grd_holdout_seal(&seal, cfg->holdout_dir, path, cfg->holdout_budget)) < 0)
+	if ((error = lp_integrity_seal_missing(l, path)) < 0 ||
+	    (error = grd_holdout_seal(&seal, cfg->holdout_dir, path, cfg->holdout_budget)) < 0 ||
+	    (error = lp_integrity_seal_budget(l, grd_seal_remaining(seal), path)) < 0)
 		goto cleanup;
 	printf("held-out workloads in %s: %zu file%s sealed%s, %u of %u failures left in the budget\n",
 	       seal->dir, seal->nfiles, seal->nfiles == 1 ? "" : "s",
 	       reseal ? " anew" : seal->created ? " now" : " and unchanged",
 	       grd_seal_remaining(seal), seal->budget);
 cleanup:
+	if (lock >= 0)
+		state_unlock(lock);
+	state_ledger_free(l);
 	grd_seal_free(seal);
 	lp_config_free(cfg);
 	lp_repo_free(repo);

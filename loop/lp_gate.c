@@ -296,32 +296,6 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	return candidate_failed(g, error, 1);
 }
 
-/* The gates in the ledger that ran the held-out workloads. */
-static size_t holdout_runs(const state_ledger *l)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < state_ledger_count(l); i++) {
-		const cJSON *h = cJSON_GetObjectItemCaseSensitive(state_ledger_record(l, i), "holdout");
-		n += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "ran"));
-	}
-	return n;
-}
-
-/* A seal is made by the first gate that runs the held-out workloads; one
- * missing after such gates was deleted, and making a new one would hand
- * out a fresh failure budget. */
-static int seal_present(const lp_gate_run *g, const char *seal_path)
-{
-	size_t n;
-
-	if (access(seal_path, F_OK) == 0 || (n = holdout_runs(g->ledger)) == 0)
-		return 0;
-	return bg_error_set(BG_EINVAL, "the seal of the held-out workloads (%s) is gone, but the ledger "
-			    "shows %zu gate%s that ran them: it was deleted. After refreshing the held-out "
-			    "inputs, 'benchgate holdout --reseal' seals them anew", seal_path, n, n == 1 ? "" : "s");
-}
-
 static int check_holdout(lp_gate_run *g, gsl_rng *rng)
 {
 	grd_seal *seal = NULL;
@@ -331,8 +305,9 @@ static int check_holdout(lp_gate_run *g, gsl_rng *rng)
 	if (g->cfg->holdout_dir == NULL)
 		return 0;
 	if ((error = state_path(&sp, g->state, STATE_HOLDOUT_SEAL)) < 0 ||
-	    (error = seal_present(g, sp)) < 0 ||
-	    (error = grd_holdout_seal(&seal, g->cfg->holdout_dir, sp, g->cfg->holdout_budget)) < 0)
+	    (error = lp_integrity_seal_missing(g->ledger, sp)) < 0 ||
+	    (error = grd_holdout_seal(&seal, g->cfg->holdout_dir, sp, g->cfg->holdout_budget)) < 0 ||
+	    (error = lp_integrity_seal_budget(g->ledger, grd_seal_remaining(seal), sp)) < 0)
 		goto cleanup;
 	if (grd_seal_remaining(seal) == 0) {
 		g->hold_left = 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define REFS_SECTION "refs"
 
@@ -86,19 +87,30 @@ static int reanchor_refs(lp_repo *repo, const state_store *st, const cJSON *old)
 	return error;
 }
 
-int lp_integrity_reanchor(lp_repo *repo, const state_store *st, state_ledger *l, const char *why)
+/* A new ledger record of kind, stamped with the time and the string
+ * member name: value (NULL when out of memory). */
+static cJSON *new_record(const char *kind, const char *name, const char *value)
 {
-	cJSON *rec = cJSON_CreateObject(), *old = NULL;
+	cJSON *rec = cJSON_CreateObject();
 	char now[32];
-	int error;
 
 	bg_time_utc(now, sizeof(now));
-	if (rec == NULL || cJSON_AddStringToObject(rec, "kind", "reanchor") == NULL ||
+	if (rec == NULL || cJSON_AddStringToObject(rec, "kind", kind) == NULL ||
 	    cJSON_AddStringToObject(rec, "time", now) == NULL ||
-	    cJSON_AddStringToObject(rec, "found", why) == NULL) {
+	    cJSON_AddStringToObject(rec, name, value) == NULL) {
 		cJSON_Delete(rec);
-		return bg_error_nomem();
+		return NULL;
 	}
+	return rec;
+}
+
+int lp_integrity_reanchor(lp_repo *repo, const state_store *st, state_ledger *l, const char *why)
+{
+	cJSON *rec = new_record("reanchor", "found", why), *old = NULL;
+	int error;
+
+	if (rec == NULL)
+		return bg_error_nomem();
 	/* an anchor whose MAC does not match is replaced, its refs dropped */
 	if ((error = state_anchor_read(&old, NULL, st)) < 0 && error != BG_EPARSE) {
 		cJSON_Delete(rec);
@@ -111,4 +123,64 @@ int lp_integrity_reanchor(lp_repo *repo, const state_store *st, state_ledger *l,
 	error = reanchor_refs(repo, st, old);
 	cJSON_Delete(old);
 	return error;
+}
+
+/* The held-out part of record r when it speaks of the budget: a gate
+ * that ran the held-out workloads, or a reseal. */
+static const cJSON *budget_word(const cJSON *r)
+{
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(r, "kind");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(r, "holdout");
+
+	if (cJSON_IsString(kind) && strcmp(kind->valuestring, "holdout") == 0)
+		return r;
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "ran")) ? h : NULL;
+}
+
+int lp_integrity_seal_missing(const state_ledger *l, const char *seal_path)
+{
+	size_t n = 0;
+
+	if (access(seal_path, F_OK) == 0)
+		return 0;
+	for (size_t i = 0; i < state_ledger_count(l); i++) {
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(state_ledger_record(l, i), "holdout");
+
+		n += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "ran"));
+	}
+	if (n == 0)
+		return 0;
+	return bg_error_set(BG_EINVAL, "the seal of the held-out workloads (%s) is gone, but the ledger "
+			    "shows %zu gate%s that ran them: it was deleted. After refreshing the held-out "
+			    "inputs, 'benchgate holdout --reseal' seals them anew", seal_path, n, n == 1 ? "" : "s");
+}
+
+int lp_integrity_seal_budget(const state_ledger *l, unsigned remaining, const char *seal_path)
+{
+	for (size_t i = state_ledger_count(l); i-- > 0;) {
+		const cJSON *r = state_ledger_record(l, i), *w = budget_word(r);
+		const cJSON *left = cJSON_GetObjectItemCaseSensitive(w, "budget_left");
+
+		if (w == NULL || !cJSON_IsNumber(left))
+			continue;
+		if ((double)remaining <= left->valuedouble)
+			return 0;
+		return bg_error_set(BG_EINVAL, "the seal of the held-out workloads (%s) has %u failure%s "
+				    "left, but ledger record %zu says %.0f: the seal was reset outside "
+				    "benchgate. After refreshing the held-out inputs, 'benchgate holdout "
+				    "--reseal' seals them anew (the ledger records it)", seal_path, remaining,
+				    remaining == 1 ? "" : "s", i + 1, left->valuedouble);
+	}
+	return 0;
+}
+
+int lp_integrity_seal_reset(state_ledger *l, unsigned budget)
+{
+	cJSON *rec = new_record("holdout", "event", "reseal");
+
+	if (rec == NULL || cJSON_AddNumberToObject(rec, "budget_left", budget) == NULL) {
+		cJSON_Delete(rec);
+		return bg_error_nomem();
+	}
+	return state_ledger_append(l, rec, NULL);
 }

@@ -31,4 +31,20 @@ int lp_integrity_anchor_ref(lp_repo *repo, const state_store *st, const char *re
  * of state_ledger_append and state_anchor_set. */
 int lp_integrity_reanchor(lp_repo *repo, const state_store *st, state_ledger *l, const char *why);
 
+/* The held-out workloads' seal is made by the first gate that runs them;
+ * one missing after such gates was deleted, and making a new one would
+ * hand out a fresh failure budget: 0 when seal_path exists or no gate in
+ * l ran them, else BG_EINVAL saying so and how to reseal. */
+int lp_integrity_seal_missing(const state_ledger *l, const char *seal_path);
+
+/* The failures a seal has left against the ledger's last word on them
+ * (the "budget_left" of the last gate that ran the held-out workloads, or
+ * of the last reseal): more left than the ledger says means the seal was
+ * reset outside benchgate, BG_EINVAL naming both; else 0. */
+int lp_integrity_seal_budget(const state_ledger *l, unsigned remaining, const char *seal_path);
+
+/* Records in l that the seal was made anew with budget failures left
+ * (kind "holdout", event "reseal"). Errors of state_ledger_append. */
+int lp_integrity_seal_reset(state_ledger *l, unsigned budget);
+
 #endif

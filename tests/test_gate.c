@@ -1265,6 +1265,36 @@ static void test_seal_deleted(void **state)
 	after = repo_file(f, ".git/benchgate/ledger.jsonl");
 	assert_string_equal(after, ledger);
 	assert_null(repo_file(f, ".git/benchgate/holdout.seal"));   /* not silently remade */
+	r = shellf(f, "exec '%s' holdout", BG_TEST_BIN);
+	bg_test_expect_status(&r, 2, "holdout after the seal was deleted");
+	expect_in(&r, 0, "was deleted", "holdout after the seal was deleted");
+	bg_test_result_free(&r);
+	assert_null(repo_file(f, ".git/benchgate/holdout.seal"));   /* nor by `holdout` */
+	free(after);
+	/* resealing is the user's act, and the ledger records it */
+	r = shellf(f, "exec '%s' holdout --reseal", BG_TEST_BIN);
+	bg_test_expect_status(&r, 0, "holdout --reseal");
+	expect_in(&r, 1, "sealed anew", "holdout --reseal");
+	bg_test_result_free(&r);
+	after = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_non_null(strstr(after, "\"kind\":\"holdout\",\"time\""));
+	assert_non_null(strstr(after, "\"event\":\"reseal\""));
+	free(after);
+	/* a seal given a bigger budget by hand: more left than the ledger says */
+	sh_ok(f, "sed -i 's/\"budget\":[ \t]*[0-9]*/\"budget\": 999/' .git/benchgate/holdout.seal && "
+		 "grep -q '\"budget\": 999' .git/benchgate/holdout.seal");
+	free(ledger);
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	r = gate(f, "");
+	bg_test_expect_status(&r, 2, "seal reset");
+	expect_in(&r, 0, "the seal was reset outside benchgate", "seal reset");
+	bg_test_result_free(&r);
+	r = shellf(f, "exec '%s' holdout", BG_TEST_BIN);
+	bg_test_expect_status(&r, 2, "holdout after the seal was reset");
+	expect_in(&r, 0, "the seal was reset outside benchgate", "holdout after the seal was reset");
+	bg_test_result_free(&r);
+	after = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_string_equal(after, ledger);
 	free(after);
 	free(ledger);
 }
