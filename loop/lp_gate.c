@@ -109,6 +109,37 @@ static int check_protected(lp_gate_run *g)
 	return error;
 }
 
+/* The protected paths hold for what runs, not only in git: a build that
+ * rewrote the test script or a benchmark input in its export (its own
+ * tree is writable to it) would have them run changed. */
+static int check_built(lp_gate_run *g)
+{
+	const char *const *prot = (const char *const *)g->cfg->protected;
+	char **changed = NULL;
+	size_t n = 0;
+	int error;
+
+	if ((error = lp_repo_export_changes(&changed, &n, g->repo, g->base, g->base_dir, prot,
+					    g->cfg->nprotected)) < 0)
+		return error;
+	if (n > 0) {
+		error = bg_error_set(BG_EINVAL, "the baseline %.12s's build changes %zu protected path%s "
+				     "in its export (first: %s): its tests and workloads would not run what "
+				     "git holds; make the build leave the protected paths alone",
+				     g->base, n, n > 1 ? "s" : "", changed[0]);
+		bg_strv_free(changed);
+		return error;
+	}
+	if ((error = lp_repo_export_changes(&changed, &n, g->repo, g->cand, g->cand_dir, prot,
+					    g->cfg->nprotected)) < 0)
+		return error;
+	if (n > 0)
+		reject(g, "protected_changed", "the candidate's build changes %zu protected path%s in its "
+		       "export (first: %s)", n, n > 1 ? "s" : "", changed[0]);
+	bg_strv_free(changed);
+	return 0;
+}
+
 static int build_both(lp_gate_run *g)
 {
 	lp_workspace_isolation iso;
@@ -135,7 +166,7 @@ static int build_both(lp_gate_run *g)
 		reject(g, "build_failed", "the candidate does not build with \"%s\"; the end of its output:\n%s",
 		       g->cfg->build, tail ? tail : "");
 	free(tail);
-	return 0;
+	return ok ? check_built(g) : 0;
 }
 
 static int check_tests(lp_gate_run *g)

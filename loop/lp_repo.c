@@ -571,6 +571,75 @@ cleanup:
 	return error;
 }
 
+/* The repository r with dir as its working directory, for comparing an
+ * export with a tree (a second handle: r's own is left as it is). */
+static int open_at(git_repository **out, lp_repo *r, const char *dir)
+{
+	if (git_repository_open_ext(out, git_repository_path(r->repo), GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		return fail_git(BG_EGIT, "opening %s", git_repository_path(r->repo));
+	if (git_repository_set_workdir(*out, dir, 0) < 0) {
+		git_repository_free(*out);
+		return fail_git(BG_EGIT, "comparing %s", dir);
+	}
+	return 0;
+}
+
+int lp_repo_export_changes(char ***paths, size_t *n, lp_repo *r, const char *commit, const char *dir,
+			   const char *const *only, size_t nonly)
+{
+	git_diff_options opts;
+	git_repository *at = NULL;
+	git_tree *tree = NULL;
+	git_diff *diff = NULL;
+	bg_strv s = BG_STRV_INIT, spec = BG_STRV_INIT;
+	int error = 0;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	for (size_t i = 0; i < nonly; i++) {   /* "./bench/" is the pathspec "bench" */
+		const char *p = only[i] + (strncmp(only[i], "./", 2) == 0 ? 2 : 0);
+		size_t len = strlen(p);
+
+		while (len > 0 && p[len - 1] == '/')
+			len--;
+		if ((error = bg_strv_push(&spec, p, len)) < 0)
+			goto cleanup;
+	}
+	if (only != NULL && spec.n == 0)
+		goto done;   /* nothing protected: nothing to compare */
+	opts.pathspec.strings = spec.v;
+	opts.pathspec.count = spec.n;
+	if (only != NULL)   /* what the build made there counts too */
+		opts.flags |= GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
+			      GIT_DIFF_INCLUDE_IGNORED | GIT_DIFF_RECURSE_IGNORED_DIRS;
+	if ((error = lookup_tree(&tree, r, commit)) < 0 || (error = open_at(&at, r, dir)) < 0)
+		goto cleanup;
+	if (git_diff_tree_to_workdir(&diff, at, tree, &opts) < 0) {
+		error = fail_git(BG_EGIT, "comparing %s with %s", dir, commit);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < git_diff_num_deltas(diff) && error == 0; i++) {
+		const char *path = git_diff_get_delta(diff, i)->new_file.path;
+
+		if (strcmp(path, LP_EXPORT_MARKER) != 0)
+			error = bg_strv_push(&s, path, strlen(path));
+	}
+	if (error < 0)
+		goto cleanup;
+done:
+	bg_strv_sort_unique(&s);
+	*paths = s.v;
+	*n = s.n;
+	s.v = NULL;
+	s.n = 0;
+cleanup:
+	bg_strv_free(s.v);
+	bg_strv_free(spec.v);
+	git_diff_free(diff);
+	git_tree_free(tree);
+	git_repository_free(at);
+	return error;
+}
+
 int lp_repo_export(lp_repo *r, const char *commit, const char *dir)
 {
 	git_commit *c = NULL;
@@ -588,8 +657,17 @@ int lp_repo_export(lp_repo *r, const char *commit, const char *dir)
 	}
 	snprintf(text, sizeof(text), "%s\n", id);
 	read_marker(have, sizeof(have), marker);
-	if (strcmp(have, id) == 0)
-		goto cleanup; /* already there: keep its build products */
+	if (strcmp(have, id) == 0) {
+		char **changed = NULL;
+		size_t n = 0;
+
+		if ((error = lp_repo_export_changes(&changed, &n, r, id, dir, NULL, 0)) < 0)
+			goto cleanup;
+		bg_strv_free(changed);
+		if (n == 0)
+			goto cleanup; /* already there as exported: keep its build products */
+		/* a tracked file changed since: exported (and so built) anew */
+	}
 	if (have[0] != '\0') {
 		error = clear_dir(dir);
 	} else if ((empty = dir_is_empty(dir)) == 0) {

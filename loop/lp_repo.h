@@ -72,13 +72,25 @@ int lp_repo_snapshot(char out[41], lp_repo *r, const char *refname, const char *
 /* Materialises the tree of `commit` in directory `dir` (created if
  * missing), leaving the repository's index, HEAD and working tree alone.
  * A marker file dir/.benchgate-commit holding the commit id is written
- * last: when it already names this commit, nothing is done (earlier build
+ * last: when it already names this commit and no tracked file differs
+ * from the commit (lp_repo_export_changes), nothing is done (earlier build
  * products are reused); when it names another commit or an unfinished
- * export, dir's contents are deleted and the export redone. A non-empty
+ * export, or a tracked file was changed since, dir's contents are deleted
+ * and the export redone. A non-empty
  * dir without the marker is not ours: BG_EINVAL, nothing deleted.
  * BG_ENOTFOUND for a bad commit, BG_ESYS for file-system failures,
  * BG_EGIT for checkout failures (dir then holds no valid marker). */
 int lp_repo_export(lp_repo *r, const char *commit, const char *dir);
+
+/* The paths where export dir (made by lp_repo_export) differs from
+ * commit's tree, sorted (*paths NULL-terminated, NULL when *n is 0; free
+ * with bg_strv_free). With only NULL: every tracked file changed or
+ * deleted (what a build may have written is not looked at). With only,
+ * its nonly entries (grd_protected's form: "bench/", "./test.sh"): the
+ * tracked files under them changed or deleted, and any file made there.
+ * BG_ENOTFOUND for an unknown commit, BG_EGIT, BG_ENOMEM. */
+int lp_repo_export_changes(char ***paths, size_t *n, lp_repo *r, const char *commit, const char *dir,
+			   const char *const *only, size_t nonly);
 
 /* The content of file `path` (repository-relative) in the tree of commit,
  * read from git's objects, never from a working tree or an export (what

@@ -1319,6 +1319,47 @@ static void test_config_from_git_not_export(void **state)
 	free(base);
 }
 
+/* A build may write its own tree, but not what the referee runs from it:
+ * a candidate that breaks the feature (its tests fail below knob 25) and
+ * whose build rewrites the protected test script to pass, or drops a file
+ * among the protected inputs, is REJECT(protected_changed). */
+static void test_build_changes_protected(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, "\"build\": \"sh build.sh\", ");
+	write_file(f, "test.sh", "#!/bin/sh\nread x < knob\n[ \"$x\" -ge 25 ] && echo \"3 passed\" && exit 0\n"
+		   "echo \"2 passed, 1 failed\"; exit 1\n");
+	sh_ok(f, "sed -i 's|\"bench/\" ]|\"bench/\", \"test.sh\" ]|' benchgate.json && grep -q test.sh benchgate.json && "
+		 "echo true > build.sh && git add -A && git commit -q --amend --no-edit");
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	expect_reject(f, "echo 20 > knob && printf 'printf \"echo 3 passed\\\\n\" > test.sh\\n' > build.sh",
+		      "protected_changed");
+	expect_reject(f, "echo 20 > knob && echo 'echo x > bench/extra.txt' > build.sh", "protected_changed");
+}
+
+/* The baseline's export, slowed down after it was built (by anyone who
+ * can write the repository): it is not reused as it is, but exported anew,
+ * so a slower candidate is not kept against it. */
+static void test_export_changed_remade(void **state)
+{
+	fx *f = *state;
+	char *base, path[300], *knob;
+
+	make_repo(f, NULL);
+	base = commit(f, "echo 30 > knob");
+	gate_expect(f, "", 0, "KEEP");
+	snprintf(path, sizeof(path), ".git/benchgate/exports/%s/knob", base);
+	write_file(f, path, "400\n");
+	free(commit(f, "echo 45 > knob"));
+	gate_expect(f, "", 1, "REJECT(");
+	knob = repo_file(f, path);
+	assert_string_equal(knob, "30\n");
+	free(knob);
+	free(base);
+}
+
 /* A candidate whose workload crashes, or hangs past the budget, is
  * REJECT(workload_failed) with a ledger record, not an error that loop
  * would stop on; the hung run is killed at --max-time. */
@@ -1414,6 +1455,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_isolation_off_or_missing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_seal_deleted, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_config_from_git_not_export, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_changes_protected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_export_changed_remade, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workload_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_agent_shielded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
