@@ -24,6 +24,7 @@
 #include "bg_file.h"
 #include "smp_shell.h"
 #include "smp_runner.h"
+#include "smp_timer.h"
 #include "st_desc.h"
 #include "st_fdr.h"
 
@@ -115,63 +116,66 @@ static int bundled_workloads(lp_calib_report *r, char **corpora)
 
 /* Where a config's workloads run: inside a git repository, an export of
  * HEAD built with the config's `build` (as gate measures, never in the
- * working tree); elsewhere the config file's directory, built by the user.
- * *dir is owned by the caller. */
-static int config_dir(char **dir, const lp_config *cfg, const char *path)
+ * working tree), with *repo and *state left open for its sandbox (caller
+ * frees); elsewhere the config file's directory, built by the user, and
+ * *repo NULL. *dir is owned by the caller. */
+static int config_dir(char **dir, lp_repo **repo, state_store **state, const lp_config *cfg, const char *path)
 {
 	char real[PATH_MAX], head[41], *tail = NULL;
 	lp_workspace_isolation iso;
-	state_store *state = NULL;
-	lp_repo *repo = NULL;
 	int ok, error;
 
-	if (lp_repo_open(&repo, ".") < 0) {
+	if (lp_repo_open(repo, ".") < 0) {
 		bg_error_clear();
+		*repo = NULL;
 		if (realpath(path, real) == NULL)
 			return bg_error_set(BG_ESYS, "%s: %s", path, strerror(errno));
 		if ((*dir = strdup(dirname(real))) == NULL)
 			return bg_error_nomem();
 		return 0;
 	}
-	if ((error = state_open(&state, lp_repo_gitdir(repo))) == 0 &&
-	    (error = lp_repo_resolve(head, repo, "HEAD")) == 0 &&
-	    (error = lp_workspace_export(dir, repo, state, head)) == 0 &&
+	if ((error = state_open(state, lp_repo_gitdir(*repo))) == 0 &&
+	    (error = lp_repo_resolve(head, *repo, "HEAD")) == 0 &&
+	    (error = lp_workspace_export(dir, *repo, *state, head)) == 0 &&
 	    (error = lp_workspace_isolation_check(cfg)) == 0 &&
 	    (error = lp_workspace_build(&ok, &tail, cfg->build, *dir,
-					lp_workspace_isolation_init(&iso, LP_RUN_BUILD, cfg, repo, state, *dir))) == 0 &&
+					lp_workspace_isolation_init(&iso, LP_RUN_BUILD, cfg, *repo, *state, *dir))) == 0 &&
 	    !ok)
 		error = bg_error_set(BG_ECHILD, "HEAD (%.12s) does not build with \"%s\":\n%s",
 				     head, cfg->build, tail ? tail : "");
 	free(tail);
-	state_free(state);
-	lp_repo_free(repo);
 	return error;
 }
 
-/* "cd DIR && CMD" for each training workload, DIR from config_dir. */
+/* The training workloads' commands, in DIR from config_dir: in a
+ * repository, in the sandbox a gate runs them in (timed inside it). */
 static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char *path)
 {
-	char *dir = NULL, *q = NULL;
+	lp_workspace_isolation iso;
+	const smp_sandbox *sb = NULL;
+	state_store *state = NULL;
+	lp_repo *repo = NULL;
+	char *dir = NULL;
 	int error;
 
-	if ((error = config_dir(&dir, cfg, path)) < 0)
+	if ((error = config_dir(&dir, &repo, &state, cfg, path)) < 0 ||
+	    (repo && (error = lp_workspace_timed_sandbox(&sb, &iso, LP_RUN_TRAINING, cfg, repo, state, dir)) < 0))
 		goto cleanup;
-	if ((q = smp_shell_quote(dir)) == NULL) {
-		error = bg_error_nomem();
-		goto cleanup;
-	}
+	r->timed_inside = sb != NULL;
 	for (size_t i = 0; i < cfg->nworkloads && error == 0; i++) {
-		char *cmd;
-		if (asprintf(&cmd, "cd %s && %s", q, cfg->workloads[i].cmd) < 0) {
-			error = bg_error_nomem();
+		char *cmd = lp_workspace_command(dir, sb, cfg->workloads[i].cmd);
+
+		if (cmd == NULL) {
+			error = bg_error_code() == BG_EINVAL ? BG_EINVAL : bg_error_nomem();
 			break;
 		}
 		error = add_workload(r, cfg->workloads[i].name, cmd);
 		free(cmd);
 	}
 cleanup:
-	free(q);
 	free(dir);
+	state_free(state);
+	lp_repo_free(repo);
 	return error;
 }
 
@@ -332,6 +336,8 @@ static int measure_workload(cal_run *c, size_t w)
 
 	ro.spawn.timeout_s = c->run_timeout;
 	ro.spawn.count_hw = c->count_hw;
+	if (c->r->timed_inside)
+		ro.exec = smp_timer_executor();
 	wl->main.pinned = main_pinned;
 	wl->other.pinned = !main_pinned;
 	if ((error = smp_runner_new(&rm, jobs, 2, &ro, main_pinned ? c->r->pin : NULL, c->rng)) < 0 ||

@@ -95,6 +95,8 @@ typedef struct {
 	size_t sims, power_sims;
 	unsigned long long seed;
 	const char *source;     /* "bundled", "config" or "commands" */
+	int timed_inside;       /* the config's workloads run in a gate's sandbox,
+				 * timed inside it (smp_timer_executor) */
 	const char *config_path, *corpora_dir;  /* NULL when not used */
 	const char *pin_spec;   /* the pinning of the pinned rounds */
 	int main_pinned;        /* 1 unless the config says "pin": "none" */

@@ -200,10 +200,24 @@ static char *substitute_inputs(const char *cmd)
 	return out;
 }
 
-/* One arm's command: "cd 'DIR' && CMD", or CMD in the arm's sandbox. */
-static char *arm_command(const char *quoted_dir, const smp_sandbox *sb, const char *cmd)
+int lp_workspace_timed_sandbox(const smp_sandbox **out, lp_workspace_isolation *iso, lp_run_kind kind,
+			       const lp_config *c, lp_repo *repo, const state_store *st, const char *dir)
 {
-	char *line = NULL, *own = NULL;
+	static char exe[PATH_MAX];
+
+	if ((*out = lp_workspace_isolation_init(iso, kind, c, repo, st, dir)) == NULL)
+		return 0;
+	if (exe[0] == '\0' && realpath("/proc/self/exe", exe) == NULL) {
+		*out = NULL;
+		return bg_error_set(BG_ESYS, "cannot find benchgate's binary: %s", strerror(errno));
+	}
+	iso->sb.timer = exe;
+	return 0;
+}
+
+char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const char *cmd)
+{
+	char *line = NULL, *own = NULL, *q = NULL;
 
 	if (sb && sb->inputs) {
 		if ((own = substitute_inputs(cmd)) == NULL)
@@ -212,8 +226,9 @@ static char *arm_command(const char *quoted_dir, const smp_sandbox *sb, const ch
 	}
 	if (sb)
 		line = smp_sandbox_wrap(sb, cmd);
-	else if (asprintf(&line, "cd %s && %s", quoted_dir, cmd) < 0)
+	else if ((q = smp_shell_quote(dir)) == NULL || asprintf(&line, "cd %s && %s", q, cmd) < 0)
 		line = NULL;
+	free(q);
 	free(own);
 	return line;
 }
@@ -221,16 +236,15 @@ static char *arm_command(const char *quoted_dir, const smp_sandbox *sb, const ch
 static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, const char *dir_a,
 			const char *dir_b, const smp_sandbox *sb_a, const smp_sandbox *sb_b)
 {
-	char *qa = smp_shell_quote(dir_a), *qb = smp_shell_quote(dir_b);
 	int error = 0;
 
 	out->wl = calloc(n ? n : 1, sizeof(*out->wl));
 	out->strs = calloc(2 * n + 1, sizeof(*out->strs));
 	out->n = n;
-	if (out->wl == NULL || out->strs == NULL || qa == NULL || qb == NULL)
+	if (out->wl == NULL || out->strs == NULL)
 		error = bg_error_nomem();
 	for (size_t i = 0; i < n && error == 0; i++) {
-		char *a = arm_command(qa, sb_a, w[i].cmd), *b = arm_command(qb, sb_b, w[i].cmd);
+		char *a = lp_workspace_command(dir_a, sb_a, w[i].cmd), *b = lp_workspace_command(dir_b, sb_b, w[i].cmd);
 
 		out->strs[2 * i] = a;
 		out->strs[2 * i + 1] = b;
@@ -239,8 +253,6 @@ static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, 
 		else
 			out->wl[i] = (lp_measure_workload){ w[i].name, a, b, w[i].weight };
 	}
-	free(qa);
-	free(qb);
 	return error;
 }
 
@@ -262,21 +274,16 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 {
 	lp_run_kind kind = held_out ? LP_RUN_HELD_OUT : LP_RUN_TRAINING;
 	lp_workspace_isolation iso[2];
-	static char exe[PATH_MAX];
-	smp_sandbox *sb[2] = { NULL, NULL };
+	const smp_sandbox *sb[2] = { NULL, NULL };
+	int error;
 
 	memset(c, 0, sizeof(*c));
 	if (m->exec.run == NULL &&   /* a scripted executor runs the plain commands */
-	    lp_workspace_isolation_init(&iso[0], kind, cfg, repo, st, dir_a) != NULL) {
-		lp_workspace_isolation_init(&iso[1], kind, cfg, repo, st, dir_b);
-		if (exe[0] == '\0' && realpath("/proc/self/exe", exe) == NULL)
-			return bg_error_set(BG_ESYS, "cannot find benchgate's binary: %s", strerror(errno));
-		for (int k = 0; k < 2; k++) {
-			sb[k] = &iso[k].sb;
-			sb[k]->timer = exe;
-		}
+	    ((error = lp_workspace_timed_sandbox(&sb[0], &iso[0], kind, cfg, repo, st, dir_a)) < 0 ||
+	     (error = lp_workspace_timed_sandbox(&sb[1], &iso[1], kind, cfg, repo, st, dir_b)) < 0))
+		return error;
+	if (sb[0] != NULL)
 		m->exec = smp_timer_executor();
-	}
 	if (held_out && sb[0] == NULL) {
 		if (asprintf(&c->env[0], "BENCHGATE_HOLDOUT=%s", cfg->holdout_dir) < 0) {
 			c->env[0] = NULL;

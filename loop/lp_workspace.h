@@ -72,6 +72,13 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 					       const lp_config *c, lp_repo *repo, const state_store *st,
 					       const char *dir);
 
+/* As lp_workspace_isolation_init into *out (NULL under "none"), the runs
+ * timed inside the sandbox by benchgate's own binary (the sandbox's timer;
+ * measure them with smp_timer_executor). BG_ESYS when the binary is not
+ * found (*out NULL). */
+int lp_workspace_timed_sandbox(const smp_sandbox **out, lp_workspace_isolation *iso, lp_run_kind kind,
+			       const lp_config *c, lp_repo *repo, const state_store *st, const char *dir);
+
 /* Checks, once per process, that c's isolation can be had here: 0, or
  * BG_EUNSUPPORTED with the reason and the exact fix ("apt-get install
  * bubblewrap", or "isolation": "none"). */
@@ -105,6 +112,12 @@ int lp_workspace_test_count(long *count, const char *test_cmd, const char *forma
  * Can't fail. */
 lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, double max_seconds,
 					  int quiet, const char *label);
+
+/* The command line that runs cmd in export dir: "cd 'DIR' && CMD"
+ * without a sandbox, else CMD in sandbox sb (smp_sandbox_wrap), with
+ * $BENCHGATE_HOLDOUT replaced in a held-out one (see below). Caller frees;
+ * NULL with the error set (BG_EINVAL, BG_ENOMEM). */
+char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const char *cmd);
 
 /* The workloads of a list as measurement commands, arm A in its export,
  * arm B in its own: "cd 'DIR' && CMD", or the sandboxed command. */

@@ -352,6 +352,39 @@ static void config_mode_takes_the_config_settings(void **state)
 	cJSON_Delete(doc);
 }
 
+/* Inside a repository, the config's workloads are the candidate's code:
+ * they run as a gate runs them, in the sandbox of an export of HEAD shown
+ * at the repository's own path, benchgate's state out of sight. The
+ * workload fails (and calibrate with it) wherever that does not hold. */
+static void config_mode_in_a_repository_is_sandboxed(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	cJSON *doc;
+	const cJSON *w;
+	FILE *o;
+	char cfg[400];
+
+	git_init(f);
+	snprintf(cfg, sizeof(cfg), "%s/benchgate.json", f->repo);
+	assert_non_null(o = fopen(cfg, "w"));
+	fprintf(o, "{ \"metric\": { \"name\": \"work_units\" }, \"pin\": \"none\",\n"
+		   "  \"workloads\": [ { \"name\": \"seen\", \"cmd\": \"test \\\"$(pwd)\\\" = '%s' && "
+		   "test -z \\\"$(ls -A .git/benchgate)\\\" && %s\" } ] }\n", f->repo, CMD1);
+	fclose(o);
+	r = shellf(f->repo, "git add -A && git commit -qm c");
+	bg_test_expect_status(&r, 0, "commit");
+	bg_test_result_free(&r);
+	r = calibrate(f, f->repo, FAST " --no-save --json --config benchgate.json");
+	bg_test_expect_status(&r, 0, "--config in a repository");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	w = cJSON_GetArrayItem(get(doc, "workloads"), 0);
+	assert_non_null(strstr(get(w, "cmd")->valuestring, "bwrap"));
+	assert_true(get(w, "sd_d")->valuedouble == 0.0);
+	cJSON_Delete(doc);
+}
+
 /* ---- the file and gate's advice --------------------------------------- */
 
 /* Writes a calibration at path: fingerprint fp, date `when`, workloads
@@ -615,6 +648,7 @@ int main(void)
 		T(no_save_writes_nothing),
 		T(interrupted_run_writes_nothing),
 		T(config_mode_takes_the_config_settings),
+		T(config_mode_in_a_repository_is_sandboxed),
 		T(advice_from_this_machine_plans_quietly),
 		T(advice_warns_about_origin_and_age),
 		T(advice_prefers_this_machines_cache_and_says_when_none),
