@@ -1,12 +1,15 @@
 /* bg_file: whole-file reads and atomic replacement (see bg_file.h). */
 #include "bg_file.h"
 #include "bg_error.h"
+#include "bg_interrupt.h"
+#include "bg_progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,4 +165,26 @@ int bg_file_mkdirs(const char *dir, mode_t mode)
 		error = bg_error_set(BG_ESYS, "%s is not a directory", p);
 	free(p);
 	return error;
+}
+
+int bg_file_lock(int *fd, const char *path, int quiet, const char *holder)
+{
+	int f, error;
+
+	/* read-only is enough for flock, so a lock file one user made serves all */
+	if ((f = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return bg_error_set(BG_ESYS, "cannot open %s: %s", path, strerror(errno));
+	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
+		bg_warn(quiet, "waiting for %s to finish (%s)", holder, path);
+		while (flock(f, LOCK_EX) < 0) {
+			if (errno != EINTR || bg_interrupt_requested()) {
+				error = errno == EINTR ? bg_error_set(BG_EINTR, "interrupted while waiting for %s", path)
+						       : bg_error_set(BG_ESYS, "cannot lock %s: %s", path, strerror(errno));
+				close(f);
+				return error;
+			}
+		}
+	}
+	*fd = f;
+	return 0;
 }

@@ -29,4 +29,10 @@ char *bg_file_read(const char *path, size_t *len);
  * BG_ENOMEM. */
 int bg_file_mkdirs(const char *dir, mode_t mode);
 
+/* Takes an exclusive flock on path (made when missing), waiting for the
+ * process that holds it, after saying on stderr (unless quiet) "waiting for
+ * HOLDER to finish". *fd is the lock (close it to release; exiting does
+ * too). BG_ESYS, BG_EINTR when interrupted while waiting. */
+int bg_file_lock(int *fd, const char *path, int quiet, const char *holder);
+
 #endif

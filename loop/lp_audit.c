@@ -593,8 +593,9 @@ int lp_audit_remeasure(lp_audit_run *a, gsl_rng *rng)
 
 	smp_probe_read(&a->probe, NULL);
 	bg_interrupt_install();
-	if ((error = prepare(a)) < 0)
+	if ((error = prepare(a)) < 0 || (error = state_machine_lock(&a->machine_fd, a->o->quiet)) < 0)
 		return error;
+	a->locked = 1;
 	for (size_t i = 0; i < a->claims->nwarnings; i++)
 		bg_warn(a->o->quiet, "%s", a->claims->warnings[i]);
 	k = (audit_clock){ bg_time_now(), a->budget_s, a->npresent + (a->npresent > 1), 0, { 0, 0, 0 } };
@@ -630,4 +631,6 @@ void lp_audit_run_free(lp_audit_run *a)
 	smp_pinning_free(a->pin);
 	state_free(a->state);
 	lp_repo_free(a->repo);
+	if (a->locked)
+		state_unlock(a->machine_fd);
 }

@@ -205,6 +205,7 @@ typedef struct {
 	const lp_audit_opts *o;
 	lp_repo *repo;
 	state_store *state;
+	int locked, machine_fd;   /* the machine's measurement lock (state_machine_lock) */
 	lp_audit_claims *claims;
 	lp_audit_result *results;  /* one per claim */
 	lp_config *cfg;

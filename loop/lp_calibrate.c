@@ -856,7 +856,7 @@ static int run(lp_calib_report *r, const lp_calibrate_opts *o, const lp_config *
 {
 	cal_run c;
 	smp_cpustat s0, s1;
-	int error;
+	int lock, error;
 
 	memset(&c, 0, sizeof(c));
 	c.r = r;
@@ -866,11 +866,13 @@ static int run(lp_calib_report *r, const lp_calibrate_opts *o, const lp_config *
 	c.count_hw = strcmp(r->metric, "instructions") == 0 || strcmp(r->metric, "cycles") == 0;
 	smp_probe_read(&r->probe, NULL);
 	smp_cpustat_read(&s0, NULL);
-	if ((error = setup_pinning(&c)) < 0)
+	if ((error = setup_pinning(&c)) < 0 || (error = state_machine_lock(&lock, o->quiet)) < 0)
 		return error;
 	bg_interrupt_install();
 	bg_progress_init(&c.prog, o->quiet);
-	if ((error = measure_all(&c)) < 0)
+	error = measure_all(&c);
+	state_unlock(lock);
+	if (error < 0)
 		return error;
 	smp_cpustat_read(&s1, NULL);
 	r->steal = smp_cpustat_steal_share(&s0, &s1);

@@ -510,9 +510,14 @@ static int open_state(lp_gate_run *g, int lock)
 	if ((error = lp_workspace_open(&g->repo, &g->state, ".")) < 0 ||
 	    (error = lp_repo_branch(&g->branch, g->repo)) < 0)
 		return error;
-	/* the ledger is read under the lock: it numbers this experiment */
+	/* the ledger is read under the lock: it numbers this experiment; and
+	 * the machine measures one thing at a time */
 	if (lock && (error = state_lock(&g->lock_fd, g->state, g->o->quiet)) < 0)
 		return error;
+	if (lock && (error = state_machine_lock(&g->machine_fd, g->o->quiet)) < 0) {
+		state_unlock(g->lock_fd);
+		return error;
+	}
 	g->locked = lock;
 	error = state_ledger_load(&g->ledger, g->state);
 	if (error == 0 && state_ledger_warning(g->ledger)[0])
@@ -538,8 +543,10 @@ int lp_gate_effective_config(lp_gate_run *g)
 
 void lp_gate_run_free(lp_gate_run *g)
 {
-	if (g->locked)
+	if (g->locked) {
+		state_unlock(g->machine_fd);
 		state_unlock(g->lock_fd);
+	}
 	lp_repo_free(g->repo);
 	state_free(g->state);
 	free(g->branch);

@@ -44,6 +44,7 @@ typedef struct {
 	char cfg_hash[41];
 	state_ledger *ledger;
 	int locked, lock_fd;       /* the repository's gate lock (state_lock) */
+	int machine_fd;            /* the machine's (state_machine_lock), when locked */
 	double level;              /* alpha_t granted by LORD++ */
 	lp_calibration_advice plan; /* from the machine's calibration (may be empty) */
 	int planned;               /* plan was asked for */

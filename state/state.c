@@ -134,30 +134,21 @@ cleanup:
 int state_lock(int *fd, const state_store *s, int quiet)
 {
 	char *path = NULL;
-	int f, error;
+	int error;
 
 	if ((error = state_path(&path, s, STATE_GATE_LOCK)) < 0)
 		return error;
-	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		error = bg_error_set(BG_ESYS, "cannot open %s: %s", path, strerror(errno));
-		free(path);
-		return error;
-	}
-	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
-		bg_warn(quiet, "waiting for another gate on this repository to finish (%s)", path);
-		while (flock(f, LOCK_EX) < 0) {
-			if (errno != EINTR || bg_interrupt_requested()) {
-				error = errno == EINTR ? bg_error_set(BG_EINTR, "interrupted while waiting for %s", path)
-						       : bg_error_set(BG_ESYS, "cannot lock %s: %s", path, strerror(errno));
-				close(f);
-				free(path);
-				return error;
-			}
-		}
-	}
+	error = bg_file_lock(fd, path, quiet, "another gate on this repository");
 	free(path);
-	*fd = f;
-	return 0;
+	return error;
+}
+
+int state_machine_lock(int *fd, int quiet)
+{
+	const char *tmp = getenv("BENCHGATE_MACHINE_LOCK");
+
+	return bg_file_lock(fd, tmp && tmp[0] == '/' ? tmp : STATE_MACHINE_LOCK, quiet,
+			    "another benchgate measurement on this machine");
 }
 
 void state_unlock(int fd)

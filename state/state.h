@@ -60,7 +60,16 @@ void state_free(state_store *s);
  * when interrupted while waiting. */
 int state_lock(int *fd, const state_store *s, int quiet);
 
-/* Releases a lock of state_lock. */
+/* The machine's measurement lock: two benchgate measurements (gates,
+ * audits, calibrations, from any repository, user or shield) never
+ * overlap on one machine, since each would be the other's noise. */
+#define STATE_MACHINE_LOCK "/tmp/benchgate-measure.lock"
+
+/* Takes the machine's measurement lock (STATE_MACHINE_LOCK; tests point
+ * $BENCHGATE_MACHINE_LOCK elsewhere), waiting as state_lock does. */
+int state_machine_lock(int *fd, int quiet);
+
+/* Releases a lock of state_lock or state_machine_lock. */
 void state_unlock(int fd);
 
 /* The state directory, "<gitdir>/benchgate" (what a sandbox hides).

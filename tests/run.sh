@@ -16,7 +16,7 @@ for t in "$@"; do
 	mkdir -p "$home/.cache" "$home/.config" "$home/.local/share" "$home/.local/state"
 	export HOME="$home" XDG_CACHE_HOME="$home/.cache" XDG_CONFIG_HOME="$home/.config" \
 		XDG_DATA_HOME="$home/.local/share" XDG_STATE_HOME="$home/.local/state" \
-		GIT_CONFIG_NOSYSTEM=1
+		GIT_CONFIG_NOSYSTEM=1 BENCHGATE_MACHINE_LOCK="$home/measure.lock"
 	t0=$(date +%s)
 	"$t" >"$log" 2>&1
 	rc=$?

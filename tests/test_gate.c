@@ -1417,6 +1417,24 @@ static void test_concurrent_gates(void **state)
 	free(b);
 }
 
+/* Measurements queue machine-wide: a gate in any repository waits while
+ * another benchgate measurement holds the machine's lock (here held by
+ * flock(1) for 1.5 s), and says so. */
+static void test_machine_queue(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 20 > knob"));
+	r = shellf(f, "export BENCHGATE_MACHINE_LOCK=\"$PWD/../machine.lock\"; "
+		   "( flock 9; touch ../held; sleep 1.5 ) 9>\"$BENCHGATE_MACHINE_LOCK\" & "
+		   "while [ ! -e ../held ]; do sleep 0.05; done; '%s' gate; rc=$?; wait; exit $rc", BG_TEST_BIN);
+	bg_test_expect_status(&r, 0, "a gate while the machine is busy");
+	expect_in(&r, 0, "waiting for another benchgate measurement on this machine", "machine lock");
+	bg_test_result_free(&r);
+}
+
 /* A program fast only when it runs under .git/benchgate/exports/ (that is,
  * when benchgate measures it): in the sandbox it runs at the repository's
  * own path, does the slow work it does for users, and is rejected. */
@@ -1460,6 +1478,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_workload_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_agent_shielded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_machine_queue, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_killed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workload_knows_measured, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_holdout_no_variable, fx_setup, fx_teardown),
