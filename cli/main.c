@@ -4,8 +4,11 @@
 #include "cli_commands.h"
 #include "bg_version.h"
 #include "smp_timer.h"
+#include "lp_shield.h"
+#include "bg_error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
 #include <git2.h>
@@ -21,6 +24,7 @@ static int cmd_help(int argc, char **argv);
 static const command commands[] = {
 	{ "gate", cli_cmd_gate, "keep or reject a commit: faster beyond noise, tests, benchmark untouched, held-out" },
 	{ "loop", cli_cmd_loop, "drive an agent command through repeated gate decisions" },
+	{ "shield", cli_cmd_shield, "run an agent sandboxed, serving the gates it runs from outside" },
 	{ "audit", cli_cmd_audit, "re-measure the wins a campaign kept: replicated, shrunk, not replicated, overfit" },
 	{ "calibrate", cli_cmd_calibrate, "how noisy this machine is and what it can detect in a given time" },
 	{ "compare", cli_cmd_compare, "measure two commands in interleaved rounds and give a verdict" },
@@ -79,6 +83,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const command *c;
+	const char *shield;
 	int rc;
 
 	gsl_set_error_handler_off();
@@ -100,6 +105,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "benchgate: unknown command \"%s\"\n\n", argv[1]);
 		print_help(stderr);
 		return CLI_EXIT_ERROR;
+	}
+	/* inside a shield, these are served from outside its sandbox */
+	if ((shield = getenv(LP_SHIELD_ENV)) != NULL && shield[0] && lp_shield_serves(c->name)) {
+		rc = lp_shield_forward(shield, argc - 1, argv + 1);
+		return rc < 0 ? cli_error("%s", bg_error_last()) : rc;
 	}
 	git_libgit2_init();
 	rc = c->fn(argc - 1, argv + 1);

@@ -103,24 +103,6 @@ static int add_row(lp_loop_run *L, const char *decision, const cJSON *gate, doub
 	return 0;
 }
 
-/* The agent's sandbox, by the isolation of HEAD's benchgate.json (as git
- * holds it): *sb NULL when it is "none". */
-static int agent_sandbox(const smp_sandbox **sb, lp_workspace_isolation *iso, lp_config **cfg,
-			 lp_loop_run *L)
-{
-	char *text = NULL;
-	int error;
-
-	*sb = NULL;
-	if ((error = lp_repo_file(&text, L->repo, "HEAD", LP_CONFIG_FILE)) == 0 &&
-	    (error = lp_config_parse(cfg, text, LP_CONFIG_FILE " of HEAD")) == 0 &&
-	    (error = lp_workspace_isolation_check(*cfg)) == 0) {
-		*sb = lp_workspace_isolation_init(iso, LP_RUN_AGENT, *cfg, L->repo, L->state, NULL);
-	}
-	free(text);
-	return error;
-}
-
 /* Runs the agent; *progress is 1 when it left something to gate. */
 static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 {
@@ -138,7 +120,7 @@ static int run_agent(int *progress, lp_loop_run *L, unsigned iteration)
 	}
 	free(q);
 	if ((error = lp_repo_resolve(before, L->repo, "HEAD")) < 0 ||
-	    (error = agent_sandbox(&sb, &iso, &cfg, L)) < 0 ||
+	    (error = lp_workspace_agent_sandbox(&sb, &iso, &cfg, L->repo, L->state)) < 0 ||
 	    (error = smp_shell_run(&r, cmd, lp_repo_workdir(L->repo), L->o->agent_timeout, sb)) < 0) {
 		lp_config_free(cfg);
 		free(cmd);

@@ -87,6 +87,21 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 	return strcmp(c->isolation, "none") != 0 ? &iso->sb : NULL;
 }
 
+int lp_workspace_agent_sandbox(const smp_sandbox **sb, lp_workspace_isolation *iso, lp_config **cfg,
+			       lp_repo *repo, const state_store *st)
+{
+	char *text = NULL;
+	int error;
+
+	*sb = NULL;
+	if ((error = lp_repo_file(&text, repo, "HEAD", LP_CONFIG_FILE)) == 0 &&
+	    (error = lp_config_parse(cfg, text, LP_CONFIG_FILE " of HEAD")) == 0 &&
+	    (error = lp_workspace_isolation_check(*cfg)) == 0)
+		*sb = lp_workspace_isolation_init(iso, LP_RUN_AGENT, *cfg, repo, st, NULL);
+	free(text);
+	return error;
+}
+
 int lp_workspace_isolation_check(const lp_config *c)
 {
 	static int known = -1;

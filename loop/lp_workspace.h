@@ -79,6 +79,13 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 int lp_workspace_timed_sandbox(const smp_sandbox **out, lp_workspace_isolation *iso, lp_run_kind kind,
 			       const lp_config *c, lp_repo *repo, const state_store *st, const char *dir);
 
+/* The sandbox of an agent (loop's, shield's) working in repo, by the
+ * isolation of HEAD's benchgate.json as git holds it (loaded into *cfg,
+ * which the sandbox borrows; caller frees): *sb NULL under "none". Errors
+ * of lp_repo_file, lp_config_parse and lp_workspace_isolation_check. */
+int lp_workspace_agent_sandbox(const smp_sandbox **sb, lp_workspace_isolation *iso, lp_config **cfg,
+			       lp_repo *repo, const state_store *st);
+
 /* Checks, once per process, that c's isolation can be had here: 0, or
  * BG_EUNSUPPORTED with the reason and the exact fix ("apt-get install
  * bubblewrap", or "isolation": "none"). */

@@ -1073,6 +1073,71 @@ static void test_loop_agent_shielded(void **state)
 	free(script);
 }
 
+/* The rejected refs with what they point at, and the names of the others
+ * (the notes ref moves with every gate). */
+#define REFS_SEEN "git for-each-ref --format='%(objectname) %(refname)' refs/benchgate/rejected && " \
+		  "git for-each-ref --format='%(refname)' refs/notes refs/benchgate"
+
+/* An agent benchgate does not drive, run under `benchgate shield`: what it
+ * tries against the referee fails (the held-out inputs, the key, the
+ * ledger, the seal, a rejected ref), --config is refused, and the gate it
+ * runs is served from outside: the same KEEP a gate outside gives, recorded
+ * in the real ledger, which log --verify (served too) finds intact. */
+static void test_shield(void **state)
+{
+	fx *f = *state;
+	char *script = NULL, *ledger, *seal, *refs, *after;
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	free(commit(f, "echo 60 > knob"));
+	gate_expect(f, "", 1, "REJECT(");
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	seal = repo_file(f, ".git/benchgate/holdout.seal");
+	refs = sh_out(f, REFS_SEEN);
+	assert_true(asprintf(&script,
+		"cat %s/mixed.txt && echo TRIED-held-out\n"
+		"cat $HOME/.config/benchgate/key && echo TRIED-key\n"
+		"echo forged >> .git/benchgate/ledger.jsonl && echo TRIED-ledger\n"
+		"rm .git/benchgate/holdout.seal && echo TRIED-seal\n"
+		"git update-ref -d $(git for-each-ref --format='%%(refname)' refs/benchgate/rejected) && echo TRIED-ref\n"
+		"echo 20 > knob && git commit -qam faster\n"
+		"'%s' gate --config benchgate.json; echo config-refused:$?\n"
+		"'%s' gate; echo gate:$?\n"
+		"'%s' log --verify; echo verify:$?\n", f->hold, BG_TEST_BIN, BG_TEST_BIN, BG_TEST_BIN) > 0);
+	write_file(f, "../agent.sh", script);
+	r = shellf(f, "exec '%s' shield -- sh ../agent.sh", BG_TEST_BIN);
+	bg_test_expect_status(&r, 0, "shield");
+	assert_null(strstr(r.out, "TRIED-"));
+	expect_in(&r, 1, "config-refused:2", "shield");
+	expect_in(&r, 0, "refused: --config is not accepted from inside a shield", "shield");
+	expect_in(&r, 1, "KEEP", "shield");
+	expect_in(&r, 1, "gate:0", "shield");
+	expect_in(&r, 1, "ledger intact", "shield");
+	expect_in(&r, 1, "verify:0", "shield");
+	expect_in(&r, 0, "serving `benchgate gate` for the agent", "shield");
+	bg_test_result_free(&r);
+	after = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_int_equal(strncmp(after, ledger, strlen(ledger)), 0);
+	assert_int_equal(count_lines(after), count_lines(ledger) + 1);   /* the served gate's record */
+	assert_null(strstr(after, "forged"));
+	free(after);
+	after = repo_file(f, ".git/benchgate/holdout.seal");
+	assert_string_equal(after, seal);
+	free(after);
+	after = sh_out(f, REFS_SEEN);
+	for (char *line = strtok(refs, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, "rejected/"))
+			assert_non_null(strstr(after, line));
+	free(after);
+	free(refs);
+	free(seal);
+	free(ledger);
+	free(script);
+}
+
 /* loop killed by SIGKILL while its child gate measures: the gate dies with
  * it, and the run it had started with the gate (bubblewrap dies with its
  * parent, and the run's PID namespace with bubblewrap). */
@@ -1121,10 +1186,6 @@ static void test_loop_killed(void **state)
  * Inside the sandbox none of it reaches anything: the candidate is
  * rejected, benchgate's state only grows by the gate's own record, and the
  * build saw its tree at the repository's own path. */
-/* The rejected refs with what they point at, and the names of the others
- * (the notes ref moves with every gate). */
-#define REFS_SEEN "git for-each-ref --format='%(objectname) %(refname)' refs/benchgate/rejected && " \
-		  "git for-each-ref --format='%(refname)' refs/notes refs/benchgate"
 
 static void test_sandboxed_build_cheats(void **state)
 {
@@ -1480,6 +1541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_machine_queue, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_killed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_shield, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workload_knows_measured, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_holdout_no_variable, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_protected, fx_setup, fx_teardown),
