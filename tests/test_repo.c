@@ -564,10 +564,39 @@ static void export_is_reused_then_replaced(void **state)
 
 	/* Same commit again: nothing redone, build products kept. */
 	put(dir, "build.out", "artifact\n");
-	put(dir, "a.txt", "edited by a build\n");
 	assert_int_equal(lp_repo_export(fx->r, fx->id[0], dir), 0);
 	assert_file(dir, "build.out", "artifact\n");
-	assert_file(dir, "a.txt", "edited by a build\n");
+	/* A tracked file changed since (by anyone): exported anew, so what
+	 * runs there is the commit's. */
+	put(dir, "a.txt", "edited after the export\n");
+	assert_int_equal(lp_repo_export(fx->r, fx->id[0], dir), 0);
+	assert_file(dir, "a.txt", "one\n");
+	assert_false(exists(dir, "build.out"));
+	put(dir, "build.out", "artifact\n");
+	{	/* what differs: under protected entries also what was made there */
+		const char *only[] = { "./sub/", "b.txt" };
+		char **ch = NULL;
+		size_t n = 9;
+
+		put(dir, "sub/new.txt", "made by a build\n");
+		assert_int_equal(lp_repo_export_changes(&ch, &n, fx->r, fx->id[0], dir, NULL, 0), 0);
+		assert_int_equal(n, 0);
+		bg_strv_free(ch);
+		assert_int_equal(lp_repo_export_changes(&ch, &n, fx->r, fx->id[0], dir, only, 2), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(ch[0], "sub/new.txt");
+		bg_strv_free(ch);
+		assert_int_equal(unlink(path_in(path, sizeof(path), dir, "b.txt")), 0);
+		assert_int_equal(lp_repo_export_changes(&ch, &n, fx->r, fx->id[0], dir, only, 2), 0);
+		assert_int_equal(n, 2);
+		assert_string_equal(ch[0], "b.txt");
+		bg_strv_free(ch);
+		assert_int_equal(lp_repo_export_changes(&ch, &n, fx->r, fx->id[0], dir, NULL, 0), 0);
+		assert_int_equal(n, 1);
+		bg_strv_free(ch);
+		put(dir, "b.txt", "bee\n");
+		assert_int_equal(unlink(path_in(path, sizeof(path), dir, "sub/new.txt")), 0);
+	}
 
 	/* Another commit: the directory is replaced. */
 	assert_int_equal(lp_repo_export(fx->r, "HEAD", dir), 0);
