@@ -6,17 +6,31 @@
 #include <stdio.h>
 #include <unistd.h>
 
+static void say(int quiet, const char *prefix, const char *fmt, va_list ap)
+{
+	if (quiet)
+		return;
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void bg_warn(int quiet, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (quiet)
-		return;
-	fputs("benchgate: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(quiet, "benchgate: warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void bg_note(int quiet, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(quiet, "benchgate: ", fmt, ap);
+	va_end(ap);
 }
 
 void bg_progress_init(bg_progress *p, int quiet)

@@ -6,6 +6,10 @@
 /* Prints "benchgate: warning: <message>" to stderr unless quiet. */
 void bg_warn(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Prints "benchgate: <message>" to stderr unless quiet: what a command
+ * does, for the person watching (not a warning). */
+void bg_note(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A progress line on stderr; shown only when stderr is a terminal and not
  * quiet, rewritten at most every 100 ms. */
 typedef struct {

@@ -272,11 +272,11 @@ static void serve(shield *sh, int conn)
 	args[nargs] = NULL;
 	if ((why = refusal(sh, cwd, args + 1, nargs - 1)) != NULL) {
 		dprintf(fds[1], "benchgate: shield: refused: %s\n", why);
-		bg_warn(sh->quiet, "shield: refused a request (%s): %s", args[1] ? args[1] : "", why);
+		bg_note(sh->quiet, "shield: refused the agent's `benchgate %s` (it was told why)", args[1] ? args[1] : "");
 		goto done;
 	}
 	sh->served++;
-	bg_warn(sh->quiet, "shield: serving `benchgate %s` for the agent (request %u)", args[1], sh->served);
+	bg_note(sh->quiet, "shield: serving `benchgate %s` for the agent (request %u)", args[1], sh->served);
 	status = run_request(sh, conn, cwd, args, fds);
 done:
 	write_all(conn, &status, sizeof(status));
@@ -425,7 +425,7 @@ int lp_shield_run(int *status, int argc, char *const *argv, int quiet)
 	}
 	st = serve_until_done(&sh, agent);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 2;
-	bg_warn(quiet, "shield: the agent exited with status %d after %u request%s", *status, sh.served,
+	bg_note(quiet, "shield: the agent exited with status %d after %u request%s", *status, sh.served,
 		sh.served == 1 ? "" : "s");
 cleanup:
 	if (sh.listen_fd >= 0)

@@ -826,8 +826,11 @@ static char *check_anchor(const state_ledger *l, size_t *bad, int *error)
 		goto done;
 	if (seq > l->n) {
 		*bad = l->n + 1;
-		r = asprintf(&msg, "the ledger has %zu record%s but benchgate wrote %zu (anchor %s): records "
-			     "%zu to %zu were deleted", l->n, l->n == 1 ? "" : "s", seq, path, l->n + 1, seq);
+		r = seq == l->n + 1 ?
+			asprintf(&msg, "the ledger has %zu record%s but benchgate wrote %zu (anchor %s): record "
+				 "%zu was deleted", l->n, l->n == 1 ? "" : "s", seq, path, seq) :
+			asprintf(&msg, "the ledger has %zu record%s but benchgate wrote %zu (anchor %s): records "
+				 "%zu to %zu were deleted", l->n, l->n == 1 ? "" : "s", seq, path, l->n + 1, seq);
 	} else if ((*error = line_hash(hash, l->lines[seq - 1].bytes, l->lines[seq - 1].len)) == 0 &&
 		   strcmp(hash, head) != 0) {
 		*bad = seq;
