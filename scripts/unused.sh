@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # shellcheck disable=SC2046
 cc -o "$tmp/bin" "$@" -Wl,--gc-sections,--print-gc-sections \
-	$(pkg-config --libs gsl hwloc libgit2 libcjson) -lm 2> "$tmp/gc"
+	$(pkg-config --libs gsl hwloc libgit2 libcjson libcrypto) -lm 2> "$tmp/gc" || { cat "$tmp/gc" >&2; exit 1; }
 sed -n "s/.*removing unused section '\.text\.\([^']*\)'.*/\1/p" "$tmp/gc" | sort -u > "$tmp/removed"
 nm -g --defined-only "$@" | awk '$2 == "T" { print $3 }' | sort -u > "$tmp/public"
 echo "$TEST_ONLY" | awk 'NF { print $1 }' | sort -u > "$tmp/allowed"
