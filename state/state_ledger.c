@@ -735,7 +735,7 @@ static char *check_link(const state_ledger *l, size_t i, int *error)
 
 /* 1 when line i carries a MAC that matches, 0 when it carries none, else
  * a message (or *error; a missing key is a message too). */
-static char *check_mac(const state_ledger *l, size_t i, int *keyed, int *error)
+static char *check_mac(const state_ledger *l, size_t i, int first, int *keyed, int *error)
 {
 	const ledger_line *ln = &l->lines[i];
 	char want[STATE_MAC_HEXLEN + 1], *msg = NULL;
@@ -750,9 +750,14 @@ static char *check_mac(const state_ledger *l, size_t i, int *keyed, int *error)
 		r = asprintf(&msg, "line %zu carries a MAC but it cannot be checked: %s", i + 1, bg_error_last());
 	else if (e < 0)
 		*error = e;
-	else if (CRYPTO_memcmp(want, mac, STATE_MAC_HEXLEN) != 0)
+	else if (CRYPTO_memcmp(want, mac, STATE_MAC_HEXLEN) != 0 && !first)
 		r = asprintf(&msg, "line %zu: its MAC does not match: the record was changed or written "
 			     "outside benchgate", i + 1);
+	else if (CRYPTO_memcmp(want, mac, STATE_MAC_HEXLEN) != 0)   /* no MAC has matched yet */
+		r = asprintf(&msg, "line %zu: its MAC does not match: the record was changed outside "
+			     "benchgate, or the ledger was written under another key than yours (another "
+			     "user or machine; or a sandbox hides your key: inside `benchgate shield`, "
+			     "leave $BENCHGATE_SHIELD set)", i + 1);
 	if (r < 0)
 		*error = oom();
 	return msg;
@@ -769,7 +774,7 @@ static size_t last_reanchor(const state_ledger *l)
 
 		if (kind == NULL || strcmp(kind, "reanchor") != 0)
 			continue;
-		msg = check_mac(l, i, &keyed, &error);
+		msg = check_mac(l, i, 0, &keyed, &error);
 		free(msg);
 		if (msg == NULL && error == 0 && keyed)
 			return i;
@@ -788,7 +793,7 @@ static char *check_lines(const state_ledger *l, size_t from, size_t *bad, int *e
 		char *msg = check_link(l, i, error);
 
 		if (msg == NULL && *error == 0 && l->store) {
-			msg = check_mac(l, i, &keyed, error);
+			msg = check_mac(l, i, !keyed_seen, &keyed, error);
 			if (msg == NULL && *error == 0 && !keyed && keyed_seen &&
 			    asprintf(&msg, "line %zu carries no MAC though the records before it do: it was "
 				     "written outside benchgate", i + 1) < 0)
