@@ -6,6 +6,7 @@
 #include "smp_sandbox.h"
 #include "smp_shell.h"
 #include "bg_error.h"
+#include "bg_fdpass.h"
 #include "bg_interrupt.h"
 #include "bg_progress.h"
 
@@ -41,40 +42,6 @@ int lp_shield_serves(const char *command)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && errno == EINTR && !bg_interrupt_requested())
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* ---- the client, inside the sandbox ----------------------------------- */
 
 /* The working directory and the arguments, each NUL-terminated. */
@@ -105,31 +72,6 @@ static char *request_payload(size_t *len, int argc, char *const *argv)
 	return buf;
 }
 
-/* Sends head with this process's stdout and stderr attached. */
-static int send_head(int fd, const request_head *head)
-{
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { (void *)head, sizeof(*head) };
-	struct msghdr msg = { 0 };
-	struct cmsghdr *c;
-	int fds[2] = { STDOUT_FILENO, STDERR_FILENO };
-
-	memset(&u, 0, sizeof(u));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*head) ? 0 : -1;
-}
-
 int lp_shield_forward(const char *socket_path, int argc, char *const *argv)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -151,8 +93,8 @@ int lp_shield_forward(const char *socket_path, int argc, char *const *argv)
 		error = bg_error_set(BG_ESYS, "no benchgate shield at %s (%s): run the agent under "
 				     "`benchgate shield -- CMD`, or unset %s", socket_path, strerror(errno),
 				     LP_SHIELD_ENV);
-	else if (send_head(fd, &head) < 0 || write_all(fd, payload, len) < 0 ||
-		 read_all(fd, &status, sizeof(status)) < 0)
+	else if (bg_fd_send(fd, &head, sizeof(head), (const int[]){ STDOUT_FILENO, STDERR_FILENO }, 2) < 0 ||
+		 bg_write_all(fd, payload, len) < 0 || bg_read_all(fd, &status, sizeof(status)) < 0)
 		error = bg_error_set(BG_ESYS, "the benchgate shield at %s went away before answering",
 				     socket_path);
 	if (fd >= 0)
@@ -169,33 +111,6 @@ typedef struct {
 	int listen_fd;
 	unsigned served;
 } shield;
-
-/* Receives a request's head and the two descriptors it carries. */
-static int recv_head(int conn, request_head *head, int fds[2])
-{
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { head, sizeof(*head) };
-	struct msghdr msg = { 0 };
-	struct cmsghdr *c;
-
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(*head) || head->magic != MAGIC ||
-	    head->len == 0 || head->len > MAX_REQUEST)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(2 * sizeof(int))) {
-			memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
-			return 0;
-		}
-	return -1;
-}
 
 /* NULL when the request may be served, else why not. */
 static const char *refusal(const shield *sh, const char *cwd, char *const *args, int nargs)
@@ -262,8 +177,9 @@ static void serve(shield *sh, int conn)
 	const char *why = NULL;
 	int32_t status = 2;
 
-	if (recv_head(conn, &head, fds) < 0 || (payload = malloc(head.len)) == NULL ||
-	    read_all(conn, payload, head.len) < 0 || payload[head.len - 1] != '\0')
+	if (bg_fd_recv(conn, &head, sizeof(head), fds, 2) < 0 || head.magic != MAGIC || head.len == 0 ||
+	    head.len > MAX_REQUEST || (payload = malloc(head.len)) == NULL ||
+	    bg_read_all(conn, payload, head.len) < 0 || payload[head.len - 1] != '\0')
 		goto done;
 	cwd = payload;
 	args[nargs++] = "benchgate";
@@ -279,7 +195,7 @@ static void serve(shield *sh, int conn)
 	bg_note(sh->quiet, "shield: serving `benchgate %s` for the agent (request %u)", args[1], sh->served);
 	status = run_request(sh, conn, cwd, args, fds);
 done:
-	write_all(conn, &status, sizeof(status));
+	bg_write_all(conn, &status, sizeof(status));
 	for (int k = 0; k < 2; k++)
 		if (fds[k] >= 0)
 			close(fds[k]);
