@@ -4,6 +4,7 @@
 #include "cli_commands.h"
 #include "bg_version.h"
 #include "smp_timer.h"
+#include "smp_serve.h"
 #include "lp_shield.h"
 #include "bg_error.h"
 
@@ -99,8 +100,12 @@ int main(int argc, char **argv)
 		printf("benchgate %s\n", BG_VERSION);
 		return CLI_EXIT_OK;
 	}
-	if (strcmp(argv[1], SMP_TIMER_COMMAND) == 0)   /* inside a sandbox: not a command */
+	if (strcmp(argv[1], SMP_TIMER_COMMAND) == 0)   /* inside a sandbox: not commands */
 		return smp_timer_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], SMP_SERVE_COMMAND) == 0)
+		return smp_serve_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], SMP_ASK_COMMAND) == 0)   /* outside: a run's requester */
+		return smp_ask_main(argc - 1, argv + 1);
 	if ((c = find(argv[1])) == NULL) {
 		fprintf(stderr, "benchgate: unknown command \"%s\"\n\n", argv[1]);
 		print_help(stderr);

@@ -9,6 +9,8 @@
 #include "grd_tests.h"
 #include "smp_shell.h"
 #include "smp_timer.h"
+#include "smp_serve.h"
+#include "bg_progress.h"
 #include "state_anchor.h"
 #include "state_counts.h"
 
@@ -83,7 +85,7 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 		iso->hide[h++] = state_root(st);
 	}
 	iso->sb = (smp_sandbox){ dir, iso->at, kind == LP_RUN_BUILD, iso->hide, iso->readonly, NULL,
-				 kind == LP_RUN_AGENT, held && kind == LP_RUN_HELD_OUT ? iso->holdout : NULL };
+				 kind == LP_RUN_AGENT, held && kind == LP_RUN_HELD_OUT ? iso->holdout : NULL, NULL };
 	return strcmp(c->isolation, "none") != 0 ? &iso->sb : NULL;
 }
 
@@ -248,6 +250,22 @@ char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const char *c
 	return line;
 }
 
+/* One arm's command: through its run server when it has one. */
+static char *arm_line(const char *dir, const smp_sandbox *sb, const smp_server *srv, const char *cmd)
+{
+	char *own = NULL, *line;
+
+	if (srv == NULL || srv->pid == 0)
+		return lp_workspace_command(dir, sb, cmd);
+	if (sb->inputs && (own = substitute_inputs(cmd)) == NULL) {
+		bg_error_nomem();
+		return NULL;
+	}
+	line = smp_server_command(srv, sb->timer, own ? own : cmd);
+	free(own);
+	return line;
+}
+
 static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, const char *dir_a,
 			const char *dir_b, const smp_sandbox *sb_a, const smp_sandbox *sb_b)
 {
@@ -259,7 +277,8 @@ static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, 
 	if (out->wl == NULL || out->strs == NULL)
 		error = bg_error_nomem();
 	for (size_t i = 0; i < n && error == 0; i++) {
-		char *a = lp_workspace_command(dir_a, sb_a, w[i].cmd), *b = lp_workspace_command(dir_b, sb_b, w[i].cmd);
+		char *a = arm_line(dir_a, sb_a, &out->servers[0], w[i].cmd);
+		char *b = arm_line(dir_b, sb_b, &out->servers[1], w[i].cmd);
 
 		out->strs[2 * i] = a;
 		out->strs[2 * i + 1] = b;
@@ -279,6 +298,8 @@ void lp_workspace_cmds_clear(lp_workspace_cmds *c)
 		free(c->strs[i]);
 	free(c->strs);
 	free(c->wl);
+	smp_server_stop(&c->servers[0]);
+	smp_server_stop(&c->servers[1]);
 	free(c->env[0]);
 	memset(c, 0, sizeof(*c));
 }
@@ -290,15 +311,25 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 	lp_run_kind kind = held_out ? LP_RUN_HELD_OUT : LP_RUN_TRAINING;
 	lp_workspace_isolation iso[2];
 	const smp_sandbox *sb[2] = { NULL, NULL };
-	int error;
+	int error = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (m->exec.run == NULL &&   /* a scripted executor runs the plain commands */
 	    ((error = lp_workspace_timed_sandbox(&sb[0], &iso[0], kind, cfg, repo, st, dir_a)) < 0 ||
 	     (error = lp_workspace_timed_sandbox(&sb[1], &iso[1], kind, cfg, repo, st, dir_b)) < 0))
 		return error;
-	if (sb[0] != NULL)
+	if (sb[0] != NULL) {
 		m->exec = smp_timer_executor();
+		/* one sandbox per arm, its runs served inside: a sandbox per run
+		 * would cost its setup and slow the run down (smp_serve.h) */
+		for (int k = 0; k < 2 && error == 0; k++)
+			error = smp_server_start(&c->servers[k], sb[k]);
+		if (error < 0) {
+			bg_warn(m->quiet, "%s; each run gets a sandbox of its own instead", bg_error_last());
+			smp_server_stop(&c->servers[0]);
+			smp_server_stop(&c->servers[1]);
+		}
+	}
 	if (held_out && sb[0] == NULL) {
 		if (asprintf(&c->env[0], "BENCHGATE_HOLDOUT=%s", cfg->holdout_dir) < 0) {
 			c->env[0] = NULL;

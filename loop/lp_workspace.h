@@ -18,6 +18,7 @@
 #include "lp_measure.h"
 #include "state.h"
 #include "smp_sandbox.h"
+#include "smp_serve.h"
 
 #include <limits.h>
 
@@ -133,6 +134,7 @@ typedef struct {
 	char **strs;               /* 2n owned strings */
 	size_t n;
 	char *env[2];              /* what m->env_extra points at, if anything */
+	smp_server servers[2];     /* each arm's run server, when sandboxed */
 } lp_workspace_cmds;
 
 /* The measurement commands of workloads w for the arms in dir_a and dir_b

@@ -2,6 +2,7 @@
 #include "smp_sandbox.h"
 #include "smp_shell.h"
 #include "smp_timer.h"
+#include "smp_serve.h"
 #include "bg_error.h"
 
 #include <stdio.h>
@@ -110,13 +111,22 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 		error = add(&line, &len, sb->host ? (const char *const[]){ "--unshare-pid", "--die-with-parent", NULL }
 				: (const char *const[]){ "--unshare-pid", "--unshare-net", "--unshare-ipc",
 							 "--unshare-uts", "--die-with-parent", "--new-session", NULL });
-	if (error == 0 && sb->timer && !sb->host)
+	if (error == 0 && sb->timer && sb->serve && !sb->host) {
+		char sock[4096];
+
+		snprintf(sock, sizeof(sock), "%s/socket", sb->serve);
+		error = add(&line, &len, (const char *const[]){ "--bind", sb->serve, sb->serve, "--ro-bind", sb->timer,
+								 SMP_SANDBOX_TIMER, "--chdir", sb->at, "--",
+								 SMP_SANDBOX_TIMER, SMP_SERVE_COMMAND, sock, NULL });
+		cmd = NULL;
+	} else if (error == 0 && sb->timer && !sb->host) {
 		error = add(&line, &len, (const char *const[]){ "--ro-bind", sb->timer, SMP_SANDBOX_TIMER,
 								 "--chdir", sb->at, "--", SMP_SANDBOX_TIMER,
 								 SMP_TIMER_COMMAND, NULL });
-	else if (error == 0)
+	} else if (error == 0) {
 		error = add(&line, &len, (const char *const[]){ "--chdir", sb->at, "--", NULL });
-	if (error == 0)
+	}
+	if (error == 0 && cmd != NULL)
 		error = add(&line, &len, (const char *const[]){ "/bin/sh", "-c", cmd, NULL });
 	if (error < 0) {
 		free(line);
@@ -127,7 +137,7 @@ char *smp_sandbox_wrap(const smp_sandbox *sb, const char *cmd)
 
 int smp_sandbox_available(char *why, size_t size)
 {
-	static const smp_sandbox probe = { "/", "/", 0, NULL, NULL, NULL, 0, NULL };
+	static const smp_sandbox probe = { "/", "/", 0, NULL, NULL, NULL, 0, NULL, NULL };
 	smp_shell_result r;
 	char *line = smp_sandbox_wrap(&probe, "true");
 	int ok = 0;

@@ -43,6 +43,10 @@ typedef struct {
 				     * hide and readonly apply; starts in at */
 	const char *inputs;         /* NULL, or a directory shown read-only at
 				     * SMP_SANDBOX_INPUTS (not in host mode) */
+	const char *serve;          /* NULL, or a directory shown writable at the
+				     * same path: the sandbox then runs the run
+				     * server (smp_serve.h) on serve/socket, not
+				     * the command (needs timer) */
 } smp_sandbox;
 
 /* Whether sandboxes can be made here: bwrap found on PATH and able to

@@ -19,6 +19,12 @@ static long long ns_of(const struct timeval *tv)
 	return (long long)tv->tv_sec * 1000000000LL + (long long)tv->tv_usec * 1000LL;
 }
 
+void smp_timer_report(long long wall_ns, long long user_ns, long long sys_ns, long maxrss_kb, int code, int sig)
+{
+	fprintf(stderr, "\n" SMP_TIMER_MARK " %lld %lld %lld %ld %d %d\n", wall_ns, user_ns, sys_ns, maxrss_kb,
+		code, sig);
+}
+
 int smp_timer_main(int argc, char **argv)
 {
 	struct rusage ru;
@@ -41,9 +47,8 @@ int smp_timer_main(int argc, char **argv)
 		if (errno != EINTR)
 			return 126;
 	t1 = bg_time_now();
-	fprintf(stderr, "\n" SMP_TIMER_MARK " %lld %lld %lld %ld %d %d\n", (long long)((t1 - t0) * 1e9), ns_of(&ru.ru_utime),
-		ns_of(&ru.ru_stime), ru.ru_maxrss, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
-		WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	smp_timer_report((long long)((t1 - t0) * 1e9), ns_of(&ru.ru_utime), ns_of(&ru.ru_stime), ru.ru_maxrss,
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

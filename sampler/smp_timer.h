@@ -21,6 +21,10 @@
  * main. argv[0] is SMP_TIMER_COMMAND. */
 int smp_timer_main(int argc, char **argv);
 
+/* Prints the report (the last line of stderr; code -1 when killed by
+ * signal sig). */
+void smp_timer_report(long long wall_ns, long long user_ns, long long sys_ns, long maxrss_kb, int code, int sig);
+
 /* The executor that reads the report (for smp_runner_opts.exec). A run
  * without a report (the sandbox did not start, or stderr passed its
  * capture limit) is SMP_EXEC_FAILED with its stderr kept. */

@@ -1,21 +1,39 @@
 #!/bin/sh
 # overhead_sandbox.sh [REPEATS]: the harness overhead of a sandboxed run
-# against hyperfine -N. The gate times a workload run inside its bubblewrap
-# sandbox (benchgate __time, smp_timer.h); this times `true` exactly that
-# way (bwrap with the gate's options, the timer inside) 150 times, and
-# hyperfine -N times `true` 300 times, in alternation, REPEATS pairs
-# (default 5). Prints each pair's medians, their ratio, and the median
-# ratio. Needs bubblewrap and hyperfine (Debian packages).
+# against hyperfine -N. The gate runs each arm's workloads in one bubblewrap
+# sandbox, served inside it by `benchgate __serve` and timed there
+# (smp_serve.h); this times `true` exactly that way (bwrap with the gate's
+# options, `benchgate __ask` per run) 150 times, and hyperfine -N times
+# `true` 300 times, in alternation, REPEATS pairs (default 5). With
+# PER_RUN=1 it times the former way instead, a fresh sandbox per run
+# (benchgate __time inside). Prints each pair's medians, their ratio, and
+# the median ratio. Needs bubblewrap and hyperfine (Debian packages).
 set -eu
 bg=$(realpath "${BENCHGATE:-build/benchgate}")
 n=${1:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/tree"
-sandboxed() {
-	bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --ro-bind "$tmp/tree" "$tmp/repo" \
+mkdir "$tmp/tree" "$tmp/repo"
+box() {
+	bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /var/tmp --ro-bind "$tmp/tree" "$tmp/repo" \
 		--unshare-pid --unshare-net --unshare-ipc --unshare-uts --die-with-parent --new-session \
-		--ro-bind "$bg" /tmp/.benchgate-timer --chdir "$tmp/repo" -- /tmp/.benchgate-timer __time ${CMD:-true}
+		"$@"
+}
+mkdir "$tmp/serve"
+if [ -z "${PER_RUN:-}" ]; then
+	box --bind "$tmp/serve" "$tmp/serve" --ro-bind "$bg" /var/tmp/.benchgate-timer --chdir "$tmp/repo" \
+		-- /var/tmp/.benchgate-timer __serve "$tmp/serve/socket" &
+	server=$!
+	trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
+	for _ in $(seq 1 500); do [ -S "$tmp/serve/socket" ] && break; sleep 0.01; done
+	[ -S "$tmp/serve/socket" ] || { echo "overhead_sandbox.sh: the run server did not start" >&2; exit 1; }
+fi
+sandboxed() {
+	if [ -z "${PER_RUN:-}" ]; then
+		"$bg" __ask "$tmp/serve/socket" ${CMD:-true}
+	else
+		box --ro-bind "$bg" /var/tmp/.benchgate-timer --chdir "$tmp/repo" -- /var/tmp/.benchgate-timer __time ${CMD:-true}
+	fi
 }
 for i in $(seq 1 "$n"); do
 	hyperfine -N --warmup 20 --runs 300 --export-json "$tmp/h.json" ${CMD:-true} >/dev/null 2>&1

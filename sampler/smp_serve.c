@@ -1,0 +1,400 @@
+/* smp_serve: a sandbox per arm, its runs served inside (see smp_serve.h). */
+#include "smp_serve.h"
+#include "smp_shell.h"
+#include "smp_timer.h"
+#include "bg_error.h"
+#include "bg_fdpass.h"
+#include "bg_time.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAGIC 0x31534752u   /* "RGS1" */
+#define MAX_REQUEST (1u << 20)
+#define MAX_ARGS 64
+
+typedef struct {
+	uint32_t magic, len;
+	uint32_t pinned;    /* 1: run on cpus */
+	cpu_set_t cpus;
+} ask_head;
+
+typedef struct {
+	int64_t wall_ns, user_ns, sys_ns, maxrss_kb;
+	int32_t code, sig, spawn_errno;
+} ask_reply;
+
+static int64_t ns_of(const struct timeval *tv)
+{
+	return (int64_t)tv->tv_sec * 1000000000LL + (int64_t)tv->tv_usec * 1000LL;
+}
+
+static void set_addr(struct sockaddr_un *a, const char *path)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	snprintf(a->sun_path, sizeof(a->sun_path), "%s", path);
+}
+
+/* ---- between runs ----------------------------------------------------- */
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	if (ftw->level > 0)
+		(flag == FTW_DP ? rmdir : unlink)(path);
+	return 0;
+}
+
+/* Empties dir (recursively, on its own file system) but for the entries
+ * named in keep. */
+static void empty_dir(const char *dir, const char *const *keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[4096];
+		int kept = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+
+		for (const char *const *k = keep; *k && !kept; k++)
+			kept = strcmp(e->d_name, *k) == 0;
+		if (kept || (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+			continue;
+		if (e->d_type == DT_DIR) {
+			nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+			rmdir(path);
+		} else {
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+/* Removes the System V IPC objects of kind (their ids are the second
+ * column of /proc/sysvipc/<kind>). */
+static void remove_ipc(const char *kind)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", kind);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) == NULL) {   /* the header */
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		long key;
+		int id;
+
+		if (sscanf(line, "%ld %d", &key, &id) != 2)
+			continue;
+		if (kind[0] == 's' && kind[1] == 'h')
+			shmctl(id, IPC_RMID, NULL);
+		else if (kind[0] == 's')
+			semctl(id, 0, IPC_RMID);
+		else
+			msgctl(id, IPC_RMID, NULL);
+	}
+	fclose(f);
+}
+
+/* What one run could leave for the next. */
+static void clean_up(const char *own_dir)
+{
+	static const char *const tmp_keep[] = { "inputs", ".benchgate-timer", NULL };
+	static const char *const own_keep[] = { "socket", NULL };
+	static const char *const none[] = { NULL };
+
+	empty_dir(SMP_SANDBOX_TMP, tmp_keep);
+	empty_dir(own_dir, own_keep);
+	empty_dir("/dev/shm", none);
+	remove_ipc("shm");
+	remove_ipc("sem");
+	remove_ipc("msg");
+}
+
+/* Kills every process of the namespace but its init (1) and this one:
+ * what a run left behind. Reaps this process's children. */
+static void sweep(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t self = getpid();
+
+	while (d && (e = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end == '\0' && pid > 1 && pid != self)
+			kill((pid_t)pid, SIGKILL);
+	}
+	if (d)
+		closedir(d);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* ---- the server ------------------------------------------------------- */
+
+/* Runs argv with the given stdout and stderr, on cpus when pinned; the
+ * run is killed when conn shows its requester went away. */
+static void run_one(ask_reply *rep, char **argv, const int fds[2], const ask_head *h, int conn,
+		    const cpu_set_t *all)
+{
+	posix_spawn_file_actions_t fa;
+	struct rusage ru;
+	double t0, t1;
+	pid_t pid;
+	int st = 0, pfd, err;
+
+	memset(rep, 0, sizeof(*rep));
+	sched_setaffinity(0, sizeof(cpu_set_t), h->pinned ? &h->cpus : all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[0], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
+	t0 = bg_time_now();
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err != 0) {
+		rep->spawn_errno = err;
+		rep->code = err == ENOENT ? 127 : 126;
+		return;
+	}
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while (pfd >= 0) {   /* without a pidfd, wait4 alone */
+		struct pollfd p[2] = { { pfd, POLLIN, 0 }, { conn, POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0 && errno == EINTR)
+			continue;
+		if (p[1].revents && !p[0].revents)   /* the requester went away: a timeout */
+			kill(pid, SIGKILL);
+		break;
+	}
+	while (wait4(pid, &st, 0, &ru) < 0)
+		if (errno != EINTR)
+			break;
+	t1 = bg_time_now();
+	if (pfd >= 0)
+		close(pfd);
+	rep->wall_ns = (int64_t)((t1 - t0) * 1e9);
+	rep->user_ns = ns_of(&ru.ru_utime);
+	rep->sys_ns = ns_of(&ru.ru_stime);
+	rep->maxrss_kb = ru.ru_maxrss;
+	rep->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	rep->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+}
+
+static void serve_one(int conn, const char *own_dir, const cpu_set_t *all)
+{
+	ask_head h;
+	ask_reply rep = { 0, 0, 0, 0, 126, 0, 0 };
+	int fds[2] = { -1, -1 }, n = 0;
+	char *payload = NULL, *argv[MAX_ARGS + 1];
+
+	if (bg_fd_recv(conn, &h, sizeof(h), fds, 2) < 0)
+		return;
+	if (h.magic == MAGIC && h.len > 0 && h.len <= MAX_REQUEST && (payload = malloc(h.len)) != NULL &&
+	    bg_read_all(conn, payload, h.len) == 0 && payload[h.len - 1] == '\0') {
+		for (char *p = payload; p < payload + h.len && n < MAX_ARGS; p += strlen(p) + 1)
+			argv[n++] = p;
+		argv[n] = NULL;
+		clean_up(own_dir);
+		run_one(&rep, argv, fds, &h, conn, all);
+		sweep();
+	}
+	bg_write_all(conn, &rep, sizeof(rep));
+	close(fds[0]);
+	close(fds[1]);
+	free(payload);
+}
+
+int smp_serve_main(int argc, char **argv)
+{
+	struct sockaddr_un addr;
+	cpu_set_t all;
+	char own_dir[sizeof(addr.sun_path)], *slash;
+	int fd;
+
+	if (argc != 2 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "usage: benchgate %s SOCKET\n", SMP_SERVE_COMMAND);
+		return 2;
+	}
+	snprintf(own_dir, sizeof(own_dir), "%s", argv[1]);
+	if ((slash = strrchr(own_dir, '/')) != NULL)
+		*slash = '\0';
+	CPU_ZERO(&all);
+	sched_getaffinity(0, sizeof(all), &all);
+	signal(SIGPIPE, SIG_IGN);
+	set_addr(&addr, argv[1]);
+	unlink(argv[1]);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0) {
+		fprintf(stderr, "benchgate: %s: %s: %s\n", SMP_SERVE_COMMAND, argv[1], strerror(errno));
+		return 2;
+	}
+	for (;;) {
+		int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (conn < 0 && errno == EINTR)
+			continue;
+		if (conn < 0)
+			return 2;
+		serve_one(conn, own_dir, &all);
+		close(conn);
+	}
+}
+
+/* ---- the requester ---------------------------------------------------- */
+
+int smp_ask_main(int argc, char **argv)
+{
+	struct sockaddr_un addr;
+	ask_head h;
+	ask_reply rep;
+	size_t len = 0;
+	char *payload, *p;
+	int fd;
+
+	if (argc < 3 || strlen(argv[1]) >= sizeof(addr.sun_path) || argc - 2 > MAX_ARGS) {
+		fprintf(stderr, "usage: benchgate %s SOCKET CMD [ARGS...]\n", SMP_ASK_COMMAND);
+		return 126;
+	}
+	for (int i = 2; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if ((payload = p = malloc(len)) == NULL)
+		return 126;
+	for (int i = 2; i < argc; i++)
+		p = stpcpy(p, argv[i]) + 1;
+	memset(&h, 0, sizeof(h));
+	h.magic = MAGIC;
+	h.len = (uint32_t)len;
+	h.pinned = sched_getaffinity(0, sizeof(h.cpus), &h.cpus) == 0;
+	set_addr(&addr, argv[1]);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    bg_fd_send(fd, &h, sizeof(h), (const int[]){ STDOUT_FILENO, STDERR_FILENO }, 2) < 0 ||
+	    bg_write_all(fd, payload, len) < 0 || bg_read_all(fd, &rep, sizeof(rep)) < 0) {
+		fprintf(stderr, "benchgate: %s: the run server at %s did not answer: %s\n", SMP_ASK_COMMAND,
+			argv[1], strerror(errno));
+		free(payload);
+		return 126;
+	}
+	free(payload);
+	close(fd);
+	if (rep.spawn_errno) {
+		fprintf(stderr, "benchgate: %s: %s: %s\n", SMP_ASK_COMMAND, argv[2], strerror(rep.spawn_errno));
+		return rep.code;
+	}
+	smp_timer_report(rep.wall_ns, rep.user_ns, rep.sys_ns, (long)rep.maxrss_kb, rep.code, rep.sig);
+	return rep.code >= 0 ? rep.code : 128 + rep.sig;
+}
+
+/* ---- starting and stopping a server ----------------------------------- */
+
+int smp_server_start(smp_server *s, const smp_sandbox *sb_in)
+{
+	smp_sandbox sb = *sb_in;
+	double t0 = bg_time_now();
+	char *line;
+	int error = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (sb.timer == NULL)
+		return bg_error_set(BG_EINVAL, "a run server needs benchgate's binary in the sandbox");
+	snprintf(s->dir, sizeof(s->dir), "/tmp/benchgate-run.XXXXXX");
+	if (mkdtemp(s->dir) == NULL) {
+		s->dir[0] = '\0';
+		return bg_error_set(BG_ESYS, "cannot make a directory in /tmp for a run server: %s", strerror(errno));
+	}
+	snprintf(s->sock, sizeof(s->sock), "%s/socket", s->dir);
+	sb.serve = s->dir;
+	if ((line = smp_sandbox_wrap(&sb, "")) == NULL) {
+		error = bg_error_code();
+		goto fail;
+	}
+	if ((s->pid = fork()) == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		_exit(127);
+	}
+	free(line);
+	if (s->pid < 0) {
+		s->pid = 0;
+		error = bg_error_set(BG_ESYS, "cannot start a run server: %s", strerror(errno));
+		goto fail;
+	}
+	while (access(s->sock, F_OK) != 0) {
+		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+			s->pid = 0;
+			error = bg_error_set(BG_ESYS, "the run server of %s exited before it listened", sb.at);
+			goto fail;
+		}
+		if (bg_time_now() - t0 > 10.0) {
+			error = bg_error_set(BG_ESYS, "the run server of %s did not listen within 10 s", sb.at);
+			goto fail;
+		}
+		usleep(1000);
+	}
+	return 0;
+fail:
+	smp_server_stop(s);
+	return error;
+}
+
+void smp_server_stop(smp_server *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);   /* bwrap: the sandbox dies with it */
+		waitpid(s->pid, NULL, 0);
+	}
+	if (s->dir[0]) {
+		nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		rmdir(s->dir);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+char *smp_server_command(const smp_server *s, const char *exe, const char *cmd)
+{
+	char *qe = smp_shell_quote(exe), *qs = smp_shell_quote(s->sock), *qc = smp_shell_quote(cmd), *line = NULL;
+
+	if (qe && qs && qc && asprintf(&line, "exec %s " SMP_ASK_COMMAND " %s /bin/sh -c %s", qe, qs, qc) < 0)
+		line = NULL;
+	free(qe);
+	free(qs);
+	free(qc);
+	if (line == NULL)
+		bg_error_nomem();
+	return line;
+}

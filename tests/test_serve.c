@@ -1,0 +1,146 @@
+/* Tests of smp_serve: one sandbox per arm, its runs served inside. What a
+ * run leaves (files in $TMPDIR and /dev/shm, System V shared memory, a
+ * setsid daemon) is gone before the next; the run gets the requester's
+ * stdout, stderr and CPU affinity; its exit status and times come back as
+ * smp_timer's report; a run whose requester is killed (a timeout) is
+ * killed, and the server goes on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bg_test.h"
+#include "smp_serve.h"
+#include "smp_timer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+	char tmp[256], tree[300], at[300];
+	smp_sandbox sb;
+	smp_server srv;
+} fx;
+
+static int fx_setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+
+	assert_int_equal(bg_test_tmpdir(f->tmp, sizeof(f->tmp), "serve"), 0);
+	snprintf(f->tree, sizeof(f->tree), "%s/tree", f->tmp);
+	snprintf(f->at, sizeof(f->at), "%s/repo", f->tmp);
+	assert_int_equal(mkdir(f->tree, 0755), 0);
+	assert_int_equal(mkdir(f->at, 0755), 0);
+	f->sb = (smp_sandbox){ f->tree, f->at, 0, NULL, NULL, BG_TEST_BIN, 0, NULL, NULL };
+	assert_int_equal(smp_server_start(&f->srv, &f->sb), 0);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	fx *f = *state;
+	char dir[sizeof(f->srv.dir)];
+
+	snprintf(dir, sizeof(dir), "%s", f->srv.dir);
+	smp_server_stop(&f->srv);
+	assert_int_equal(access(dir, F_OK), -1);   /* its directory went with it */
+	bg_test_rmtree(f->tmp);
+	free(f);
+	return 0;
+}
+
+/* Runs cmd through the server (as the gate's measured command does), the
+ * requester run by prefix (a command such as "taskset -c 0 ") if given. */
+static bg_test_result ask(const fx *f, const char *prefix, const char *cmd)
+{
+	char *line = smp_server_command(&f->srv, BG_TEST_BIN, cmd);
+	bg_test_result r;
+
+	assert_non_null(line);
+	assert_int_equal(strncmp(line, "exec ", 5), 0);
+	r = bg_test_shellf(f->tmp, 30, "%s%s", prefix, prefix[0] ? line + 5 : line);
+	free(line);
+	return r;
+}
+
+static void expect_report(bg_test_result *r)
+{
+	if (strstr(r->err, SMP_TIMER_MARK) == NULL) {
+		bg_test_dump(r, "report");
+		fail_msg("no timer report on stderr");
+	}
+}
+
+/* Output, the exit status and the report; the run is in the tree's
+ * sandbox, at the repository's path. */
+static void test_served_run(void **state)
+{
+	fx *f = *state;
+	bg_test_result r = ask(f, "", "pwd; echo to-stderr >&2; exit 7");
+
+	assert_int_equal(r.status, 7);
+	assert_non_null(strstr(r.out, f->at));
+	assert_non_null(strstr(r.err, "to-stderr"));
+	expect_report(&r);
+	bg_test_result_free(&r);
+}
+
+/* Nothing a run leaves reaches the next. */
+static void test_nothing_outlives_a_run(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+
+	r = ask(f, "", "echo c > $TMPDIR/cache && mkdir $TMPDIR/d && echo c > $TMPDIR/d/x && "
+		"echo c > /dev/shm/cache && ipcmk -M 4096 >/dev/null && "
+		"setsid sh -c 'exec sleep 313' </dev/null >/dev/null 2>&1 & sleep 0.1");
+	assert_int_equal(r.status, 0);
+	bg_test_result_free(&r);
+	r = ask(f, "", "ls -A $TMPDIR | grep -v '^inputs$' | grep -v '^.benchgate-timer$'; ls -A /dev/shm; "
+		"ipcs -m | grep -c '^0x'; cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' | grep -c 'slee[p] 313'");
+	assert_string_equal(r.out, "0\n0\n");
+	bg_test_result_free(&r);
+}
+
+/* The requester's CPU affinity is the run's. */
+static void test_affinity_passed(void **state)
+{
+	fx *f = *state;
+	bg_test_result r = ask(f, "taskset -c 0 ", "grep Cpus_allowed_list /proc/self/status");
+
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Cpus_allowed_list:\t0\n"));
+	bg_test_result_free(&r);
+}
+
+/* A requester killed mid-run (smp_run's timeout) has its run killed; the
+ * next request is served at once. */
+static void test_requester_killed(void **state)
+{
+	fx *f = *state;
+	bg_test_result r = ask(f, "timeout -s KILL 0.5 ", "exec sleep 30");
+
+	assert_int_equal(r.status, 137);
+	bg_test_result_free(&r);
+	r = ask(f, "", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' | grep -c 'slee[p] 30'");
+	assert_string_equal(r.out, "0\n");
+	assert_true(r.elapsed_s < 5);
+	bg_test_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_served_run, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_outlives_a_run, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_affinity_passed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_requester_killed, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
