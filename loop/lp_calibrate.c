@@ -148,7 +148,8 @@ static int config_dir(char **dir, lp_repo **repo, state_store **state, const lp_
 }
 
 /* The training workloads' commands, in DIR from config_dir: in a
- * repository, in the sandbox a gate runs them in (timed inside it). */
+ * repository, in the sandbox a gate runs them in, served by its run
+ * server and timed inside it. */
 static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char *path)
 {
 	lp_workspace_isolation iso;
@@ -162,8 +163,11 @@ static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char
 	    (repo && (error = lp_workspace_timed_sandbox(&sb, &iso, LP_RUN_TRAINING, cfg, repo, state, dir)) < 0))
 		goto cleanup;
 	r->timed_inside = sb != NULL;
+	if (sb && smp_server_start(&r->server, sb) < 0)   /* as a gate's arm runs them */
+		bg_warn(0, "%s; each run gets a sandbox of its own instead", bg_error_last());
 	for (size_t i = 0; i < cfg->nworkloads && error == 0; i++) {
-		char *cmd = lp_workspace_command(dir, sb, cfg->workloads[i].cmd);
+		char *cmd = r->server.pid ? smp_server_command(&r->server, sb->timer, cfg->workloads[i].cmd)
+					  : lp_workspace_command(dir, sb, cfg->workloads[i].cmd);
 
 		if (cmd == NULL) {
 			error = bg_error_code() == BG_EINVAL ? BG_EINVAL : bg_error_nomem();

@@ -35,6 +35,7 @@ void lp_calib_report_clear(lp_calib_report *r)
 	}
 	free(r->wl);
 	smp_pinning_free(r->pin);
+	smp_server_stop(&r->server);
 	free(r->saved_to);
 	memset(r, 0, sizeof(*r));
 }

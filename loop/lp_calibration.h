@@ -22,6 +22,7 @@
 
 #include "smp_pin.h"
 #include "smp_probe.h"
+#include "smp_serve.h"
 #include "st_calib.h"
 #include "state.h"
 #include "lp_config.h"
@@ -97,6 +98,7 @@ typedef struct {
 	const char *source;     /* "bundled", "config" or "commands" */
 	int timed_inside;       /* the config's workloads run in a gate's sandbox,
 				 * timed inside it (smp_timer_executor) */
+	smp_server server;      /* that sandbox's run server, as a gate's arm has */
 	const char *config_path, *corpora_dir;  /* NULL when not used */
 	const char *pin_spec;   /* the pinning of the pinned rounds */
 	int main_pinned;        /* 1 unless the config says "pin": "none" */
