@@ -236,6 +236,17 @@ static void serve_one(int conn, const char *own_dir, const cpu_set_t *all)
 	free(payload);
 }
 
+/* Whether the peer is outside the sandbox: a process of an ancestor PID
+ * namespace has no pid here (0). A run that connects itself is refused:
+ * its request would run after it, between the measured runs. */
+static int from_outside(int conn)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == 0;
+}
+
 int smp_serve_main(int argc, char **argv)
 {
 	struct sockaddr_un addr;
@@ -267,7 +278,8 @@ int smp_serve_main(int argc, char **argv)
 			continue;
 		if (conn < 0)
 			return 2;
-		serve_one(conn, own_dir, &all);
+		if (from_outside(conn))
+			serve_one(conn, own_dir, &all);
 		close(conn);
 	}
 }

@@ -559,6 +559,17 @@ static void test_ledger_torn_line(void **state)
 	bg_test_result_free(&r);
 }
 
+/* The reference repository with a state to protect: a kept candidate (the
+ * baseline), a rejected one (its ref) and the seal. */
+static void kept_then_rejected(const fx *f)
+{
+	make_repo(f, NULL);
+	free(commit(f, "echo 30 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	free(commit(f, "echo 60 > knob"));
+	gate_expect(f, "", 1, "REJECT(");
+}
+
 /* Someone who can write the repository but not ~/.config/benchgate (an
  * agent, a candidate's commands let out of the sandbox) changes the state
  * the way a forger would: log --verify says what, a gate refuses to decide
@@ -598,11 +609,7 @@ static void test_state_forged(void **state)
 	fx *f = *state;
 	bg_test_result r;
 
-	make_repo(f, NULL);
-	free(commit(f, "echo 30 > knob"));
-	gate_expect(f, "", 0, "KEEP");
-	free(commit(f, "echo 60 > knob"));
-	gate_expect(f, "", 1, "REJECT");
+	kept_then_rejected(f);
 	sh_ok(f, "cp " LEDGER " ../ledger.saved && git for-each-ref --format='%(refname)' refs/benchgate/rejected > ../rejected");
 	/* still valid JSON, one number changed in the first record */
 	expect_refused(f, "sed -i '1s/\"elapsed_s\":[0-9.e+-]*/\"elapsed_s\":0.001/' " LEDGER " && "
@@ -1071,11 +1078,7 @@ static void test_shield(void **state)
 	char *script = NULL, *ledger, *seal, *refs, *after;
 	bg_test_result r;
 
-	make_repo(f, NULL);
-	free(commit(f, "echo 30 > knob"));
-	gate_expect(f, "", 0, "KEEP");
-	free(commit(f, "echo 60 > knob"));
-	gate_expect(f, "", 1, "REJECT(");
+	kept_then_rejected(f);
 	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
 	seal = repo_file(f, ".git/benchgate/holdout.seal");
 	refs = sh_out(f, REFS_SEEN);

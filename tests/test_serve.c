@@ -107,6 +107,31 @@ static void test_nothing_outlives_a_run(void **state)
 	bg_test_result_free(&r);
 }
 
+/* A run that asks the server itself only hangs itself (the server is busy
+ * with it) until its timeout; its request, queued meanwhile, is refused
+ * rather than run between the measured runs. */
+static void test_run_cannot_ask(void **state)
+{
+	fx *f = *state;
+	char cmd[600], marker[100];
+	bg_test_result r;
+
+	snprintf(marker, sizeof(marker), "%s/injected", f->srv.dir);
+	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' /bin/sh -c 'echo ran > %s'", SMP_SANDBOX_TIMER,
+		 SMP_ASK_COMMAND, f->srv.sock, marker);
+	r = ask(f, "timeout -s KILL 1 ", cmd);
+	assert_int_equal(r.status, 137);
+	bg_test_result_free(&r);
+	/* (the next request would empty the directory first: look before) */
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(access(marker, F_OK), -1);
+		usleep(10000);
+	}
+	r = ask(f, "", "true");
+	assert_int_equal(r.status, 0);
+	bg_test_result_free(&r);
+}
+
 /* The requester's CPU affinity is the run's. */
 static void test_affinity_passed(void **state)
 {
@@ -139,6 +164,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_served_run, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_outlives_a_run, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_affinity_passed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_run_cannot_ask, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_requester_killed, fx_setup, fx_teardown),
 	};
 
