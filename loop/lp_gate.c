@@ -263,6 +263,9 @@ static int measure_training(lp_gate_run *g, gsl_rng *rng)
 	    (error = lp_measure_run(&g->train, c.wl, c.n, &m, g->pin, rng)) == 0)
 		g->measured = 1;
 	lp_workspace_cmds_clear(&c);
+	if (g->measured && smp_runner_left_behind(g->train.runner))
+		bg_warn(g->o->quiet, "the workload runs left %zu processes behind; each was killed when its run "
+			"ended", smp_runner_left_behind(g->train.runner));
 	return candidate_failed(g, error, 0);
 }
 

@@ -64,6 +64,7 @@ static cJSON *measure_json(const lp_measure_result *m)
 	cJSON_AddNumberToObject(o, "rounds", m->rounds);
 	cJSON_AddNumberToObject(o, "elapsed_s", m->elapsed_s);
 	cJSON_AddStringToObject(o, "stopped", m->stopped ? m->stopped : "");
+	cJSON_AddNumberToObject(o, "left_behind", m->runner ? (double)smp_runner_left_behind(m->runner) : 0);
 	return o;
 }
 

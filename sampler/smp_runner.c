@@ -21,6 +21,7 @@ struct smp_runner {
 	size_t malformed;
 	char first_problem[200];
 	size_t truncated;
+	size_t left_behind;   /* processes sandboxed runs left, killed after them */
 };
 
 void smp_runner_free(smp_runner *r)
@@ -144,6 +145,7 @@ static int fill_sample(smp_runner *r, smp_sample *s, const smp_result *res)
 	s->metrics = (smp_metrics)SMP_METRICS_INIT;
 	if (res->out_truncated || res->err_truncated)
 		r->truncated++;
+	r->left_behind += (size_t)res->left_behind;
 	if (smp_metrics_parse(&s->metrics, res->out, res->out_len) < 0) {
 		smp_metrics_clear(&s->metrics);
 		return BG_ENOMEM;
@@ -250,6 +252,11 @@ size_t smp_runner_malformed(const smp_runner *r, const char **first)
 size_t smp_runner_truncated(const smp_runner *r)
 {
 	return r->truncated;
+}
+
+size_t smp_runner_left_behind(const smp_runner *r)
+{
+	return r->left_behind;
 }
 
 int smp_sample_value(double *out, const smp_sample *s, const char *metric)

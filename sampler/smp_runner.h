@@ -88,6 +88,8 @@ size_t smp_runner_njobs(const smp_runner *r);
 size_t smp_runner_malformed(const smp_runner *r, const char **first);
 /* Runs whose stdout or stderr exceeded its bound. */
 size_t smp_runner_truncated(const smp_runner *r);
+/* Processes the sandboxed runs left behind (killed after each run). */
+size_t smp_runner_left_behind(const smp_runner *r);
 
 /* Value of `metric` in a sample: wall, cpu (user+sys), user, sys (seconds),
  * maxrss (KiB), instructions, cycles, or a METRIC name. BG_ENOTFOUND when

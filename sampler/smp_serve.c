@@ -43,7 +43,7 @@ typedef struct {
 
 typedef struct {
 	int64_t wall_ns, user_ns, sys_ns, maxrss_kb;
-	int32_t code, sig, spawn_errno;
+	int32_t code, sig, spawn_errno, left;
 } ask_reply;
 
 static int64_t ns_of(const struct timeval *tv)
@@ -140,25 +140,30 @@ static void clean_up(const char *own_dir)
 	remove_ipc("msg");
 }
 
-/* Kills every process of the namespace but its init (1) and this one:
- * what a run left behind. Reaps this process's children. */
-static void sweep(void)
+int smp_sandbox_sweep(void)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	pid_t self = getpid();
+	int n = 0;
 
+	if (self != 2 || getppid() != 1) {   /* not bwrap's first process: not in a sandbox */
+		if (d)
+			closedir(d);
+		return 0;
+	}
 	while (d && (e = readdir(d)) != NULL) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (*end == '\0' && pid > 1 && pid != self)
-			kill((pid_t)pid, SIGKILL);
+		if (*end == '\0' && pid > 1 && pid != self && kill((pid_t)pid, SIGKILL) == 0)
+			n++;
 	}
 	if (d)
 		closedir(d);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+	return n;
 }
 
 /* ---- the server ------------------------------------------------------- */
@@ -215,7 +220,7 @@ static void run_one(ask_reply *rep, char **argv, const int fds[2], const ask_hea
 static void serve_one(int conn, const char *own_dir, const cpu_set_t *all)
 {
 	ask_head h;
-	ask_reply rep = { 0, 0, 0, 0, 126, 0, 0 };
+	ask_reply rep = { 0, 0, 0, 0, 126, 0, 0, 0 };
 	int fds[2] = { -1, -1 }, n = 0;
 	char *payload = NULL, *argv[MAX_ARGS + 1];
 
@@ -228,7 +233,7 @@ static void serve_one(int conn, const char *own_dir, const cpu_set_t *all)
 		argv[n] = NULL;
 		clean_up(own_dir);
 		run_one(&rep, argv, fds, &h, conn, all);
-		sweep();
+		rep.left = smp_sandbox_sweep();
 	}
 	bg_write_all(conn, &rep, sizeof(rep));
 	close(fds[0]);
@@ -325,7 +330,7 @@ int smp_ask_main(int argc, char **argv)
 		fprintf(stderr, "benchgate: %s: %s: %s\n", SMP_ASK_COMMAND, argv[2], strerror(rep.spawn_errno));
 		return rep.code;
 	}
-	smp_timer_report(rep.wall_ns, rep.user_ns, rep.sys_ns, (long)rep.maxrss_kb, rep.code, rep.sig);
+	smp_timer_report(rep.wall_ns, rep.user_ns, rep.sys_ns, (long)rep.maxrss_kb, rep.code, rep.sig, rep.left);
 	return rep.code >= 0 ? rep.code : 128 + rep.sig;
 }
 

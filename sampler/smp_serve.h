@@ -31,6 +31,13 @@
 #define SMP_SERVE_COMMAND "__serve"
 #define SMP_ASK_COMMAND "__ask"
 
+/* Kills every process of the sandbox's PID namespace but its init and the
+ * caller (what a run left behind) and reaps the caller's children: how
+ * many it killed. Does nothing (0) unless the caller is PID 2 whose parent
+ * is PID 1, bwrap's first process in a new PID namespace: never outside a
+ * sandbox. */
+int smp_sandbox_sweep(void);
+
 /* `benchgate __serve SOCKET`: serves until killed. */
 int smp_serve_main(int argc, char **argv);
 

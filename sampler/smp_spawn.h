@@ -46,6 +46,7 @@ typedef struct {
 	int64_t sys_ns;
 	long maxrss_kb;
 	int hw_ok;               /* 1 when instructions/cycles are valid */
+	int left_behind;         /* processes a sandboxed run left, killed after it (smp_serve) */
 	uint64_t instructions;
 	uint64_t cycles;
 	char *out;               /* NUL-terminated captured stdout (owned) */

@@ -2,6 +2,7 @@
  * smp_timer.h). */
 #include "smp_timer.h"
 #include "bg_time.h"
+#include "smp_serve.h"
 
 #include <errno.h>
 #include <spawn.h>
@@ -19,10 +20,11 @@ static long long ns_of(const struct timeval *tv)
 	return (long long)tv->tv_sec * 1000000000LL + (long long)tv->tv_usec * 1000LL;
 }
 
-void smp_timer_report(long long wall_ns, long long user_ns, long long sys_ns, long maxrss_kb, int code, int sig)
+void smp_timer_report(long long wall_ns, long long user_ns, long long sys_ns, long maxrss_kb, int code, int sig,
+		      int left)
 {
-	fprintf(stderr, "\n" SMP_TIMER_MARK " %lld %lld %lld %ld %d %d\n", wall_ns, user_ns, sys_ns, maxrss_kb,
-		code, sig);
+	fprintf(stderr, "\n" SMP_TIMER_MARK " %lld %lld %lld %ld %d %d %d\n", wall_ns, user_ns, sys_ns, maxrss_kb,
+		code, sig, left);
 }
 
 int smp_timer_main(int argc, char **argv)
@@ -48,7 +50,7 @@ int smp_timer_main(int argc, char **argv)
 			return 126;
 	t1 = bg_time_now();
 	smp_timer_report((long long)((t1 - t0) * 1e9), ns_of(&ru.ru_utime), ns_of(&ru.ru_stime), ru.ru_maxrss,
-			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0, smp_sandbox_sweep());
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -57,20 +59,21 @@ static int take_report(smp_result *r)
 {
 	long long wall, user, sys;
 	long rss;
-	int code, sig;
+	int code, sig, left = 0;
 	char *m;
 
 	if (r->err == NULL || (m = strstr(r->err, SMP_TIMER_MARK)) == NULL)
 		return -1;
 	for (char *next; (next = strstr(m + 1, SMP_TIMER_MARK)) != NULL;)
 		m = next;   /* the last one: the command itself may print the mark */
-	if (sscanf(m + strlen(SMP_TIMER_MARK), "%lld %lld %lld %ld %d %d", &wall, &user, &sys, &rss,
-		   &code, &sig) != 6)
+	if (sscanf(m + strlen(SMP_TIMER_MARK), "%lld %lld %lld %ld %d %d %d", &wall, &user, &sys, &rss,
+		   &code, &sig, &left) != 7)
 		return -1;
 	r->wall_ns = wall;
 	r->user_ns = user;
 	r->sys_ns = sys;
 	r->maxrss_kb = rss;
+	r->left_behind = left;
 	r->hw_ok = 0;   /* counters would count the sandbox too */
 	if (sig) {
 		r->outcome = SMP_SIGNALED;

@@ -22,8 +22,9 @@
 int smp_timer_main(int argc, char **argv);
 
 /* Prints the report (the last line of stderr; code -1 when killed by
- * signal sig). */
-void smp_timer_report(long long wall_ns, long long user_ns, long long sys_ns, long maxrss_kb, int code, int sig);
+ * signal sig; left: the processes the run left behind, killed). */
+void smp_timer_report(long long wall_ns, long long user_ns, long long sys_ns, long maxrss_kb, int code, int sig,
+		      int left);
 
 /* The executor that reads the report (for smp_runner_opts.exec). A run
  * without a report (the sandbox did not start, or stderr passed its

@@ -1481,6 +1481,25 @@ static void test_machine_queue(void **state)
 	bg_test_result_free(&r);
 }
 
+/* A workload that leaves a daemon behind on every run: each is killed when
+ * its run ends, and the gate says how many there were. */
+static void test_workload_daemons(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	char *n;
+
+	make_repo(f, NULL);
+	write_work(f, "setsid sh -c 'exec sleep 311' </dev/null >/dev/null 2>&1 &\n");
+	sh_ok(f, "echo 20 > knob && git commit -qam 'a daemon per run'");
+	r = gate(f, "");
+	expect_in(&r, 0, "processes behind; each was killed when its run ended", "daemons");
+	bg_test_result_free(&r);
+	n = sh_out(f, "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' | grep -c 'slee[p] 311' || true");
+	assert_string_equal(n, "0");
+	free(n);
+}
+
 /* A program fast only when it runs under .git/benchgate/exports/ (that is,
  * when benchgate measures it): in the sandbox it runs at the repository's
  * own path, does the slow work it does for users, and is rejected. */
@@ -1525,6 +1544,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loop_agent_shielded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_machine_queue, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_workload_daemons, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_killed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_shield, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workload_knows_measured, fx_setup, fx_teardown),

@@ -100,6 +100,14 @@ static void test_nothing_outlives_a_run(void **state)
 		"echo c > /dev/shm/cache && ipcmk -M 4096 >/dev/null && "
 		"setsid sh -c 'exec sleep 313' </dev/null >/dev/null 2>&1 & sleep 0.1");
 	assert_int_equal(r.status, 0);
+	expect_report(&r);
+	{	/* the report's last field: the daemon, killed */
+		const char *m = strrchr(r.err, '\001');
+		int left = -1;
+
+		assert_int_equal(sscanf(m, SMP_TIMER_MARK " %*d %*d %*d %*d %*d %*d %d", &left), 1);
+		assert_int_equal(left, 1);
+	}
 	bg_test_result_free(&r);
 	r = ask(f, "", "ls -A $TMPDIR | grep -v '^inputs$' | grep -v '^.benchgate-timer$'; ls -A /dev/shm; "
 		"ipcs -m | grep -c '^0x'; cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' | grep -c 'slee[p] 313'");
