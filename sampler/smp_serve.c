@@ -24,7 +24,6 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -170,19 +169,37 @@ int smp_sandbox_sweep(void)
 
 /* Runs argv with the given stdout and stderr, on cpus when pinned; the
  * run is killed when conn shows its requester went away. */
-static void run_one(ask_reply *rep, char **argv, const int fds[2], const ask_head *h, int conn,
+/* The run in progress, killed when its requester goes away (SIGIO on the
+ * connection): a blocking wait4 is the cheapest wait, as in smp_timer. */
+static volatile sig_atomic_t running;
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	if (running > 0)
+		kill((pid_t)running, SIGKILL);
+}
+
+static int hung_up(int conn)
+{
+	struct pollfd p = { conn, POLLIN, 0 };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_head *h, int conn,
 		    const cpu_set_t *all)
 {
 	posix_spawn_file_actions_t fa;
 	struct rusage ru;
 	double t0, t1;
 	pid_t pid;
-	int st = 0, pfd, err;
+	int st = 0, err;
 
 	memset(rep, 0, sizeof(*rep));
 	sched_setaffinity(0, sizeof(cpu_set_t), h->pinned ? &h->cpus : all);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[2], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
 	t0 = bg_time_now();
@@ -193,22 +210,14 @@ static void run_one(ask_reply *rep, char **argv, const int fds[2], const ask_hea
 		rep->code = err == ENOENT ? 127 : 126;
 		return;
 	}
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	while (pfd >= 0) {   /* without a pidfd, wait4 alone */
-		struct pollfd p[2] = { { pfd, POLLIN, 0 }, { conn, POLLIN, 0 } };
-
-		if (poll(p, 2, -1) < 0 && errno == EINTR)
-			continue;
-		if (p[1].revents && !p[0].revents)   /* the requester went away: a timeout */
-			kill(pid, SIGKILL);
-		break;
-	}
+	running = pid;
+	if (hung_up(conn))   /* before SIGIO could tell */
+		kill(pid, SIGKILL);
 	while (wait4(pid, &st, 0, &ru) < 0)
 		if (errno != EINTR)
 			break;
 	t1 = bg_time_now();
-	if (pfd >= 0)
-		close(pfd);
+	running = 0;
 	rep->wall_ns = (int64_t)((t1 - t0) * 1e9);
 	rep->user_ns = ns_of(&ru.ru_utime);
 	rep->sys_ns = ns_of(&ru.ru_stime);
@@ -217,7 +226,7 @@ static void run_one(ask_reply *rep, char **argv, const int fds[2], const ask_hea
 	rep->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 }
 
-static void serve_one(int conn, const char *own_dir, const cpu_set_t *all)
+static void serve_one(int conn, const char *own_dir, const cpu_set_t *all, int devnull)
 {
 	ask_head h;
 	ask_reply rep = { 0, 0, 0, 0, 126, 0, 0, 0 };
@@ -232,7 +241,9 @@ static void serve_one(int conn, const char *own_dir, const cpu_set_t *all)
 			argv[n++] = p;
 		argv[n] = NULL;
 		clean_up(own_dir);
-		run_one(&rep, argv, fds, &h, conn, all);
+		fcntl(conn, F_SETOWN, getpid());
+		fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) | O_ASYNC);
+		run_one(&rep, argv, (const int[]){ fds[0], fds[1], devnull }, &h, conn, all);
 		rep.left = smp_sandbox_sweep();
 	}
 	bg_write_all(conn, &rep, sizeof(rep));
@@ -255,9 +266,10 @@ static int from_outside(int conn)
 int smp_serve_main(int argc, char **argv)
 {
 	struct sockaddr_un addr;
+	struct sigaction sa;
 	cpu_set_t all;
 	char own_dir[sizeof(addr.sun_path)], *slash;
-	int fd;
+	int fd, devnull;
 
 	if (argc != 2 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
 		fprintf(stderr, "usage: benchgate %s SOCKET\n", SMP_SERVE_COMMAND);
@@ -269,6 +281,14 @@ int smp_serve_main(int argc, char **argv)
 	CPU_ZERO(&all);
 	sched_getaffinity(0, sizeof(all), &all);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_hangup;
+	sa.sa_flags = 0;
+	sigaction(SIGIO, &sa, NULL);
+	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "benchgate: %s: /dev/null: %s\n", SMP_SERVE_COMMAND, strerror(errno));
+		return 2;
+	}
 	set_addr(&addr, argv[1]);
 	unlink(argv[1]);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
@@ -284,7 +304,7 @@ int smp_serve_main(int argc, char **argv)
 		if (conn < 0)
 			return 2;
 		if (from_outside(conn))
-			serve_one(conn, own_dir, &all);
+			serve_one(conn, own_dir, &all, devnull);
 		close(conn);
 	}
 }

@@ -6,23 +6,31 @@
 # options, `benchgate __ask` per run) 150 times, and hyperfine -N times
 # `true` 300 times, in alternation, REPEATS pairs (default 5). With
 # PER_RUN=1 it times the former way instead, a fresh sandbox per run
-# (benchgate __time inside). Prints each pair's medians, their ratio, and
-# the median ratio. Needs bubblewrap and hyperfine (Debian packages).
+# (benchgate __time inside). Pinned as the gate pins by default ("pin":
+# "auto"): the run, and hyperfine with its run, on the last PU, the rest
+# (the server as started by the harness) on the first; PIN=none pins
+# nothing. Prints each pair's medians, their ratio, and the median ratio.
+# Needs bubblewrap and hyperfine (Debian packages).
 set -eu
 bg=$(realpath "${BENCHGATE:-build/benchgate}")
 n=${1:-5}
+child=$(($(nproc) - 1))
+if [ "${PIN:-auto}" = none ] || [ "$child" -lt 1 ]; then
+	on_child=""; on_harness=""
+else
+	on_child="taskset -c $child"; on_harness="taskset -c 0"
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/tree" "$tmp/repo"
-box() {
-	bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /var/tmp --ro-bind "$tmp/tree" "$tmp/repo" \
-		--unshare-pid --unshare-net --unshare-ipc --unshare-uts --die-with-parent --new-session \
-		"$@"
-}
+# the gate's sandbox options (smp_sandbox_wrap); mktemp's paths have no blanks
+box="--ro-bind / / --dev /dev --proc /proc --tmpfs /var/tmp --ro-bind $tmp/tree $tmp/repo
+	--unshare-pid --unshare-net --unshare-ipc --unshare-uts --die-with-parent --new-session
+	--ro-bind $bg /var/tmp/.benchgate-timer --chdir $tmp/repo"
 mkdir "$tmp/serve"
 if [ -z "${PER_RUN:-}" ]; then
-	box --bind "$tmp/serve" "$tmp/serve" --ro-bind "$bg" /var/tmp/.benchgate-timer --chdir "$tmp/repo" \
-		-- /var/tmp/.benchgate-timer __serve "$tmp/serve/socket" &
+	# shellcheck disable=SC2086
+	$on_harness bwrap $box --bind "$tmp/serve" "$tmp/serve" -- /var/tmp/.benchgate-timer __serve "$tmp/serve/socket" &
 	server=$!
 	trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
 	for _ in $(seq 1 500); do [ -S "$tmp/serve/socket" ] && break; sleep 0.01; done
@@ -30,13 +38,14 @@ if [ -z "${PER_RUN:-}" ]; then
 fi
 sandboxed() {
 	if [ -z "${PER_RUN:-}" ]; then
-		"$bg" __ask "$tmp/serve/socket" ${CMD:-true}
+		$on_child "$bg" __ask "$tmp/serve/socket" ${CMD:-true}
 	else
-		box --ro-bind "$bg" /var/tmp/.benchgate-timer --chdir "$tmp/repo" -- /var/tmp/.benchgate-timer __time ${CMD:-true}
+		# shellcheck disable=SC2086
+		$on_child bwrap $box -- /var/tmp/.benchgate-timer __time ${CMD:-true}
 	fi
 }
 for i in $(seq 1 "$n"); do
-	hyperfine -N --warmup 20 --runs 300 --export-json "$tmp/h.json" ${CMD:-true} >/dev/null 2>&1
+	$on_child hyperfine -N --warmup 20 --runs 300 --export-json "$tmp/h.json" ${CMD:-true} >/dev/null 2>&1
 	: > "$tmp/walls"
 	for k in $(seq 1 160); do
 		sandboxed 2>&1 >/dev/null | sed -n 's/^.benchgate-time \([0-9]*\) .*/\1/p' >> "$tmp/walls"
