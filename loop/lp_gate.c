@@ -109,10 +109,11 @@ static int check_protected(lp_gate_run *g)
 	return error;
 }
 
-/* The protected paths hold for what runs, not only in git: a build that
- * rewrote the test script or a benchmark input in its export (its own
- * tree is writable to it) would have them run changed. */
-static int check_built(lp_gate_run *g)
+/* The protected paths hold for what runs, not only in git: a build (or a
+ * test command) that rewrote the test script or a benchmark input in its
+ * export (its own tree is writable to it) would have them run changed.
+ * what: "build" or "tests", the phase that just ran. */
+static int check_exports(lp_gate_run *g, const char *what)
 {
 	const char *const *prot = (const char *const *)g->cfg->protected;
 	char **changed = NULL;
@@ -123,10 +124,10 @@ static int check_built(lp_gate_run *g)
 					    g->cfg->nprotected)) < 0)
 		return error;
 	if (n > 0) {
-		error = bg_error_set(BG_EINVAL, "the baseline %.12s's build changes %zu protected path%s "
+		error = bg_error_set(BG_EINVAL, "the baseline %.12s's %s changes %zu protected path%s "
 				     "in its export (first: %s): its tests and workloads would not run what "
-				     "git holds; make the build leave the protected paths alone",
-				     g->base, n, n > 1 ? "s" : "", changed[0]);
+				     "git holds; make the %s leave the protected paths alone",
+				     g->base, what, n, n > 1 ? "s" : "", changed[0], what);
 		bg_strv_free(changed);
 		return error;
 	}
@@ -134,8 +135,8 @@ static int check_built(lp_gate_run *g)
 					    g->cfg->nprotected)) < 0)
 		return error;
 	if (n > 0)
-		reject(g, "protected_changed", "the candidate's build changes %zu protected path%s in its "
-		       "export (first: %s)", n, n > 1 ? "s" : "", changed[0]);
+		reject(g, "protected_changed", "the candidate's %s changes %zu protected path%s in its "
+		       "export (first: %s)", what, n, n > 1 ? "s" : "", changed[0]);
 	bg_strv_free(changed);
 	return 0;
 }
@@ -166,7 +167,7 @@ static int build_both(lp_gate_run *g)
 		reject(g, "build_failed", "the candidate does not build with \"%s\"; the end of its output:\n%s",
 		       g->cfg->build, tail ? tail : "");
 	free(tail);
-	return ok ? check_built(g) : 0;
+	return ok ? check_exports(g, "build") : 0;
 }
 
 static int check_tests(lp_gate_run *g)
@@ -413,6 +414,7 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
 	if ((error = lp_workspace_export(&g->cand_dir, g->repo, g->state, g->cand)) < 0 ||
 	    (error = build_both(g)) < 0 || !g->keep ||
 	    (error = check_tests(g)) < 0 || !g->keep ||
+	    (error = check_exports(g, "tests")) < 0 || !g->keep ||
 	    (error = granted_level(g)) < 0 ||
 	    (error = plan_budget(g)) < 0 ||
 	    (error = smp_pinning_new(&g->pin, g->cfg->pin)) < 0 ||

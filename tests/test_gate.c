@@ -1385,6 +1385,18 @@ static void test_build_changes_protected(void **state)
 	expect_reject(f, "echo 20 > knob && echo 'echo x > bench/extra.txt' > build.sh", "protected_changed");
 }
 
+/* The test command writes its tree too (the candidate's test code runs
+ * there): the protected paths are compared with git after it as well. */
+static void test_tests_change_protected(void **state)
+{
+	fx *f = *state;
+
+	make_repo(f, NULL);
+	write_file(f, "test.sh", "#!/bin/sh\n[ -f hooks.sh ] && sh hooks.sh\necho \"3 passed\"\n");
+	sh_ok(f, "git commit -qam 'tests run the hooks'");
+	expect_reject(f, "echo 20 > knob && echo 'echo lighter > bench/input.txt' > hooks.sh", "protected_changed");
+}
+
 /* The baseline's export, slowed down after it was built (by anyone who
  * can write the repository): it is not reused as it is, but exported anew,
  * so a slower candidate is not kept against it. */
@@ -1540,6 +1552,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_from_git_not_export, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_build_changes_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_export_changed_remade, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tests_change_protected, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_workload_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_agent_shielded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_gates, fx_setup, fx_teardown),
