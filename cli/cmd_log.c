@@ -121,6 +121,17 @@ static int verify(lp_repo *repo, const state_store *st, state_ledger *l, int rea
 	return CLI_EXIT_FAIL;
 }
 
+static int open_unkeyed(state_ledger **l, const state_store *st)
+{
+	char *path = NULL;
+	int error;
+
+	if ((error = state_path(&path, st, STATE_LEDGER)) == 0)
+		error = state_ledger_open(l, path);
+	free(path);
+	return error;
+}
+
 int cli_cmd_log(int argc, char **argv)
 {
 	int json = 0, check = 0, reanchor = 0, next, rc;
@@ -145,7 +156,9 @@ int cli_cmd_log(int argc, char **argv)
 		return rc;
 	if (next < argc)
 		return cli_opt_usage_error(&log_help, "unexpected argument \"%s\"", argv[next]);
-	if (lp_workspace_open(&repo, &st, ".") < 0 || state_ledger_load(&l, st) < 0)
+	/* listing needs no key: only checking does */
+	if (lp_workspace_open(&repo, &st, ".") < 0 ||
+	    (check || reanchor ? state_ledger_load(&l, st) : open_unkeyed(&l, st)) < 0)
 		rc = cli_error("log: %s", bg_error_last());
 	else if (state_ledger_warning(l)[0])
 		bg_warn(0, "%s", state_ledger_warning(l));
