@@ -166,8 +166,7 @@ static int config_workloads(lp_calib_report *r, const lp_config *cfg, const char
 	if (sb && smp_server_start(&r->server, sb) < 0)   /* as a gate's arm runs them */
 		bg_warn(0, "%s; each run gets a sandbox of its own instead", bg_error_last());
 	for (size_t i = 0; i < cfg->nworkloads && error == 0; i++) {
-		char *cmd = r->server.pid ? smp_server_command(&r->server, sb->timer, cfg->workloads[i].cmd)
-					  : lp_workspace_command(dir, sb, cfg->workloads[i].cmd);
+		char *cmd = lp_workspace_command(dir, sb, &r->server, cfg->workloads[i].cmd);
 
 		if (cmd == NULL) {
 			error = bg_error_code() == BG_EINVAL ? BG_EINVAL : bg_error_nomem();

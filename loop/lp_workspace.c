@@ -232,7 +232,7 @@ int lp_workspace_timed_sandbox(const smp_sandbox **out, lp_workspace_isolation *
 	return 0;
 }
 
-char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const char *cmd)
+char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const smp_server *srv, const char *cmd)
 {
 	char *line = NULL, *own = NULL, *q = NULL;
 
@@ -241,27 +241,13 @@ char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const char *c
 			return NULL;
 		cmd = own;
 	}
-	if (sb)
+	if (sb && srv && srv->pid)
+		line = smp_server_command(srv, sb->timer, cmd);
+	else if (sb)
 		line = smp_sandbox_wrap(sb, cmd);
 	else if ((q = smp_shell_quote(dir)) == NULL || asprintf(&line, "cd %s && %s", q, cmd) < 0)
 		line = NULL;
 	free(q);
-	free(own);
-	return line;
-}
-
-/* One arm's command: through its run server when it has one. */
-static char *arm_line(const char *dir, const smp_sandbox *sb, const smp_server *srv, const char *cmd)
-{
-	char *own = NULL, *line;
-
-	if (srv == NULL || srv->pid == 0)
-		return lp_workspace_command(dir, sb, cmd);
-	if (sb->inputs && (own = substitute_inputs(cmd)) == NULL) {
-		bg_error_nomem();
-		return NULL;
-	}
-	line = smp_server_command(srv, sb->timer, own ? own : cmd);
 	free(own);
 	return line;
 }
@@ -277,8 +263,8 @@ static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, 
 	if (out->wl == NULL || out->strs == NULL)
 		error = bg_error_nomem();
 	for (size_t i = 0; i < n && error == 0; i++) {
-		char *a = arm_line(dir_a, sb_a, &out->servers[0], w[i].cmd);
-		char *b = arm_line(dir_b, sb_b, &out->servers[1], w[i].cmd);
+		char *a = lp_workspace_command(dir_a, sb_a, &out->servers[0], w[i].cmd);
+		char *b = lp_workspace_command(dir_b, sb_b, &out->servers[1], w[i].cmd);
 
 		out->strs[2 * i] = a;
 		out->strs[2 * i + 1] = b;

@@ -122,10 +122,12 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 					  int quiet, const char *label);
 
 /* The command line that runs cmd in export dir: "cd 'DIR' && CMD"
- * without a sandbox, else CMD in sandbox sb (smp_sandbox_wrap), with
- * $BENCHGATE_HOLDOUT replaced in a held-out one (see below). Caller frees;
- * NULL with the error set (BG_EINVAL, BG_ENOMEM). */
-char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const char *cmd);
+ * without a sandbox; else CMD in sandbox sb, through its run server srv
+ * when one was started (smp_server_command), or in a sandbox of its own
+ * (smp_sandbox_wrap); $BENCHGATE_HOLDOUT replaced in a held-out one (see
+ * below). srv may be NULL. Caller frees; NULL with the error set
+ * (BG_EINVAL, BG_ENOMEM). */
+char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const smp_server *srv, const char *cmd);
 
 /* The workloads of a list as measurement commands, arm A in its export,
  * arm B in its own: "cd 'DIR' && CMD", or the sandboxed command. */
