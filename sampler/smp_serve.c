@@ -351,7 +351,10 @@ int smp_ask_main(int argc, char **argv)
 		return rep.code;
 	}
 	smp_timer_report(rep.wall_ns, rep.user_ns, rep.sys_ns, (long)rep.maxrss_kb, rep.code, rep.sig, rep.left);
-	return rep.code >= 0 ? rep.code : 128 + rep.sig;
+	/* at once: a requester runs once per measured run and has nothing to
+	 * tear down (exit handlers cost a sanitized build ~8 ms a run) */
+	fflush(stderr);
+	_exit(rep.code >= 0 ? rep.code : 128 + rep.sig);
 }
 
 /* ---- starting and stopping a server ----------------------------------- */
