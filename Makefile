@@ -59,7 +59,7 @@ CORPORA_SRC := $(wildcard corpora/calib/bg-*.c)
 CORPORA_BIN := $(CORPORA_SRC:corpora/calib/%.c=build/corpora/%)
 CORPORA_COMMON := $(wildcard corpora/calib/common.c corpora/calib/common.h)
 
-.PHONY: all test check demo eval deps clean install corpora unused
+.PHONY: all test check built demo eval deps clean install corpora unused
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(LIB) corpora
@@ -101,13 +101,18 @@ $(BUILD)/tests/test_rank: eval/ev_rank.c eval/ev_rank.h
 
 # check: build (on every PU) and run the tests of one build flavour.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-check:
-	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN) corpora
+check: built
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)
 
+built:
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN) corpora
+
+# test: both flavours built, then their suites at once (most of a suite's
+# time is spent waiting on the processes it starts), logs shown in turn.
 test: deps
-	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory check SAN=1
+	@$(MAKE) --no-print-directory built
+	@$(MAKE) --no-print-directory built SAN=1
+	@sh tests/run_both.sh $(BUILD) "$(TEST_BIN)" $(BUILD)/san "$(patsubst $(BUILD)/%,$(BUILD)/san/%,$(TEST_BIN))"
 	@$(MAKE) --no-print-directory -j$(JOBS) unused
 
 # unused: every public function of the product is reachable from main
