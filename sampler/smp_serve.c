@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -171,20 +170,26 @@ int smp_sandbox_sweep(void)
  * run is killed when conn shows its requester went away. */
 /* The run in progress, killed when its requester goes away (SIGIO on the
  * connection): a blocking wait4 is the cheapest wait, as in smp_timer. */
-static volatile sig_atomic_t running;
+static volatile sig_atomic_t running, running_conn = -1;
+
+/* Whether the requester at conn is gone (end of file or a reset, not just
+ * a signal for something else). Async-signal-safe. */
+static int hung_up(int conn)
+{
+	char c;
+	int saved = errno;
+	ssize_t r = recv(conn, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	int gone = r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+
+	errno = saved;
+	return gone;
+}
 
 static void on_hangup(int sig)
 {
 	(void)sig;
-	if (running > 0)
+	if (running > 0 && running_conn >= 0 && hung_up((int)running_conn))
 		kill((pid_t)running, SIGKILL);
-}
-
-static int hung_up(int conn)
-{
-	struct pollfd p = { conn, POLLIN, 0 };
-
-	return poll(&p, 1, 0) > 0;
 }
 
 static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_head *h, int conn,
@@ -210,6 +215,7 @@ static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_hea
 		rep->code = err == ENOENT ? 127 : 126;
 		return;
 	}
+	running_conn = conn;
 	running = pid;
 	if (hung_up(conn))   /* before SIGIO could tell */
 		kill(pid, SIGKILL);
@@ -218,6 +224,7 @@ static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_hea
 			break;
 	t1 = bg_time_now();
 	running = 0;
+	running_conn = -1;
 	rep->wall_ns = (int64_t)((t1 - t0) * 1e9);
 	rep->user_ns = ns_of(&ru.ru_utime);
 	rep->sys_ns = ns_of(&ru.ru_stime);
