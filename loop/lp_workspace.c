@@ -276,6 +276,26 @@ static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, 
 	return error;
 }
 
+/* Each command's route to its arm's server, so the runs are sent from this
+ * process (smp_serve_executor) rather than through a requester each. */
+static int serve_routes(lp_workspace_cmds *c, lp_measure_opts *m, const lp_workload *w,
+			const smp_sandbox *const sb[2])
+{
+	if ((c->routes = calloc(2 * c->n + 1, sizeof(*c->routes))) == NULL ||
+	    (c->inner = calloc(2 * c->n + 1, sizeof(*c->inner))) == NULL)
+		return bg_error_nomem();
+	for (size_t j = 0; j < 2 * c->n; j++) {
+		const char *cmd = w[j / 2].cmd;
+
+		if ((c->inner[j] = sb[j % 2]->inputs ? substitute_inputs(cmd) : strdup(cmd)) == NULL)
+			return bg_error_nomem();
+		c->routes[j] = (smp_serve_route){ c->strs[j], &c->servers[j % 2], c->inner[j] };
+	}
+	c->rt = (smp_serve_routes){ c->routes, 2 * c->n };
+	m->exec = smp_serve_executor(&c->rt);
+	return 0;
+}
+
 void lp_workspace_cmds_clear(lp_workspace_cmds *c)
 {
 	if (c == NULL)
@@ -284,6 +304,10 @@ void lp_workspace_cmds_clear(lp_workspace_cmds *c)
 		free(c->strs[i]);
 	free(c->strs);
 	free(c->wl);
+	for (size_t i = 0; c->inner && i < 2 * c->n; i++)
+		free(c->inner[i]);
+	free(c->inner);
+	free(c->routes);
 	smp_server_stop(&c->servers[0]);
 	smp_server_stop(&c->servers[1]);
 	free(c->env[0]);
@@ -323,5 +347,7 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 		}
 		m->env_extra = c->env;
 	}
-	return arm_commands(c, w, n, dir_a, dir_b, sb[0], sb[1]);
+	if ((error = arm_commands(c, w, n, dir_a, dir_b, sb[0], sb[1])) < 0)
+		return error;
+	return c->servers[0].pid && c->servers[1].pid ? serve_routes(c, m, w, sb) : 0;
 }

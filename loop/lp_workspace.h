@@ -137,6 +137,9 @@ typedef struct {
 	size_t n;
 	char *env[2];              /* what m->env_extra points at, if anything */
 	smp_server servers[2];     /* each arm's run server, when sandboxed */
+	smp_serve_route *routes;   /* 2n: each command's way to its server */
+	char **inner;              /* 2n owned: what each server runs */
+	smp_serve_routes rt;       /* what m->exec's context points at */
 } lp_workspace_cmds;
 
 /* The measurement commands of workloads w for the arms in dir_a and dir_b

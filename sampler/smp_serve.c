@@ -4,12 +4,14 @@
 #include "smp_timer.h"
 #include "bg_error.h"
 #include "bg_fdpass.h"
+#include "bg_interrupt.h"
 #include "bg_time.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -49,11 +51,14 @@ static int64_t ns_of(const struct timeval *tv)
 	return (int64_t)tv->tv_sec * 1000000000LL + (int64_t)tv->tv_usec * 1000LL;
 }
 
+/* path must fit (callers check against sizeof(a->sun_path)). */
 static void set_addr(struct sockaddr_un *a, const char *path)
 {
+	size_t n = strlen(path);
+
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
-	snprintf(a->sun_path, sizeof(a->sun_path), "%s", path);
+	memcpy(a->sun_path, path, n < sizeof(a->sun_path) ? n : sizeof(a->sun_path) - 1);
 }
 
 /* ---- between runs ----------------------------------------------------- */
@@ -127,7 +132,7 @@ static void remove_ipc(const char *kind)
 static void clean_up(const char *own_dir)
 {
 	static const char *const tmp_keep[] = { "inputs", ".benchgate-timer", NULL };
-	static const char *const own_keep[] = { "socket", NULL };
+	static const char *const own_keep[] = { "socket", "socket.new", NULL };
 	static const char *const none[] = { NULL };
 
 	empty_dir(SMP_SANDBOX_TMP, tmp_keep);
@@ -275,7 +280,7 @@ int smp_serve_main(int argc, char **argv)
 	struct sockaddr_un addr;
 	struct sigaction sa;
 	cpu_set_t all;
-	char own_dir[sizeof(addr.sun_path)], *slash;
+	char own_dir[sizeof(addr.sun_path)], fresh[sizeof(addr.sun_path) + 8], *slash;
 	int fd, devnull;
 
 	if (argc != 2 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
@@ -296,10 +301,17 @@ int smp_serve_main(int argc, char **argv)
 		fprintf(stderr, "benchgate: %s: /dev/null: %s\n", SMP_SERVE_COMMAND, strerror(errno));
 		return 2;
 	}
-	set_addr(&addr, argv[1]);
-	unlink(argv[1]);
+	/* bound under another name and renamed once listening: who sees the
+	 * socket can connect (between bind and listen a connect is refused) */
+	if ((size_t)snprintf(fresh, sizeof(fresh), "%s.new", argv[1]) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "benchgate: %s: %s: path too long\n", SMP_SERVE_COMMAND, argv[1]);
+		return 2;
+	}
+	set_addr(&addr, fresh);
+	unlink(fresh);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0) {
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 4) < 0 ||
+	    rename(fresh, argv[1]) < 0) {
 		fprintf(stderr, "benchgate: %s: %s: %s\n", SMP_SERVE_COMMAND, argv[1], strerror(errno));
 		return 2;
 	}
@@ -444,4 +456,204 @@ char *smp_server_command(const smp_server *s, const char *exe, const char *cmd)
 	if (line == NULL)
 		bg_error_nomem();
 	return line;
+}
+
+/* ---- the requester in-process ----------------------------------------- */
+
+typedef struct {
+	int fd;
+	char *buf;
+	size_t len, limit;
+	int truncated;
+} capture;
+
+/* Reads what fd has; 1 at end of file. */
+static int capture_read(capture *c)
+{
+	char chunk[16384];
+	ssize_t r = read(c->fd, chunk, sizeof(chunk));
+
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : 1;
+	if (r == 0)
+		return 1;
+	if (c->len < c->limit) {
+		size_t keep = (size_t)r < c->limit - c->len ? (size_t)r : c->limit - c->len;
+
+		memcpy(c->buf + c->len, chunk, keep);
+		c->len += keep;
+		c->truncated |= keep < (size_t)r;
+	} else {
+		c->truncated = 1;
+	}
+	return 0;
+}
+
+/* Sends the request for inner to srv with the write ends of the captures. */
+static int send_request(int *sock, const smp_server *srv, const char *inner, const smp_spawn_opts *opts,
+			const int wfds[2])
+{
+	struct sockaddr_un addr;
+	ask_head h;
+	size_t len = strlen(inner) + 12;   /* "/bin/sh\0-c\0" + inner + NUL */
+	char *payload = malloc(len);
+	int fd, error = -1;
+
+	if (payload == NULL)
+		return -1;
+	memcpy(payload, "/bin/sh\0-c\0", 11);
+	memcpy(payload + 11, inner, len - 11);
+	memset(&h, 0, sizeof(h));
+	h.magic = MAGIC;
+	h.len = (uint32_t)len;
+	if (opts->cpus)
+		h.cpus = *opts->cpus;
+	h.pinned = opts->cpus != NULL || sched_getaffinity(0, sizeof(h.cpus), &h.cpus) == 0;
+	set_addr(&addr, srv->sock);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
+	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+	    bg_fd_send(fd, &h, sizeof(h), wfds, 2) == 0 && bg_write_all(fd, payload, len) == 0)
+		error = 0;
+	free(payload);
+	if (error < 0 && fd >= 0)
+		close(fd);
+	*sock = error < 0 ? -1 : fd;
+	return error;
+}
+
+/* Captures both streams and reads the reply, within the timeout; *stopped
+ * 1 on a timeout, 2 on an interrupt (the connection is then closed, which
+ * kills the run, and the streams drained). */
+static int await_run(ask_reply *rep, capture cap[2], int sock, const smp_spawn_opts *opts, int *stopped)
+{
+	double t0 = bg_time_now(), drain_until = 0;
+	int open_streams = 2, replied = 0;
+
+	*stopped = 0;
+	while (open_streams > 0 || (!replied && sock >= 0)) {
+		struct pollfd p[3] = { { cap[0].fd, POLLIN, 0 }, { cap[1].fd, POLLIN, 0 }, { sock, POLLIN, 0 } };
+		double now = bg_time_now();
+
+		if (!*stopped && (bg_interrupt_requested() || (opts->timeout_s > 0 && now - t0 > opts->timeout_s))) {
+			*stopped = bg_interrupt_requested() ? 2 : 1;
+			close(sock);
+			sock = -1;
+			drain_until = now + 5.0;
+		}
+		if (*stopped && now > drain_until)
+			break;
+		if (poll(p, 3, 100) < 0 && errno != EINTR)
+			return -1;
+		for (int k = 0; k < 2; k++)
+			if (cap[k].fd >= 0 && (p[k].revents & (POLLIN | POLLHUP | POLLERR)) && capture_read(&cap[k])) {
+				close(cap[k].fd);
+				cap[k].fd = -1;
+				open_streams--;
+			}
+		if (sock >= 0 && !replied && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (bg_read_all(sock, rep, sizeof(*rep)) < 0)
+				return -1;
+			replied = 1;
+		}
+	}
+	if (sock >= 0)
+		close(sock);
+	return *stopped || replied ? 0 : -1;
+}
+
+static void fill(smp_result *out, const ask_reply *rep, int stopped)
+{
+	out->wall_ns = rep->wall_ns;
+	out->user_ns = rep->user_ns;
+	out->sys_ns = rep->sys_ns;
+	out->maxrss_kb = (long)rep->maxrss_kb;
+	out->left_behind = rep->left;
+	if (stopped) {
+		out->outcome = SMP_TIMED_OUT;
+	} else if (rep->spawn_errno) {
+		out->outcome = SMP_EXEC_FAILED;
+		out->exit_code = 127;
+	} else if (rep->sig) {
+		out->outcome = SMP_SIGNALED;
+		out->term_signal = rep->sig;
+	} else {
+		out->outcome = SMP_EXITED;
+		out->exit_code = rep->code;
+	}
+}
+
+static int served_run(smp_result *out, const smp_spawn_opts *opts, void *ctx)
+{
+	const smp_serve_routes *rt = ctx;
+	const smp_serve_route *route = NULL;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, sock = -1, stopped = 0, error = 0;
+	capture cap[2];
+	ask_reply rep;
+
+	for (size_t i = 0; i < rt->n && route == NULL; i++)
+		if (strcmp(rt->r[i].cmd, opts->cmd) == 0)
+			route = &rt->r[i];
+	if (route == NULL)
+		return smp_timer_executor().run(out, opts, NULL);
+	if (bg_interrupt_requested())
+		return bg_error_set(BG_EINTR, "interrupted before running '%s'", opts->cmd);
+	memset(out, 0, sizeof(*out));
+	memset(&rep, 0, sizeof(rep));
+	cap[0] = cap[1] = (capture){ -1, NULL, 0, 0, 0 };
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		error = bg_error_set(BG_ESYS, "pipe: %s", strerror(errno));
+		goto cleanup;
+	}
+	cap[0] = (capture){ outp[0], malloc(opts->out_limit + 1), 0, opts->out_limit, 0 };
+	cap[1] = (capture){ errp[0], malloc(opts->err_limit + 1), 0, opts->err_limit, 0 };
+	outp[0] = errp[0] = -1;
+	if (cap[0].buf == NULL || cap[1].buf == NULL) {
+		error = bg_error_nomem();
+		goto cleanup;
+	}
+	if (send_request(&sock, route->srv, route->inner, opts, (const int[]){ outp[1], errp[1] }) < 0) {
+		error = bg_error_set(BG_ESYS, "the run server at %s did not take '%s': %s", route->srv->sock,
+				     route->inner, strerror(errno));
+		goto cleanup;
+	}
+	close(outp[1]);
+	close(errp[1]);
+	outp[1] = errp[1] = -1;
+	if (await_run(&rep, cap, sock, opts, &stopped) < 0) {
+		error = bg_error_set(BG_ESYS, "the run server at %s went away during '%s'", route->srv->sock,
+				     route->inner);
+		goto cleanup;
+	}
+	if (stopped == 2) {
+		error = bg_error_set(BG_EINTR, "interrupted while running '%s'", opts->cmd);
+		goto cleanup;
+	}
+	fill(out, &rep, stopped);
+	for (int k = 0; k < 2; k++)
+		cap[k].buf[cap[k].len] = '\0';
+	out->out = cap[0].buf;
+	out->out_len = cap[0].len;
+	out->out_truncated = cap[0].truncated;
+	out->err = cap[1].buf;
+	out->err_len = cap[1].len;
+	out->err_truncated = cap[1].truncated;
+	cap[0].buf = cap[1].buf = NULL;
+cleanup:
+	for (int k = 0; k < 2; k++) {
+		if (cap[k].fd >= 0)
+			close(cap[k].fd);
+		free(cap[k].buf);
+	}
+	for (int k = 0; k < 2; k++) {
+		if (outp[k] >= 0)
+			close(outp[k]);
+		if (errp[k] >= 0)
+			close(errp[k]);
+	}
+	return error;
+}
+
+smp_executor smp_serve_executor(const smp_serve_routes *routes)
+{
+	return (smp_executor){ served_run, (void *)routes };
 }

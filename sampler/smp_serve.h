@@ -25,6 +25,7 @@
 #define SMP_SERVE_H
 
 #include "smp_sandbox.h"
+#include "smp_runner.h"
 
 #include <sys/types.h>
 
@@ -65,5 +66,27 @@ void smp_server_stop(smp_server *s);
  * through exe (benchgate's binary, outside the sandbox). Caller frees; NULL
  * when out of memory. */
 char *smp_server_command(const smp_server *s, const char *exe, const char *cmd);
+
+/* A run's route to its server, for smp_serve_executor: the command line
+ * the runner has for it (smp_server_command's), the server, and the
+ * command the server runs (/bin/sh -c inner). All borrowed. */
+typedef struct {
+	const char *cmd;
+	const smp_server *srv;
+	const char *inner;
+} smp_serve_route;
+
+typedef struct {
+	const smp_serve_route *r;
+	size_t n;
+} smp_serve_routes;
+
+/* The executor (smp_runner_opts.exec) that sends each run on its route
+ * from this process, with no `benchgate __ask` started per run: the run's
+ * stdout and stderr are captured here within opts' limits, opts' timeout
+ * and CPUs (or this thread's) apply, and the times come from the server as
+ * __ask would print them. A command without a route runs as
+ * smp_timer_executor runs it. routes must outlive the runs. */
+smp_executor smp_serve_executor(const smp_serve_routes *routes);
 
 #endif

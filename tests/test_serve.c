@@ -13,6 +13,7 @@
 #include "bg_test.h"
 #include "smp_serve.h"
 #include "smp_timer.h"
+#include "bg_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,46 @@ static void test_requester_killed(void **state)
 	bg_test_result_free(&r);
 }
 
+/* The in-process requester (what the gate uses): output within its
+ * limits, the exit status, the times; a timeout kills the run and the
+ * server goes on. */
+static void test_executor(void **state)
+{
+	fx *f = *state;
+	smp_serve_route routes[] = {
+		{ "a", &f->srv, "echo 123456789; echo to-stderr >&2; exit 3" },
+		{ "b", &f->srv, "exec sleep 30" },
+	};
+	smp_serve_routes rt = { routes, 2 };
+	smp_executor ex = smp_serve_executor(&rt);
+	smp_spawn_opts o = SMP_SPAWN_OPTS_INIT;
+	smp_result r;
+	double t0;
+
+	o.cmd = "a";
+	o.out_limit = 4;
+	assert_int_equal(ex.run(&r, &o, ex.ctx), 0);
+	assert_int_equal(r.outcome, SMP_EXITED);
+	assert_int_equal(r.exit_code, 3);
+	assert_string_equal(r.out, "1234");
+	assert_int_equal(r.out_truncated, 1);
+	assert_string_equal(r.err, "to-stderr\n");
+	assert_true(r.wall_ns > 0);
+	smp_result_clear(&r);
+	o.cmd = "b";
+	o.timeout_s = 0.5;
+	t0 = bg_time_now();
+	assert_int_equal(ex.run(&r, &o, ex.ctx), 0);
+	assert_int_equal(r.outcome, SMP_TIMED_OUT);
+	assert_true(bg_time_now() - t0 < 5);
+	smp_result_clear(&r);
+	o.cmd = "a";
+	o.timeout_s = 0;
+	assert_int_equal(ex.run(&r, &o, ex.ctx), 0);
+	assert_int_equal(r.exit_code, 3);
+	smp_result_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +215,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_affinity_passed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_run_cannot_ask, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_requester_killed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_executor, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
