@@ -173,7 +173,7 @@ static void serve(shield *sh, int conn)
 {
 	request_head head;
 	int fds[2] = { -1, -1 }, nargs = 0;
-	char *payload = NULL, *args[MAX_ARGS + 2], *cwd;
+	char *payload = NULL, *args[MAX_ARGS + 2], *cwd, *p;
 	const char *why = NULL;
 	int32_t status = 2;
 
@@ -183,10 +183,12 @@ static void serve(shield *sh, int conn)
 		goto done;
 	cwd = payload;
 	args[nargs++] = "benchgate";
-	for (char *p = cwd + strlen(cwd) + 1; p < payload + head.len && nargs <= MAX_ARGS; p += strlen(p) + 1)
+	for (p = cwd + strlen(cwd) + 1; p < payload + head.len && nargs <= MAX_ARGS; p += strlen(p) + 1)
 		args[nargs++] = p;
 	args[nargs] = NULL;
-	if ((why = refusal(sh, cwd, args + 1, nargs - 1)) != NULL) {
+	if (p < payload + head.len)
+		why = "more than 256 arguments";
+	if (why != NULL || (why = refusal(sh, cwd, args + 1, nargs - 1)) != NULL) {
 		dprintf(fds[1], "benchgate: shield: refused: %s\n", why);
 		bg_note(sh->quiet, "shield: refused the agent's `benchgate %s` (it was told why)", args[1] ? args[1] : "");
 		goto done;
