@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -194,13 +193,12 @@ static int parse_anchor(cJSON **out, const char *text, const char *path)
 	return 0;
 }
 
-int state_anchor_read(cJSON **out, char **path_out, const state_store *s)
+/* The anchor at path into *out, NULL when there is none. */
+static int read_at(cJSON **out, const char *path)
 {
-	char *path = NULL, *text;
-	int error;
+	char *text;
+	int error = 0;
 
-	if ((error = anchor_path(&path, NULL, s)) < 0)
-		return error;
 	*out = NULL;
 	if ((text = bg_file_read(path, NULL)) != NULL) {
 		error = parse_anchor(out, text, path);
@@ -208,6 +206,17 @@ int state_anchor_read(cJSON **out, char **path_out, const state_store *s)
 	} else if (bg_error_code() != BG_ENOTFOUND) {
 		error = bg_error_code();
 	}
+	return error;
+}
+
+int state_anchor_read(cJSON **out, char **path_out, const state_store *s)
+{
+	char *path = NULL;
+	int error;
+
+	if ((error = anchor_path(&path, NULL, s)) < 0)
+		return error;
+	error = read_at(out, path);
 	if (error == 0 && path_out)
 		*path_out = path;
 	else
@@ -269,11 +278,8 @@ int state_anchor_set(const state_store *s, const char *section, const char *cons
 		error = bg_error_nomem();
 		goto cleanup;
 	}
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX) < 0) {
-		error = bg_error_set(BG_ESYS, "cannot lock %s: %s", lock, strerror(errno));
-		goto cleanup;
-	}
-	if ((error = state_anchor_read(&a, NULL, s)) < 0)
+	if ((error = bg_file_lock(&fd, lock, 0, "another benchgate writing the anchor")) < 0 ||
+	    (error = read_at(&a, path)) < 0)
 		goto cleanup;
 	if (a == NULL && ((a = cJSON_CreateObject()) == NULL ||
 			  cJSON_AddStringToObject(a, "state", state_root(s)) == NULL)) {

@@ -38,21 +38,20 @@ static cJSON *cache_load(const char *path)
 	return root;
 }
 
-/* The MAC of an entry: whoever cannot read the key cannot write one that
- * is believed (a lowered baseline count would let a dropped test pass). */
-static int entry_mac(char out[STATE_MAC_HEXLEN + 1], const char *commit, long count, int create)
+/* What an entry's MAC covers: whoever cannot read the key cannot write one
+ * that is believed (a lowered baseline count would let a dropped test
+ * pass). Its length. */
+static size_t entry_text(char text[256], const char *commit, long count)
 {
-	char text[256];
-
-	snprintf(text, sizeof(text), "testcount %.100s %ld", commit, count);
-	return state_mac(out, text, strlen(text), create);
+	return (size_t)snprintf(text, 256, "testcount %.100s %ld", commit, count);
 }
 
 int state_counts_get(long *out, const state_store *s, const char *commit)
 {
 	cJSON *root = NULL, *item, *count, *mac;
-	char *path = NULL, want[STATE_MAC_HEXLEN + 1];
-	int error;
+	char *path = NULL, text[256];
+	size_t len;
+	int ok, error;
 	double v;
 
 	if (s == NULL || commit == NULL)
@@ -76,9 +75,12 @@ int state_counts_get(long *out, const state_store *s, const char *commit)
 		goto cleanup;
 	}
 	mac = cJSON_GetObjectItemCaseSensitive(item, "mac");
-	if ((error = entry_mac(want, commit, (long)v, 0)) < 0)
+	len = entry_text(text, commit, (long)v);
+	if ((ok = state_mac_check(cJSON_IsString(mac) ? mac->valuestring : NULL, text, len)) < 0) {
+		error = ok;
 		goto cleanup;
-	if (!cJSON_IsString(mac) || strcmp(mac->valuestring, want) != 0) {
+	}
+	if (!ok) {
 		error = bg_error_set(BG_ENOTFOUND, "%s: the test count of %s was not written by "
 				     "benchgate (its MAC does not match): it is counted again", path, commit);
 		goto cleanup;
@@ -106,7 +108,7 @@ static cJSON *cache_load_or_new(const char *path)
 int state_counts_put(const state_store *s, const char *commit, long count)
 {
 	cJSON *root = NULL, *entry;
-	char *text = NULL, *path = NULL, mac[STATE_MAC_HEXLEN + 1];
+	char *text = NULL, *path = NULL, mac[STATE_MAC_HEXLEN + 1], covered[256];
 	int error;
 
 	if (s == NULL || commit == NULL || commit[0] == '\0' || count < 0)
@@ -118,7 +120,7 @@ int state_counts_put(const state_store *s, const char *commit, long count)
 		error = bg_error_code();
 		goto cleanup;
 	}
-	if ((error = entry_mac(mac, commit, count, 1)) < 0)
+	if ((error = state_mac(mac, covered, entry_text(covered, commit, count), 1)) < 0)
 		goto cleanup;
 	cJSON_DeleteItemFromObjectCaseSensitive(root, commit);
 	if ((entry = cJSON_AddObjectToObject(root, commit)) == NULL ||

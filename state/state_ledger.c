@@ -733,8 +733,9 @@ static char *check_link(const state_ledger *l, size_t i, int *error)
 	return msg;
 }
 
-/* 1 when line i carries a MAC that matches, 0 when it carries none, else
- * a message (or *error; a missing key is a message too). */
+/* NULL when line i carries a MAC that matches or none (*keyed says
+ * which), else a message (or *error; a missing key is a message too).
+ * first: no line before has a matching MAC, so another key may be why. */
 static char *check_mac(const state_ledger *l, size_t i, int first, int *keyed, int *error)
 {
 	const ledger_line *ln = &l->lines[i];
@@ -750,14 +751,13 @@ static char *check_mac(const state_ledger *l, size_t i, int first, int *keyed, i
 		r = asprintf(&msg, "line %zu carries a MAC but it cannot be checked: %s", i + 1, bg_error_last());
 	else if (e < 0)
 		*error = e;
-	else if (CRYPTO_memcmp(want, mac, STATE_MAC_HEXLEN) != 0 && !first)
-		r = asprintf(&msg, "line %zu: its MAC does not match: the record was changed or written "
-			     "outside benchgate", i + 1);
-	else if (CRYPTO_memcmp(want, mac, STATE_MAC_HEXLEN) != 0)   /* no MAC has matched yet */
-		r = asprintf(&msg, "line %zu: its MAC does not match: the record was changed outside "
-			     "benchgate, or the ledger was written under another key than yours (another "
-			     "user or machine; or a sandbox hides your key: inside `benchgate shield`, "
-			     "leave $BENCHGATE_SHIELD set)", i + 1);
+	else if (CRYPTO_memcmp(want, mac, STATE_MAC_HEXLEN) != 0)
+		r = asprintf(&msg, first ? "line %zu: its MAC does not match: the record was changed outside "
+				   "benchgate, or the ledger was written under another key than yours (another "
+				   "user or machine; or a sandbox hides your key: inside `benchgate shield`, "
+				   "leave $BENCHGATE_SHIELD set)"
+				 : "line %zu: its MAC does not match: the record was changed or written "
+				   "outside benchgate", i + 1);
 	if (r < 0)
 		*error = oom();
 	return msg;
