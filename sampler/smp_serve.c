@@ -21,15 +21,12 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
-#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define MAGIC 0x31534752u   /* "RGS1" */
 #define MAX_REQUEST (1u << 20)
@@ -45,11 +42,6 @@ typedef struct {
 	int64_t wall_ns, user_ns, sys_ns, maxrss_kb;
 	int32_t code, sig, spawn_errno, left;
 } ask_reply;
-
-static int64_t ns_of(const struct timeval *tv)
-{
-	return (int64_t)tv->tv_sec * 1000000000LL + (int64_t)tv->tv_usec * 1000LL;
-}
 
 /* path must fit (callers check against sizeof(a->sun_path)). */
 static void set_addr(struct sockaddr_un *a, const char *path)
@@ -197,14 +189,22 @@ static void on_hangup(int sig)
 		kill((pid_t)running, SIGKILL);
 }
 
+/* The run has started: SIGIO may kill it from now on. */
+static void watch(pid_t pid, void *ctx)
+{
+	int conn = *(const int *)ctx;
+
+	running_conn = conn;
+	running = pid;
+	if (hung_up(conn))   /* before SIGIO could tell */
+		kill(pid, SIGKILL);
+}
+
 static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_head *h, int conn,
 		    const cpu_set_t *all)
 {
 	posix_spawn_file_actions_t fa;
-	struct rusage ru;
-	double t0, t1;
-	pid_t pid;
-	int st = 0, err;
+	smp_timed t;
 
 	memset(rep, 0, sizeof(*rep));
 	sched_setaffinity(0, sizeof(cpu_set_t), h->pinned ? &h->cpus : all);
@@ -212,30 +212,17 @@ static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_hea
 	posix_spawn_file_actions_adddup2(&fa, fds[2], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
-	t0 = bg_time_now();
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	smp_timer_spawn(&t, argv, &fa, watch, &conn);
 	posix_spawn_file_actions_destroy(&fa);
-	if (err != 0) {
-		rep->spawn_errno = err;
-		rep->code = err == ENOENT ? 127 : 126;
-		return;
-	}
-	running_conn = conn;
-	running = pid;
-	if (hung_up(conn))   /* before SIGIO could tell */
-		kill(pid, SIGKILL);
-	while (wait4(pid, &st, 0, &ru) < 0)
-		if (errno != EINTR)
-			break;
-	t1 = bg_time_now();
 	running = 0;
 	running_conn = -1;
-	rep->wall_ns = (int64_t)((t1 - t0) * 1e9);
-	rep->user_ns = ns_of(&ru.ru_utime);
-	rep->sys_ns = ns_of(&ru.ru_stime);
-	rep->maxrss_kb = ru.ru_maxrss;
-	rep->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	rep->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	rep->wall_ns = t.wall_ns;
+	rep->user_ns = t.user_ns;
+	rep->sys_ns = t.sys_ns;
+	rep->maxrss_kb = t.maxrss_kb;
+	rep->code = t.code;
+	rep->sig = t.sig;
+	rep->spawn_errno = t.spawn_errno;
 }
 
 static void serve_one(int conn, const char *own_dir, const cpu_set_t *all, int devnull)

@@ -27,31 +27,55 @@ void smp_timer_report(long long wall_ns, long long user_ns, long long sys_ns, lo
 		code, sig, left);
 }
 
-int smp_timer_main(int argc, char **argv)
+void smp_timer_spawn(smp_timed *t, char *const *argv, const posix_spawn_file_actions_t *fa,
+		     void (*started)(pid_t pid, void *ctx), void *ctx)
 {
 	struct rusage ru;
-	double t0, t1;
+	double t0;
 	pid_t pid;
-	int st, err;
+	int st = 0;
+
+	memset(t, 0, sizeof(*t));
+	/* posix_spawn is vfork + exec: no copy of this process's page tables
+	 * (a fork of it costs ~0.4 ms more per run here) */
+	t0 = bg_time_now();
+	if ((t->spawn_errno = posix_spawnp(&pid, argv[0], fa, NULL, argv, environ)) != 0) {
+		t->code = t->spawn_errno == ENOENT ? 127 : 126;
+		return;
+	}
+	if (started)
+		started(pid, ctx);
+	while (wait4(pid, &st, 0, &ru) < 0)
+		if (errno != EINTR) {
+			t->code = 126;
+			return;
+		}
+	t->reaped = 1;
+	t->wall_ns = (long long)((bg_time_now() - t0) * 1e9);
+	t->user_ns = ns_of(&ru.ru_utime);
+	t->sys_ns = ns_of(&ru.ru_stime);
+	t->maxrss_kb = ru.ru_maxrss;
+	t->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	t->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+}
+
+int smp_timer_main(int argc, char **argv)
+{
+	smp_timed t;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: benchgate %s CMD [ARGS...]\n", SMP_TIMER_COMMAND);
 		return 2;
 	}
-	/* posix_spawn is vfork + exec: no copy of this process's page tables
-	 * (a fork of it costs ~0.4 ms more per run here) */
-	t0 = bg_time_now();
-	if ((err = posix_spawnp(&pid, argv[1], NULL, NULL, argv + 1, environ)) != 0) {
-		fprintf(stderr, "benchgate: %s: %s: %s\n", SMP_TIMER_COMMAND, argv[1], strerror(err));
-		return err == ENOENT ? 127 : 126;
+	smp_timer_spawn(&t, argv + 1, NULL, NULL, NULL);
+	if (t.spawn_errno) {
+		fprintf(stderr, "benchgate: %s: %s: %s\n", SMP_TIMER_COMMAND, argv[1], strerror(t.spawn_errno));
+		return t.code;
 	}
-	while (wait4(pid, &st, 0, &ru) < 0)
-		if (errno != EINTR)
-			return 126;
-	t1 = bg_time_now();
-	smp_timer_report((long long)((t1 - t0) * 1e9), ns_of(&ru.ru_utime), ns_of(&ru.ru_stime), ru.ru_maxrss,
-			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0, smp_sandbox_sweep());
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (!t.reaped)
+		return 126;
+	smp_timer_report(t.wall_ns, t.user_ns, t.sys_ns, t.maxrss_kb, t.code, t.sig, smp_sandbox_sweep());
+	return t.code >= 0 ? t.code : 128 + t.sig;
 }
 
 /* The report at the end of r's stderr, removed from it; 0 when found. */

@@ -11,6 +11,9 @@
 #ifndef SMP_TIMER_H
 #define SMP_TIMER_H
 
+#include <spawn.h>
+#include <sys/types.h>
+
 #include "smp_runner.h"
 
 #define SMP_TIMER_MARK "\001benchgate-time"
@@ -20,6 +23,22 @@
 /* Runs argv[1..argc) and reports as above; returns the exit status for
  * main. argv[0] is SMP_TIMER_COMMAND. */
 int smp_timer_main(int argc, char **argv);
+
+/* A command spawned and reaped: its times as the report gives them. */
+typedef struct {
+	long long wall_ns, user_ns, sys_ns;  /* wall: posix_spawn to wait4 */
+	long maxrss_kb;
+	int code;          /* exit status; -1 when killed by sig; 127/126 when not run */
+	int sig;
+	int spawn_errno;   /* posix_spawnp's error, 0 when it started */
+	int reaped;        /* 1 when wait4 reaped it */
+} smp_timed;
+
+/* Runs argv (argv[0] looked up on PATH) with file actions fa (may be NULL)
+ * and waits for it: *t. started (may be NULL) is called with its pid right
+ * after it starts. Can't fail: what went wrong is in *t. */
+void smp_timer_spawn(smp_timed *t, char *const *argv, const posix_spawn_file_actions_t *fa,
+		     void (*started)(pid_t pid, void *ctx), void *ctx);
 
 /* Prints the report (the last line of stderr; code -1 when killed by
  * signal sig; left: the processes the run left behind, killed). */
