@@ -5,6 +5,7 @@
 #include "bg_version.h"
 #include "smp_timer.h"
 #include "smp_serve.h"
+#include "smp_overlay.h"
 #include "lp_shield.h"
 #include "bg_error.h"
 
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
 		return smp_timer_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], SMP_SERVE_COMMAND) == 0)
 		return smp_serve_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], SMP_OVERLAY_COMMAND) == 0)
+		return smp_overlay_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], SMP_ASK_COMMAND) == 0)   /* outside: a run's requester */
 		return smp_ask_main(argc - 1, argv + 1);
 	if ((c = find(argv[1])) == NULL) {

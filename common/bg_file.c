@@ -188,3 +188,12 @@ int bg_file_lock(int *fd, const char *path, int quiet, const char *holder)
 	*fd = f;
 	return 0;
 }
+
+int bg_path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}

@@ -35,4 +35,9 @@ int bg_file_mkdirs(const char *dir, mode_t mode);
  * too). BG_ESYS, BG_EINTR when interrupted while waiting. */
 int bg_file_lock(int *fd, const char *path, int quiet, const char *holder);
 
+/* Whether path is dir or lies below it (both absolute, as written: no
+ * "..", no symbolic link followed); trailing slashes of dir do not count,
+ * so everything is below "/". */
+int bg_path_under(const char *path, const char *dir);
+
 #endif

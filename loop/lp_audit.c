@@ -274,11 +274,11 @@ static int test_counts(lp_audit_run *a, lp_audit_result *r, char *dirs[2])
 		return 0;
 	if ((error = lp_workspace_test_count(&r->parent_count, a->cfg->test_cmd, a->cfg->test_count, dirs[0],
 					     a->state, r->claim->parent,
-					     lp_workspace_isolation_init(&iso, LP_RUN_BUILD, a->cfg, a->repo,
+					     lp_workspace_isolation_init(&iso, LP_RUN_TEST, a->cfg, a->repo,
 									 a->state, dirs[0]))) == 0)
 		error = lp_workspace_test_count(&r->count, a->cfg->test_cmd, a->cfg->test_count, dirs[1],
 						a->state, r->claim->commit,
-						lp_workspace_isolation_init(&iso, LP_RUN_BUILD, a->cfg, a->repo,
+						lp_workspace_isolation_init(&iso, LP_RUN_TEST, a->cfg, a->repo,
 									    a->state, dirs[1]));
 	r->dropped = error == 0 && r->count >= 0 && r->parent_count >= 0 && r->count < r->parent_count;
 	return error;

@@ -180,7 +180,7 @@ static int check_tests(lp_gate_run *g)
 		return 0;
 	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count,
 				   LP_WORKSPACE_COMMAND_TIMEOUT,
-				   lp_workspace_isolation_init(&iso, LP_RUN_BUILD, g->cfg, g->repo, g->state,
+				   lp_workspace_isolation_init(&iso, LP_RUN_TEST, g->cfg, g->repo, g->state,
 								    g->cand_dir))) < 0)
 		return error;
 	g->tests_ran = 1;
@@ -195,7 +195,7 @@ static int check_tests(lp_gate_run *g)
 	/* the baseline's count: from the cache, or by running its tests */
 	if ((error = lp_workspace_test_count(&g->base_count, g->cfg->test_cmd, g->cfg->test_count,
 					     g->base_dir, g->state, g->base,
-					     lp_workspace_isolation_init(&iso, LP_RUN_BUILD, g->cfg, g->repo, g->state,
+					     lp_workspace_isolation_init(&iso, LP_RUN_TEST, g->cfg, g->repo, g->state,
 								    g->base_dir))) == 0 && g->cand_count >= 0)
 		error = state_counts_put(g->state, g->cand, g->cand_count);
 	if (error < 0)

@@ -54,6 +54,47 @@ static void copy_dir(char *out, size_t size, const char *path)
 	snprintf(out, size, "%.*s", (int)n, path);
 }
 
+static char helper_exe[PATH_MAX];
+
+void lp_workspace_use_exe(const char *path)
+{
+	snprintf(helper_exe, sizeof(helper_exe), "%s", path);
+}
+
+/* benchgate's binary, for the sandbox's helpers: this process's, unless
+ * lp_workspace_use_exe named another; NULL when it cannot be found (then
+ * no overlay and no timing inside). */
+static const char *self_exe(void)
+{
+	if (helper_exe[0] == '\0' && realpath("/proc/self/exe", helper_exe) == NULL)
+		helper_exe[0] = '\0';
+	return helper_exe[0] ? helper_exe : NULL;
+}
+
+/* What a run of kind may do to its tree: builds write it; tests and
+ * workload runs get an overlay each, where this machine can make one
+ * (asked once per process), else the tree as before overlays: writable
+ * for tests (what they write is then checked: lp_repo_export_changes),
+ * read-only for workload runs. */
+static smp_tree_mode tree_mode(lp_run_kind kind, const smp_sandbox *sb)
+{
+	static int works = -1;
+	smp_sandbox probe = *sb;
+	char why[1024];
+
+	if (kind == LP_RUN_BUILD || kind == LP_RUN_AGENT)
+		return kind == LP_RUN_BUILD ? SMP_TREE_WRITABLE : SMP_TREE_READONLY;
+	if (works < 0 && sb->exe) {
+		probe.mode = SMP_TREE_OVERLAY;
+		if (!(works = smp_sandbox_overlay_works(&probe, why, sizeof(why))))
+			bg_note(0, "runs cannot have a writable overlay on their tree here (%s); tests write "
+				"the export itself and workload runs see it read-only", why);
+	}
+	if (works > 0 && sb->exe)
+		return SMP_TREE_OVERLAY;
+	return kind == LP_RUN_TEST ? SMP_TREE_WRITABLE : SMP_TREE_READONLY;
+}
+
 const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_run_kind kind,
 					       const lp_config *c, lp_repo *repo, const state_store *st,
 					       const char *dir)
@@ -63,6 +104,8 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 	int held;
 
 	memset(iso, 0, sizeof(*iso));
+	if (strcmp(c->isolation, "none") == 0)
+		return NULL;
 	copy_dir(iso->at, sizeof(iso->at), lp_repo_workdir(repo));
 	held = c->holdout_dir && realpath(c->holdout_dir, iso->holdout) != NULL;
 	if (held)   /* a held-out run sees them at SMP_SANDBOX_INPUTS only */
@@ -84,9 +127,13 @@ const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_r
 	} else {
 		iso->hide[h++] = state_root(st);
 	}
-	iso->sb = (smp_sandbox){ dir, iso->at, kind == LP_RUN_BUILD, iso->hide, iso->readonly, NULL,
-				 kind == LP_RUN_AGENT, held && kind == LP_RUN_HELD_OUT ? iso->holdout : NULL, NULL };
-	return strcmp(c->isolation, "none") != 0 ? &iso->sb : NULL;
+	iso->sb = (smp_sandbox){ .tree = dir, .at = iso->at, .hide = iso->hide, .readonly = iso->readonly,
+				 .host = kind == LP_RUN_AGENT,
+				 .inputs = held && kind == LP_RUN_HELD_OUT ? iso->holdout : NULL };
+	if (kind != LP_RUN_AGENT)
+		iso->sb.exe = self_exe();
+	iso->sb.mode = tree_mode(kind, &iso->sb);
+	return &iso->sb;
 }
 
 int lp_workspace_agent_sandbox(const smp_sandbox **sb, lp_workspace_isolation *iso, lp_config **cfg,
@@ -220,15 +267,13 @@ static char *substitute_inputs(const char *cmd)
 int lp_workspace_timed_sandbox(const smp_sandbox **out, lp_workspace_isolation *iso, lp_run_kind kind,
 			       const lp_config *c, lp_repo *repo, const state_store *st, const char *dir)
 {
-	static char exe[PATH_MAX];
-
 	if ((*out = lp_workspace_isolation_init(iso, kind, c, repo, st, dir)) == NULL)
 		return 0;
-	if (exe[0] == '\0' && realpath("/proc/self/exe", exe) == NULL) {
+	if (iso->sb.exe == NULL) {
 		*out = NULL;
-		return bg_error_set(BG_ESYS, "cannot find benchgate's binary: %s", strerror(errno));
+		return bg_error_set(BG_ESYS, "cannot find benchgate's binary (/proc/self/exe)");
 	}
-	iso->sb.timer = exe;
+	iso->sb.timed = 1;
 	return 0;
 }
 
@@ -242,7 +287,7 @@ char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const smp_ser
 		cmd = own;
 	}
 	if (sb && srv && srv->pid)
-		line = smp_server_command(srv, sb->timer, cmd);
+		line = smp_server_command(srv, sb->exe, cmd);
 	else if (sb)
 		line = smp_sandbox_wrap(sb, cmd);
 	else if ((q = smp_shell_quote(dir)) == NULL || asprintf(&line, "cd %s && %s", q, cmd) < 0)

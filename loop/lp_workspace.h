@@ -44,10 +44,13 @@ int lp_workspace_export(char **dir, lp_repo *repo, const state_store *st, const 
 
 /* What a sandbox is for, which says what it shows and hides. */
 typedef enum {
-	LP_RUN_BUILD,     /* builds and tests: the export writable; the held-out
+	LP_RUN_BUILD,     /* a build: the export writable; the held-out
 			   * inputs, benchgate's state and the user's key and
 			   * anchors (state_anchor_dir) hidden */
-	LP_RUN_TRAINING,  /* a training run: the export read-only; the same hidden */
+	LP_RUN_TEST,      /* tests: the export writable through an overlay of
+			   * their own (smp_overlay.h: nothing they write stays);
+			   * the same hidden */
+	LP_RUN_TRAINING,  /* a training run: as tests, an overlay per run */
 	LP_RUN_HELD_OUT,  /* a held-out run: as training, the held-out inputs
 			   * read-only at SMP_SANDBOX_INPUTS */
 	LP_RUN_AGENT      /* loop's agent: the user's system as it is (smp_sandbox's
@@ -68,10 +71,19 @@ typedef struct {
 
 /* Fills *iso for a run of kind in export dir of repo (NULL for the agent,
  * which runs in the working tree; all borrowed, they must outlive it) and
- * returns its sandbox, or NULL when c's isolation is "none". Can't fail. */
+ * returns its sandbox, or NULL when c's isolation is "none". The first
+ * test or workload run of a process tries whether this machine can give
+ * runs overlays (one sandboxed `true`, ~5 ms), and says so once when it
+ * cannot. Can't fail. */
 const smp_sandbox *lp_workspace_isolation_init(lp_workspace_isolation *iso, lp_run_kind kind,
 					       const lp_config *c, lp_repo *repo, const state_store *st,
 					       const char *dir);
+
+/* The benchgate binary whose helpers (smp_overlay, smp_timer, smp_serve)
+ * sandboxes run, for a program other than benchgate that gates in-process
+ * (the tests; public for them only, scripts/unused.sh): by default this
+ * process's own binary. Can't fail. */
+void lp_workspace_use_exe(const char *path);
 
 /* As lp_workspace_isolation_init into *out (NULL under "none"), the runs
  * timed inside the sandbox by benchgate's own binary (the sandbox's timer;

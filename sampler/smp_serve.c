@@ -1,5 +1,6 @@
 /* smp_serve: a sandbox per arm, its runs served inside (see smp_serve.h). */
 #include "smp_serve.h"
+#include "smp_overlay.h"
 #include "smp_shell.h"
 #include "smp_timer.h"
 #include "bg_error.h"
@@ -120,13 +121,24 @@ static void remove_ipc(const char *kind)
 	fclose(f);
 }
 
-/* What one run could leave for the next. */
+/* Whether this is bwrap's first process in a new PID namespace (PID 2,
+ * its parent PID 1): inside a sandbox, where emptying /var/tmp and
+ * killing every other process is what a run leaves being cleared, not
+ * the host's. */
+static int in_sandbox(void)
+{
+	return getpid() == 2 && getppid() == 1;
+}
+
+/* What one run could leave for the next (nothing outside a sandbox). */
 static void clean_up(const char *own_dir)
 {
 	static const char *const tmp_keep[] = { "inputs", ".benchgate-timer", NULL };
 	static const char *const own_keep[] = { "socket", "socket.new", NULL };
 	static const char *const none[] = { NULL };
 
+	if (!in_sandbox())
+		return;
 	empty_dir(SMP_SANDBOX_TMP, tmp_keep);
 	empty_dir(own_dir, own_keep);
 	empty_dir("/dev/shm", none);
@@ -142,7 +154,7 @@ int smp_sandbox_sweep(void)
 	pid_t self = getpid();
 	int n = 0;
 
-	if (self != 2 || getppid() != 1) {   /* not bwrap's first process: not in a sandbox */
+	if (!in_sandbox()) {
 		if (d)
 			closedir(d);
 		return 0;
@@ -200,14 +212,12 @@ static void watch(pid_t pid, void *ctx)
 		kill(pid, SIGKILL);
 }
 
-static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_head *h, int conn,
-		    const cpu_set_t *all)
+static void run_one(ask_reply *rep, char **argv, const int fds[3], int conn)
 {
 	posix_spawn_file_actions_t fa;
 	smp_timed t;
 
 	memset(rep, 0, sizeof(*rep));
-	sched_setaffinity(0, sizeof(cpu_set_t), h->pinned ? &h->cpus : all);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[2], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], STDOUT_FILENO);
@@ -225,7 +235,44 @@ static void run_one(ask_reply *rep, char **argv, const int fds[3], const ask_hea
 	rep->spawn_errno = t.spawn_errno;
 }
 
-static void serve_one(int conn, const char *own_dir, const cpu_set_t *all, int devnull)
+/* run_one in a child of the server that first enters its own overlay on
+ * the tree (smp_overlay.h), so that nothing the run writes there outlives
+ * it; the reply comes back through a pipe. The overlay is made before the
+ * run is timed. */
+static void run_overlaid(ask_reply *rep, char **argv, const int fds[3], int conn, const char *overlay)
+{
+	int p[2];
+	pid_t pid;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->code = 126;
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		rep->spawn_errno = errno;
+		return;
+	}
+	if (pid == 0) {
+		char why[512];
+
+		close(p[0]);
+		if (smp_overlay_enter(overlay, why, sizeof(why)) < 0) {
+			dprintf(fds[1], "benchgate: %s: %s\n", SMP_SERVE_COMMAND, why);
+		} else {
+			fcntl(conn, F_SETOWN, getpid());   /* SIGIO: this process holds the run */
+			run_one(rep, argv, fds, conn);
+		}
+		_exit(bg_write_all(p[1], rep, sizeof(*rep)) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	if (bg_read_all(p[0], rep, sizeof(*rep)) < 0) {
+		memset(rep, 0, sizeof(*rep));
+		rep->code = 126;
+	}
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void serve_one(int conn, const char *own_dir, const cpu_set_t *all, int devnull, const char *overlay)
 {
 	ask_head h;
 	ask_reply rep = { 0, 0, 0, 0, 126, 0, 0, 0 };
@@ -236,13 +283,21 @@ static void serve_one(int conn, const char *own_dir, const cpu_set_t *all, int d
 		return;
 	if (h.magic == MAGIC && h.len > 0 && h.len <= MAX_REQUEST && (payload = malloc(h.len)) != NULL &&
 	    bg_read_all(conn, payload, h.len) == 0 && payload[h.len - 1] == '\0') {
+		const int run_fds[3] = { fds[0], fds[1], devnull };
+
 		for (char *p = payload; p < payload + h.len && n < MAX_ARGS; p += strlen(p) + 1)
 			argv[n++] = p;
 		argv[n] = NULL;
 		clean_up(own_dir);
 		fcntl(conn, F_SETOWN, getpid());
 		fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) | O_ASYNC);
-		run_one(&rep, argv, (const int[]){ fds[0], fds[1], devnull }, &h, conn, all);
+		/* the server moves to the run's CPUs first, so that the run (and
+		 * the child that makes its overlay) starts where it will run */
+		sched_setaffinity(0, sizeof(cpu_set_t), h.pinned ? &h.cpus : all);
+		if (overlay)
+			run_overlaid(&rep, argv, run_fds, conn, overlay);
+		else
+			run_one(&rep, argv, run_fds, conn);
 		rep.left = smp_sandbox_sweep();
 	}
 	bg_write_all(conn, &rep, sizeof(rep));
@@ -268,10 +323,16 @@ int smp_serve_main(int argc, char **argv)
 	struct sigaction sa;
 	cpu_set_t all;
 	char own_dir[sizeof(addr.sun_path)], fresh[sizeof(addr.sun_path) + 8], *slash;
+	const char *overlay = NULL;
 	int fd, devnull;
 
+	if (argc == 4 && strcmp(argv[1], "--overlay") == 0) {
+		overlay = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 2 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "usage: benchgate %s SOCKET\n", SMP_SERVE_COMMAND);
+		fprintf(stderr, "usage: benchgate %s [--overlay DIR] SOCKET\n", SMP_SERVE_COMMAND);
 		return 2;
 	}
 	snprintf(own_dir, sizeof(own_dir), "%s", argv[1]);
@@ -310,7 +371,7 @@ int smp_serve_main(int argc, char **argv)
 		if (conn < 0)
 			return 2;
 		if (from_outside(conn))
-			serve_one(conn, own_dir, &all, devnull);
+			serve_one(conn, own_dir, &all, devnull, overlay);
 		close(conn);
 	}
 }
@@ -373,7 +434,7 @@ int smp_server_start(smp_server *s, const smp_sandbox *sb_in)
 	int error = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (sb.timer == NULL)
+	if (sb.exe == NULL)
 		return bg_error_set(BG_EINVAL, "a run server needs benchgate's binary in the sandbox");
 	snprintf(s->dir, sizeof(s->dir), "/tmp/benchgate-run.XXXXXX");
 	if (mkdtemp(s->dir) == NULL) {

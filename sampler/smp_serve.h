@@ -5,13 +5,15 @@
  * fresh sandbox, `true` took 0.73 ms against 0.59 ms inside one long-lived
  * one and 0.57-0.62 ms unsandboxed.
  *
- * The server, `benchgate __serve SOCKET`, runs as the sandbox's command
- * (smp_sandbox.serve). For each request it:
+ * The server, `benchgate __serve [--overlay DIR] SOCKET`, runs as the
+ * sandbox's command (smp_sandbox.serve). For each request it:
  *   - empties what a run could leave for the next: $TMPDIR
  *     (SMP_SANDBOX_TMP, but for the inputs and the timer), /dev/shm, its
  *     own directory (but for the socket), the System V IPC objects;
  *   - runs the command with the requester's stdout, stderr and CPU
- *     affinity, timed as smp_timer times one (posix_spawn to wait4);
+ *     affinity, timed as smp_timer times one (posix_spawn to wait4); with
+ *     --overlay, from a child that first gives the run its own overlay
+ *     on DIR (smp_overlay.h), so what the run writes there goes with it;
  *   - kills every other process of the sandbox's PID namespace (daemons a
  *     run left), and a run whose requester went away (a timeout);
  *   - answers with the times, the exit status and the signal.
@@ -39,7 +41,7 @@
  * sandbox. */
 int smp_sandbox_sweep(void);
 
-/* `benchgate __serve SOCKET`: serves until killed. */
+/* `benchgate __serve [--overlay DIR] SOCKET`: serves until killed. */
 int smp_serve_main(int argc, char **argv);
 
 /* `benchgate __ask SOCKET CMD [ARGS...]`: the command's exit status, 126

@@ -10,6 +10,7 @@ set -eu
 
 TEST_ONLY="
 bg_interrupt_reset  tests re-arm the interrupt flag between cases
+lp_workspace_use_exe  in-process gates of the tests name benchgate for the sandboxes' helpers
 "
 
 tmp=$(mktemp -d)

@@ -13,6 +13,7 @@
 #include "bg_test.h"
 #include "lp_gate.h"
 #include "lp_measure.h"
+#include "lp_workspace.h"
 #include "mock_exec.h"
 
 #include <git2.h>
@@ -270,5 +271,6 @@ int main(void)
 		cmocka_unit_test(test_gate_rejects_slower),
 	};
 
+	lp_workspace_use_exe(BG_TEST_BIN);   /* its sandboxes' helpers */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -36,7 +36,8 @@ static int fx_setup(void **state)
 	snprintf(f->at, sizeof(f->at), "%s/repo", f->tmp);
 	assert_int_equal(mkdir(f->tree, 0755), 0);
 	assert_int_equal(mkdir(f->at, 0755), 0);
-	f->sb = (smp_sandbox){ f->tree, f->at, 0, NULL, NULL, BG_TEST_BIN, 0, NULL, NULL };
+	f->sb = (smp_sandbox){ .tree = f->tree, .at = f->at, .mode = SMP_TREE_OVERLAY, .exe = BG_TEST_BIN,
+			       .timed = 1 };
 	assert_int_equal(smp_server_start(&f->srv, &f->sb), 0);
 	*state = f;
 	return 0;
@@ -116,6 +117,34 @@ static void test_nothing_outlives_a_run(void **state)
 	bg_test_result_free(&r);
 }
 
+/* Each run may write its tree, on an overlay of its own: the next run and
+ * the host see the tree as it was. */
+static void test_tree_writable_per_run(void **state)
+{
+	fx *f = *state;
+	char path[400], *text;
+	bg_test_result r;
+
+	snprintf(path, sizeof(path), "%s/f", f->tree);
+	r = bg_test_shellf(f->tree, 10, "echo base > f");
+	assert_int_equal(r.status, 0);
+	bg_test_result_free(&r);
+	for (int i = 0; i < 2; i++) {
+		r = ask(f, "", "cat f && echo more >> f && echo new > g && mkdir d && cat f g && id -u");
+		assert_int_equal(r.status, 0);
+		if (strncmp(r.out, "base\nbase\nmore\nnew\n", 19) != 0)
+			bg_test_dump(&r, "a run writing its tree");
+		assert_int_equal(strncmp(r.out, "base\nbase\nmore\nnew\n", 19), 0);
+		assert_int_equal(atoi(r.out + 19), (int)getuid());   /* its own uid, not root of a namespace */
+		bg_test_result_free(&r);
+	}
+	assert_non_null(text = bg_test_slurp(path));
+	assert_string_equal(text, "base\n");
+	free(text);
+	snprintf(path, sizeof(path), "%s/g", f->tree);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 /* A run that asks the server itself only hangs itself (the server is busy
  * with it) until its timeout; its request, queued meanwhile, is refused
  * rather than run between the measured runs. */
@@ -126,7 +155,7 @@ static void test_run_cannot_ask(void **state)
 	bg_test_result r;
 
 	snprintf(marker, sizeof(marker), "%s/injected", f->srv.dir);
-	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' /bin/sh -c 'echo ran > %s'", SMP_SANDBOX_TIMER,
+	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' /bin/sh -c 'echo ran > %s'", SMP_SANDBOX_EXE,
 		 SMP_ASK_COMMAND, f->srv.sock, marker);
 	r = ask(f, "timeout -s KILL 1 ", cmd);
 	assert_int_equal(r.status, 137);
@@ -212,6 +241,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_served_run, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_outlives_a_run, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tree_writable_per_run, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_affinity_passed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_run_cannot_ask, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_requester_killed, fx_setup, fx_teardown),

@@ -170,7 +170,7 @@ static void test_sandbox(void **unused)
 {
 	char tmp[256], tree[400], secret[400], at[400], cmd[1400];
 	const char *hide[] = { secret, NULL };
-	smp_sandbox sb = { tree, at, 1, hide, NULL, NULL, 0, NULL, NULL };
+	smp_sandbox sb = { .tree = tree, .at = at, .mode = SMP_TREE_WRITABLE, .hide = hide };
 	smp_shell_result r;
 	char why[1024];
 
