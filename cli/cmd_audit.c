@@ -26,9 +26,14 @@ static const cli_opt_help audit_help = {
 	"  REPLICATED      the fresh interval is on the improvement side and holds\n"
 	"                  the claim (or shows more, or the claim is unknown)\n"
 	"  SHRUNK          real, but smaller than claimed: by how much, in percent\n"
-	"  NOT_REPLICATED  the fresh interval reaches no change or the wrong side,\n"
-	"                  lies within min_effect, or stayed undecided in its time\n"
-	"  OVERFIT         the training workloads replicate, the held-out do not\n"
+	"  NOT_REPLICATED  decided against: the fresh interval lies within\n"
+	"                  min_effect, or reaches no change and excludes the claim\n"
+	"                  (every gain of min_effect or more, when it is unknown)\n"
+	"  UNDECIDED       not enough data: the interval holds both no gain and the\n"
+	"                  claim, or the held-out workloads did not decide; it says\n"
+	"                  how much more time would likely decide; never reverted\n"
+	"  OVERFIT         the training workloads replicate, the held-out exclude\n"
+	"                  the share of the gain they must keep (generalization)\n"
 	"  BUILD_FAILED    the commit or its parent no longer builds or runs\n"
 	"  MISSING         the commit no longer exists\n"
 	"Flags: the commit changed a protected path; its test count dropped.\n"
@@ -135,7 +140,8 @@ static void cells(row_cells *c, const lp_audit_result *r)
 		snprintf(c->interval, sizeof(c->interval), "-");
 	}
 	if (r->hold_ran)
-		snprintf(c->held, sizeof(c->held), "%.4f %s", r->hold.aggregate.ratio, r->hold_pass ? "ok" : "FAIL");
+		snprintf(c->held, sizeof(c->held), "%.4f %s", r->hold.aggregate.ratio,
+			 r->hold_verdict == GRD_HOLDOUT_PASS ? "ok" : r->hold_verdict == GRD_HOLDOUT_OVERFIT ? "FAIL" : "?");
 	else
 		snprintf(c->held, sizeof(c->held), "-");
 	snprintf(c->flags, sizeof(c->flags), "%s%s%s", r->ntouched ? "protected_changed" : "",
@@ -292,6 +298,7 @@ static cJSON *claim_json(const lp_audit_result *r)
 	lp_json_number(o, "claimed_gain", r->claimed_gain);
 	cJSON_AddStringToObject(o, "status", lp_audit_status_name(r->status));
 	lp_json_number(o, "shrinkage_pct", r->shrinkage_pct);
+	lp_json_number(o, "more_seconds", r->more_s);
 	cJSON_AddStringToObject(o, "detail", r->detail ? r->detail : "");
 	flags_json(o, r);
 	cJSON_AddBoolToObject(o, "revert", lp_audit_result_revert(r));
@@ -303,7 +310,8 @@ static cJSON *claim_json(const lp_audit_result *r)
 	h = cJSON_AddObjectToObject(o, "holdout");
 	cJSON_AddBoolToObject(h, "ran", r->hold_ran);
 	if (r->hold_ran) {
-		cJSON_AddBoolToObject(h, "pass", r->hold_pass);
+		cJSON_AddBoolToObject(h, "pass", r->hold_verdict == GRD_HOLDOUT_PASS);
+		cJSON_AddStringToObject(h, "verdict", grd_holdout_verdict_name(r->hold_verdict));
 		cJSON_AddItemToObject(h, "measurement", measurement_json(&r->hold));
 	}
 	cJSON_AddNumberToObject(o, "elapsed_s", r->elapsed_s);

@@ -109,6 +109,8 @@ static void gate_print(FILE *f, const lp_gate_run *g)
 		g->o->worktree ? " (uncommitted changes)" : "");
 	if (!g->keep && g->detail)
 		fprintf(f, "  %s\n", g->detail);
+	if (g->base_why[0])
+		fprintf(f, "  baseline: %s\n", g->base_why);
 	if (g->cfg && strcmp(g->cfg->isolation, "none") == 0)
 		fprintf(f, "  isolation: none (\"isolation\": \"none\" in benchgate.json): the build and "
 			"the tests ran as you, unsandboxed\n");
@@ -126,7 +128,9 @@ static void gate_print(FILE *f, const lp_gate_run *g)
 		fprintf(f, "  protected path changed: %s\n", g->touched[i]);
 	if (g->hold_ran)
 		fprintf(f, "  held-out workloads: %s (%u failure%s left in the budget)\n",
-			g->hold_pass ? "pass" : "FAIL", g->hold_left, g->hold_left == 1 ? "" : "s");
+			g->hold_verdict == GRD_HOLDOUT_PASS ? "pass"
+			: g->hold_verdict == GRD_HOLDOUT_OVERFIT ? "FAIL (overfit)" : "UNDECIDED",
+			g->hold_left, g->hold_left == 1 ? "" : "s");
 	if (g->measured)
 		print_workloads(f, &g->train, "training workloads");
 	if (g->hold_ran && g->o->reveal_holdout)

@@ -535,7 +535,7 @@ static int positive(double x)
 
 int grd_holdout_judge(const grd_holdout_input *in)
 {
-	double sign, train_gain, hold_gain;
+	double sign, train_gain, hold_gain, best_gain;
 	int reaches;
 
 	if (in == NULL)
@@ -555,6 +555,22 @@ int grd_holdout_judge(const grd_holdout_input *in)
 				    "improvement (%s is better), so there is no gain to confirm",
 				    in->train_ratio, in->lower_is_better ? "lower" : "higher");
 	hold_gain = sign * log(in->holdout_ratio);
+	best_gain = sign * log(in->lower_is_better ? in->holdout_lo : in->holdout_hi);
 	reaches = in->lower_is_better ? in->holdout_lo < 1 : in->holdout_hi > 1;
-	return reaches && hold_gain / train_gain >= in->generalization;
+	if (reaches && hold_gain / train_gain >= in->generalization)
+		return GRD_HOLDOUT_PASS;
+	return best_gain <= in->generalization * train_gain ? GRD_HOLDOUT_OVERFIT : GRD_HOLDOUT_UNDECIDED;
+}
+
+const char *grd_holdout_verdict_name(grd_holdout_verdict v)
+{
+	switch (v) {
+	case GRD_HOLDOUT_PASS:
+		return "pass";
+	case GRD_HOLDOUT_OVERFIT:
+		return "overfit";
+	case GRD_HOLDOUT_UNDECIDED:
+		return "undecided";
+	}
+	return "unknown";
 }

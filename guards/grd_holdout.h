@@ -76,12 +76,25 @@ typedef struct {
 	                        * held-out gain must keep */
 } grd_holdout_input;
 
-/* The held-out verdict: 1 pass, 0 fail. Gains are -ln(ratio) when lower is
- * better, ln(ratio) when higher is. Fails when the held-out interval does
- * not reach the improvement side (lower is better: lo >= 1; higher: hi <=
- * 1), or when held-out gain / training gain < g. Pure. Returns BG_EINVAL
+/* What the held-out workloads say of a training gain. */
+typedef enum {
+	GRD_HOLDOUT_OVERFIT = 0,  /* decided: the interval excludes the share g of
+				   * the training gain */
+	GRD_HOLDOUT_PASS = 1,
+	GRD_HOLDOUT_UNDECIDED = 2 /* neither: not enough held-out data to tell */
+} grd_holdout_verdict;
+
+/* The held-out verdict. Gains are -ln(ratio) when lower is better,
+ * ln(ratio) when higher is. PASS when the held-out interval reaches the
+ * improvement side (lower is better: lo < 1; higher: hi > 1) and held-out
+ * gain / training gain >= g. Otherwise OVERFIT when even the interval's
+ * most favourable bound is a gain of at most g times the training gain
+ * (with g = 0: no gain at all), else UNDECIDED. Pure. Returns BG_EINVAL
  * when a ratio or bound is not a finite positive number, lo > hi, g is
  * outside [0, 1], or the training gain is <= 0 (nothing to confirm). */
 int grd_holdout_judge(const grd_holdout_input *in);
+
+/* "pass", "overfit", "undecided"; "unknown" for anything else. */
+const char *grd_holdout_verdict_name(grd_holdout_verdict v);
 
 #endif

@@ -27,8 +27,8 @@
 
 const char *lp_audit_status_name(lp_audit_status s)
 {
-	static const char *const names[] = { "REPLICATED", "SHRUNK", "NOT_REPLICATED", "OVERFIT",
-					     "BUILD_FAILED", "MISSING" };
+	static const char *const names[] = { "REPLICATED", "SHRUNK", "NOT_REPLICATED", "UNDECIDED",
+					     "OVERFIT", "BUILD_FAILED", "MISSING" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
 }
@@ -39,24 +39,41 @@ double lp_audit_gain(double ratio, int lower_is_better)
 }
 
 lp_audit_status lp_audit_classify(double *shrinkage_pct, const st_effect *train, int lower_is_better,
-				  double claimed_gain, int hold_ran, int hold_pass)
+				  double claimed_gain, double min_effect, int hold_ran, grd_holdout_verdict hold)
 {
 	double best = lp_audit_gain(lower_is_better ? train->lo : train->hi, lower_is_better);
 	double worst = lp_audit_gain(lower_is_better ? train->hi : train->lo, lower_is_better);
 	double fresh = lp_audit_gain(train->ratio, lower_is_better);
 
 	*shrinkage_pct = NAN;
-	/* improvement side: even the least favourable bound is a gain, and
-	 * the interval is not inside the band of changes too small to matter */
-	if (!(worst > 0.0) || train->verdict == ST_NO_CHANGE)
+	if (train->verdict == ST_NO_CHANGE)   /* inside the band of changes too small to matter */
 		return LP_AUDIT_NOT_REPLICATED;
-	if (hold_ran && !hold_pass)
-		return LP_AUDIT_OVERFIT;
+	/* not on the improvement side: decided against only when the
+	 * interval also excludes the claim, or every gain worth keeping */
+	if (!(worst > 0.0))
+		return best < fmax(min_effect, isnan(claimed_gain) ? 0.0 : claimed_gain) ? LP_AUDIT_NOT_REPLICATED
+											: LP_AUDIT_UNDECIDED;
+	if (hold_ran && hold != GRD_HOLDOUT_PASS)
+		return hold == GRD_HOLDOUT_OVERFIT ? LP_AUDIT_OVERFIT : LP_AUDIT_UNDECIDED;
 	/* a collapsed interval (exact metrics) equals the claim up to rounding */
 	if (isnan(claimed_gain) || claimed_gain <= best + 1e-9 * fabs(best) + 1e-12)
 		return LP_AUDIT_REPLICATED;
 	*shrinkage_pct = 100.0 * (1.0 - fresh / claimed_gain);
 	return LP_AUDIT_SHRUNK;
+}
+
+double lp_audit_more_time(const st_effect *e, int lower_is_better, double floor, double elapsed_s)
+{
+	double best = lp_audit_gain(lower_is_better ? e->lo : e->hi, lower_is_better);
+	double worst = lp_audit_gain(lower_is_better ? e->hi : e->lo, lower_is_better);
+	double gain = lp_audit_gain(e->ratio, lower_is_better), half = (best - worst) / 2.0;
+	double needed = fmax(gain, floor - gain);
+
+	if (!isfinite(half))
+		return INFINITY;
+	if (!(needed > 0.0) || !(half > needed))
+		return 0.0;
+	return elapsed_s * ((half / needed) * (half / needed) - 1.0);
 }
 
 int lp_audit_result_fails(const lp_audit_result *r)
@@ -336,7 +353,7 @@ static int run_holdout(audit_ctx *x, lp_audit_result *r, char *dirs[2], double m
 				  r->hold.aggregate.lo, r->hold.aggregate.hi, c->generalization };
 	if ((error = grd_holdout_judge(&in)) < 0)
 		return error;
-	r->hold_pass = error;
+	r->hold_verdict = (grd_holdout_verdict)error;
 	return 0;
 }
 
@@ -353,15 +370,54 @@ static int measure_claim(audit_ctx *x, lp_audit_result *r, char *dirs[2])
 		return run_failed(r, error);
 	r->measured = 1;
 	r->status = lp_audit_classify(&r->shrinkage_pct, &r->train.aggregate, c->lower_is_better,
-				      r->claimed_gain, 0, 0);
-	if (r->status == LP_AUDIT_NOT_REPLICATED || c->holdout_dir == NULL)
+				      r->claimed_gain, c->min_effect, 0, GRD_HOLDOUT_PASS);
+	if (r->status == LP_AUDIT_NOT_REPLICATED || r->status == LP_AUDIT_UNDECIDED || c->holdout_dir == NULL)
 		return 0;
 	if ((error = run_holdout(x, r, dirs, fmax(slot - (bg_time_now() - t0), 0.001))) < 0 ||
 	    r->status == LP_AUDIT_BUILD_FAILED)
 		return error;
 	r->status = lp_audit_classify(&r->shrinkage_pct, &r->train.aggregate, c->lower_is_better,
-				      r->claimed_gain, r->hold_ran, r->hold_pass);
+				      r->claimed_gain, c->min_effect, r->hold_ran, r->hold_verdict);
 	return 0;
+}
+
+/* "about N s more would likely decide it", or why not. */
+static void more_time_text(char *buf, size_t size, double more_s, double budget_s)
+{
+	if (!isfinite(more_s))
+		snprintf(buf, size, "its interval is unbounded, so far more time than %.0f s", budget_s);
+	else if (more_s > 100.0 * budget_s)
+		snprintf(buf, size, "more than 100 times its %.0f s (about %.0f s more)", budget_s, more_s);
+	else
+		snprintf(buf, size, "about %.0f s more would likely decide it (from the noise measured)", more_s);
+}
+
+/* Not enough data, in training or in the held-out phase: how much more
+ * time would likely decide it. */
+static void describe_undecided(lp_audit_result *r, const lp_config *c)
+{
+	const st_effect *e = &r->train.aggregate;
+	double floor = fmax(c->min_effect, isnan(r->claimed_gain) ? 0.0 : r->claimed_gain);
+	char more[160];
+
+	if (r->hold_ran && r->hold_verdict == GRD_HOLDOUT_UNDECIDED) {
+		const st_effect *h = &r->hold.aggregate;
+
+		r->more_s = lp_audit_more_time(h, c->lower_is_better,
+					       c->generalization * lp_audit_gain(e->ratio, c->lower_is_better),
+					       r->hold.elapsed_s);
+		more_time_text(more, sizeof(more), r->more_s, r->hold.elapsed_s);
+		set_detail(r, "undecided: the training workloads replicate (B/A %.4f), the held-out ones neither "
+			   "keep nor exclude %.0f%% of the gain in %u rounds (B/A %.4f [%.4f, %.4f]); %s",
+			   e->ratio, c->generalization * 100, r->hold.rounds, h->ratio, h->lo, h->hi, more);
+		return;
+	}
+	r->more_s = lp_audit_more_time(e, c->lower_is_better, floor, r->train.elapsed_s);
+	more_time_text(more, sizeof(more), r->more_s, r->train.elapsed_s);
+	set_detail(r, "undecided: the fresh interval [%.4f, %.4f] holds both no gain and %s (%u rounds, "
+		   "stopped: %s); not worth reverting on this evidence; %s", e->lo, e->hi,
+		   isnan(r->claimed_gain) ? "a gain worth keeping" : "the claim", r->train.rounds, r->train.stopped,
+		   more);
 }
 
 static void describe(lp_audit_result *r, const lp_config *c)
@@ -382,8 +438,12 @@ static void describe(lp_audit_result *r, const lp_config *c)
 			set_detail(r, "no change larger than %.3g%%: B/A %.4f [%.4f, %.4f]", c->min_effect * 100,
 				   e->ratio, e->lo, e->hi);
 		else
-			set_detail(r, "the fresh interval [%.4f, %.4f] reaches no change or the wrong side (%u rounds, stopped: %s)",
-				   e->lo, e->hi, r->train.rounds, r->train.stopped);
+			set_detail(r, "decided: the fresh interval [%.4f, %.4f] reaches no change and excludes %s (%u rounds, stopped: %s)",
+				   e->lo, e->hi, isnan(r->claimed_gain) ? "every gain worth keeping" : "the claim",
+				   r->train.rounds, r->train.stopped);
+		return;
+	case LP_AUDIT_UNDECIDED:
+		describe_undecided(r, c);
 		return;
 	default:
 		return;
@@ -576,6 +636,7 @@ static int prepare(lp_audit_run *a)
 		r->claim = &a->claims->claims[i];
 		r->count = r->parent_count = -1;
 		r->shrinkage_pct = NAN;
+		r->more_s = NAN;
 		r->claimed_gain = claim_gain(r->claim, c);
 	}
 	a->level = c->alpha / (double)a->npresent;

@@ -17,10 +17,16 @@
  *                   claim is inside it, or smaller, or unknown;
  *   SHRUNK          real but smaller than claimed: the claim lies beyond the
  *                   interval's most favourable bound (the winner's curse);
- *   NOT_REPLICATED  the interval reaches 1 or the wrong side, lies inside
- *                   the +-min_effect band, or stayed undecided in its budget;
- *   OVERFIT         training replicates, the held-out workloads do not
- *                   (grd_holdout_judge);
+ *   NOT_REPLICATED  decided against: the interval lies inside the
+ *                   +-min_effect band, or reaches no change while it
+ *                   excludes the claim and every gain worth keeping
+ *                   (>= min_effect);
+ *   UNDECIDED       not enough data: the interval holds both no gain and
+ *                   the claim (a gain worth keeping, when the claim is
+ *                   unknown), or training replicates and the held-out
+ *                   workloads did not decide; never worth reverting;
+ *   OVERFIT         training replicates, the held-out workloads exclude
+ *                   the gain's share they must keep (grd_holdout_judge);
  *   BUILD_FAILED    the commit or its parent no longer builds or runs;
  *   MISSING         the commit no longer exists in the repository.
  * Flags: the commit touched a protected path; its test count dropped.
@@ -38,6 +44,7 @@
 #include "lp_config.h"
 #include "lp_repo.h"
 #include "lp_measure.h"
+#include "grd_holdout.h"
 #include "smp_probe.h"
 #include "state.h"
 
@@ -135,6 +142,7 @@ typedef enum {
 	LP_AUDIT_REPLICATED = 0,
 	LP_AUDIT_SHRUNK,
 	LP_AUDIT_NOT_REPLICATED,
+	LP_AUDIT_UNDECIDED,
 	LP_AUDIT_OVERFIT,
 	LP_AUDIT_BUILD_FAILED,
 	LP_AUDIT_MISSING
@@ -150,11 +158,21 @@ double lp_audit_gain(double ratio, int lower_is_better);
 /* The status of a measured claim (see the header comment). train is the
  * fresh training effect, lower_is_better the config's direction;
  * claimed_gain is the claim as a gain (lp_audit_gain of its ratio in its own
- * direction; NaN unknown). hold_ran/hold_pass: whether the held-out
- * workloads were measured and grd_holdout_judge passed them. For SHRUNK,
- * *shrinkage_pct = 100 (1 - fresh gain / claimed gain), else NaN. Pure. */
+ * direction; NaN unknown); min_effect the smallest gain worth keeping.
+ * hold_ran/hold: whether the held-out workloads were measured and what
+ * grd_holdout_judge said of them. For SHRUNK, *shrinkage_pct = 100 (1 -
+ * fresh gain / claimed gain), else NaN. Pure. */
 lp_audit_status lp_audit_classify(double *shrinkage_pct, const st_effect *train, int lower_is_better,
-				  double claimed_gain, int hold_ran, int hold_pass);
+				  double claimed_gain, double min_effect, int hold_ran, grd_holdout_verdict hold);
+
+/* How many more seconds than elapsed_s the measurement of e would likely
+ * need to decide between a gain and a gain below `floor` (both as
+ * lp_audit_gain), from its observed noise: the interval's half-width
+ * shrinks as 1/sqrt(rounds) (a little slower for an anytime-valid one, so
+ * this is a lower estimate), and it decides once the half-width is below
+ * max(gain, floor - gain). 0 when already that narrow; INFINITY for an
+ * unbounded interval. Pure. */
+double lp_audit_more_time(const st_effect *e, int lower_is_better, double floor, double elapsed_s);
 
 /* A step in a series of results (the ledger's measured ratios). */
 typedef struct {
@@ -191,13 +209,15 @@ typedef struct {
 	lp_audit_status status;
 	double claimed_gain;       /* NaN unknown */
 	double shrinkage_pct;      /* SHRUNK only, else NaN */
+	double more_s;             /* UNDECIDED only: lp_audit_more_time, else NaN */
 	char *detail;              /* why, for people; NULL for REPLICATED (owned) */
 	char **touched;            /* protected paths changed (NULL-terminated, owned) */
 	size_t ntouched;
 	long count, parent_count;  /* test counts; -1 unknown */
 	int dropped;               /* count < parent_count */
 	lp_measure_result train, hold;
-	int measured, hold_ran, hold_pass;
+	int measured, hold_ran;
+	grd_holdout_verdict hold_verdict; /* when hold_ran */
 	double elapsed_s;
 } lp_audit_result;
 

@@ -14,6 +14,7 @@
 #include "st_fdr.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ static void reject(lp_gate_run *g, const char *reason, const char *fmt, ...)
 static int resolve_revisions(lp_gate_run *g)
 {
 	const lp_gate_opts *o = g->o;
+	size_t seq = 0;
 	int error;
 
 	if (o->worktree)
@@ -51,13 +53,26 @@ static int resolve_revisions(lp_gate_run *g)
 		error = lp_repo_resolve(g->cand, g->repo, o->candidate_rev ? o->candidate_rev : "HEAD");
 	if (error < 0)
 		return error;
-	if (o->baseline_rev)
+	if (error == 0 && !o->worktree && g->branch) {   /* whether a KEEP would become the branch */
+		char head[41];
+
+		g->tip = lp_repo_resolve(head, g->repo, "HEAD") == 0 && strcmp(head, g->cand) == 0;
+	}
+	if (error < 0)
+		return error;
+	if (o->baseline_rev) {
 		error = lp_repo_resolve(g->base, g->repo, o->baseline_rev);
-	else if (g->branch && state_ledger_last_kept(g->base, g->ledger, g->branch) == 0)
-		error = 0;
-	else if ((error = lp_repo_first_parent(g->base, g->repo, g->cand)) == BG_ENOTFOUND)
+		snprintf(g->base_why, sizeof(g->base_why), "--baseline %s", o->baseline_rev);
+	} else if (g->branch && state_ledger_last_kept(g->base, &seq, g->ledger, g->branch) == 0) {
+		snprintf(g->base_why, sizeof(g->base_why), "the last KEEP that became %s (ledger record %zu)",
+			 g->branch, seq);
+	} else if ((error = lp_repo_first_parent(g->base, g->repo, g->cand)) == BG_ENOTFOUND) {
 		return bg_error_set(BG_EINVAL, "candidate %.12s is a root commit: give a baseline with --baseline",
 				    g->cand);
+	} else {
+		snprintf(g->base_why, sizeof(g->base_why), "the candidate's first parent%s",
+			 g->branch ? " (no KEEP has become the branch yet)" : "");
+	}
 	if (error < 0)
 		return error;
 	if (strcmp(g->cand, g->base) == 0)
@@ -229,10 +244,24 @@ cleanup:
 	return error;
 }
 
+/* The measuring budget of a phase. The gate's (--max-time, else
+ * budget.max_seconds) bounds its measurement as a whole: with held-out
+ * workloads, training may take two thirds of it and the held-out phase
+ * takes what training left. Builds and tests are bounded apart
+ * (LP_WORKSPACE_COMMAND_TIMEOUT) and reported with their own times. */
+static double phase_budget(const lp_gate_run *g, int held_out)
+{
+	double total = g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds;
+
+	if (g->cfg->holdout_dir == NULL)
+		return total;
+	return held_out ? total - fmin(g->train.elapsed_s, total * 2.0 / 3.0) : total * 2.0 / 3.0;
+}
+
 static lp_measure_opts measure_opts(const lp_gate_run *g, double alpha, const char *label)
 {
-	double max_seconds = g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds;
-	lp_measure_opts m = lp_workspace_measure_opts(g->cfg, alpha, max_seconds, g->o->quiet, label);
+	int held_out = strcmp(label, "held-out") == 0;
+	lp_measure_opts m = lp_workspace_measure_opts(g->cfg, alpha, phase_budget(g, held_out), g->o->quiet, label);
 
 	m.exec = g->o->exec;
 	return m;
@@ -316,15 +345,24 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 					  g->hold.aggregate.ratio, g->hold.aggregate.lo,
 					  g->hold.aggregate.hi, g->cfg->generalization };
 		if ((error = grd_holdout_judge(&in)) >= 0) {
-			g->hold_pass = error;
+			g->hold_verdict = (grd_holdout_verdict)error;
 			error = 0;
 		}
 	}
-	if (error == 0 && !g->hold_pass) {
-		if ((error = grd_seal_spend(seal, sp)) == 0)
-			reject(g, "overfit",
-			       "the gain does not hold on the held-out workloads (%u failure%s left in the holdout budget)",
-			       grd_seal_remaining(seal), grd_seal_remaining(seal) == 1 ? "" : "s");
+	/* an undecided holdout spends a failure too: it tells the agent as
+	 * much as an overfit does (that the candidate did not pass) */
+	if (error == 0 && g->hold_verdict != GRD_HOLDOUT_PASS && (error = grd_seal_spend(seal, sp)) == 0) {
+		unsigned left = grd_seal_remaining(seal);
+
+		if (g->hold_verdict == GRD_HOLDOUT_OVERFIT)
+			reject(g, "overfit", "the gain does not hold on the held-out workloads: their interval excludes "
+			       "%.0f%% of the training gain (%u failure%s left in the holdout budget)",
+			       g->cfg->generalization * 100, left, left == 1 ? "" : "s");
+		else
+			reject(g, "holdout_inconclusive", "the held-out workloads could not tell within their budget whether "
+			       "the gain holds (%u rounds): neither kept nor excluded, not overfit; a longer budget "
+			       "(--max-time, budget.max_seconds) may decide it (%u failure%s left in the holdout budget)",
+			       g->hold.rounds, left, left == 1 ? "" : "s");
 	}
 	g->hold_left = grd_seal_remaining(seal);
 	lp_workspace_cmds_clear(&c);

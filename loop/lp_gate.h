@@ -14,6 +14,7 @@
 #include "lp_repo.h"
 #include "state_ledger.h"
 #include "lp_measure.h"
+#include "grd_holdout.h"
 #include "grd_tests.h"
 #include "smp_probe.h"
 
@@ -60,11 +61,14 @@ typedef struct {
 	long base_count, cand_count;
 	int tests_ran;
 	lp_measure_result train, hold;
-	int measured, hold_ran, hold_pass;
+	int measured, hold_ran;
+	grd_holdout_verdict hold_verdict; /* when hold_ran */
 	unsigned hold_left;
 	double elapsed_s;
 	char rejected_ref[128];
 	char applied[256];         /* what --apply did, for people */
+	char base_why[96];         /* how the baseline was chosen, for people */
+	int tip;                   /* the candidate is the branch's tip (HEAD) */
 } lp_gate_run;
 
 /* Judges g->o's candidate: opens the repository's state, resolves the

@@ -112,7 +112,9 @@ static cJSON *holdout_json(const lp_gate_run *g, int reveal)
 	cJSON_AddBoolToObject(o, "configured", g->cfg && g->cfg->holdout_dir != NULL);
 	cJSON_AddBoolToObject(o, "ran", g->hold_ran);
 	if (g->hold_ran)
-		cJSON_AddBoolToObject(o, "pass", g->hold_pass);
+		cJSON_AddBoolToObject(o, "pass", g->hold_verdict == GRD_HOLDOUT_PASS);
+	if (g->hold_ran)
+		cJSON_AddStringToObject(o, "verdict", grd_holdout_verdict_name(g->hold_verdict));
 	cJSON_AddNumberToObject(o, "budget_left", g->hold_left);
 	if (reveal && g->hold_ran)
 		cJSON_AddItemToObject(o, "measurement", measure_json(&g->hold));
@@ -141,6 +143,10 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	cJSON_AddStringToObject(o, "baseline", g->base);
 	cJSON_AddStringToObject(o, "candidate", g->cand);
 	cJSON_AddBoolToObject(o, "worktree", g->o->worktree);
+	/* a KEEP of the branch's tip is the next default baseline; a one-off
+	 * gate of another commit, or of uncommitted changes, is not */
+	cJSON_AddBoolToObject(o, "sets_baseline", g->keep && g->tip);
+	cJSON_AddStringToObject(o, "baseline_why", g->base_why);
 	cJSON_AddStringToObject(o, "config_hash", g->cfg_hash);
 	/* what the candidate's build and tests ran in: "bwrap" or "none" */
 	cJSON_AddStringToObject(o, "isolation", g->cfg->isolation);

@@ -874,8 +874,8 @@ static int is_commit_id(const char *s)
 	return strspn(s, "0123456789abcdef") == STATE_LEDGER_HASH_HEXLEN;
 }
 
-int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], const state_ledger *l,
-			const char *branch)
+int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], size_t *seq, const state_ledger *l,
+			   const char *branch)
 {
 	for (size_t i = l->n; i-- > 0;) {
 		const cJSON *rec = l->lines[i].json;
@@ -883,13 +883,14 @@ int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], const state_l
 		const char *cand = str_field(rec, "candidate");
 
 		if (!is_gate(rec) || !verdict || strcmp(verdict, "KEEP") != 0 || !b ||
-		    strcmp(b, branch) != 0)
+		    strcmp(b, branch) != 0 || cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rec, "sets_baseline")))
 			continue;
 		if (!is_commit_id(cand))
 			return bg_error_set(BG_EPARSE, "%s: line %zu keeps a change on %s but its "
 					    "\"candidate\" is not a 40-hex commit id", l->path,
 					    i + 1, branch);
 		memcpy(out, cand, STATE_LEDGER_HASH_HEXLEN + 1);
+		*seq = i + 1;
 		return 0;
 	}
 	return bg_error_set(BG_ENOTFOUND, "%s: no change was kept on branch %s", l->path, branch);

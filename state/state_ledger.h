@@ -129,11 +129,14 @@ int state_ledger_append(state_ledger *l, cJSON *record, char out_hash[STATE_LEDG
 int state_ledger_verify(const state_ledger *l, size_t *bad_seq, char **why);
 
 /* The "candidate" of the last gate record (kind "gate") whose "verdict" is
- * "KEEP" and whose "branch" is `branch`, into out (40 hex + NUL).
- * BG_ENOTFOUND when there is none; BG_EPARSE (naming the seq) when that
- * record's candidate is not a 40-hex id. out is written only on success. */
-int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], const state_ledger *l,
-			const char *branch);
+ * "KEEP", whose "branch" is `branch` and that became the branch (its
+ * "sets_baseline" is not false: it was applied, or the branch's tip; a
+ * record from before that field counts), into out (40 hex + NUL), and its
+ * line number into *seq. BG_ENOTFOUND when there is none; BG_EPARSE
+ * (naming the seq) when that record's candidate is not a 40-hex id. out
+ * and *seq are written only on success. */
+int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], size_t *seq, const state_ledger *l,
+			   const char *branch);
 
 /* The outcomes of every gate decision in ledger order, for replaying the
  * online FDR rule: (*kept)[k] is 1 for a "KEEP" verdict, 0 for any other.

@@ -447,6 +447,54 @@ static void test_range_flags_build(void **state)
 	free(c3);
 }
 
+/* The workload of a 1% gain under noise: bg-int's exact count, scaled by
+ * 0.99 and uniform noise of +-30% (sd 17%). */
+static const char noisy_work_sh[] =
+	"#!/bin/sh\nread x < knob\nv=$(" BG_INT " -s $1 -x $x | sed -n 's/^METRIC work_units=//p')\n"
+	"exec awk -v v=\"$v\" -v s=$$ 'BEGIN { srand(s); printf \"METRIC work_units=%d\\n\", "
+	"v * (0.99 + 0.6 * (rand() - 0.5)) }'\n";
+
+/* Decided and undecided: a real gain, a no-op (exact metric: decided, no
+ * gain) and a 1% gain under 17% noise that a short audit cannot decide.
+ * Only the no-op is worth reverting; the undecided one says how much
+ * more time would likely decide it. */
+static void test_undecided(void **state)
+{
+	fx *f = *state;
+	char *c1, *c2, *c3, *line;
+	bg_test_result r;
+	cJSON *doc;
+
+	make_repo(f, NULL);
+	c1 = commit(f, "echo 20 > knob");
+	c2 = commit(f, "echo tuned > notes.txt");
+	write_at(f, "repo/work.sh", noisy_work_sh);
+	c3 = commit(f, "true");
+	r = run(f, "exec '%s' audit --range %.10s..HEAD --json -q -t 12 --seed 5", BG_TEST_BIN, f->base);
+	expect(&r, 1, 1, "\"UNDECIDED\"", "audit of an undecided claim");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	claim_is(doc, 0, c1, "REPLICATED");
+	claim_is(doc, 1, c2, "NOT_REPLICATED");
+	assert_true(cJSON_IsTrue(at(claim(doc, 1), "revert")));
+	claim_is(doc, 2, c3, "UNDECIDED");
+	assert_true(cJSON_IsFalse(at(claim(doc, 2), "revert")));
+	assert_true(num_at(claim(doc, 2), "more_seconds") > 0);
+	assert_non_null(strstr(str_at(claim(doc, 2), "detail"), "would likely decide it"));
+	assert_int_equal(cJSON_GetArraySize(at(doc, "campaign.revert")), 1);
+	assert_string_equal(cJSON_GetArrayItem(at(doc, "campaign.revert"), 0)->valuestring, c2);
+	cJSON_Delete(doc);
+	r = run(f, "exec '%s' audit --range %.10s..HEAD -q -t 12 --seed 5", BG_TEST_BIN, f->base);
+	line = line_with(r.out, "worth reverting:");
+	if (strncmp(line, "worth reverting: ", 17) != 0 || strncmp(line + 17, c2, 12) != 0 || strlen(line) != 17 + 12)
+		fail_msg("\"%s\" should name %.12s alone", line, c2);
+	free(line);
+	bg_test_result_free(&r);
+	free(c1);
+	free(c2);
+	free(c3);
+}
+
 /* ---- 5. a commit that no longer exists -------------------------------------- */
 
 static void test_missing_commit(void **state)
@@ -527,6 +575,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tsv_shrunk, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_range_flags_build, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_undecided, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_commit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, fx_setup, fx_teardown),
 	};

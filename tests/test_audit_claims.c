@@ -473,19 +473,21 @@ static void test_classify(void **state)
 
 	(void)state;
 	/* inside the interval, smaller than it, unknown: replicated */
-	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.84, 1), 0, 0), LP_AUDIT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.84, 1), 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_REPLICATED);
 	assert_true(isnan(sh));
-	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.95, 1), 0, 0), LP_AUDIT_REPLICATED);
-	assert_int_equal(lp_audit_classify(&sh, &real, 1, NAN, 0, 0), LP_AUDIT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.95, 1), 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, NAN, 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_REPLICATED);
 	/* exactly the bound, up to rounding */
-	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.82, 1) * (1 + 1e-12), 0, 0),
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.82, 1) * (1 + 1e-12), 0.02, 0, GRD_HOLDOUT_PASS),
 			 LP_AUDIT_REPLICATED);
 	/* beyond the best bound: shrunk, 100 (1 - 0.15 / 0.30) = 50% */
-	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.70, 1), 0, 0), LP_AUDIT_SHRUNK);
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.70, 1), 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_SHRUNK);
 	bg_fx_assert_close(sh, 50.0, 1e-9);
-	/* the held-out workloads fail: overfit, whatever the claim */
-	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.70, 1), 1, 0), LP_AUDIT_OVERFIT);
-	assert_int_equal(lp_audit_classify(&sh, &real, 1, NAN, 1, 1), LP_AUDIT_REPLICATED);
+	/* the held-out workloads exclude the gain: overfit, whatever the claim;
+	 * they did not decide: undecided */
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, lp_audit_gain(0.70, 1), 0.02, 1, GRD_HOLDOUT_OVERFIT), LP_AUDIT_OVERFIT);
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, NAN, 0.02, 1, GRD_HOLDOUT_PASS), LP_AUDIT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &real, 1, NAN, 0.02, 1, GRD_HOLDOUT_UNDECIDED), LP_AUDIT_UNDECIDED);
 }
 
 static void test_classify_not_replicated(void **state)
@@ -496,18 +498,47 @@ static void test_classify_not_replicated(void **state)
 	double sh = 0;
 
 	(void)state;
-	assert_int_equal(lp_audit_classify(&sh, &crosses, 1, 0.1, 0, 0), LP_AUDIT_NOT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &crosses, 1, 0.1, 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_NOT_REPLICATED);
 	/* entirely below 1, but inside the band of changes too small to matter */
-	assert_int_equal(lp_audit_classify(&sh, &band, 1, 0.1, 0, 0), LP_AUDIT_NOT_REPLICATED);
-	assert_int_equal(lp_audit_classify(&sh, &slower, 1, 0.1, 1, 1), LP_AUDIT_NOT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &band, 1, 0.1, 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_NOT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &slower, 1, 0.1, 0.02, 1, GRD_HOLDOUT_PASS), LP_AUDIT_NOT_REPLICATED);
 	/* higher is better: the same interval is a replicated gain */
-	assert_int_equal(lp_audit_classify(&sh, &slower, 0, lp_audit_gain(1.1, 0), 0, 0), LP_AUDIT_REPLICATED);
-	assert_int_equal(lp_audit_classify(&sh, &slower, 0, lp_audit_gain(1.25, 0), 0, 0), LP_AUDIT_SHRUNK);
+	assert_int_equal(lp_audit_classify(&sh, &slower, 0, lp_audit_gain(1.1, 0), 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_REPLICATED);
+	assert_int_equal(lp_audit_classify(&sh, &slower, 0, lp_audit_gain(1.25, 0), 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_SHRUNK);
 	bg_fx_assert_close(sh, 100.0 * (1 - 0.1 / 0.25), 1e-9);
 	bg_fx_assert_close(lp_audit_gain(0.8, 1), 0.2, 1e-12);
 	bg_fx_assert_close(lp_audit_gain(1.3, 0), 0.3, 1e-12);
 	assert_string_equal(lp_audit_status_name(LP_AUDIT_NOT_REPLICATED), "NOT_REPLICATED");
 	assert_string_equal(lp_audit_status_name(LP_AUDIT_MISSING), "MISSING");
+}
+
+/* Decided against, or not enough data: an interval that holds both no gain
+ * and the claim (a gain worth keeping, the claim unknown) is UNDECIDED;
+ * one that excludes the claim, or every gain of min_effect or more, is
+ * NOT_REPLICATED. */
+static void test_classify_undecided(void **state)
+{
+	st_effect crosses = eff(0.97, 0.93, 1.01, ST_INCONCLUSIVE);   /* gains -1% .. 7% */
+	st_effect unbounded = eff(0.88, 0.0, INFINITY, ST_INCONCLUSIVE);
+	st_effect real = eff(0.85, 0.82, 0.88, ST_IMPROVED);
+	double sh = 0;
+
+	(void)state;
+	assert_int_equal(lp_audit_classify(&sh, &crosses, 1, 0.05, 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_UNDECIDED);
+	assert_int_equal(lp_audit_classify(&sh, &crosses, 1, 0.08, 0.02, 0, GRD_HOLDOUT_PASS),
+			 LP_AUDIT_NOT_REPLICATED);   /* the claim is excluded */
+	assert_int_equal(lp_audit_classify(&sh, &crosses, 1, NAN, 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_UNDECIDED);
+	assert_int_equal(lp_audit_classify(&sh, &crosses, 1, NAN, 0.10, 0, GRD_HOLDOUT_PASS),
+			 LP_AUDIT_NOT_REPLICATED);   /* no gain worth keeping is left */
+	assert_int_equal(lp_audit_classify(&sh, &unbounded, 1, 0.2, 0.02, 0, GRD_HOLDOUT_PASS), LP_AUDIT_UNDECIDED);
+	assert_string_equal(lp_audit_status_name(LP_AUDIT_UNDECIDED), "UNDECIDED");
+	/* time to decide: half-width 4% must shrink to max(3%, 5% - 3%) = 3%:
+	 * (4/3)^2 - 1 of the 30 s spent */
+	bg_fx_assert_close(lp_audit_more_time(&crosses, 1, 0.05, 30.0), 30.0 * (16.0 / 9.0 - 1.0), 1e-9);
+	/* with a 12% floor: to 9%, already narrower */
+	assert_true(lp_audit_more_time(&crosses, 1, 0.12, 30.0) == 0.0);
+	assert_true(isinf(lp_audit_more_time(&unbounded, 1, 0.05, 30.0)));
+	assert_true(lp_audit_more_time(&real, 1, 0.05, 30.0) == 0.0);
 }
 
 /* ---- change points ------------------------------------------------------------ */
@@ -570,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_range_errors),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_classify_not_replicated),
+		cmocka_unit_test(test_classify_undecided),
 		cmocka_unit_test(test_changepoints),
 	};
 

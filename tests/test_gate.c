@@ -400,6 +400,32 @@ static void test_reject_overfit(void **state)
 	bg_test_result_free(&r);
 }
 
+/* A one-off gate of an old commit (explicit --candidate and --baseline)
+ * is recorded but does not become the branch's baseline: the next plain
+ * gate compares HEAD with the last KEEP that became the branch, and says
+ * so. */
+static void test_one_off_keeps_baseline(void **state)
+{
+	fx *f = *state;
+	char *c1, *c2, args[200], want[64];
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	c1 = commit(f, "echo 30 > knob");
+	gate_expect(f, "", 0, "KEEP");
+	c2 = commit(f, "echo 25 > knob");
+	free(commit(f, "echo 20 > knob"));
+	snprintf(args, sizeof(args), "--candidate %.12s --baseline %.12s", c2, c1);
+	gate_expect(f, args, 0, "KEEP");
+	r = gate(f, "");
+	snprintf(want, sizeof(want), "against %.12s", c1);
+	expect_in(&r, 1, want, "the baseline after a one-off gate");
+	expect_in(&r, 1, "baseline: the last KEEP that became", "why that baseline");
+	bg_test_result_free(&r);
+	free(c1);
+	free(c2);
+}
+
 /* ---- 3. --worktree ------------------------------------------------------ */
 
 static void test_worktree(void **state)
@@ -1581,6 +1607,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reject_regressed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_no_change, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_worktree, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_resets, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_dirty, fx_setup, fx_teardown),

@@ -160,25 +160,38 @@ static void sh_ok(const fx *f, const char *cmd)
 }
 
 /* A repository whose workloads' speed is the number in the file `speed` of
- * each export: the candidate commit changes it. */
-static void make_repo(fx *f, const char *base_speed, const char *cand_speed)
+ * each export: the candidate commit changes it. With hold_sd >= 0 it has a
+ * held-out workload too, whose speed is in `hspeed` (0.01, cand_hspeed in
+ * the candidate) with noise hold_sd. */
+static void make_repo_holdout(fx *f, const char *base_speed, const char *cand_speed, double hold_sd,
+			      const char *cand_hspeed)
 {
-	char cmd[1024];
+	char cmd[2048], holdout[400] = "";
 
 	assert_int_equal(bg_test_tmpdir(f->root, sizeof(f->root), "gate_mock"), 0);
 	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->root);
 	assert_int_equal(mkdir(f->repo, 0755), 0);
+	if (hold_sd >= 0)
+		snprintf(holdout, sizeof(holdout),
+			 "'  \"holdout\": { \"dir\": \"%s/holdout\", \"workloads\": [ { \"name\": \"h\", "
+			 "\"cmd\": \"bg-mock-file hspeed %g\" } ] },' ", f->root, hold_sd);
 	snprintf(cmd, sizeof(cmd),
+		 "mkdir ../holdout && echo x > ../holdout/h.txt && "
 		 "git init -q && git config user.email a@b && git config user.name t && "
-		 "git config commit.gpgsign false && echo %s > speed && "
+		 "git config commit.gpgsign false && echo %s > speed && echo 0.01 > hspeed && "
 		 "printf '#!/bin/sh\\necho \"2 passed\"\\n' > test.sh && "
 		 "printf '%%s\\n' '{ \"test\": { \"cmd\": \"sh test.sh\", \"count\": \"passed\" },' "
 		 "'  \"workloads\": [ { \"name\": \"a\", \"cmd\": \"bg-mock-file speed 0.01\" },' "
-		 "'                 { \"name\": \"b\", \"cmd\": \"bg-mock-file speed 0.01\" } ],' "
+		 "'                 { \"name\": \"b\", \"cmd\": \"bg-mock-file speed 0.01\" } ],' %s"
 		 "'  \"budget\": { \"max_seconds\": 30, \"warmup\": 1 } }' > benchgate.json && "
-		 "git add -A && git commit -qm base && echo %s > speed && git commit -qam candidate",
-		 base_speed, cand_speed);
+		 "git add -A && git commit -qm base && echo %s > speed && echo %s > hspeed && git commit -qam candidate",
+		 base_speed, holdout, cand_speed, cand_hspeed);
 	sh_ok(f, cmd);
+}
+
+static void make_repo(fx *f, const char *base_speed, const char *cand_speed)
+{
+	make_repo_holdout(f, base_speed, cand_speed, -1, "0.01");
 }
 
 /* Judges HEAD against its parent in-process with the mock. */
@@ -246,6 +259,40 @@ static void test_gate_rejects_slower(void **unused)
 	bg_test_rmtree(f.root);
 }
 
+/* The held-out workload keeps none of a 10% training gain. Measured with
+ * little noise, its interval excludes half the gain: REJECT(overfit). With
+ * much noise (sd 1.5 a run), 8% slower, it cannot tell within the budget:
+ * REJECT(holdout_inconclusive), never overfit. (The mock is seeded, so the
+ * outcome is fixed; these noise and shift put the point estimate where an
+ * undecided interval is likeliest, 1.4 point sds below the threshold.) */
+static void test_gate_holdout_overfit_or_undecided(void **unused)
+{
+	static const struct { double sd; const char *hspeed, *reason; grd_holdout_verdict v; } cases[] = {
+		{ 0.01, "0.01", "overfit", GRD_HOLDOUT_OVERFIT },
+		{ 1.5, "0.0108", "holdout_inconclusive", GRD_HOLDOUT_UNDECIDED },
+	};
+
+	(void)unused;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fx f;
+		lp_gate_opts o;
+		lp_gate_run g;
+		mock_exec m;
+
+		make_repo_holdout(&f, "0.010", "0.009", cases[i].sd, cases[i].hspeed);
+		judge(&g, &o, &f, &m);
+		if (g.train.aggregate.verdict != ST_IMPROVED || !g.hold_ran || g.keep || strcmp(g.reason, cases[i].reason) != 0 || g.hold_verdict != cases[i].v)
+			fail_msg("held-out sd %g: %s (%s), held-out B/A %.4f [%.4f, %.4f] in %u rounds", cases[i].sd,
+				 g.keep ? "KEEP" : g.reason, g.detail ? g.detail : "", g.hold.aggregate.ratio,
+				 g.hold.aggregate.lo, g.hold.aggregate.hi, g.hold.rounds);
+		if (cases[i].v == GRD_HOLDOUT_UNDECIDED)
+			assert_non_null(strstr(g.detail, "not overfit"));
+		lp_gate_run_free(&g);
+		mock_exec_free(&m);
+		bg_test_rmtree(f.root);
+	}
+}
+
 static int setup(void **unused)
 {
 	(void)unused;
@@ -269,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_failing_run_named),
 		cmocka_unit_test(test_gate_keeps_faster),
 		cmocka_unit_test(test_gate_rejects_slower),
+		cmocka_unit_test(test_gate_holdout_overfit_or_undecided),
 	};
 
 	lp_workspace_use_exe(BG_TEST_BIN);   /* its sandboxes' helpers */

@@ -389,7 +389,7 @@ static void test_reseal_resets(void **state)
 typedef struct {
 	int lower;
 	double train, hold, lo, hi, g;
-	int expected;   /* 1 pass, 0 fail, or a BG_E* code */
+	int expected;   /* a grd_holdout_verdict, or a BG_E* code */
 	const char *why;
 } judge_case;
 
@@ -402,14 +402,18 @@ static void test_judge_table(void **state)
 		{ 1, 0.80, 0.85, 0.70, 1.01, 0.5, 1, "interval straddles 1 but reaches below" },
 		{ 1, 0.80, 1.02, 1.00, 1.05, 0.0, 0, "interval never below 1" },
 		{ 1, 0.80, 0.99, 1.00, 1.05, 0.0, 0, "lo exactly 1 does not reach" },
-		{ 1, 0.80, 1.02, 0.98, 1.06, 0.0, 0, "held-out got worse: negative share" },
+		{ 1, 0.80, 1.02, 0.98, 1.06, 0.0, 2, "got worse, but the interval still reaches a gain: undecided" },
 		{ 1, 0.80, 1.00, 0.98, 1.02, 0.0, 1, "g = 0 asks only that it not get worse" },
 		{ 1, 0.80, 0.70, 0.65, 0.75, 1.0, 1, "better than training meets g = 1" },
-		{ 1, 0.80, 0.81, 0.78, 0.84, 1.0, 0, "g = 1 demands the whole gain" },
+		{ 1, 0.80, 0.81, 0.78, 0.84, 1.0, 2, "g = 1 demands the whole gain, still inside the interval" },
+		{ 1, 0.80, 0.85, 0.83, 0.87, 1.0, 0, "g = 1: the whole gain excluded" },
+		{ 1, 0.90, 1.00, 0.93, 1.07, 0.5, 2, "no gain measured, half the gain not excluded: undecided" },
+		{ 1, 0.90, 1.00, 0.98, 1.02, 0.5, 0, "no gain measured, half the gain excluded: overfit" },
 		{ 1, 0.99, 0.994, 0.99, 0.999, 0.5, 1, "tiny gains, half kept" },
 		/* higher is better: gains ln(ratio) */
 		{ 0, 1.25, 1.15, 1.05, 1.25, 0.5, 1, "throughput: 63% kept" },
-		{ 0, 1.25, 1.05, 0.98, 1.12, 0.5, 0, "throughput: 22% kept" },
+		{ 0, 1.25, 1.05, 0.98, 1.12, 0.5, 2, "throughput: 22% kept, half still inside" },
+		{ 0, 1.25, 1.05, 0.98, 1.10, 0.5, 0, "throughput: 22% kept, half excluded" },
 		{ 0, 1.25, 1.20, 0.95, 1.00, 0.0, 0, "hi exactly 1 does not reach" },
 		{ 0, 1.25, 0.97, 0.95, 0.99, 0.0, 0, "throughput fell" },
 		/* cannot be judged */

@@ -482,6 +482,7 @@ static void test_last_kept_per_branch(void **state)
 	fixture *f = *state;
 	state_ledger *l = NULL;
 	char out[41] = "untouched";
+	size_t seq = 0;
 	cJSON *audit = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(audit, "kind", "audit");
@@ -490,30 +491,40 @@ static void test_last_kept_per_branch(void **state)
 	cJSON_AddStringToObject(audit, "candidate", CAND_D);
 
 	assert_int_equal(state_ledger_open(&l, f->path), 0);
-	assert_int_equal(state_ledger_last_kept(out, l, "main"), BG_ENOTFOUND);
+	assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), BG_ENOTFOUND);
 	append_ok(l, gate_record("KEEP", "main", CAND_A, 1), NULL);
 	append_ok(l, gate_record("KEEP", "feature", CAND_B, 2), NULL);
 	append_ok(l, gate_record("REJECT", "main", CAND_C, 3), NULL);
 	append_ok(l, audit, NULL);   /* not a gate record: ignored */
 
-	assert_int_equal(state_ledger_last_kept(out, l, "main"), 0);
+	assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), 0);
 	assert_string_equal(out, CAND_A);
-	assert_int_equal(state_ledger_last_kept(out, l, "feature"), 0);
+	assert_int_equal(state_ledger_last_kept(out, &seq, l, "feature"), 0);
 	assert_string_equal(out, CAND_B);
 	strcpy(out, "untouched");
-	assert_int_equal(state_ledger_last_kept(out, l, "none"), BG_ENOTFOUND);
+	assert_int_equal(state_ledger_last_kept(out, &seq, l, "none"), BG_ENOTFOUND);
 	assert_non_null(strstr(bg_error_last(), "none"));
 	assert_string_equal(out, "untouched");
 
 	append_ok(l, gate_record("KEEP", "main", CAND_C, 5), NULL);
-	assert_int_equal(state_ledger_last_kept(out, l, "main"), 0);
+	assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), 0);
+	assert_string_equal(out, CAND_C);
+	assert_int_equal(seq, 5);
+	/* a one-off KEEP that did not become the branch sets no baseline */
+	{
+		cJSON *one_off = gate_record("KEEP", "main", CAND_D, 6);
+
+		cJSON_AddFalseToObject(one_off, "sets_baseline");
+		append_ok(l, one_off, NULL);
+	}
+	assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), 0);
 	assert_string_equal(out, CAND_C);
 
 	/* The latest KEEP has a malformed candidate: an error, not an older one. */
-	append_ok(l, gate_record("KEEP", "main", "HEAD", 6), NULL);
+	append_ok(l, gate_record("KEEP", "main", "HEAD", 7), NULL);
 	strcpy(out, "untouched");
-	assert_int_equal(state_ledger_last_kept(out, l, "main"), BG_EPARSE);
-	assert_non_null(strstr(bg_error_last(), "line 6"));
+	assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), BG_EPARSE);
+	assert_non_null(strstr(bg_error_last(), "line 7"));
 	assert_string_equal(out, "untouched");
 	state_ledger_free(l);
 }
