@@ -36,9 +36,9 @@ static int parse_args(lp_gate_opts *o, int argc, char **argv)
 	const cli_opt opts[] = {
 		{ CLI_OPT_STRING, "candidate", 'c', &o->candidate_rev, "REV", "the commit to judge (default HEAD)", 0, 0, NULL },
 		{ CLI_OPT_STRING, "baseline", 'b', &o->baseline_rev, "REV",
-		  "what to compare with (default: the last kept commit\n"
-		  "of this branch in the ledger, else the candidate's\n"
-		  "first parent)", 0, 0, NULL },
+		  "what to compare with (default: the last KEEP in the\n"
+		  "ledger of this branch's tip, else the candidate's\n"
+		  "first parent; a gate of another commit never sets it)", 0, 0, NULL },
 		{ CLI_OPT_SWITCH, "worktree", 'W', &o->worktree, NULL,
 		  "judge the uncommitted changes instead (snapshot as a\n"
 		  "commit on refs/benchgate/worktree; nothing touched)", 0, 0, NULL },
