@@ -101,6 +101,22 @@ static void print_plan(FILE *f, const lp_gate_run *g)
 			g->cfg->min_effect * 100, g->plan.path);
 }
 
+/* "  time: export 0.1 s, build 2.0 s, ..." for the phases that ran. */
+static void print_phases(FILE *f, const lp_gate_run *g)
+{
+	const char *sep = "  time: ";
+	double total = 0;
+
+	for (int p = 0; p < LP_GATE_NPHASES; p++)
+		if (g->phase_s[p] > 0) {
+			fprintf(f, "%s%s %.1f s", sep, lp_gate_phase_name((lp_gate_phase)p), g->phase_s[p]);
+			sep = ", ";
+			total += g->phase_s[p];
+		}
+	if (total > 0)
+		fprintf(f, " (%.1f s in all)\n", total);
+}
+
 static void gate_print(FILE *f, const lp_gate_run *g)
 {
 	char v[200];
@@ -119,6 +135,7 @@ static void gate_print(FILE *f, const lp_gate_run *g)
 			g->level, g->test_number, g->cfg->alpha, g->train.rounds, g->train.elapsed_s, g->train.stopped);
 	if (g->measured)
 		print_plan(f, g);
+	print_phases(f, g);
 	if (g->tests_ran && g->cand_count >= 0 && g->base_count >= 0)
 		fprintf(f, "  tests: %s, %ld in the candidate, %ld in the baseline\n",
 			g->tests.passed ? "pass" : "FAIL", g->cand_count, g->base_count);

@@ -33,10 +33,13 @@ void bg_note(int quiet, const char *fmt, ...)
 	va_end(ap);
 }
 
+#define LOG_INTERVAL_S 10.0
+
 void bg_progress_init(bg_progress *p, int quiet)
 {
-	p->enabled = !quiet && isatty(STDERR_FILENO);
-	p->last = 0.0;
+	p->enabled = !quiet;
+	p->tty = isatty(STDERR_FILENO);
+	p->last = p->tty ? 0.0 : bg_time_now();   /* a log's first line after 10 s */
 	p->shown = 0;
 }
 
@@ -45,15 +48,18 @@ void bg_progress_update(bg_progress *p, const char *fmt, ...)
 	va_list ap;
 	double now;
 
-	if (!p->enabled || (now = bg_time_now()) - p->last < 0.1)
+	if (!p->enabled || (now = bg_time_now()) - p->last < (p->tty ? 0.1 : LOG_INTERVAL_S))
 		return;
 	p->last = now;
-	fputs("\r\033[K", stderr);
+	if (p->tty)
+		fputs("\r\033[K", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	if (!p->tty)
+		fputc('\n', stderr);
 	fflush(stderr);
-	p->shown = 1;
+	p->shown = p->tty;
 }
 
 void bg_progress_done(bg_progress *p)

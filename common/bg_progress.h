@@ -10,10 +10,11 @@ void bg_warn(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * does, for the person watching (not a warning). */
 void bg_note(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A progress line on stderr; shown only when stderr is a terminal and not
- * quiet, rewritten at most every 100 ms. */
+/* A progress line on stderr, unless quiet. On a terminal it rewrites
+ * itself at most every 100 ms; elsewhere (a CI log, a file) it is printed
+ * as a line of its own at most every 10 s, so a long run is never silent. */
 typedef struct {
-	int enabled;
+	int enabled, tty;
 	double last;
 	int shown;
 } bg_progress;

@@ -659,7 +659,7 @@ int lp_audit_remeasure(lp_audit_run *a, gsl_rng *rng)
 	a->locked = 1;
 	for (size_t i = 0; i < a->claims->nwarnings; i++)
 		bg_warn(a->o->quiet, "%s", a->claims->warnings[i]);
-	k = (audit_clock){ bg_time_now(), a->budget_s, a->npresent + (a->npresent > 1), 0, { 0, 0, 0 } };
+	k = (audit_clock){ bg_time_now(), a->budget_s, a->npresent + (a->npresent > 1), 0, { 0 } };
 	bg_progress_init(&k.prog, a->o->quiet);
 	for (size_t i = 0; i < a->claims->nclaims && error == 0; i++) {
 		x.index = i;

@@ -40,6 +40,35 @@ static void reject(lp_gate_run *g, const char *reason, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *lp_gate_phase_name(lp_gate_phase p)
+{
+	static const char *const names[] = { "export", "build", "test", "training", "held-out", "record" };
+
+	return (unsigned)p < LP_GATE_NPHASES ? names[p] : "done";
+}
+
+/* Ends the phase in progress (its time added up) and starts p (or none:
+ * LP_GATE_NPHASES), saying what it does unless quiet or what is NULL: a
+ * line per phase also when stderr is a log, not a terminal. */
+static void phase(lp_gate_run *g, lp_gate_phase p, const char *what, ...) __attribute__((format(printf, 3, 4)));
+static void phase(lp_gate_run *g, lp_gate_phase p, const char *what, ...)
+{
+	double now = bg_time_now();
+	char text[512];
+	va_list ap;
+
+	if (g->phase_t0 > 0 && g->phase < LP_GATE_NPHASES)
+		g->phase_s[g->phase] += now - g->phase_t0;
+	g->phase = p;
+	g->phase_t0 = now;
+	if (what == NULL)
+		return;
+	va_start(ap, what);
+	vsnprintf(text, sizeof(text), what, ap);
+	va_end(ap);
+	bg_note(g->o->quiet, "gate: %s: %s", lp_gate_phase_name(p), text);
+}
+
 static int resolve_revisions(lp_gate_run *g)
 {
 	const lp_gate_opts *o = g->o;
@@ -71,7 +100,7 @@ static int resolve_revisions(lp_gate_run *g)
 				    g->cand);
 	} else {
 		snprintf(g->base_why, sizeof(g->base_why), "the candidate's first parent%s",
-			 g->branch ? " (no KEEP has become the branch yet)" : "");
+			 g->branch ? "; no KEEP has become the branch yet" : "");
 	}
 	if (error < 0)
 		return error;
@@ -79,6 +108,7 @@ static int resolve_revisions(lp_gate_run *g)
 		return bg_error_set(BG_EINVAL,
 				    "the candidate is the baseline (%.12s): nothing to gate; commit a change first, or use --worktree",
 				    g->cand);
+	phase(g, LP_GATE_EXPORT, "%.12s against %.12s (%s)", g->cand, g->base, g->base_why);
 	return 0;
 }
 
@@ -164,6 +194,8 @@ static int build_both(lp_gate_run *g)
 
 	if ((error = lp_workspace_isolation_check(g->cfg)) < 0)
 		return error;
+	phase(g, LP_GATE_BUILD, g->cfg->build ? "\"%s\" in both exports (reused when built before)" : "%s",
+	      g->cfg->build ? g->cfg->build : "nothing to build (no \"build\" in the configuration)");
 	if ((error = lp_workspace_build(&ok, &tail, g->cfg->build, g->base_dir,
 					lp_workspace_isolation_init(&iso, LP_RUN_BUILD, g->cfg, g->repo, g->state,
 								    g->base_dir))) < 0)
@@ -193,6 +225,8 @@ static int check_tests(lp_gate_run *g)
 	g->base_count = g->cand_count = -1;
 	if (g->cfg->test_cmd == NULL)
 		return 0;
+	phase(g, LP_GATE_TEST, "\"%s\" in the candidate%s", g->cfg->test_cmd,
+	      g->cfg->test_count ? ", and the baseline's count (cached after its first run)" : "");
 	if ((error = grd_tests_run(&g->tests, g->cfg->test_cmd, g->cand_dir, g->cfg->test_count,
 				   LP_WORKSPACE_COMMAND_TIMEOUT,
 				   lp_workspace_isolation_init(&iso, LP_RUN_TEST, g->cfg, g->repo, g->state,
@@ -286,8 +320,11 @@ static int measure_training(lp_gate_run *g, gsl_rng *rng)
 {
 	lp_workspace_cmds c;
 	lp_measure_opts m = measure_opts(g, g->level > 0 ? g->level : 1e-12, "training");
+	double total = g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds;
 	int error;
 
+	phase(g, LP_GATE_TRAINING, "%zu workload%s, at most %.0f s; the verdict within %.0f s", g->cfg->nworkloads,
+	      g->cfg->nworkloads == 1 ? "" : "s", m.max_seconds, total);
 	if ((error = lp_workspace_arm_commands(&c, &m, g->cfg, g->repo, g->state, g->base_dir, g->cand_dir,
 					       g->cfg->workloads, g->cfg->nworkloads, 0)) == 0 &&
 	    (error = lp_measure_run(&g->train, c.wl, c.n, &m, g->pin, rng)) == 0)
@@ -388,6 +425,8 @@ static int check_holdout(lp_gate_run *g, gsl_rng *rng)
 		       "the holdout budget is spent: refresh the held-out workloads and reseal (benchgate holdout --reseal)");
 		goto cleanup;
 	}
+	phase(g, LP_GATE_HELD_OUT, "%zu workload%s, at most %.0f s (their numbers stay hidden)", g->cfg->nholdout,
+	      g->cfg->nholdout == 1 ? "" : "s", phase_budget(g, 1));
 	error = run_holdout(g, rng, seal, sp);
 cleanup:
 	grd_seal_free(seal);
@@ -519,6 +558,7 @@ static int finish(lp_gate_run *g)
 {
 	int error;
 
+	phase(g, LP_GATE_RECORD, NULL);
 	if ((error = keep_rejected(g)) < 0 ||
 	    (error = state_ledger_append(g->ledger, lp_gate_record(g), NULL)) < 0 ||
 	    (error = record_note(g)) < 0)
@@ -623,5 +663,7 @@ int lp_gate_judge(lp_gate_run *g, gsl_rng *rng)
 	    (error = decide(g, rng)) < 0)
 		return error;
 	g->elapsed_s = bg_time_now() - t0;
-	return finish(g);
+	error = finish(g);
+	phase(g, LP_GATE_NPHASES, NULL);
+	return error;
 }

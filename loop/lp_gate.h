@@ -20,6 +20,16 @@
 
 #include <gsl/gsl_rng.h>
 
+/* The phases of a gate, in order: each is said on stderr as it starts
+ * (unless quiet) and timed. */
+typedef enum {
+	LP_GATE_EXPORT, LP_GATE_BUILD, LP_GATE_TEST, LP_GATE_TRAINING, LP_GATE_HELD_OUT, LP_GATE_RECORD,
+	LP_GATE_NPHASES
+} lp_gate_phase;
+
+/* "export", "build", "test", "training", "held-out", "record". */
+const char *lp_gate_phase_name(lp_gate_phase p);
+
 typedef struct {
 	const char *config_path;   /* NULL: benchgate.json of the baseline commit */
 	const char *candidate_rev; /* NULL: HEAD */
@@ -68,6 +78,9 @@ typedef struct {
 	char rejected_ref[128];
 	char applied[256];         /* what --apply did, for people */
 	char base_why[96];         /* how the baseline was chosen, for people */
+	double phase_s[LP_GATE_NPHASES]; /* the time each phase took */
+	lp_gate_phase phase;       /* the phase in progress */
+	double phase_t0;           /* when it began; 0 before the first */
 	int tip;                   /* the candidate is the branch's tip (HEAD) */
 } lp_gate_run;
 

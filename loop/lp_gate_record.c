@@ -147,6 +147,13 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	 * gate of another commit, or of uncommitted changes, is not */
 	cJSON_AddBoolToObject(o, "sets_baseline", g->keep && g->tip);
 	cJSON_AddStringToObject(o, "baseline_why", g->base_why);
+	{	/* seconds per phase; the ledger's record is written before
+		 * its own "record" phase ends */
+		cJSON *ph = cJSON_AddObjectToObject(o, "phases");
+
+		for (int p = 0; p < LP_GATE_NPHASES; p++)
+			cJSON_AddNumberToObject(ph, lp_gate_phase_name((lp_gate_phase)p), g->phase_s[p]);
+	}
 	cJSON_AddStringToObject(o, "config_hash", g->cfg_hash);
 	/* what the candidate's build and tests ran in: "bwrap" or "none" */
 	cJSON_AddStringToObject(o, "isolation", g->cfg->isolation);

@@ -426,6 +426,44 @@ static void test_one_off_keeps_baseline(void **state)
 	free(c2);
 }
 
+/* A CI-style run (stderr a pipe, not a terminal) says each phase as it
+ * starts, and the verdict says what each took. The budget bounds the
+ * measurement as a whole: with held-out workloads training gets two
+ * thirds of --max-time (here a noisy candidate that cannot be decided
+ * uses all of it), and a slow build is on top, reported apart. */
+static void test_phases_and_budget(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	cJSON *doc;
+	double build_s, train_s;
+
+	make_repo(f, "\"build\": \"sleep 1\", ");
+	free(commit(f, "printf '#!/bin/sh\\nread x < knob\\nv=$(" BG_INT " -s $1 -x $x | sed -n \"s/^METRIC work_units=//p\")\\n"
+		       "exec awk -v v=\"$v\" -v s=$$ \\047BEGIN { srand(s); printf \"METRIC work_units=%%d\\\\n\", "
+		       "v * (0.99 + 0.6 * (rand() - 0.5)) }\\047\\n' > work.sh"));
+	r = gate(f, "--max-time 3 --json");
+	bg_test_expect_status(&r, 1, "a noisy candidate in 3 s");
+	for (const char *const *p = (const char *const[]){ "gate: export:", "gate: build: \"sleep 1\"", "gate: test:",
+						      "gate: training: 2 workloads, at most 2 s; the verdict within 3 s",
+						      NULL }; *p; p++)
+		if (strstr(r.err, *p) == NULL) {
+			bg_test_dump(&r, "phases");
+			fail_msg("stderr does not say \"%s\"", *p);
+		}
+	assert_non_null(doc = cJSON_Parse(r.out));
+	{
+		const cJSON *ph = cJSON_GetObjectItemCaseSensitive(doc, "phases");
+
+		build_s = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ph, "build"));
+		train_s = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ph, "training"));
+	}
+	if (!(build_s >= 1.0 && train_s >= 1.5 && train_s <= 2.0 + 0.6))
+		fail_msg("build %.2f s (a 1 s build), training %.2f s (2 s of a 3 s budget)", build_s, train_s);
+	cJSON_Delete(doc);
+	bg_test_result_free(&r);
+}
+
 /* ---- 3. --worktree ------------------------------------------------------ */
 
 static void test_worktree(void **state)
@@ -1608,6 +1646,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reject_no_change, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_worktree, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_resets, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_dirty, fx_setup, fx_teardown),
