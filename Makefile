@@ -59,7 +59,7 @@ CORPORA_SRC := $(wildcard corpora/calib/bg-*.c)
 CORPORA_BIN := $(CORPORA_SRC:corpora/calib/%.c=build/corpora/%)
 CORPORA_COMMON := $(wildcard corpora/calib/common.c corpora/calib/common.h)
 
-.PHONY: all test check built demo eval deps clean install corpora unused
+.PHONY: all test check built demo eval deps clean install corpora unused libs
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(LIB) corpora
@@ -71,7 +71,15 @@ build/corpora/%: corpora/calib/%.c $(CORPORA_COMMON)
 	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -o $@.tmp $< $(filter %.c,$(CORPORA_COMMON)) -lm
 	mv -f $@.tmp $@
 
-$(BUILD)/obj/%.o: %.c
+# libs: the libraries pkg-config must find before anything compiles; a
+# missing one stops the build with its name and the fix.
+libs:
+	@missing=""; for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "benchgate: pkg-config cannot find:$$missing; run 'make deps' (as root it installs the Debian packages, otherwise it prints the apt-get command)" >&2; \
+		exit 1; fi
+
+$(BUILD)/obj/%.o: %.c | libs
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -138,7 +146,9 @@ $(BUILD)/eval/%: eval/%.c $(EVAL_SHARED) $(wildcard eval/*.h) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ieval -o $@ $< $(EVAL_SHARED) $(LIB) $(PKG_LIBS)
 
-eval: deps
+# eval also compares with hyperfine (eval/peers.sh): make deps installs it.
+eval:
+	@BENCHGATE_DEPS_EXTRA=hyperfine sh scripts/deps.sh
 	@$(MAKE) --no-print-directory all $(EVAL_BIN)
 	@sh eval/run.sh $(BUILD)
 

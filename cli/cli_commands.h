@@ -7,6 +7,7 @@ int cli_cmd_compare(int argc, char **argv);
 int cli_cmd_gate(int argc, char **argv);
 int cli_cmd_log(int argc, char **argv);
 int cli_cmd_holdout(int argc, char **argv);
+int cli_cmd_gc(int argc, char **argv);
 int cli_cmd_loop(int argc, char **argv);
 int cli_cmd_calibrate(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);

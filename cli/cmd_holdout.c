@@ -12,6 +12,7 @@
 #include "grd_holdout.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static const cli_opt_help holdout_help = {
 	"holdout", "holdout [--reseal] [--config FILE]",
@@ -42,8 +43,12 @@ static int run(const char *config_path, int reseal)
 		error = bg_error_nomem();
 		goto cleanup;
 	}
-	if ((error = lp_config_load(&cfg, config_path ? config_path : cfgpath)) < 0)
+	if ((error = lp_config_load(&cfg, config_path ? config_path : cfgpath)) < 0) {
+		if (!config_path && access(cfgpath, F_OK) != 0)   /* say where else it may be */
+			error = bg_error_set(BG_ENOTFOUND, "there is no %s at the top of the working tree: "
+					     "name the configuration with --config FILE", LP_CONFIG_FILE);
 		goto cleanup;
+	}
 	if (cfg->holdout_dir == NULL) {
 		error = bg_error_set(BG_EINVAL, "%s has no \"holdout\": nothing is sealed", cfg->path);
 		goto cleanup;

@@ -32,6 +32,7 @@ static const command commands[] = {
 	{ "compare", cli_cmd_compare, "measure two commands in interleaved rounds and give a verdict" },
 	{ "log", cli_cmd_log, "list the ledger of gate decisions; --verify its hash chain" },
 	{ "holdout", cli_cmd_holdout, "the seal of the held-out workloads; --reseal after refreshing them" },
+	{ "gc", cli_cmd_gc, "remove the exports the next gate would not use" },
 	{ "help", cmd_help, "show the help of a command" },
 };
 

@@ -13,6 +13,11 @@
 #include "bg_progress.h"
 #include "state_anchor.h"
 #include "state_counts.h"
+#include "state_ledger.h"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,4 +400,93 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 	if ((error = arm_commands(c, w, n, dir_a, dir_b, sb[0], sb[1])) < 0)
 		return error;
 	return c->servers[0].pid && c->servers[1].pid ? serve_routes(c, m, w, sb) : 0;
+}
+
+/* ---- gc ------------------------------------------------------------------ */
+
+/* nftw has no context argument: the sum of one walk (one walk at a time). */
+static unsigned long long walk_bytes;
+
+static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	(void)ftw;
+	walk_bytes += (unsigned long long)sb->st_blocks * 512ULL;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static unsigned long long tree_bytes(const char *dir)
+{
+	walk_bytes = 0;
+	nftw(dir, add_size, 16, FTW_PHYS);
+	return walk_bytes;
+}
+
+/* Whether name is one of the kept commits. */
+static int kept(const char *name, const char keep[][41], size_t nkeep)
+{
+	for (size_t i = 0; i < nkeep; i++)
+		if (keep[i][0] && strcmp(name, keep[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int lp_workspace_gc(lp_workspace_gc_result *out, lp_repo *repo, const state_store *st, int all, int dry_run)
+{
+	lp_workspace_gc_result r = { 0 };
+	state_ledger *l = NULL;
+	char *branch = NULL, dir[PATH_MAX];
+	size_t seq;
+	DIR *d;
+	struct dirent *e;
+	int error = 0;
+
+	snprintf(dir, sizeof(dir), "%s/exports", state_root(st));
+	if (!all) {   /* what the next plain gate would export again */
+		if (lp_repo_resolve(r.keep[0], repo, "HEAD") < 0)
+			r.keep[0][0] = '\0';
+		if ((error = lp_repo_branch(&branch, repo)) < 0 || (error = state_ledger_load(&l, st)) < 0)
+			goto cleanup;
+		if (branch == NULL || state_ledger_last_kept(r.keep[1], &seq, l, branch) < 0)
+			r.keep[1][0] = '\0';
+	}
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT)
+			error = bg_error_set(BG_ESYS, "cannot read %s: %s", dir, strerror(errno));
+		goto cleanup;
+	}
+	while (error == 0 && (e = readdir(d)) != NULL) {
+		char path[PATH_MAX + 320];
+		unsigned long long bytes;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		bytes = tree_bytes(path);
+		if (kept(e->d_name, r.keep, 2)) {
+			r.kept++;
+			r.kept_bytes += bytes;
+			continue;
+		}
+		if (!dry_run && nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+			error = bg_error_set(BG_ESYS, "cannot remove the export %s: %s", path, strerror(errno));
+		r.removed++;
+		r.removed_bytes += bytes;
+	}
+	closedir(d);
+cleanup:
+	if (error == 0)
+		*out = r;
+	state_ledger_free(l);
+	free(branch);
+	return error;
 }

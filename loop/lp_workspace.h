@@ -172,4 +172,21 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 /* Frees what c holds and zeroes it; NULL is a no-op. */
 void lp_workspace_cmds_clear(lp_workspace_cmds *c);
 
+/* What lp_workspace_gc did (or, dry, would do). keep: the commits whose
+ * exports stayed, "" when none: [0] HEAD, [1] the default baseline (the
+ * last KEEP that became the branch). */
+typedef struct {
+	size_t removed, kept;
+	unsigned long long removed_bytes, kept_bytes;
+	char keep[2][41];
+} lp_workspace_gc_result;
+
+/* Removes the exports under <state>/exports that the next plain gate
+ * would not use: all of them with `all`, else all but HEAD's and the
+ * default baseline's (an export is a cache: a gate exports and builds a
+ * missing one again). With dry_run nothing is removed. The caller holds
+ * the gate lock (state_lock). BG_ESYS naming the path, BG_EGIT, BG_ENOMEM;
+ * *out is written only on success. */
+int lp_workspace_gc(lp_workspace_gc_result *out, lp_repo *repo, const state_store *st, int all, int dry_run);
+
 #endif

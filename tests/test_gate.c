@@ -464,6 +464,46 @@ static void test_phases_and_budget(void **state)
 	bg_test_result_free(&r);
 }
 
+/* gc removes the exports the next gate would not use (not HEAD's, not the
+ * default baseline's), --dry-run nothing, --all every one; the next gate
+ * exports what it needs again, and the ledger is left alone. */
+static void test_gc(void **state)
+{
+	fx *f = *state;
+	char *base, *c1, *ledger, *after, want[200];
+	bg_test_result r;
+
+	make_repo(f, NULL);
+	base = head(f);
+	c1 = commit(f, "echo 30 > knob");
+	gate_expect(f, "", 0, "KEEP");
+	free(commit(f, "echo 45 > knob"));
+	gate_expect(f, "", 1, "REJECT(");
+	ledger = repo_file(f, ".git/benchgate/ledger.jsonl");
+	r = shellf(f, "'%s' gc --dry-run && ls .git/benchgate/exports | wc -l", BG_TEST_BIN);
+	bg_test_expect_status(&r, 0, "gc --dry-run");
+	expect_in(&r, 1, "would remove 1 export", "gc --dry-run says");
+	expect_in(&r, 1, "\n3\n", "gc --dry-run removes nothing");
+	bg_test_result_free(&r);
+	r = shellf(f, "'%s' gc && ls .git/benchgate/exports", BG_TEST_BIN);
+	bg_test_expect_status(&r, 0, "gc");
+	snprintf(want, sizeof(want), "default baseline %.12s", c1);
+	expect_in(&r, 1, want, "gc keeps the default baseline");
+	assert_null(strstr(r.out, base));   /* the first KEEP's baseline: no longer needed */
+	bg_test_result_free(&r);
+	gate_expect(f, "", 1, "REJECT(");   /* HEAD against c1 again */
+	r = shellf(f, "'%s' gc --all && ls .git/benchgate/exports | wc -l", BG_TEST_BIN);
+	expect_in(&r, 1, "removed 2 exports", "gc --all");
+	expect_in(&r, 1, "\n0\n", "gc --all leaves none");
+	bg_test_result_free(&r);
+	after = repo_file(f, ".git/benchgate/ledger.jsonl");
+	assert_int_equal(strncmp(after, ledger, strlen(ledger)), 0);   /* only appended to, by the gate */
+	free(after);
+	free(ledger);
+	free(base);
+	free(c1);
+}
+
 /* ---- 3. --worktree ------------------------------------------------------ */
 
 static void test_worktree(void **state)
@@ -1647,6 +1687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_gc, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_worktree, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_resets, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_dirty, fx_setup, fx_teardown),
