@@ -191,6 +191,18 @@ static void campaign_totals(FILE *f, const lp_audit_run *a)
 			a->span_to, a->span.aggregate.ratio, a->span.aggregate.lo, a->span.aggregate.hi);
 	else
 		fprintf(f, "; first to last: %s", a->span_note ? a->span_note : "not measured");
+	if (a->on_chain && a->nchain < a->npresent) {
+		const char *sep = "";
+
+		fprintf(f, "; the claims do not form one chain (overlapping, or out of order): these totals are over "
+			"claims");
+		for (size_t i = 0; i < a->claims->nclaims; i++)
+			if (a->on_chain[i]) {
+				fprintf(f, "%s %zu", sep, i + 1);
+				sep = ",";
+			}
+		fprintf(f, " only");
+	}
 }
 
 /* The commits worth reverting, each between quotes q, or "nothing". */
@@ -323,6 +335,14 @@ static cJSON *campaign_json(const lp_audit_run *a)
 	cJSON *o = cJSON_CreateObject(), *s, *rev, *cp;
 
 	lp_json_number(o, "claimed_total_ratio", a->claimed_total);
+	{	/* the claims (1-based) the totals are over */
+		cJSON *chain = cJSON_AddArrayToObject(o, "chain");
+
+		for (size_t i = 0; a->on_chain && i < a->claims->nclaims; i++)
+			if (a->on_chain[i])
+				cJSON_AddItemToArray(chain, cJSON_CreateNumber((double)(i + 1)));
+		cJSON_AddBoolToObject(o, "one_chain", a->on_chain && a->nchain == a->npresent);
+	}
 	s = cJSON_AddObjectToObject(o, "first_to_last");
 	cJSON_AddBoolToObject(s, "measured", a->span_measured);
 	if (a->span_measured) {

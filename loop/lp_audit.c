@@ -487,11 +487,37 @@ static double claim_gain(const lp_audit_claim *k, const lp_config *c)
 	return lp_audit_gain(k->claimed, k->lower_is_better >= 0 ? k->lower_is_better : c->lower_is_better);
 }
 
-static void claimed_total(lp_audit_run *a)
+size_t lp_audit_chain(int *on, const lp_audit_claim *claims, size_t n)
 {
+	size_t at = n, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		on[i] = 0;
+	while (at > 0 && claims[at - 1].commit[0] == '\0')   /* the last claim that exists */
+		at--;
+	while (at > 0) {
+		const char *parent = claims[at - 1].parent;
+		size_t prev = at - 1;
+
+		on[at - 1] = 1;
+		k++;
+		while (prev > 0 && strcmp(claims[prev - 1].commit, parent) != 0)
+			prev--;
+		at = prev;   /* 0: the chain starts at the claim just marked */
+	}
+	return k;
+}
+
+static int claimed_total(lp_audit_run *a)
+{
+	if ((a->on_chain = calloc(a->claims->nclaims ? a->claims->nclaims : 1, sizeof(int))) == NULL)
+		return bg_error_nomem();
+	a->nchain = lp_audit_chain(a->on_chain, a->claims->claims, a->claims->nclaims);
 	a->claimed_total = 1.0;
 	for (size_t i = 0; i < a->claims->nclaims; i++)
-		a->claimed_total *= a->claims->claims[i].claimed; /* NaN stays NaN */
+		if (a->on_chain[i])
+			a->claimed_total *= a->claims->claims[i].claimed; /* NaN stays NaN */
+	return 0;
 }
 
 static int span_note(lp_audit_run *a, const char *why)
@@ -512,12 +538,12 @@ static int measure_span(audit_ctx *x)
 	int error;
 
 	for (size_t i = 0; i < a->claims->nclaims; i++)
-		if (a->results[i].status != LP_AUDIT_MISSING) {
+		if (a->on_chain[i]) {
 			first = first ? first : &a->results[i];
 			last = &a->results[i];
 		}
-	if (a->npresent < 2 || first == NULL)
-		return span_note(a, "one claim only");
+	if (a->nchain < 2 || first == NULL)
+		return span_note(a, a->npresent < 2 ? "one claim only" : "one claim on the chain");
 	if (first->status == LP_AUDIT_BUILD_FAILED || last->status == LP_AUDIT_BUILD_FAILED)
 		return span_note(a, "the first or the last claim does not build");
 	a->span_from = first->claim->parent;
@@ -543,8 +569,7 @@ static int campaign(audit_ctx *x)
 	lp_audit_run *a = x->a;
 	int error;
 
-	claimed_total(a);
-	if ((error = measure_span(x)) < 0)
+	if ((error = claimed_total(a)) < 0 || (error = measure_span(x)) < 0)
 		return error;
 	if (a->claims->kind == LP_AUDIT_SRC_LEDGER)
 		error = lp_audit_changepoints(&a->steps, &a->nsteps, a->claims->series, a->claims->nseries);
@@ -687,6 +712,7 @@ void lp_audit_run_free(lp_audit_run *a)
 	lp_config_free(a->cfg);
 	free(a->cfg_from);
 	free(a->span_note);
+	free(a->on_chain);
 	free(a->steps);
 	lp_measure_result_clear(&a->span);
 	smp_pinning_free(a->pin);

@@ -174,6 +174,14 @@ lp_audit_status lp_audit_classify(double *shrinkage_pct, const st_effect *train,
  * unbounded interval. Pure. */
 double lp_audit_more_time(const st_effect *e, int lower_is_better, double floor, double elapsed_s);
 
+/* The chain of claims the campaign's totals are over: from the last
+ * claim that exists back through each one's parent, when an earlier claim
+ * made that commit. on[i] is set to 1 for the claims on it, 0 for the
+ * others (a claim measured against a commit no earlier claim made, two
+ * claims against one parent, claims out of order). Returns how many are
+ * on it; 0 when no claim exists. Pure; can't fail. */
+size_t lp_audit_chain(int *on, const lp_audit_claim *claims, size_t n);
+
 /* A step in a series of results (the ledger's measured ratios). */
 typedef struct {
 	size_t index;        /* the first point after the step */
@@ -235,7 +243,10 @@ typedef struct {
 	double budget_s;           /* the whole audit's measuring budget */
 	smp_probe probe;
 	smp_pinning *pin;
-	double claimed_total;      /* product of claimed ratios; NaN unless all known */
+	double claimed_total;      /* product of the chain's claimed ratios; NaN
+				    * unless all known */
+	int *on_chain;             /* per claim: on the chain (lp_audit_chain) */
+	size_t nchain;             /* claims on it */
 	int span_measured;         /* first parent -> last commit re-measured */
 	const char *span_from, *span_to;
 	char *span_note;           /* why it was not measured (owned), or NULL */

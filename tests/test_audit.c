@@ -495,6 +495,38 @@ static void test_undecided(void **state)
 	free(c3);
 }
 
+/* Claims that do not form one chain: the same commit kept twice against
+ * the same parent (a one-off gate repeated). The totals are over the
+ * chain back from the last claim, and the audit says which claims. */
+static void test_not_a_chain(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	cJSON *doc;
+	const cJSON *chain;
+
+	make_repo(f, NULL);
+	f->real = commit(f, "echo 20 > knob");
+	for (int i = 0; i < 2; i++) {
+		r = run(f, "exec '%s' gate -q --candidate %.12s --baseline %.12s", BG_TEST_BIN, f->real, f->base);
+		expect(&r, 0, 1, "KEEP", "a gate of the same commit");
+		bg_test_result_free(&r);
+	}
+	r = run(f, "exec '%s' audit --json -q -t 20 --seed 3", BG_TEST_BIN);
+	expect(&r, 0, 1, "\"REPLICATED\"", "audit of a repeated claim");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	chain = at(doc, "campaign.chain");
+	assert_int_equal(cJSON_GetArraySize(chain), 1);
+	assert_true(cJSON_GetArrayItem(chain, 0)->valuedouble == 2);
+	assert_true(cJSON_IsFalse(at(doc, "campaign.one_chain")));
+	cJSON_Delete(doc);
+	r = run(f, "exec '%s' audit -q -t 20 --seed 3", BG_TEST_BIN);
+	expect(&r, 0, 1, "the claims do not form one chain (overlapping, or out of order): these totals are over claims 2 only",
+	       "audit says which claims the totals are over");
+	bg_test_result_free(&r);
+}
+
 /* ---- 5. a commit that no longer exists -------------------------------------- */
 
 static void test_missing_commit(void **state)
@@ -576,6 +608,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tsv_shrunk, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_range_flags_build, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_undecided, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_chain, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_commit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, fx_setup, fx_teardown),
 	};

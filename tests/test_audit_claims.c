@@ -457,6 +457,42 @@ static void test_range_errors(void **state)
 	assert_null(c);
 }
 
+/* ---- the chain the campaign's totals are over ------------------------------- */
+
+static lp_audit_claim link_of(const char *commit, const char *parent)
+{
+	lp_audit_claim c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.commit, sizeof(c.commit), "%s", commit);
+	snprintf(c.parent, sizeof(c.parent), "%s", parent);
+	return c;
+}
+
+static void test_chain(void **state)
+{
+	lp_audit_claim chain[3] = { link_of("b", "a"), link_of("c", "b"), link_of("d", "c") };
+	lp_audit_claim overlap[3] = { link_of("b", "a"), link_of("c", "a"), link_of("d", "c") };
+	lp_audit_claim last_missing[3] = { link_of("b", "a"), link_of("c", "b"), link_of("", "") };
+	lp_audit_claim reversed[2] = { link_of("c", "b"), link_of("b", "a") };
+	lp_audit_claim none[2] = { link_of("", ""), link_of("", "") };
+	int on[3];
+
+	(void)state;
+	assert_int_equal(lp_audit_chain(on, chain, 3), 3);
+	assert_true(on[0] && on[1] && on[2]);
+	/* two claims against one parent: the chain back from the last skips one */
+	assert_int_equal(lp_audit_chain(on, overlap, 3), 2);
+	assert_true(!on[0] && on[1] && on[2]);
+	assert_int_equal(lp_audit_chain(on, last_missing, 3), 2);
+	assert_true(on[0] && on[1] && !on[2]);
+	/* out of order: the last claim's parent was made by no earlier claim */
+	assert_int_equal(lp_audit_chain(on, reversed, 2), 1);
+	assert_true(!on[0] && on[1]);
+	assert_int_equal(lp_audit_chain(on, none, 2), 0);
+	assert_true(!on[0] && !on[1]);
+}
+
 /* ---- classification --------------------------------------------------------- */
 
 static st_effect eff(double ratio, double lo, double hi, st_verdict v)
@@ -602,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_classify_not_replicated),
 		cmocka_unit_test(test_classify_undecided),
+		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_changepoints),
 	};
 
