@@ -6,6 +6,7 @@
 #include "bg_time.h"
 #include "lp_workspace.h"
 #include "bg_error.h"
+#include "bg_file.h"
 #include "bg_strv.h"
 #include "bg_interrupt.h"
 #include "state_counts.h"
@@ -14,6 +15,7 @@
 #include "st_fdr.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -439,6 +441,27 @@ cleanup:
  * warnings when the calibration is missing, stale, from another machine,
  * or says the budget is too short. Advisory: only running out of memory
  * stops the gate. */
+/* Whether the plan's warnings are new: the calibration (its path and
+ * modification time) differs from the one they were last said for, which
+ * is then recorded (STATE_PLAN_WARNED). Any failure: say them. */
+static int first_warning(const lp_gate_run *g)
+{
+	struct stat st;
+	char *path = NULL, *seen = NULL, now[PATH_MAX + 64];
+	int first = 1;
+
+	if (stat(g->plan.path, &st) < 0 || state_path(&path, g->state, STATE_PLAN_WARNED) < 0)
+		return 1;
+	snprintf(now, sizeof(now), "%s %lld\n", g->plan.path, (long long)st.st_mtime);
+	if ((seen = bg_file_read(path, NULL)) != NULL && strcmp(seen, now) == 0)
+		first = 0;
+	else
+		bg_file_write_atomic(path, now);
+	free(seen);
+	free(path);
+	return first;
+}
+
 static int plan_budget(lp_gate_run *g)
 {
 	size_t n = g->cfg->nworkloads;
@@ -470,12 +493,13 @@ static int plan_budget(lp_gate_run *g)
 		return error;
 	g->planned = error == 0;
 	/* No calibration at all is said in the output, not warned about on
-	 * every gate. */
-	if (g->planned && g->plan.path && g->plan.warnings) {
+	 * every gate; nor is the plan of one calibration more than once */
+	if (g->planned && g->plan.path && g->plan.warnings && first_warning(g)) {
 		for (char *line = g->plan.warnings, *end; *line; line = end + 1) {
 			end = strchr(line, '\n');
 			bg_warn(g->o->quiet, "%.*s", (int)(end - line), line);
 		}
+		bg_note(g->o->quiet, "(said once for this calibration; each verdict's \"plan:\" line says it again)");
 	}
 	return 0;
 }

@@ -76,6 +76,7 @@ cJSON *lp_json_pinning(const smp_pinning *p)
 	add_int_or_null(o, "harness_pu", p ? smp_pinning_harness_pu(p) : -1, -1);
 	cJSON_AddNumberToObject(o, "allowed_pus", p ? smp_pinning_allowed_pus(p) : 0);
 	cJSON_AddStringToObject(o, "reason", p ? smp_pinning_reason(p) : "pinning not set up");
+	cJSON_AddStringToObject(o, "choice", smp_pinning_choice(p));
 	return o;
 }
 

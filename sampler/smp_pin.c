@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct smp_pinning {
 	hwloc_topology_t topo;
@@ -24,7 +25,106 @@ struct smp_pinning {
 	int harness_pu;
 	cpu_set_t child_cpus;
 	char reason[256];
+	char choice[256];
 };
+
+#define MAX_PUS 1024
+
+int smp_pin_stat_parse(const char *text, unsigned long long *busy, unsigned long long *total, int max)
+{
+	int n = 0;
+
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		unsigned long long v[10] = { 0 };
+		int cpu, k;
+
+		if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
+			continue;
+		k = sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3],
+			   &v[4], &v[5], &v[6], &v[7]);
+		if (k < 5 || cpu < 0 || cpu >= max)
+			continue;
+		total[cpu] = 0;
+		for (int i = 0; i < k - 1; i++)
+			total[cpu] += v[i];
+		busy[cpu] = total[cpu] - v[3] - v[4];   /* idle, iowait */
+		n = cpu + 1 > n ? cpu + 1 : n;
+	}
+	return n;
+}
+
+int smp_pin_quietest(const int *pus, int n, const unsigned long long *busy0, const unsigned long long *total0,
+		     const unsigned long long *busy1, const unsigned long long *total1)
+{
+	int best = -1;
+	double best_share = 2.0;
+
+	for (int i = 0; i < n; i++) {
+		int pu = pus[i];
+		unsigned long long dt = total1[pu] > total0[pu] ? total1[pu] - total0[pu] : 0;
+		unsigned long long db = busy1[pu] > busy0[pu] ? busy1[pu] - busy0[pu] : 0;
+		double share = dt ? (double)db / (double)dt : 0.0;
+
+		if (share <= best_share) {
+			best_share = share;
+			best = pu;
+		}
+	}
+	return best;
+}
+
+/* /proc/stat's per-CPU counters into busy and total; 0 when unreadable. */
+static int read_stat(unsigned long long *busy, unsigned long long *total)
+{
+	char buf[65536];
+	FILE *f = fopen("/proc/stat", "r");
+	size_t len;
+
+	if (f == NULL)
+		return 0;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	return smp_pin_stat_parse(buf, busy, total, MAX_PUS);
+}
+
+/* The child's PU for "auto": the allowed PU least busy over
+ * SMP_PIN_SAMPLE_MS (a neighbour busy on one PU then shares the harness's
+ * PU, not the measured one's); the last allowed PU when /proc/stat cannot
+ * be read. */
+static int quietest_allowed(smp_pinning *p)
+{
+	static unsigned long long b0[MAX_PUS], t0[MAX_PUS], b1[MAX_PUS], t1[MAX_PUS];
+	struct timespec nap = { 0, SMP_PIN_SAMPLE_MS * 1000000L };
+	int pus[MAX_PUS], n = 0, best;
+
+	for (int pu = hwloc_bitmap_first(p->allowed); pu >= 0 && pu < MAX_PUS && n < MAX_PUS;
+	     pu = hwloc_bitmap_next(p->allowed, pu))
+		pus[n++] = pu;
+	memset(b0, 0, sizeof(b0));
+	memset(t0, 0, sizeof(t0));
+	memset(b1, 0, sizeof(b1));
+	memset(t1, 0, sizeof(t1));
+	if (n == 0 || read_stat(b0, t0) == 0)
+		return hwloc_bitmap_last(p->allowed);
+	nanosleep(&nap, NULL);
+	if (read_stat(b1, t1) == 0)
+		return hwloc_bitmap_last(p->allowed);
+	best = smp_pin_quietest(pus, n, b0, t0, b1, t1);
+	{
+		size_t len = (size_t)snprintf(p->choice, sizeof(p->choice), "PU %d, the least busy over %d ms:", best,
+					      SMP_PIN_SAMPLE_MS);
+
+		for (int i = 0; i < n && len < sizeof(p->choice); i++) {
+			int pu = pus[i];
+			unsigned long long dt = t1[pu] - t0[pu];
+
+			len += (size_t)snprintf(p->choice + len, sizeof(p->choice) - len, "%s PU %d %.0f%%",
+						i ? "," : "", pu, dt ? 100.0 * (double)(b1[pu] - b0[pu]) / (double)dt : 0.0);
+		}
+	}
+	return best;
+}
 
 /* Writes the allowed PUs as "0,1" or "0-7,9" into buf. Can't fail: a long
  * list is truncated. */
@@ -184,8 +284,10 @@ static int apply_spec(smp_pinning *p, const char *spec)
 				"only one processing unit is allowed (taskset/cgroup?)");
 			return 0;
 		}
-		child = hwloc_bitmap_last(p->allowed);
+		child = quietest_allowed(p);
 		harness = hwloc_bitmap_first(p->allowed);
+		if (harness == child)
+			harness = hwloc_bitmap_next(p->allowed, child);
 	} else {
 		if ((error = parse_list(p, spec, &child, &harness)) < 0)
 			return error;
@@ -251,6 +353,12 @@ int smp_pinning_active(const smp_pinning *p)
 const char *smp_pinning_reason(const smp_pinning *p)
 {
 	return p != NULL ? p->reason : "no pinning";
+}
+
+/* See smp_pin.h. "" for NULL. */
+const char *smp_pinning_choice(const smp_pinning *p)
+{
+	return p != NULL ? p->choice : "";
 }
 
 /* See smp_pin.h. -1 for NULL or when the child is not bound. */

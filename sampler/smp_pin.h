@@ -11,8 +11,9 @@
 
 typedef struct smp_pinning smp_pinning;
 
-/* Builds a pinning from a spec: "auto" (child on the last allowed PU,
- * harness on the first other one), "none", or a LIST "C[,H]" of PU OS
+/* Builds a pinning from a spec: "auto" (child on the allowed PU that was
+ * least busy over SMP_PIN_SAMPLE_MS, from /proc/stat; ties go to the last
+ * one; harness on the first other one), "none", or a LIST "C[,H]" of PU OS
  * indexes (child, then optionally harness). Binds the calling thread (the
  * harness) when a harness PU is chosen. Returns BG_EINVAL for a malformed
  * spec or a PU that is not allowed here (the message lists the allowed PUs),
@@ -20,6 +21,24 @@ typedef struct smp_pinning smp_pinning;
  * with the pinning inactive and a reason. */
 int smp_pinning_new(smp_pinning **out, const char *spec);
 void smp_pinning_free(smp_pinning *p);
+
+#define SMP_PIN_SAMPLE_MS 100
+
+/* The busy and total jiffies of each "cpuN" line of a /proc/stat text,
+ * into busy[N] and total[N] for N < max (busy: all but idle and iowait).
+ * Returns the highest N read + 1 (0 when none). Pure; can't fail. */
+int smp_pin_stat_parse(const char *text, unsigned long long *busy, unsigned long long *total, int max);
+
+/* Of the PUs pus[0..n), the one whose busy share between two readings
+ * (busy0/total0, then busy1/total1, indexed by PU) was lowest; on a tie,
+ * the later one in pus. A PU with no ticks in between counts as idle.
+ * -1 when n is 0. Pure. */
+int smp_pin_quietest(const int *pus, int n, const unsigned long long *busy0, const unsigned long long *total0,
+		     const unsigned long long *busy1, const unsigned long long *total1);
+
+/* How auto chose the child's PU, for the record ("PU 1, busy 2% over
+ * 100 ms; PU 0 48%"), "" when it did not choose. Never NULL. */
+const char *smp_pinning_choice(const smp_pinning *p);
 
 /* 1 when children are bound (smp_pinning_child_cpus is non-NULL). */
 int smp_pinning_active(const smp_pinning *p);

@@ -25,6 +25,7 @@ static const char *const file_names[] = {
 	[STATE_TEST_COUNTS] = "testcounts.json",
 	[STATE_LOOP_FEEDBACK] = "loop-feedback.json",
 	[STATE_GATE_LOCK] = "gate.lock",
+	[STATE_PLAN_WARNED] = "plan-warned",
 };
 
 static int make_root(const char *path, const char *gitdir)

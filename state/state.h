@@ -8,6 +8,8 @@
  *   holdout.seal        the held-out workloads' seal (grd_holdout.h)
  *   testcounts.json     the test count per commit (state_counts.h)
  *   loop-feedback.json  what `benchgate loop` tells the agent
+ *   plan-warned         the calibration whose plan warnings a gate has
+ *                       said already (once per calibration, not per gate)
  *   exports/<commit>    the tree of a commit, built there
  *
  * and in refs of the repository: refs/benchgate/baseline (the last commit
@@ -38,7 +40,8 @@ typedef enum {
 	STATE_HOLDOUT_SEAL,
 	STATE_TEST_COUNTS,
 	STATE_LOOP_FEEDBACK,
-	STATE_GATE_LOCK
+	STATE_GATE_LOCK,
+	STATE_PLAN_WARNED
 } state_file;
 
 typedef struct state_store state_store;

@@ -291,6 +291,15 @@ static void test_calibration_plan(void **state)
 	expect_in(&r, 1, "  plan: ~", "the plan line");
 	expect_in(&r, 1, ".git/benchgate/calibration.json)", "the plan names the calibration");
 	bg_test_result_free(&r);
+	/* said once per calibration: the next gate has only the plan line */
+	r = gate(f, "--baseline HEAD~1");
+	bg_test_expect_status(&r, 0, "a second gate with the same calibration");
+	if (strstr(r.err, "is from another machine") != NULL) {
+		bg_test_dump(&r, "second gate");
+		fail_msg("the calibration's warning was repeated");
+	}
+	expect_in(&r, 1, "  plan: ~", "the plan line, again");
+	bg_test_result_free(&r);
 	out = sh_out(f, "git rev-parse HEAD");
 	assert_string_equal(out, cand);
 	free(out);

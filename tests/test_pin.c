@@ -57,8 +57,9 @@ static void auto_binds_child_and_harness_to_distinct_pus(void **state)
 	child = smp_pinning_child_pu(p);
 	harness = smp_pinning_harness_pu(p);
 	assert_true(child >= 0 && harness >= 0);
-	/* last allowed PU for the child, first for the harness */
-	assert_true(child > harness);
+	/* the child on the quietest allowed PU, the harness on another */
+	assert_true(child != harness);
+	assert_non_null(strstr(smp_pinning_choice(p), "the least busy over"));
 
 	cpus = smp_pinning_child_cpus(p);
 	assert_non_null(cpus);
@@ -180,6 +181,39 @@ static void mark_failed_makes_it_inactive_naming_errno(void **state)
 	smp_pinning_free(p);
 }
 
+/* /proc/stat's cpuN lines: busy = all but idle and iowait (the 4th and
+ * 5th fields); the aggregate "cpu" line and other lines are skipped. */
+static void stat_parsed_and_quietest_chosen(void **state)
+{
+	static const char stat0[] =
+		"cpu  900 0 100 5000 10 0 0 0 0 0\n"
+		"cpu0 800 0 50 1000 5 0 0 0 0 0\n"
+		"cpu1 100 0 50 4000 5 1 2 3 0 0\n"
+		"intr 12345 0 0\nctxt 999\n";
+	static const char stat1[] =
+		"cpu0 880 0 60 1010 5 0 0 0 0 0\n"   /* 90 busy of 100 */
+		"cpu1 101 0 51 4098 5 1 2 3 0 0\n";  /* 2 busy of 100 */
+	unsigned long long b0[4] = { 0 }, t0[4] = { 0 }, b1[4] = { 0 }, t1[4] = { 0 };
+	int both[2] = { 0, 1 }, second[1] = { 1 };
+
+	(void)state;
+	assert_int_equal(smp_pin_stat_parse(stat0, b0, t0, 4), 2);
+	assert_true(t0[0] == 1855 && b0[0] == 850);
+	assert_true(t0[1] == 4161 && b1[1] == 0 && b0[1] == 156);
+	assert_int_equal(smp_pin_stat_parse(stat1, b1, t1, 4), 2);
+	assert_int_equal(smp_pin_quietest(both, 2, b0, t0, b1, t1), 1);
+	/* PU 0 idle now: the quiet one */
+	assert_int_equal(smp_pin_stat_parse("cpu0 800 0 50 1100 5 0 0 0 0 0\ncpu1 200 0 50 4000 5 1 2 3 0 0\n",
+					    b1, t1, 4), 2);
+	assert_int_equal(smp_pin_quietest(both, 2, b0, t0, b1, t1), 0);
+	/* a tie (no ticks at all) goes to the later PU, as before */
+	assert_int_equal(smp_pin_quietest(both, 2, b0, t0, b0, t0), 1);
+	assert_int_equal(smp_pin_quietest(second, 1, b0, t0, b1, t1), 1);
+	assert_int_equal(smp_pin_quietest(both, 0, b0, t0, b1, t1), -1);
+	assert_int_equal(smp_pin_stat_parse("nothing here\n", b0, t0, 4), 0);
+	assert_int_equal(smp_pin_stat_parse("cpu9 1 2 3 4 5\n", b0, t0, 4), 0);   /* beyond max */
+}
+
 static void free_and_mark_failed_accept_null(void **state)
 {
 	(void)state;
@@ -208,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mark_failed_makes_it_inactive_naming_errno,
 			save_affinity, restore_affinity),
 		cmocka_unit_test(free_and_mark_failed_accept_null),
+		cmocka_unit_test(stat_parsed_and_quietest_chosen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
