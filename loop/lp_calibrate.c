@@ -482,6 +482,8 @@ static int detectable(const lp_calib_report *r, lp_calib_workload *wl, const st_
 			return error;
 	}
 	rule.max_rounds = cap > TTD_MAX_ROUNDS ? TTD_MAX_ROUNDS : (size_t)ceil(cap);
+	if (r->max_rounds && rule.max_rounds > r->max_rounds)   /* the config's cap: a gate stops there */
+		rule.max_rounds = r->max_rounds;
 	wl->ttd_cap_s = (double)rule.max_rounds * wl->round_s;
 	for (size_t e = 0; e < LP_CALIB_NEFFECTS; e++) {
 		size_t rounds;

@@ -349,6 +349,14 @@ static void config_mode_takes_the_config_settings(void **state)
 	assert_int_equal(cJSON_GetArraySize(get(w, "mde")), 4);
 	assert_true(get(cJSON_GetArrayItem(get(w, "mde"), 1), "budget_seconds")->valuedouble == 30.0);
 	assert_true(get(get(doc, "verdict"), "fit")->type == cJSON_True);
+	/* the time-to-detect table stops at the config's 200 rounds */
+	{
+		const cJSON *t = cJSON_GetArrayItem(get(w, "time_to_detect"), 0);
+		double round_s = get(w, "round_seconds")->valuedouble;
+
+		bg_test_assert_close(get(t, "cap_seconds")->valuedouble, 200 * round_s, 1e-6, 1e-9,
+				     "the table's cap: 200 rounds");
+	}
 	cJSON_Delete(doc);
 }
 
