@@ -99,6 +99,9 @@ static void print_plan(FILE *f, const lp_gate_run *g)
 	else
 		fprintf(f, "  plan: %.3g%% is not detectable within an hour here (calibration %s)\n",
 			g->cfg->min_effect * 100, g->plan.path);
+	if (g->unpinned_by_plan)
+		fprintf(f, "  pinning: none (\"pin\": \"auto\"): the calibration measured pinned rounds %.2fx as noisy "
+			"as unpinned ones here\n", g->plan.pin_ratio);
 }
 
 /* "  time: export 0.1 s, build 2.0 s, ..." for the phases that ran. */

@@ -72,6 +72,7 @@ static int load_workload(lp_calibration_wl *w, const cJSON *j, const char *path,
 
 	w->round_s = num_or(j, "round_seconds", NAN);
 	w->sd_d = num_or(j, "sd_d", NAN);
+	w->pin_ratio = num_or(j, "pinned_over_unpinned_sd", NAN);
 	if (!cJSON_IsString(name) || !(w->round_s > 0.0 && isfinite(w->round_s)) || !cJSON_IsArray(d) ||
 	    cJSON_GetArraySize(d) < 2)
 		return bg_error_set(BG_EPARSE,
@@ -242,6 +243,8 @@ typedef struct {
 	double *w;
 	size_t k;
 	double round_s;
+	double log_pin;   /* sum of the matched workloads' log pin ratios */
+	size_t npin;
 } plan_source;
 
 static int source_new(plan_source *s, size_t *matched, const lp_calibration *c,
@@ -259,6 +262,10 @@ static int source_new(plan_source *s, size_t *matched, const lp_calibration *c,
 	for (size_t i = 0; i < q->nworkloads; i++)
 		for (size_t j = 0; j < c->nwl; j++)
 			if (strcmp(q->workloads[i], c->wl[j].name) == 0) {
+				if (c->wl[j].pin_ratio > 0.0 && isfinite(c->wl[j].pin_ratio)) {
+					s->log_pin += log(c->wl[j].pin_ratio);
+					s->npin++;
+				}
 				s->d[s->k] = c->wl[j].d;
 				s->n[s->k] = c->wl[j].n;
 				s->w[s->k++] = q->weights ? q->weights[i] : 1.0;
@@ -373,6 +380,7 @@ static int advise_from(lp_calibration_advice *a, const lp_calibration *c,
 		return 0;
 	}
 	if ((error = source_new(&s, &a->matched, c, q)) == 0) {
+		a->pin_ratio = s.npin ? exp(s.log_pin / (double)s.npin) : NAN;
 		if (a->matched < q->nworkloads && !(q->round_s > 0.0))
 			warn_missing(w, c, q);
 		if (q->min_effect > 0.0 && (error = plan(a, &s, q)) == 0)
@@ -384,7 +392,7 @@ static int advise_from(lp_calibration_advice *a, const lp_calibration *c,
 
 int lp_calibration_advise(lp_calibration_advice *out, const lp_calibration_query *q)
 {
-	lp_calibration_advice a = { NULL, NULL, 0, NAN, NAN };
+	lp_calibration_advice a = { NULL, NULL, 0, NAN, NAN, NAN };
 	lp_calibration *c = NULL;
 	size_t len = 0;
 	FILE *w;

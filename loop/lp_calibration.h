@@ -142,6 +142,7 @@ typedef struct {
 	char *name;
 	double round_s;         /* seconds per A/A round */
 	double sd_d;
+	double pin_ratio;       /* sd of d pinned / unpinned; NaN when not measured */
 	double *d;              /* the A/A paired log-differences */
 	size_t n;
 } lp_calibration_wl;
@@ -190,7 +191,13 @@ typedef struct {
 	size_t matched;         /* training workloads found by name in it */
 	double rounds;          /* planned rounds; INFINITY: not within an hour; NAN: unknown */
 	double seconds;         /* planned seconds; INFINITY or NAN likewise */
+	double pin_ratio;       /* geometric mean of the matched workloads'
+				 * pinned / unpinned sd; NaN when unknown */
 } lp_calibration_advice;
+
+/* Above this pinned / unpinned sd, "pin": "auto" runs a gate unpinned:
+ * on this machine pinning measured noisier. */
+#define LP_CALIBRATION_PIN_WORSE 1.10
 
 /* The advice for one gate decision. Finds the calibration: the
  * repository's file when it is from this machine, else the cache file of

@@ -504,6 +504,16 @@ static int plan_budget(lp_gate_run *g)
 	return 0;
 }
 
+/* The pinning to measure with: the config's, but "auto" is "none" where
+ * this machine's calibration measured pinned rounds noisier than unpinned
+ * ones (LP_CALIBRATION_PIN_WORSE). */
+static const char *pin_spec(lp_gate_run *g)
+{
+	g->unpinned_by_plan = strcmp(g->cfg->pin, "auto") == 0 && g->planned && g->plan.path &&
+			      g->plan.pin_ratio > LP_CALIBRATION_PIN_WORSE;
+	return g->unpinned_by_plan ? "none" : g->cfg->pin;
+}
+
 /* Everything up to the verdict; stops at the first veto. */
 static int decide(lp_gate_run *g, gsl_rng *rng)
 {
@@ -518,7 +528,7 @@ static int decide(lp_gate_run *g, gsl_rng *rng)
 	    (error = check_exports(g, "tests")) < 0 || !g->keep ||
 	    (error = granted_level(g)) < 0 ||
 	    (error = plan_budget(g)) < 0 ||
-	    (error = smp_pinning_new(&g->pin, g->cfg->pin)) < 0 ||
+	    (error = smp_pinning_new(&g->pin, pin_spec(g))) < 0 ||
 	    (error = measure_training(g, rng)) < 0 || !g->keep)
 		return error;
 	judge_training(g);

@@ -78,6 +78,8 @@ typedef struct {
 	char rejected_ref[128];
 	char applied[256];         /* what --apply did, for people */
 	char base_why[96];         /* how the baseline was chosen, for people */
+	int unpinned_by_plan;      /* "pin": "auto" ran unpinned: the calibration
+				    * measured pinning noisier here */
 	double phase_s[LP_GATE_NPHASES]; /* the time each phase took */
 	lp_gate_phase phase;       /* the phase in progress */
 	double phase_t0;           /* when it began; 0 before the first */

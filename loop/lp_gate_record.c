@@ -35,6 +35,8 @@ static cJSON *plan_json(const lp_gate_run *g)
 		cJSON_AddNullToObject(o, "calibration");
 	lp_json_number(o, "rounds", g->plan.rounds);
 	lp_json_number(o, "seconds", g->plan.seconds);
+	lp_json_number(o, "pinned_over_unpinned_sd", g->plan.pin_ratio);
+	cJSON_AddBoolToObject(o, "unpinned", g->unpinned_by_plan);
 	w = cJSON_AddArrayToObject(o, "warnings");
 	for (const char *line = g->plan.warnings, *end; line && *line; line = end + 1) {
 		char *text;

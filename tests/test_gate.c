@@ -291,7 +291,13 @@ static void test_calibration_plan(void **state)
 	expect_in(&r, 1, "  plan: ~", "the plan line");
 	expect_in(&r, 1, ".git/benchgate/calibration.json)", "the plan names the calibration");
 	bg_test_result_free(&r);
-	/* said once per calibration: the next gate has only the plan line */
+	/* said once per calibration: the next gate has only the plan line.
+	 * And where pinned rounds measured noisier than unpinned ones, "pin":
+	 * "auto" runs unpinned (the file edited, its time kept) */
+	sh_ok(f, "cd .git/benchgate && cp -p calibration.json ref.json && "
+		 "sed -E -i 's/\"pinned_over_unpinned_sd\":[[:space:]]*(null|[0-9.eE+-]+)/\"pinned_over_unpinned_sd\":1.5/g' "
+		 "calibration.json && grep -q '\"pinned_over_unpinned_sd\":1.5' calibration.json && "
+		 "touch -r ref.json calibration.json && rm ref.json");
 	r = gate(f, "--baseline HEAD~1");
 	bg_test_expect_status(&r, 0, "a second gate with the same calibration");
 	if (strstr(r.err, "is from another machine") != NULL) {
@@ -299,6 +305,8 @@ static void test_calibration_plan(void **state)
 		fail_msg("the calibration's warning was repeated");
 	}
 	expect_in(&r, 1, "  plan: ~", "the plan line, again");
+	expect_in(&r, 1, "  pinning: none (\"pin\": \"auto\"): the calibration measured pinned rounds 1.50x",
+		  "unpinned where pinning measured noisier");
 	bg_test_result_free(&r);
 	out = sh_out(f, "git rev-parse HEAD");
 	assert_string_equal(out, cand);
