@@ -2,15 +2,15 @@
 #include "smp_metric.h"
 #include "bg_error.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Length of the name character at s (1 or 2 bytes), 0 when not allowed:
- * ASCII letters, digits, '_', '.', and µ as MICRO SIGN (C2 B5) or GREEK
- * SMALL LETTER MU (CE BC). */
+ * pi-autoresearch's [\w.µ] — ASCII letters, digits, '_', '.', and µ as
+ * MICRO SIGN (C2 B5), which is what its source holds (GREEK SMALL LETTER
+ * MU, CE BC, looks the same and is not in its class). */
 static size_t name_char(const char *s, const char *end)
 {
 	unsigned char c = (unsigned char)s[0];
@@ -20,7 +20,7 @@ static size_t name_char(const char *s, const char *end)
 		return 1;
 	if (end - s >= 2) {
 		unsigned char d = (unsigned char)s[1];
-		if ((c == 0xC2 && d == 0xB5) || (c == 0xCE && d == 0xBC))
+		if (c == 0xC2 && d == 0xB5)
 			return 2;
 	}
 	return 0;
@@ -70,41 +70,104 @@ static int store(smp_metrics *m, const char *name, size_t nlen, double v)
 	return 0;
 }
 
-/* Parses the value text v[0..vlen): a finite number, optional blanks after. */
-static int parse_value(double *out, const char *v, size_t vlen)
+/* JavaScript's blanks for \s (pi's regex): ASCII ones; others are rare
+ * enough in METRIC lines not to matter. */
+static int js_blank(char c)
 {
-	char tmp[96], *endp;
-	double d;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 
-	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t' || v[vlen - 1] == '\r'))
-		vlen--;
-	if (vlen == 0 || vlen >= sizeof(tmp) || v[0] == ' ' || v[0] == '\t')
+/* The value of digit c in bases up to 16, 99 when it is none. */
+static int digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+}
+
+/* How many digits of `base` start s. */
+static int digits(const char *s, const char *end, int base)
+{
+	const char *p = s;
+
+	while (p < end && digit(*p) < base)
+		p++;
+	return (int)(p - s);
+}
+
+/* JavaScript's Number() of a token without blanks, as pi applies it: a
+ * decimal literal (sign, digits, '.', exponent), or 0x/0o/0b integers
+ * (unsigned); the result must be finite (an underflow is 0, as in
+ * JavaScript). -1 when not a finite number. */
+static int js_number(double *out, const char *v, size_t n)
+{
+	const char *p = v, *end = v + n;
+	char tmp[512], *endp;
+	int k;
+
+	if (n >= 2 && v[0] == '0' && strchr("xXoObB", v[1]) != NULL) {
+		int base = v[1] == 'x' || v[1] == 'X' ? 16 : v[1] == 'o' || v[1] == 'O' ? 8 : 2;
+		double d = 0;
+
+		if (n == 2 || digits(v + 2, end, base) != (int)n - 2)
+			return -1;
+		for (p = v + 2; p < end; p++)
+			d = d * base + digit(*p);
+		*out = d;
+		return isfinite(d) ? 0 : -1;
+	}
+	if (p < end && (*p == '+' || *p == '-'))
+		p++;
+	k = digits(p, end, 10);
+	p += k;
+	if (p < end && *p == '.') {
+		int f = digits(p + 1, end, 10);
+		if (k == 0 && f == 0)
+			return -1;
+		p += 1 + f;
+	} else if (k == 0) {
+		return -1;      /* no digits: "Infinity", "-", "." */
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		const char *q = p + 1;
+		if (q < end && (*q == '+' || *q == '-'))
+			q++;
+		if ((k = digits(q, end, 10)) == 0)
+			return -1;
+		p = q + k;
+	}
+	if (p != end || n >= sizeof(tmp))
 		return -1;
-	memcpy(tmp, v, vlen);
-	tmp[vlen] = '\0';
-	errno = 0;
-	d = strtod(tmp, &endp);
-	if (*endp != '\0' || endp == tmp || !isfinite(d) || errno == ERANGE)
-		return -1;
-	*out = d;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	*out = strtod(tmp, &endp);
+	return isfinite(*out) ? 0 : -1;
+}
+
+/* pi skips these names (they would pollute a JavaScript object). */
+static int denied(const char *name, size_t n)
+{
+	static const char *const names[] = { "__proto__", "constructor", "prototype" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
+			return 1;
 	return 0;
 }
 
-/* One line (without its newline). */
+/* One line (without its newline), read as pi-autoresearch's parser does:
+ * /^METRIC\s+([\w.µ]+)=(\S+)\s*$/ and Number() of the value, which must be
+ * finite. A line that starts with "METRIC" and a blank but does not match
+ * is reported as malformed (pi ignores it silently). */
 static int parse_line(smp_metrics *m, const char *line, size_t len)
 {
-	const char *p = line, *end = line + len, *name;
+	const char *p = line, *end = line + len, *name, *val;
 	size_t k;
 	double v;
 
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if ((size_t)(end - p) < 6 || memcmp(p, "METRIC", 6) != 0)
-		return 0;
+	if (len < 7 || memcmp(p, "METRIC", 6) != 0 || !js_blank(p[6]))
+		return 0; /* METRICS..., METRIC_x, "  METRIC": not a METRIC line for pi */
 	p += 6;
-	if (p < end && *p != ' ' && *p != '\t' && *p != '\r')
-		return 0; /* METRICS..., METRIC_x: not ours */
-	while (p < end && (*p == ' ' || *p == '\t'))
+	while (p < end && js_blank(*p))
 		p++;
 	name = p;
 	while (p < end && (k = name_char(p, end)) > 0)
@@ -117,11 +180,21 @@ static int parse_line(smp_metrics *m, const char *line, size_t len)
 		note_problem(m, line, len, "METRIC name too long");
 		return 0;
 	}
-	if (parse_value(&v, p + 1, (size_t)(end - p - 1)) < 0) {
+	val = ++p;
+	while (p < end && !js_blank(*p))
+		p++;
+	k = (size_t)(p - val);
+	while (p < end && js_blank(*p))
+		p++;
+	if (k == 0 || p != end || js_number(&v, val, k) < 0) {
 		note_problem(m, line, len, "METRIC value is not a finite number");
 		return 0;
 	}
-	return store(m, name, (size_t)(p - name), v);
+	if (denied(name, (size_t)(val - 1 - name))) {
+		note_problem(m, line, len, "METRIC name reserved in JavaScript (pi-autoresearch skips it)");
+		return 0;
+	}
+	return store(m, name, (size_t)(val - 1 - name), v);
 }
 
 int smp_metrics_parse(smp_metrics *m, const char *buf, size_t len)

@@ -1,15 +1,21 @@
-/* smp_metric: `METRIC name=value` lines in a command's stdout.
+/* smp_metric: `METRIC name=value` lines in a command's output.
  *
  * The convention of pi-autoresearch's measure scripts: a line
- * `METRIC total_µs=15200` reports a custom metric. Names are letters,
- * digits, '_', '.', and 'µ'; values finite numbers. A malformed METRIC line
- * is a warning, never an error; other lines are ignored. */
+ * `METRIC total_µs=15200` reports a custom metric. Read as pi reads it
+ * (its regex /^METRIC\s+([\w.µ]+)=(\S+)\s*$/m and JavaScript's Number()):
+ * "METRIC" at the start of the line, names of ASCII letters, digits, '_',
+ * '.' and µ (MICRO SIGN), values finite numbers (decimal, or 0x/0o/0b
+ * integers), a later line of the same name replacing an earlier one,
+ * __proto__, constructor and prototype skipped. The runner reads stdout,
+ * then stderr (pi reads both, interleaved). A malformed METRIC line is a
+ * warning, never an error; other lines are ignored. The README lists where
+ * benchgate differs (names at most 255 bytes). */
 #ifndef SMP_METRIC_H
 #define SMP_METRIC_H
 
 #include <stddef.h>
 
-#define SMP_METRIC_NAME_MAX 64 /* bytes including the NUL */
+#define SMP_METRIC_NAME_MAX 256 /* bytes including the NUL */
 
 typedef struct {
 	char name[SMP_METRIC_NAME_MAX];

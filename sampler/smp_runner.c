@@ -146,7 +146,8 @@ static int fill_sample(smp_runner *r, smp_sample *s, const smp_result *res)
 	if (res->out_truncated || res->err_truncated)
 		r->truncated++;
 	r->left_behind += (size_t)res->left_behind;
-	if (smp_metrics_parse(&s->metrics, res->out, res->out_len) < 0) {
+	if (smp_metrics_parse(&s->metrics, res->out, res->out_len) < 0 || /* both streams, as pi reads them */
+	    smp_metrics_parse(&s->metrics, res->err, res->err_len) < 0) {
 		smp_metrics_clear(&s->metrics);
 		return BG_ENOMEM;
 	}

@@ -1,5 +1,6 @@
 /* smp_serve: a sandbox per arm, its runs served inside (see smp_serve.h). */
 #include "smp_serve.h"
+#include "smp_capture.h"
 #include "smp_overlay.h"
 #include "smp_shell.h"
 #include "smp_timer.h"
@@ -510,12 +511,10 @@ char *smp_server_command(const smp_server *s, const char *exe, const char *cmd)
 
 typedef struct {
 	int fd;
-	char *buf;
-	size_t len, limit;
-	int truncated;
+	smp_capture kept;
 } capture;
 
-/* Reads what fd has; 1 at end of file. */
+/* Reads what fd has; 1 at end of file (the stream is then closed). */
 static int capture_read(capture *c)
 {
 	char chunk[16384];
@@ -525,16 +524,7 @@ static int capture_read(capture *c)
 		return errno == EINTR || errno == EAGAIN ? 0 : 1;
 	if (r == 0)
 		return 1;
-	if (c->len < c->limit) {
-		size_t keep = (size_t)r < c->limit - c->len ? (size_t)r : c->limit - c->len;
-
-		memcpy(c->buf + c->len, chunk, keep);
-		c->len += keep;
-		c->truncated |= keep < (size_t)r;
-	} else {
-		c->truncated = 1;
-	}
-	return 0;
+	return smp_capture_add(&c->kept, chunk, (size_t)r) < 0; /* out of memory: the output ends */
 }
 
 /* Sends the request for inner to srv with the write ends of the captures. */
@@ -647,18 +637,17 @@ static int served_run(smp_result *out, const smp_spawn_opts *opts, void *ctx)
 		return bg_error_set(BG_EINTR, "interrupted before running '%s'", opts->cmd);
 	memset(out, 0, sizeof(*out));
 	memset(&rep, 0, sizeof(rep));
-	cap[0] = cap[1] = (capture){ -1, NULL, 0, 0, 0 };
+	for (int k = 0; k < 2; k++) {
+		cap[k].fd = -1;
+		smp_capture_init(&cap[k].kept, k == 0 ? opts->out_limit : opts->err_limit);
+	}
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		error = bg_error_set(BG_ESYS, "pipe: %s", strerror(errno));
 		goto cleanup;
 	}
-	cap[0] = (capture){ outp[0], malloc(opts->out_limit + 1), 0, opts->out_limit, 0 };
-	cap[1] = (capture){ errp[0], malloc(opts->err_limit + 1), 0, opts->err_limit, 0 };
+	cap[0].fd = outp[0];
+	cap[1].fd = errp[0];
 	outp[0] = errp[0] = -1;
-	if (cap[0].buf == NULL || cap[1].buf == NULL) {
-		error = bg_error_nomem();
-		goto cleanup;
-	}
 	if (send_request(&sock, route->srv, route->inner, opts, (const int[]){ outp[1], errp[1] }) < 0) {
 		error = bg_error_set(BG_ESYS, "the run server at %s did not take '%s': %s", route->srv->sock,
 				     route->inner, strerror(errno));
@@ -677,20 +666,18 @@ static int served_run(smp_result *out, const smp_spawn_opts *opts, void *ctx)
 		goto cleanup;
 	}
 	fill(out, &rep, stopped);
-	for (int k = 0; k < 2; k++)
-		cap[k].buf[cap[k].len] = '\0';
-	out->out = cap[0].buf;
-	out->out_len = cap[0].len;
-	out->out_truncated = cap[0].truncated;
-	out->err = cap[1].buf;
-	out->err_len = cap[1].len;
-	out->err_truncated = cap[1].truncated;
-	cap[0].buf = cap[1].buf = NULL;
+	if ((out->out = smp_capture_take(&cap[0].kept, &out->out_len, &out->out_truncated)) == NULL ||
+	    (out->err = smp_capture_take(&cap[1].kept, &out->err_len, &out->err_truncated)) == NULL) {
+		free(out->out);
+		out->out = NULL;
+		error = BG_ENOMEM;
+		goto cleanup;
+	}
 cleanup:
 	for (int k = 0; k < 2; k++) {
 		if (cap[k].fd >= 0)
 			close(cap[k].fd);
-		free(cap[k].buf);
+		smp_capture_free(&cap[k].kept);
 	}
 	for (int k = 0; k < 2; k++) {
 		if (outp[k] >= 0)

@@ -10,6 +10,7 @@
  * rest of its process group is killed. SIGINT/SIGTERM are blocked outside
  * ppoll() so an interrupt can never slip between the flag check and the wait. */
 #include "smp_spawn.h"
+#include "smp_capture.h"
 
 #include "bg_error.h"
 #include "bg_strv.h"
@@ -55,11 +56,7 @@ typedef struct {
 
 typedef struct {
 	int fd;          /* read end; -1 once closed */
-	char *buf;
-	size_t len;
-	size_t cap;
-	size_t limit;
-	int truncated;
+	smp_capture kept;
 } capture;
 
 typedef struct {
@@ -420,8 +417,8 @@ static void ctx_init(run_ctx *c, const smp_spawn_opts *opts)
 	c->status_pipe[0] = c->status_pipe[1] = c->go_pipe[0] = c->go_pipe[1] = -1;
 	c->hw_fd[0] = c->hw_fd[1] = -1;
 	c->out.fd = c->err.fd = -1;
-	c->out.limit = opts->out_limit;
-	c->err.limit = opts->err_limit;
+	smp_capture_init(&c->out.kept, opts->out_limit);
+	smp_capture_init(&c->err.kept, opts->err_limit);
 	c->deadline_ns = c->kill_at_ns = NO_DEADLINE;
 	c->fallback_ns = FALLBACK_FIRST_NS;
 }
@@ -577,34 +574,6 @@ static int start_child(run_ctx *c)
 
 /* ---- capture ---------------------------------------------------------- */
 
-static int cap_append(capture *k, const char *data, size_t n)
-{
-	size_t keep = k->len < k->limit ? k->limit - k->len : 0;
-
-	if (n > keep) {
-		k->truncated = 1;
-		n = keep;
-	}
-	if (n == 0)
-		return 0;
-	if (k->len + n + 1 > k->cap) {
-		size_t cap = k->cap ? k->cap : 4096;
-		char *nb;
-		while (cap < k->len + n + 1)
-			cap *= 2;
-		if (cap > k->limit + 1)
-			cap = k->limit + 1;
-		if ((nb = realloc(k->buf, cap)) == NULL)
-			return bg_error_set(BG_ENOMEM, "out of memory capturing output");
-		k->buf = nb;
-		k->cap = cap;
-	}
-	memcpy(k->buf + k->len, data, n);
-	k->len += n;
-	k->buf[k->len] = '\0';
-	return 0;
-}
-
 /* Reads at most max bytes once. Returns 0, or closes the stream on EOF or a
  * read error (the child's output then ends there), or BG_ENOMEM. */
 static int cap_read(capture *k, size_t max)
@@ -621,7 +590,7 @@ static int cap_read(capture *k, size_t max)
 		close_fd(&k->fd);
 		return 0;
 	}
-	return cap_append(k, chunk, (size_t)n);
+	return smp_capture_add(&k->kept, chunk, (size_t)n);
 }
 
 /* Reads what is in the pipe right now, without waiting for more. A writer
@@ -641,13 +610,6 @@ static int cap_drain(capture *k)
 			return error;
 		avail -= (int)want; /* no short read: at least avail bytes are there */
 	}
-	return 0;
-}
-
-static int cap_finish(capture *k)
-{
-	if (k->buf == NULL && (k->buf = calloc(1, 1)) == NULL)
-		return bg_error_set(BG_ENOMEM, "out of memory capturing output");
 	return 0;
 }
 
@@ -791,8 +753,8 @@ static void ctx_release(run_ctx *c)
 	close_fd(&c->hw_fd[0]);
 	close_fd(&c->hw_fd[1]);
 	close_fd(&c->pidfd);
-	free(c->out.buf);
-	free(c->err.buf);
+	smp_capture_free(&c->out.kept);
+	smp_capture_free(&c->err.kept);
 	bg_strv_free(c->split_argv);
 	free(c->own_envp);
 	if (c->mask_set)
@@ -813,7 +775,7 @@ static int exec_failure_message(run_ctx *c)
 		n = snprintf(msg, sizeof(msg), "cannot run '%s': %s\n", c->argv[0], strerror(c->exec_errno));
 	if (n < 0)
 		return 0;
-	return cap_append(&c->err, msg, strlen(msg));
+	return smp_capture_add(&c->err.kept, msg, strlen(msg));
 }
 
 static void fill_outcome(const run_ctx *c, smp_result *r)
@@ -839,24 +801,21 @@ static int fill_result(run_ctx *c, smp_result *r)
 
 	if (c->exec_failed && (error = exec_failure_message(c)) < 0)
 		return error;
-	if ((error = cap_finish(&c->out)) < 0 || (error = cap_finish(&c->err)) < 0)
-		return error;
 	memset(r, 0, sizeof(*r));
+	if ((r->out = smp_capture_take(&c->out.kept, &r->out_len, &r->out_truncated)) == NULL ||
+	    (r->err = smp_capture_take(&c->err.kept, &r->err_len, &r->err_truncated)) == NULL) {
+		free(r->out);
+		r->out = NULL;
+		return BG_ENOMEM;
+	}
 	fill_outcome(c, r);
 	r->wall_ns = ts_diff_ns(&c->t0, &c->t1);
 	r->user_ns = tv_ns(&c->ru.ru_utime);
 	r->sys_ns = tv_ns(&c->ru.ru_stime);
 	r->maxrss_kb = c->ru.ru_maxrss; /* KiB on Linux */
 	hw_collect(c, r);
-	r->out = c->out.buf;
-	r->out_len = c->out.len;
-	r->out_truncated = c->out.truncated;
-	r->err = c->err.buf;
-	r->err_len = c->err.len;
-	r->err_truncated = c->err.truncated;
 	r->pin_failed = c->pin_failed;
 	r->pin_errno = c->pin_errno;
-	c->out.buf = c->err.buf = NULL;
 	return 0;
 }
 

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "bg_fixture.h"
 #include "smp_metric.h"
 
 static void parse(smp_metrics *m, const char *text)
@@ -30,10 +34,12 @@ static void test_valid_lines(void **state)
 	smp_metrics m = SMP_METRICS_INIT;
 
 	(void)state;
-	parse(&m, "hello\nMETRIC total_ms=15.5\n  METRIC  rate.per_s=-2e3\nMETRIC total_µs=15200\r\nMETRIC x=7");
+	parse(&m, "hello\nMETRIC total_ms=15.5\nMETRIC  rate.per_s=-2e3\nMETRIC total_µs=15200\r\nMETRIC x=7\n"
+		  "  METRIC indented=1\n");
 	assert_int_equal(m.n, 4);
 	assert_true(value(&m, "total_ms") == 15.5);
 	assert_true(value(&m, "rate.per_s") == -2000.0);
+	assert_null(smp_metrics_find(&m, "indented")); /* pi: "METRIC" starts the line */
 	assert_true(value(&m, "total_µs") == 15200.0);
 	assert_true(value(&m, "x") == 7.0);
 	assert_int_equal(m.malformed, 0);
@@ -55,7 +61,7 @@ static void test_last_value_wins(void **state)
 static void test_malformed_are_counted_not_fatal(void **state)
 {
 	static const char *bad[] = {
-		"METRIC\n", "METRIC =5\n", "METRIC name\n", "METRIC name=\n",
+		"METRIC \n", "METRIC =5\n", "METRIC name\n", "METRIC name=\n",
 		"METRIC name=abc\n", "METRIC name=5x\n", "METRIC na me=5\n",
 		"METRIC name= 5\n", "METRIC n@me=5\n", "METRIC name=1 2\n",
 	};
@@ -105,6 +111,19 @@ static void test_long_name_and_huge_buffer(void **state)
 	memcpy(line, "METRIC ", 7);
 	strcpy(line + 7 + 100, "=1\n");
 	parse(&m, line);
+	assert_int_equal(m.malformed, 0); /* 100 bytes: a name pi reads too */
+	assert_int_equal(m.n, 1);
+	smp_metrics_clear(&m);
+	{
+		char *l = malloc(400);
+
+		assert_non_null(l);
+		memset(l, 'n', 400);
+		memcpy(l, "METRIC ", 7);
+		strcpy(l + 7 + 300, "=1\n");
+		parse(&m, l);
+		free(l);
+	}
 	assert_int_equal(m.malformed, 1);
 	assert_non_null(strstr(m.first_problem, "too long"));
 
@@ -132,11 +151,12 @@ static void test_not_nul_terminated(void **state)
 
 static void test_name_validity(void **state)
 {
-	char longname[80];
+	char longname[300];
 
 	(void)state;
 	assert_true(smp_metric_name_valid("wall_µs"));
 	assert_true(smp_metric_name_valid("a.b_c9"));
+	assert_false(smp_metric_name_valid("wall_\xCE\xBCs")); /* Greek mu: not in pi's [\\w.µ] */
 	assert_false(smp_metric_name_valid(""));
 	assert_false(smp_metric_name_valid("bad name"));
 	assert_false(smp_metric_name_valid("x=1"));
@@ -145,6 +165,40 @@ static void test_name_validity(void **state)
 	longname[sizeof(longname) - 1] = '\0';
 	assert_false(smp_metric_name_valid(longname));
 	smp_metrics_clear(NULL);
+}
+
+/* Every line of scripts/fixtures_metric.mjs read as pi-autoresearch's own
+ * parser (run by node) read it: the same name and value, or nothing. */
+static void test_as_pi_reads_them(void **state)
+{
+	cJSON *root = bg_fx_load_json(BG_TEST_FIXTURES "/metric_pi_reference.json", "scripts/fixtures_metric.mjs");
+	const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases"), *c;
+	size_t n = 0;
+
+	(void)state;
+	assert_true(cJSON_GetArraySize(cases) >= 30);
+	cJSON_ArrayForEach(c, cases) {
+		const char *line = cJSON_GetObjectItemCaseSensitive(c, "line")->valuestring;
+		smp_metrics m = SMP_METRICS_INIT;
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%s\n", line);
+		parse(&m, buf);
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "parsed"))) {
+			const char *name = cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring;
+			if (m.n != 1 || strcmp(m.items[0].name, name) != 0 ||
+			    m.items[0].value != bg_fx_get_num(c, "value"))
+				fail_msg("\"%s\": pi reads %s=%.17g, benchgate %zu metric(s)", line, name,
+					 bg_fx_get_num(c, "value"), m.n);
+		} else if (m.n != 0) {
+			fail_msg("\"%s\": pi reads nothing, benchgate %s=%.17g", line, m.items[0].name,
+				 m.items[0].value);
+		}
+		smp_metrics_clear(&m);
+		n++;
+	}
+	assert_true(n >= 30);
+	cJSON_Delete(root);
 }
 
 int main(void)
@@ -158,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_long_name_and_huge_buffer),
 		cmocka_unit_test(test_not_nul_terminated),
 		cmocka_unit_test(test_name_validity),
+		cmocka_unit_test(test_as_pi_reads_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

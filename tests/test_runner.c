@@ -141,7 +141,9 @@ static void test_signal_failure_and_ignore(void **state)
 
 static void test_sample_values(void **state)
 {
-	smp_job jobs[1] = { { "A", "echo 'METRIC score=41.5'; echo 'METRIC bad=x'", 0, 0 } };
+	/* stderr counts as pi reads it; after 2 MiB of output the tail is kept */
+	smp_job jobs[1] = { { "A", "echo 'METRIC score=41.5'; echo 'METRIC bad=x'; echo 'METRIC err=3' >&2; "
+				   "head -c 2100000 /dev/zero | tr '\\0' '\\n'; echo 'METRIC late=7'", 0, 0 } };
 	gsl_rng *rng = new_rng(9);
 	smp_runner *r = NULL;
 	const smp_sample *s;
@@ -156,6 +158,10 @@ static void test_sample_values(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(smp_sample_value(&v, s, "score"), 0);
 	assert_true(v == 41.5);
+	assert_int_equal(smp_sample_value(&v, s, "err"), 0);
+	assert_true(v == 3.0);
+	assert_int_equal(smp_sample_value(&v, s, "late"), 0);
+	assert_true(v == 7.0);
 	assert_int_equal(smp_sample_value(&v, s, "wall"), 0);
 	assert_true(fabs(v - (double)s->wall_ns * 1e-9) < 1e-15 && v > 0);
 	assert_int_equal(smp_sample_value(&user, s, "user"), 0);

@@ -133,11 +133,10 @@ static void test_output_flood_bounded(void **state)
 	assert_int_equal(smp_run(&r, &o), 0);
 	assert_int_equal(r.outcome, SMP_EXITED); /* finished: the child never blocked */
 	assert_int_equal(r.exit_code, 0);
-	assert_int_equal(r.out_len, limit);
+	assert_int_equal(r.out_len, 0); /* one cut line, no whole line to keep */
 	assert_int_equal(r.out_truncated, 1);
-	assert_int_equal(r.out[limit], '\0');
-	assert_int_equal(r.out[limit - 1], 0);
-	assert_int_equal(r.err_len, 1000);
+	assert_int_equal(r.out[0], '\0');
+	assert_int_equal(r.err_len, 0);
 	assert_int_equal(r.err_truncated, 1);
 	smp_result_clear(&r);
 }
@@ -154,10 +153,32 @@ static void test_exact_limit_not_truncated(void **state)
 	assert_string_equal(r.out, "12345");
 	assert_int_equal(r.out_truncated, 0);
 	smp_result_clear(&r);
-	o.cmd = "printf 123456";
+	o.cmd = "printf '1\\n23456\\n'"; /* 9 bytes over 5: whole lines of head and tail */
 	assert_int_equal(smp_run(&r, &o), 0);
-	assert_string_equal(r.out, "12345");
+	assert_string_equal(r.out, "1\n");
 	assert_int_equal(r.out_truncated, 1);
+	smp_result_clear(&r);
+}
+
+/* What a command prints last survives a flood (pi-autoresearch keeps the
+ * tail of the output too): the head, then whole lines of the tail. */
+static void test_tail_kept(void **state)
+{
+	smp_spawn_opts o = SMP_SPAWN_OPTS_INIT;
+	smp_result r;
+
+	(void)state;
+	o.cmd = "echo first; head -c 3000000 /dev/zero | tr '\\0' x; echo; echo METRIC x=1";
+	o.out_limit = 1000;
+	assert_int_equal(smp_run(&r, &o), 0);
+	assert_int_equal(r.out_truncated, 1);
+	assert_true(r.out_len <= 1000);
+	assert_string_equal(r.out, "first\nMETRIC x=1\n"); /* the cut line of x's is dropped */
+	smp_result_clear(&r);
+	o.cmd = "for i in 1 2 3 4 5 6 7 8 9; do echo line$i; done"; /* 54 bytes, limit 20 */
+	o.out_limit = 20;
+	assert_int_equal(smp_run(&r, &o), 0);
+	assert_string_equal(r.out, "line1\nline9\n"); /* cut lines are dropped */
 	smp_result_clear(&r);
 }
 
@@ -597,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_stderr_captured),
 		cmocka_unit_test(test_output_flood_bounded),
 		cmocka_unit_test(test_exact_limit_not_truncated),
+		cmocka_unit_test(test_tail_kept),
 		cmocka_unit_test(test_stdin_is_devnull),
 		cmocka_unit_test(test_own_process_group),
 		cmocka_unit_test(test_crash_signaled),
