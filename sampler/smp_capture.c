@@ -113,8 +113,10 @@ char *smp_capture_take(smp_capture *c, size_t *len, int *truncated)
 	}
 	if (grow(&c->head, &c->head_cap, c->head_len + (n - start), c->limit) < 0)
 		return NULL;
-	memcpy(c->head + c->head_len, c->ring + start, n - start);
-	c->head_len += n - start;
+	if (n > start) {        /* the ring is NULL when nothing passed the head */
+		memcpy(c->head + c->head_len, c->ring + start, n - start);
+		c->head_len += n - start;
+	}
 	c->head[c->head_len] = '\0';
 	out = c->head;
 	*len = c->head_len;

@@ -31,7 +31,8 @@ typedef struct {
 	                       * final newlines, and "(output truncated at 8 MiB)"
 	                       * on a line of its own when it was (owned) */
 	int output_truncated; /* 1 when the output passed SMP_SHELL_OUTPUT_LIMIT
-	                       * (output and tail are its first 8 MiB) */
+	                       * (output is then its first and last 4 MiB,
+	                       * whole lines, and tail the end of that) */
 	double wall_s;
 } smp_shell_result;
 

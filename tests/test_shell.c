@@ -151,14 +151,25 @@ static void test_refuses_bad_input(void **unused)
 static void test_output_bound(void **unused)
 {
 	smp_shell_result r;
+	const char *p;
 
 	(void)unused;
-	run_ok(&r, "head -c 9000000 /dev/zero; echo; echo last", NULL, 60);
+	run_ok(&r, "echo first; yes middle | head -c 9000005; echo last", NULL, 60);
 	assert_int_equal(r.passed, 1);
 	assert_int_equal(r.output_truncated, 1);
-	assert_int_equal(strlen(r.output), SMP_SHELL_OUTPUT_LIMIT);
-	assert_null(strstr(r.output, "last"));          /* past the bound: dropped */
-	assert_non_null(strstr(r.tail, "\n(output truncated at 8 MiB)"));   /* and said */
+	assert_true(strlen(r.output) <= SMP_SHELL_OUTPUT_LIMIT);
+	assert_true(strlen(r.output) > SMP_SHELL_OUTPUT_LIMIT - 64);
+	assert_true(strncmp(r.output, "first\nmiddle\n", 13) == 0);   /* the head kept */
+	assert_non_null(strstr(r.output, "\nmiddle\nlast\n"));      /* and the tail */
+	for (p = r.output + 6; *p != '\0' && strncmp(p, "last\n", 5) != 0; p += 7)
+		assert_true(strncmp(p, "middle\n", 7) == 0);   /* whole lines only */
+	assert_string_equal(p, "last\n");
+	assert_non_null(strstr(r.tail, "middle\nlast\n(output truncated at 8 MiB)"));   /* said */
+	/* one line longer than the bound: no cut piece of it is kept */
+	smp_shell_result_clear(&r);
+	run_ok(&r, "head -c 9000000 /dev/zero; echo; echo last", NULL, 60);
+	assert_int_equal(r.output_truncated, 1);
+	assert_string_equal(r.output, "last\n");
 	smp_shell_result_clear(&r);
 }
 
