@@ -38,10 +38,12 @@ static int parse_args(lp_gate_opts *o, int argc, char **argv)
 		{ CLI_OPT_STRING, "baseline", 'b', &o->baseline_rev, "REV",
 		  "what to compare with (default: the last KEEP in the\n"
 		  "ledger of this branch's tip, else the candidate's\n"
-		  "first parent; a gate of another commit never sets it)", 0, 0, NULL },
+		  "first parent; a gate of another commit never sets it;\n"
+		  "with --worktree: HEAD)", 0, 0, NULL },
 		{ CLI_OPT_SWITCH, "worktree", 'W', &o->worktree, NULL,
-		  "judge the uncommitted changes instead (snapshot as a\n"
-		  "commit on refs/benchgate/worktree; nothing touched)", 0, 0, NULL },
+		  "judge the uncommitted changes against HEAD instead\n"
+		  "(snapshot as a commit on refs/benchgate/worktree;\n"
+		  "nothing touched)", 0, 0, NULL },
 		{ CLI_OPT_SWITCH, "apply", 0, &o->apply, NULL,
 		  "act on the verdict: KEEP moves refs/benchgate/baseline\n"
 		  "to the candidate; REJECT resets the branch and the\n"

@@ -94,6 +94,9 @@ static int resolve_revisions(lp_gate_run *g)
 	if (o->baseline_rev) {
 		error = lp_repo_resolve(g->base, g->repo, o->baseline_rev);
 		snprintf(g->base_why, sizeof(g->base_why), "--baseline %s", o->baseline_rev);
+	} else if (o->worktree) {       /* what the loop committed; its discards never count */
+		error = lp_repo_resolve(g->base, g->repo, "HEAD");
+		snprintf(g->base_why, sizeof(g->base_why), "HEAD (--worktree judges the uncommitted changes against it)");
 	} else if (g->branch && state_ledger_last_kept(g->base, &seq, g->ledger, g->branch) == 0) {
 		snprintf(g->base_why, sizeof(g->base_why), "the last KEEP that became %s (ledger record %zu)",
 			 g->branch, seq);

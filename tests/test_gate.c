@@ -564,6 +564,43 @@ static void test_worktree(void **state)
 	free(h1);
 }
 
+/* The pi-autoresearch flow: its checks script gates the uncommitted
+ * change with --worktree, then pi commits it (keep) or reverts it
+ * (discard). The baseline is HEAD, what the loop committed: not a KEEP
+ * that pi then discarded, nor an earlier KEEP the branch has left. */
+static void test_worktree_baseline_is_head(void **state)
+{
+	fx *f = *state;
+	char *base, *c1;
+	bg_test_result r;
+
+	make_repo(f, NULL);                  /* knob 40 */
+	base = head(f);
+	write_file(f, "knob", "20\n");       /* a gain pi will discard */
+	gate_expect(f, "--worktree", 0, "KEEP");
+	sh_ok(f, "git checkout -q -- knob");
+	write_file(f, "knob", "30\n");       /* slower than 20, a real gain over HEAD's 40 */
+	r = gate(f, "--worktree");
+	bg_test_expect_status(&r, 0, "a gain over HEAD after a discarded KEEP");
+	expect_starts(&r, "KEEP", "a gain over HEAD after a discarded KEEP");
+	expect_in(&r, 1, "baseline: HEAD", "the baseline line");
+	bg_test_result_free(&r);
+	/* a KEEP that became the branch, then the branch went back: HEAD still rules */
+	sh_ok(f, "git checkout -q -- knob");
+	c1 = commit(f, "echo 20 > knob");
+	gate_expect(f, "", 0, "KEEP");
+	{
+		char cmd[80];
+
+		snprintf(cmd, sizeof(cmd), "git reset -q --hard %s", base);
+		sh_ok(f, cmd);
+	}
+	write_file(f, "knob", "30\n");
+	gate_expect(f, "--worktree", 0, "KEEP");
+	free(base);
+	free(c1);
+}
+
 /* ---- 4. --apply ---------------------------------------------------------- */
 
 static void test_apply_reject_resets(void **state)
@@ -1706,6 +1743,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_gc, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_worktree, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_worktree_baseline_is_head, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_resets, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_reject_dirty, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_keep, fx_setup, fx_teardown),
