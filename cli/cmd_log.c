@@ -136,7 +136,8 @@ int cli_cmd_log(int argc, char **argv)
 {
 	int json = 0, check = 0, reanchor = 0, next, rc;
 	const cli_opt opts[] = {
-		{ CLI_OPT_SWITCH, "json", 0, &json, NULL, "the records as a JSON array", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "json", 0, &json, NULL,
+		  "the records as JSON: an object, its \"records\" array", 0, 0, NULL },
 		{ CLI_OPT_SWITCH, "verify", 0, &check, NULL,
 		  "check the hash chain: every record carries the hash of\n"
 		  "the one before it and a MAC under your key, and an anchor\n"
