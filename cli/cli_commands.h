@@ -12,5 +12,6 @@ int cli_cmd_loop(int argc, char **argv);
 int cli_cmd_calibrate(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
 int cli_cmd_shield(int argc, char **argv);
+int cli_cmd_init(int argc, char **argv);
 
 #endif

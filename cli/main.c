@@ -24,6 +24,7 @@ typedef struct {
 static int cmd_help(int argc, char **argv);
 
 static const command commands[] = {
+	{ "init", cli_cmd_init, "write a starting benchgate.json; add the gate to a pi-autoresearch loop" },
 	{ "gate", cli_cmd_gate, "keep or reject a commit: faster beyond noise, tests, benchmark untouched, held-out" },
 	{ "loop", cli_cmd_loop, "drive an agent command through repeated gate decisions" },
 	{ "shield", cli_cmd_shield, "run an agent sandboxed, serving the gates it runs from outside" },

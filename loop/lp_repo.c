@@ -439,6 +439,32 @@ int lp_repo_file(char **text, lp_repo *r, const char *commit, const char *path)
 	return error;
 }
 
+int lp_repo_path_status(int *committed, int *ignored, lp_repo *r, const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_oid head;
+	int in_head = 0, ign = 0, error = 0;
+
+	if (git_reference_name_to_id(&head, r->repo, "HEAD") == 0) {   /* else unborn */
+		if (git_commit_lookup(&c, r->repo, &head) < 0 || git_commit_tree(&tree, c) < 0)
+			error = fail_git(BG_EGIT, "reading HEAD's tree");
+		else
+			in_head = git_tree_entry_bypath(&entry, tree, path) == 0;
+	}
+	if (error == 0 && git_ignore_path_is_ignored(&ign, r->repo, path) < 0)
+		error = fail_git(BG_EGIT, "reading the ignore rules for %s", path);
+	if (error == 0) {
+		*committed = in_head;
+		*ignored = ign;
+	}
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return error;
+}
+
 int lp_repo_changed_paths(char ***paths, size_t *n, lp_repo *r, const char *from,
 			  const char *to)
 {

@@ -99,6 +99,11 @@ int lp_repo_export_changes(char ***paths, size_t *n, lp_repo *r, const char *com
  * BG_ENOMEM. */
 int lp_repo_file(char **text, lp_repo *r, const char *commit, const char *path);
 
+/* Where `path` (repository-relative, a file or a directory) stands in the
+ * repository: *committed = 1 when HEAD's tree holds it (0 on an unborn
+ * branch), *ignored = 1 when git's ignore rules cover it. BG_EGIT. */
+int lp_repo_path_status(int *committed, int *ignored, lp_repo *r, const char *path);
+
 /* Every path that differs between the trees of `from` and `to` (added,
  * deleted, modified, type changed; a rename counts as a deletion and an
  * addition, so both names appear), sorted by strcmp, without duplicates.
