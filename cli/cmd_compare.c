@@ -52,6 +52,9 @@ static int check_args(lp_compare_opts *o, int argc, char **argv, int next)
 		return cli_opt_usage_error(&compare_help, "a command is empty");
 	if (cli_metric_check(&compare_help, o->metric) >= 0)
 		return CLI_EXIT_ERROR;
+	if (o->metric_regex && smp_metric_builtin(o->metric))
+		return cli_opt_usage_error(&compare_help, "--metric-regex needs --metric NAME, the name of what it reads "
+							  "(not a built-in metric)");
 	if (o->min_runs > o->max_runs)
 		return cli_opt_usage_error(&compare_help, "--min-runs (%u) is larger than --max-runs (%u)",
 					   o->min_runs, o->max_runs);
@@ -83,6 +86,10 @@ static int parse_args(lp_compare_opts *o, int argc, char **argv)
 		  "wall (default), cpu, user, sys, maxrss,\n"
 		  "instructions, cycles, or a METRIC name the\n"
 		  "command prints as 'METRIC name=value'", 0, 0, NULL },
+		{ CLI_OPT_STRING, "metric-regex", 0, &o->metric_regex, "ERE",
+		  "read --metric NAME from the last output line\n"
+		  "this regex (one group) matches, e.g.\n"
+		  "'^val_bpb:[[:space:]]*([0-9.]+)'", 0, 0, NULL },
 		{ CLI_OPT_CHOICE, "direction", 0, &direction, "lower|higher", "which way is better (default lower)", 0, 0, NULL },
 		{ CLI_OPT_DOUBLE, "alpha", 0, &o->alpha, "P", "false-verdict rate (default 0.05)", 1e-9, 0.5, NULL },
 		{ CLI_OPT_DOUBLE, "min-effect", 0, &o->min_effect, "F", "smallest relative change that matters (default 0.01)", 0.0, 10.0, NULL },
@@ -196,6 +203,8 @@ static cJSON *settings_json(const lp_compare_run *run)
 	cJSON_AddNumberToObject(s, "max_runs", o->max_runs);
 	cJSON_AddNumberToObject(s, "max_time", o->max_time);
 	cJSON_AddStringToObject(s, "metric", o->metric);
+	if (o->metric_regex)
+		cJSON_AddStringToObject(s, "metric_regex", o->metric_regex);
 	cJSON_AddStringToObject(s, "direction", o->lower_is_better ? "lower" : "higher");
 	cJSON_AddNumberToObject(s, "alpha", o->alpha);
 	cJSON_AddNumberToObject(s, "min_effect", o->min_effect);

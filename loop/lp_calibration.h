@@ -91,6 +91,7 @@ typedef struct {
 	size_t max_rounds;      /* cap on a decision's rounds, 0 none (config) */
 	double alpha, min_effect, rho;
 	const char *metric;
+	const char *metric_regex;   /* NULL, or the config's metric.regex */
 	int lower_is_better;
 	unsigned min_rounds, warmup;
 	size_t sims, power_sims;

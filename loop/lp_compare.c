@@ -212,6 +212,8 @@ static int setup(lp_compare_run *run, gsl_rng *rng, smp_runner_opts *ro)
 	if ((error = smp_pinning_new(&run->pin, o->pin)) < 0)
 		return error;
 	ro->spawn.no_shell = o->no_shell;
+	ro->metric = o->metric;
+	ro->metric_regex = o->metric_regex;
 	ro->spawn.timeout_s = o->timeout;
 	ro->spawn.count_hw = 1;
 	ro->ignore_failure = o->ignore_failure;

@@ -22,6 +22,7 @@ typedef struct {
 	unsigned min_runs, max_runs;
 	double max_time;          /* seconds for the whole measurement */
 	const char *metric;
+	const char *metric_regex; /* NULL, or an ERE with one group reading metric */
 	int lower_is_better;
 	double alpha, min_effect;
 	const char *pin;

@@ -40,7 +40,7 @@ static const char *const top_keys[] = {
 	"budget", "pin", "isolation", NULL
 };
 static const char *const test_keys[] = { "cmd", "count", NULL };
-static const char *const metric_keys[] = { "name", "direction", NULL };
+static const char *const metric_keys[] = { "name", "direction", "regex", NULL };
 static const char *const workload_keys[] = { "name", "cmd", "split", "weight", NULL };
 static const char *const holdout_keys[] = { "dir", "workloads", NULL };
 static const char *const budget_keys[] = {
@@ -519,6 +519,26 @@ static int parse_test(lp_config *c, const char *file, const cJSON *root)
 	return parse_count(&c->test_count, file, test);
 }
 
+/* metric.regex: compiled as the runner will compile it, for its name. */
+static int parse_metric_regex(lp_config *c, const char *file, const cJSON *metric)
+{
+	smp_metric_regex *re = NULL;
+	int error;
+
+	if ((error = get_string(&c->metric_regex, file, metric, "metric", "regex", 0, check_command,
+				"a POSIX extended regex with one group around the number")) < 0 ||
+	    c->metric_regex == NULL)
+		return error;
+	if ((error = smp_metric_regex_new(&re, c->metric, c->metric_regex)) < 0) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", bg_error_last());
+		return bg_error_set(error, "%s: \"metric.regex\": %s", file, why);
+	}
+	smp_metric_regex_free(re);
+	return 0;
+}
+
 static int parse_metric(lp_config *c, const char *file, const cJSON *root)
 {
 	static const char *const directions[] = { "higher", "lower", NULL };
@@ -537,7 +557,7 @@ static int parse_metric(lp_config *c, const char *file, const cJSON *root)
 				"\"lower\" or \"higher\"")) < 0)
 		return error;
 	c->lower_is_better = lower;
-	return 0;
+	return parse_metric_regex(c, file, metric);
 }
 
 static int parse_workload(lp_workload *w, const char *file, const cJSON *it, const char *kp,
@@ -966,6 +986,8 @@ static void sections_json(cJSON *o, const lp_config *c, int *failed)
 	track(failed, m = cJSON_AddObjectToObject(o, "metric"));
 	track(failed, cJSON_AddStringToObject(m, "name", c->metric));
 	track(failed, cJSON_AddStringToObject(m, "direction", c->lower_is_better ? "lower" : "higher"));
+	if (c->metric_regex)
+		track(failed, cJSON_AddStringToObject(m, "regex", c->metric_regex));
 	add_item(failed, o, "workloads", workloads_json(c->workloads, c->nworkloads, failed));
 	if (c->holdout_dir) {
 		track(failed, h = cJSON_AddObjectToObject(o, "holdout"));
@@ -1080,6 +1102,7 @@ void lp_config_free(lp_config *c)
 	free(c->test_cmd);
 	free(c->test_count);
 	free(c->metric);
+	free(c->metric_regex);
 	workloads_free(c->workloads, c->nworkloads);
 	free(c->holdout_dir);
 	workloads_free(c->holdout, c->nholdout);

@@ -30,6 +30,8 @@ typedef struct {
 	char *test_count;           /* NULL, "cmocka", "tap", "pytest", "passed",
 				     * or "regex:<POSIX ERE with one group>" */
 	char *metric;               /* built-in name or a METRIC name */
+	char *metric_regex;         /* NULL, or an ERE with one group that reads
+				     * the metric from lines without METRIC */
 	int lower_is_better;
 	lp_workload *workloads;     /* training workloads, nworkloads >= 1 */
 	size_t nworkloads;

@@ -245,6 +245,8 @@ int lp_measure_run(lp_measure_result *out, const lp_measure_workload *wl, size_t
 	ro.spawn.timeout_s = opts->run_timeout;
 	ro.spawn.env_extra = opts->env_extra;
 	ro.exec = opts->exec;
+	ro.metric = opts->metric;
+	ro.metric_regex = opts->metric_regex;
 	if ((error = smp_runner_new(&res.runner, jobs, 2 * nwl, &ro, pin, rng)) < 0 ||
 	    (error = smp_runner_warmup(res.runner, opts->warmup)) < 0 ||
 	    (error = sample(&res, &s, wl, t0)) < 0)

@@ -227,6 +227,7 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	lp_measure_opts m = { 0 };
 
 	m.metric = c->metric;
+	m.metric_regex = c->metric_regex;
 	m.lower_is_better = c->lower_is_better;
 	m.alpha = alpha;
 	m.alpha_regress = c->alpha;

@@ -3,6 +3,7 @@
 #include "bg_error.h"
 
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,4 +241,79 @@ int smp_metric_builtin(const char *metric)
 		if (strcmp(metric, builtins[i]) == 0)
 			return 1;
 	return 0;
+}
+
+struct smp_metric_regex {
+	regex_t re;
+	char name[SMP_METRIC_NAME_MAX];
+};
+
+int smp_metric_regex_new(smp_metric_regex **out, const char *name, const char *pattern)
+{
+	smp_metric_regex *r;
+	char why[160];
+	int rc;
+
+	if (!smp_metric_name_valid(name) || smp_metric_builtin(name))
+		return bg_error_set(BG_EINVAL, "a metric read by a regex needs a name of its own (letters, digits, "
+					       "'_', '.', not a built-in metric), got \"%s\"", name);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return bg_error_nomem();
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	if ((rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NEWLINE)) != 0) {
+		regerror(rc, &r->re, why, sizeof(why));
+		free(r);
+		return bg_error_set(BG_EINVAL, "the regex \"%s\" does not compile: %s", pattern, why);
+	}
+	if (r->re.re_nsub != 1) {
+		rc = (int)r->re.re_nsub;
+		smp_metric_regex_free(r);
+		return bg_error_set(BG_EINVAL,
+				    "the regex \"%s\" has %d groups; it needs exactly one, around the number "
+				    "(e.g. \"^val_bpb:[[:space:]]*([^[:space:]]+)\")",
+				    pattern, rc);
+	}
+	*out = r;
+	return 0;
+}
+
+void smp_metric_regex_free(smp_metric_regex *re)
+{
+	if (re == NULL)
+		return;
+	regfree(&re->re);
+	free(re);
+}
+
+int smp_metrics_parse_regex(smp_metrics *m, const smp_metric_regex *re, const char *buf, size_t len)
+{
+	regmatch_t g[2], last[2];
+	const char *p = buf, *end = buf + len, *v, *line = NULL;
+	size_t n;
+	double value;
+
+	/* each search starts at a line's start, the one after the last match,
+	 * so the last matching line wins */
+	while (p < end && regexec(&re->re, p, 2, g, 0) == 0) {
+		const char *nl;
+
+		line = p;
+		memcpy(last, g, sizeof(last));
+		nl = memchr(p + g[0].rm_eo, '\n', (size_t)(end - (p + g[0].rm_eo)));
+		p = nl ? nl + 1 : end;
+	}
+	if (line == NULL || last[1].rm_so < 0)
+		return line ? 1 : 0;
+	v = line + last[1].rm_so;
+	n = (size_t)(last[1].rm_eo - last[1].rm_so);
+	while (n && js_blank(*v))
+		v++, n--;
+	while (n && js_blank(v[n - 1]))
+		n--;
+	if (n == 0 || js_number(&value, v, n) < 0) {
+		note_problem(m, line + last[0].rm_so, (size_t)(last[0].rm_eo - last[0].rm_so),
+			     "metric.regex matched a value that is not a finite number");
+		return 1;
+	}
+	return store(m, re->name, strlen(re->name), value) < 0 ? BG_ENOMEM : 1;
 }

@@ -50,4 +50,24 @@ int smp_metric_builtin(const char *metric);
 /* Frees the items and resets *m. Accepts NULL. */
 void smp_metrics_clear(smp_metrics *m);
 
+/* A metric read from output that has no METRIC lines (karpathy's
+ * autoresearch prints "val_bpb:          0.997900"): a POSIX extended
+ * regular expression with exactly one group, matched line by line
+ * (REG_NEWLINE: ^ and $ are a line's ends). */
+typedef struct smp_metric_regex smp_metric_regex;
+
+/* Compiles pattern for the metric `name` (a valid METRIC name, not a
+ * built-in). BG_EINVAL naming the problem (regcomp's message, or the
+ * number of groups), BG_ENOMEM. *out is the caller's, freed with
+ * smp_metric_regex_free(). */
+int smp_metric_regex_new(smp_metric_regex **out, const char *name, const char *pattern);
+void smp_metric_regex_free(smp_metric_regex *re);
+
+/* Sets re's metric in *m from the last line of buf (NUL-terminated, len
+ * bytes) that re matches, its group read as a METRIC value is (blanks
+ * around it allowed); a later call replaces the value of an earlier one. A
+ * matching group that is not a finite number counts as a malformed line.
+ * Returns 1 when a line matched, 0 when none did, BG_ENOMEM. */
+int smp_metrics_parse_regex(smp_metrics *m, const smp_metric_regex *re, const char *buf, size_t len);
+
 #endif

@@ -22,6 +22,7 @@ struct smp_runner {
 	char first_problem[200];
 	size_t truncated;
 	size_t left_behind;   /* processes sandboxed runs left, killed after them */
+	smp_metric_regex *metric_regex;   /* NULL: none */
 };
 
 void smp_runner_free(smp_runner *r)
@@ -37,6 +38,7 @@ void smp_runner_free(smp_runner *r)
 	free(r->jobs);
 	free(r->samples);
 	free(r->order);
+	smp_metric_regex_free(r->metric_regex);
 	free(r);
 }
 
@@ -50,6 +52,11 @@ int smp_runner_new(smp_runner **out, const smp_job *jobs, size_t njobs,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return bg_error_nomem();
 	r->opts = opts ? *opts : (smp_runner_opts)SMP_RUNNER_OPTS_INIT;
+	if (r->opts.metric_regex &&
+	    smp_metric_regex_new(&r->metric_regex, r->opts.metric ? r->opts.metric : "", r->opts.metric_regex) < 0) {
+		free(r);
+		return bg_error_code();
+	}
 	r->pin = pin;
 	r->rng = rng;
 	r->jobs = calloc(njobs, sizeof(*r->jobs));
@@ -130,8 +137,25 @@ static int push_sample(smp_runner *r, const smp_sample *s)
 	return 0;
 }
 
+/* The regex metric from stdout, then stderr (a match there wins, as a
+ * METRIC line does); no match at all is a malformed run. */
+static int regex_metric(smp_sample *s, const smp_metric_regex *re, const smp_result *res)
+{
+	int out, err;
+
+	if ((out = smp_metrics_parse_regex(&s->metrics, re, res->out, res->out_len)) < 0 ||
+	    (err = smp_metrics_parse_regex(&s->metrics, re, res->err, res->err_len)) < 0)
+		return BG_ENOMEM;
+	if (!out && !err && s->metrics.malformed++ == 0)
+		snprintf(s->metrics.first_problem, sizeof(s->metrics.first_problem),
+			 "no line of the output matches metric.regex");
+	return 0;
+}
+
 static int fill_sample(smp_runner *r, smp_sample *s, const smp_result *res)
 {
+	int error;
+
 	s->outcome = res->outcome;
 	s->exit_code = res->exit_code;
 	s->term_signal = res->term_signal;
@@ -150,6 +174,10 @@ static int fill_sample(smp_runner *r, smp_sample *s, const smp_result *res)
 	    smp_metrics_parse(&s->metrics, res->err, res->err_len) < 0) {
 		smp_metrics_clear(&s->metrics);
 		return BG_ENOMEM;
+	}
+	if (r->metric_regex && (error = regex_metric(s, r->metric_regex, res)) < 0) {
+		smp_metrics_clear(&s->metrics);
+		return error;
 	}
 	if (s->metrics.malformed && r->malformed++ == 0)
 		snprintf(r->first_problem, sizeof(r->first_problem), "%s", s->metrics.first_problem);
@@ -284,7 +312,9 @@ int smp_sample_value(double *out, const smp_sample *s, const char *metric)
 		*out = m->value;
 	else
 		return bg_error_set(BG_ENOTFOUND,
-				    "metric \"%s\" is missing from run %u of round %u: the command printed no \"METRIC %s=...\" line",
-				    metric, s->order, s->round, metric);
+				    "metric \"%s\" is missing from run %u of round %u: the command printed no \"METRIC %s=...\" "
+				    "line%s%s%s",
+				    metric, s->order, s->round, metric, s->metrics.first_problem[0] ? " (" : "",
+				    s->metrics.first_problem, s->metrics.first_problem[0] ? ")" : "");
 	return 0;
 }

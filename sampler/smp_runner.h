@@ -55,14 +55,19 @@ typedef struct {
 	smp_spawn_opts spawn;   /* template: cmd and cpus are set per run */
 	int ignore_failure;     /* record failing runs instead of stopping */
 	smp_executor exec;      /* zeroed: the real smp_run */
+	const char *metric;     /* with metric_regex: the metric it reads */
+	const char *metric_regex; /* NULL, or an ERE with one group reading
+	                         * `metric` from every run's output
+	                         * (smp_metric_regex_new; the runner compiles it) */
 } smp_runner_opts;
 
-#define SMP_RUNNER_OPTS_INIT { SMP_SPAWN_OPTS_INIT, 0, { NULL, NULL } }
+#define SMP_RUNNER_OPTS_INIT { SMP_SPAWN_OPTS_INIT, 0, { NULL, NULL }, NULL, NULL }
 
 typedef struct smp_runner smp_runner;
 
 /* Copies the jobs. pin (may be NULL) and rng are borrowed and must outlive
- * the runner. BG_EINVAL for no jobs, BG_ENOMEM. */
+ * the runner. BG_EINVAL for no jobs or a metric_regex that does not
+ * compile, BG_ENOMEM. */
 int smp_runner_new(smp_runner **out, const smp_job *jobs, size_t njobs,
 		   const smp_runner_opts *opts, smp_pinning *pin, gsl_rng *rng);
 void smp_runner_free(smp_runner *r);

@@ -407,6 +407,65 @@ static void test_tsv_shrunk(void **state)
 	cJSON_Delete(doc);
 }
 
+/* ---- 3b. karpathy's autoresearch: val_bpb read by metric.regex ------------ */
+
+/* The end of karpathy's train.py output (its summary block, no METRIC
+ * line): val_bpb is knob / 40, after real work in proportion. */
+static const char train_sh[] =
+	"#!/bin/sh\nread x < knob\n" BG_INT " -s 0.02 -x $x > /dev/null\n"
+	"echo 'step 00953 (100.0%) | loss: 3.207417 | dt: 314ms | tok/sec: 1,668,590 | remaining: 0s'\n"
+	"awk -v x=$x 'BEGIN { printf \"---\\nval_bpb:          %.6f\\ntraining_seconds: 300.1\\n"
+	"peak_vram_mb:     45060.2\\nnum_steps:        953\\n\", x / 40 }'\n";
+
+static void karpathy_repo(fx *f)
+{
+	assert_int_equal(mkdir(f->repo, 0755), 0);
+	write_at(f, "repo/benchgate.json",
+		 "{ \"metric\": { \"name\": \"val_bpb\", \"regex\": \"^val_bpb:[[:space:]]+([0-9.]+)$\" },\n"
+		 "  \"min_effect\": 0.05, \"alpha\": 0.2,\n"
+		 "  \"workloads\": [ { \"name\": \"train\", \"cmd\": \"sh train.sh\" } ],\n"
+		 "  \"protected\": [ \"prepare.py\" ], \"budget\": { \"max_seconds\": 20, \"warmup\": 0 } }\n");
+	write_at(f, "repo/train.sh", train_sh);
+	write_at(f, "repo/prepare.py", "# the fixed evaluation\n");
+	write_at(f, "repo/knob", "40\n");
+	f->base = out_of(f, "git init -q && git config user.email a@b && git config user.name t && "
+			    "git config commit.gpgsign false && git add -A && git commit -qm base && git rev-parse HEAD");
+}
+
+static void test_karpathy_regex_metric(void **state)
+{
+	fx *f = *state;
+	char *tsv = NULL;
+	bg_test_result r;
+	cJSON *doc;
+
+	karpathy_repo(f);
+	f->real = commit(f, "echo 36 > knob");   /* val_bpb 1.0 -> 0.9 */
+	r = run(f, "exec '%s' gate", BG_TEST_BIN);
+	expect(&r, 0, 1, "KEEP", "gate on val_bpb read by metric.regex");
+	expect(&r, 0, 1, "0.9000", "the ratio of the val_bpb values");
+	bg_test_result_free(&r);
+	/* karpathy's results.tsv, as the loop writes it; the claim is exact */
+	assert_true(asprintf(&tsv, "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
+				   "%.7s\t1.000000\t44.0\tkeep\tbaseline\n%.7s\t0.900000\t44.0\tkeep\tknob 36\n"
+				   "abcdef1\t0.000000\t0.0\tcrash\tOOM\n",
+			     f->base, f->real) > 0);
+	write_at(f, "results.tsv", tsv);
+	free(tsv);
+	r = run(f, "exec '%s' audit --tsv ../results.tsv --json", BG_TEST_BIN);
+	expect(&r, 0, 1, "\"REPLICATED\"", "audit --tsv of a karpathy campaign");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	claim_is(doc, 0, f->real, "REPLICATED");
+	assert_string_equal(str_at(doc, "source.metric"), "val_bpb");
+	cJSON_Delete(doc);
+	/* a run whose output no longer holds the line: named, not a crash */
+	free(commit(f, "sed -i 's/val_bpb: /val_loss:/' train.sh"));
+	r = run(f, "exec '%s' gate", BG_TEST_BIN);
+	expect(&r, 2, 2, "no line of the output matches metric.regex", "a candidate without val_bpb");
+	bg_test_result_free(&r);
+}
+
 /* ---- 4. a range: flags and a commit that no longer builds ------------------ */
 
 static void test_range_flags_build(void **state)
@@ -606,6 +665,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pi_log, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ledger, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tsv_shrunk, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_karpathy_regex_metric, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_range_flags_build, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_undecided, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_chain, fx_setup, fx_teardown),

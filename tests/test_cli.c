@@ -621,6 +621,41 @@ static void test_metric_work_units(void **state)
 	bg_test_result_free(&r);
 }
 
+/* --metric-regex reads a metric from output without METRIC lines (the
+ * shape of karpathy's train.py summary); a built-in --metric is refused. */
+static void test_metric_regex(void **state)
+{
+	char json[512], tv[32];
+	const cJSON *e;
+	cJSON *doc;
+	bg_test_result r;
+
+	(void)state;
+	tmp_path(json, sizeof(json), "regex.json");
+	r = RUN("compare", "-q", "-r", "4", "-w", "0", "--metric", "val_bpb", "--metric-regex",
+		"^val_bpb:[[:space:]]+([0-9.]+)$", "--export-json", json,
+		"printf 'val_bpb: 9\\n---\\nval_bpb:          1.250000\\npeak_vram_mb: 1.0\\n'",
+		"printf -- '---\\nval_bpb:          1.000000\\n' >&2");
+	expect_status(&r, 0);
+	doc = load_json(json);
+	e = checked_effect(doc, "val_bpb");
+	if (fabs(get_num(e, "ratio") - 0.8) > 1e-9)
+		fail_msg("val_bpb ratio %.9g, expected 0.8 (the last matching line, stderr too)", get_num(e, "ratio"));
+	assert_string_equal(get_str(cJSON_GetObjectItemCaseSensitive(doc, "settings"), "metric_regex"),
+			    "^val_bpb:[[:space:]]+([0-9.]+)$");
+	assert_string_equal(text_verdict(&r, tv, sizeof(tv)), "IMPROVED");
+	cJSON_Delete(doc);
+	bg_test_result_free(&r);
+	r = RUN("compare", "--metric", "wall", "--metric-regex", "t=([0-9]+)", "true", "true");
+	expect_status(&r, 2);
+	expect_contains(&r, "stderr", "--metric-regex needs --metric NAME");
+	bg_test_result_free(&r);
+	r = RUN("compare", "--metric", "v", "--metric-regex", "v=([0-9]+", "true", "true");
+	expect_status(&r, 2);
+	expect_contains(&r, "stderr", "does not compile");
+	bg_test_result_free(&r);
+}
+
 /* A series whose first 8 rounds do twice the work (a warm-up the -w 0
  * runs did not absorb): compare reports the change point at round 8, in the
  * text and the JSON, and none for the flat arm. work_units makes the series
@@ -822,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_json_export),
 		cmocka_unit_test(test_export_unwritable),
 		cmocka_unit_test(test_metric_work_units),
+		cmocka_unit_test(test_metric_regex),
 		cmocka_unit_test(test_metric_missing),
 		cmocka_unit_test(test_warmup_change_point),
 		cmocka_unit_test(test_fail_on),

@@ -348,6 +348,36 @@ static void test_isolation(void **state)
 	lp_config_free(e);
 }
 
+/* metric.regex: printed and read back; checked as the runner compiles it. */
+static void test_metric_regex(void **state)
+{
+	lp_config *c = parse_ok("{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb:[[:space:]]+([0-9.]+)'}}");
+	lp_config *d = parse_ok("{" W1 "}");
+	char *text = lp_config_to_json(c), *plain = lp_config_to_json(d);
+
+	(void)state;
+	assert_string_equal(c->metric_regex, "^val_bpb:[[:space:]]+([0-9.]+)");
+	assert_null(d->metric_regex);
+	assert_non_null(strstr(text, "\"regex\""));
+	assert_non_null(strstr(text, "\"^val_bpb:[[:space:]]+([0-9.]+)\""));
+	assert_null(strstr(plain, "\"regex\""));   /* off: left out, so old hashes hold */
+	lp_config_free(d);
+	assert_int_equal(lp_config_parse(&d, text, "printed"), 0);
+	assert_string_equal(d->metric_regex, c->metric_regex);
+	expect_error("{" W1 ", 'metric': {'name': 'val_bpb', 'regex': 'val_bpb: ([0-9.]+) (x)'}}", BG_EINVAL,
+		     "benchgate.json: \"metric.regex\": the regex \"val_bpb: ([0-9.]+) (x)\" has 2 groups; it needs "
+		     "exactly one, around the number (e.g. \"^val_bpb:[[:space:]]*([^[:space:]]+)\")");
+	expect_error("{" W1 ", 'metric': {'name': 'wall', 'regex': 'took ([0-9.]+)s'}}", BG_EINVAL,
+		     "benchgate.json: \"metric.regex\": a metric read by a regex needs a name of its own (letters, "
+		     "digits, '_', '.', not a built-in metric), got \"wall\"");
+	expect_prefix("{" W1 ", 'metric': {'name': 'v', 'regex': 'v: ([0-9'}}",
+		      "benchgate.json: \"metric.regex\": the regex \"v: ([0-9\" does not compile: ");
+	free(text);
+	free(plain);
+	lp_config_free(c);
+	lp_config_free(d);
+}
+
 static void test_hash_changes_with_every_field(void **state)
 {
 	static const char *const variants[] = {
@@ -378,6 +408,8 @@ static void test_hash_changes_with_every_field(void **state)
 		"{" W1 ", 'budget': {'warmup': 3}}",
 		"{" W1 ", 'budget': {'run_timeout': 30}}",
 		"{" W1 ", 'pin': 'none'}",
+		"{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb: *([0-9.]+)'}}",
+		"{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb:  *([0-9.]+)'}}",
 	};
 	enum { N = sizeof(variants) / sizeof(variants[0]) };
 	char h[N][41];
@@ -478,7 +510,7 @@ static void test_error_unknown_key_nested(void **state)
 		     "(did you mean \"holdout.workloads[0].name\"?)");
 	expect_error("{" W1 ", 'metric': {'name': 'wall', 'dir': 'lower'}}", BG_EINVAL,
 		     "benchgate.json: unknown key \"metric.dir\" "
-		     "(\"metric\" may hold: name, direction)");
+		     "(\"metric\" may hold: name, direction, regex)");
 }
 
 static void test_error_duplicate_key(void **state)
@@ -875,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_hash_ignores_order_whitespace_defaults),
 		cmocka_unit_test(test_hash_changes_with_every_field),
 		cmocka_unit_test(test_isolation),
+		cmocka_unit_test(test_metric_regex),
 		cmocka_unit_test(test_hash_is_git_blob_id),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_error_unknown_key_top),

@@ -15,6 +15,7 @@
 
 #include "bg_fixture.h"
 #include "smp_metric.h"
+#include "bg_error.h"
 
 static void parse(smp_metrics *m, const char *text)
 {
@@ -201,6 +202,40 @@ static void test_as_pi_reads_them(void **state)
 	cJSON_Delete(root);
 }
 
+/* metric.regex: the last matching line wins, blanks around the group are
+ * allowed, a non-number is counted as malformed, no match says so. */
+static void test_regex_metric(void **state)
+{
+	static const char out[] = "step 00953 (100.0%) | loss: 3.2 | val_bpb: 9\n---\n"
+				  "val_bpb:          0.997900\ntraining_seconds: 300.1\n";
+	smp_metric_regex *re = NULL, *bad = NULL;
+	smp_metrics m = SMP_METRICS_INIT;
+
+	(void)state;
+	assert_int_equal(smp_metric_regex_new(&re, "val_bpb", "^val_bpb:(.*)$"), 0);
+	assert_int_equal(smp_metrics_parse_regex(&m, re, out, strlen(out)), 1);
+	assert_true(value(&m, "val_bpb") == 0.9979);   /* not the 9 mid-line: ^ is a line's start */
+	assert_int_equal(m.malformed, 0);
+	assert_int_equal(smp_metrics_parse_regex(&m, re, "x\nval_bpb: 1.5\nval_bpb: 1.25\n", 27), 1);
+	assert_true(value(&m, "val_bpb") == 1.25);     /* the last line wins */
+	assert_int_equal(smp_metrics_parse_regex(&m, re, "nothing here\n", 13), 0);
+	assert_true(value(&m, "val_bpb") == 1.25);     /* no match changes nothing */
+	assert_int_equal(smp_metrics_parse_regex(&m, re, "val_bpb: nan\n", 13), 1);
+	assert_int_equal(m.malformed, 1);
+	assert_non_null(strstr(m.first_problem, "not a finite number"));
+	assert_true(value(&m, "val_bpb") == 1.25);
+	assert_int_equal(smp_metrics_parse_regex(&m, re, "", 0), 0);
+	smp_metrics_clear(&m);
+	assert_int_equal(smp_metric_regex_new(&bad, "val_bpb", "val_bpb"), BG_EINVAL);
+	assert_int_equal(smp_metric_regex_new(&bad, "val_bpb", "(a)(b)"), BG_EINVAL);
+	assert_int_equal(smp_metric_regex_new(&bad, "cpu", "(a)"), BG_EINVAL);
+	assert_int_equal(smp_metric_regex_new(&bad, "bad name", "(a)"), BG_EINVAL);
+	assert_int_equal(smp_metric_regex_new(&bad, "v", "(a"), BG_EINVAL);
+	assert_null(bad);
+	smp_metric_regex_free(re);
+	smp_metric_regex_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_not_nul_terminated),
 		cmocka_unit_test(test_name_validity),
 		cmocka_unit_test(test_as_pi_reads_them),
+		cmocka_unit_test(test_regex_metric),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
