@@ -61,7 +61,9 @@ static int parse_args(lp_audit_opts *o, int argc, char **argv)
 		  "a metric, status): likewise", 0, 0, NULL },
 		{ CLI_OPT_STRING, "metric-column", 0, &o->metric_column, "NAME",
 		  "with --tsv: the metric's column (default: the\n"
-		  "first numeric one that is not memory)", 0, 0, NULL },
+		  "first numeric one that is not memory); with\n"
+		  "--pi-log: a key of the runs' metrics{} (pi's\n"
+		  "secondary metrics; default: the primary)", 0, 0, NULL },
 		{ CLI_OPT_CHOICE, "direction", 0, &direction, "lower|higher",
 		  "with --pi-log or --tsv: which way the claimed\n"
 		  "metric is better (default: the log's config line;\n"
@@ -91,8 +93,8 @@ static int parse_args(lp_audit_opts *o, int argc, char **argv)
 		return cli_opt_usage_error(&audit_help, "unexpected argument \"%s\"", argv[next]);
 	if (!!o->pi_log + !!o->tsv + !!o->range > 1)
 		return cli_opt_usage_error(&audit_help, "--pi-log, --tsv and --range exclude each other");
-	if (o->metric_column && !o->tsv)
-		return cli_opt_usage_error(&audit_help, "--metric-column goes with --tsv");
+	if (o->metric_column && !o->tsv && !o->pi_log)
+		return cli_opt_usage_error(&audit_help, "--metric-column goes with --tsv or --pi-log");
 	if (o->direction >= 0 && !o->tsv && !o->pi_log)
 		return cli_opt_usage_error(&audit_help, "--direction goes with --pi-log or --tsv");
 	o->seed = cli_seed(seeded, o->seed);
@@ -168,6 +170,9 @@ static void print_claim(FILE *f, const lp_audit_result *r, size_t i)
 		status, c.flags[0] ? "  flags: " : "", c.flags);
 	if (r->detail)
 		fprintf(f, "       %s\n", r->detail);
+	if (r->claim->kept_again)
+		fprintf(f, "       kept again without a new commit (line %zu%s): the claimed B/A holds that keep's noise\n",
+			r->claim->kept_again_line, r->claim->kept_again > 1 ? " and later" : "");
 	if (r->measured && st_rule_far_shown(&r->train.aggregate))
 		fprintf(f, "       (few rounds: the fresh set also holds B/A <= %.4f and >= %.4f)\n",
 			r->train.aggregate.far_lo, r->train.aggregate.far_hi);
@@ -306,6 +311,7 @@ static cJSON *claim_json(const lp_audit_result *r)
 	cJSON_AddNumberToObject(o, "line", (double)k->line);
 	if (k->description)
 		cJSON_AddStringToObject(o, "description", k->description);
+	cJSON_AddNumberToObject(o, "kept_again", (double)k->kept_again);
 	lp_json_number(o, "claimed_ratio", k->claimed);
 	lp_json_number(o, "claimed_gain", r->claimed_gain);
 	cJSON_AddStringToObject(o, "status", lp_audit_status_name(r->status));

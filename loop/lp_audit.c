@@ -585,7 +585,7 @@ static int read_claims(lp_audit_run *a)
 	int error;
 
 	if (o->pi_log)
-		return lp_audit_claims_pi_log(&a->claims, a->repo, o->pi_log, o->direction);
+		return lp_audit_claims_pi_log(&a->claims, a->repo, o->pi_log, o->direction, o->metric_column);
 	if (o->tsv)
 		return lp_audit_claims_tsv(&a->claims, a->repo, o->tsv, o->metric_column,
 					   o->direction >= 0 ? o->direction : 1);

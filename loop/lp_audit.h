@@ -66,6 +66,8 @@ typedef struct {
 	size_t line;         /* its line in the source file; 0 for a range */
 	char *description;   /* the source's words, or NULL (owned) */
 	int missing;         /* 1: the commit or its parent no longer exists */
+	size_t kept_again;   /* later keeps of the same commit folded in (pi) */
+	size_t kept_again_line; /* the first of them */
 } lp_audit_claim;
 
 /* One measured gate decision of the ledger, for the change points. */
@@ -101,18 +103,25 @@ int lp_audit_claims_ledger(lp_audit_claims **out, lp_repo *repo, const char *pat
 /* The claims of a pi-autoresearch log. A {"type":"config"} line sets the
  * metric (metricName) and direction (bestDirection "lower"/"higher") and,
  * after results, starts a new segment; other typed lines ("hook") are
- * ignored; every other line is an experiment {"commit", "metric", "status",
- * "description"}. In each segment the first kept experiment is the
- * baseline; each later one with status "keep" is a claim against the
- * commit's first parent, claimed ratio its metric over the metric of the
- * kept experiment before it (unknown when either is not > 0). An
- * experiment without a commit, a numeric metric or a status is skipped with
- * a warning naming the file and line. lower_is_better >= 0 overrides the
- * direction of the config lines (-1: keep them; "lower" without any).
+ * ignored; every other line is an experiment {"commit", "metric",
+ * "metrics", "status", "description"}, read as pi reads it: every status
+ * but "discard", "crash" and "checks_failed" (a missing one too) is a
+ * keep. In each segment the first kept experiment is the baseline; each
+ * later keep is a claim against the commit's first parent, claimed ratio
+ * its metric over the metric of the kept experiment before it (unknown when
+ * either is not > 0). A keep of the commit kept just before (pi logs the
+ * commit it had when there was nothing to commit) is no new claim: it is
+ * folded into that commit's claim, counted in kept_again, with a warning.
+ * `metric` (NULL: the primary "metric") names a key of the experiments'
+ * secondary "metrics" instead (the primary when it is the config's
+ * metricName). An experiment without a commit or a numeric metric is
+ * skipped with a warning naming the file and line. lower_is_better >= 0
+ * overrides the direction of the config lines (-1: keep them; "lower"
+ * without any).
  * Errors as for the ledger, and BG_ENOTFOUND when no kept experiment
  * follows a baseline. */
 int lp_audit_claims_pi_log(lp_audit_claims **out, lp_repo *repo, const char *path,
-			   int lower_is_better);
+			   int lower_is_better, const char *metric);
 
 /* The claims of a karpathy-style results.tsv: a header row naming the
  * columns, then one tab-separated row per experiment. Columns "commit" and
@@ -204,7 +213,7 @@ int lp_audit_changepoints(lp_audit_step **steps, size_t *nsteps, const lp_audit_
 typedef struct {
 	const char *config_path;   /* NULL: benchgate.json of the newest claim */
 	const char *pi_log, *tsv, *range; /* at most one; none: the ledger */
-	const char *metric_column; /* --tsv only */
+	const char *metric_column; /* --tsv: the column; --pi-log: a key of metrics{} */
 	int direction;             /* -1 the source's, 1 lower, 0 higher */
 	const char *export_md;     /* NULL or a file */
 	int json, quiet;

@@ -298,18 +298,61 @@ typedef struct {
 	int forced;        /* the caller fixed the direction */
 	int configured;    /* a config line was seen */
 	int seg_results;   /* the segment has experiments */
+	const char *metric; /* pi logs: a key of metrics{} instead of "metric" */
+	int metric_is_primary; /* the segment's metricName is that metric */
+	char last[48];     /* the commit of the last kept experiment ("": none) */
+	int last_claimed;  /* that keep is the last claim (not a baseline) */
 } chain;
+
+/* Whether two spellings of a commit id name the same one (one a prefix
+ * of the other, as 7 and 12 hex digits do). */
+static int same_commit(const char *a, const char *b)
+{
+	size_t n = strlen(a) < strlen(b) ? strlen(a) : strlen(b);
+
+	return n >= 4 && strncasecmp(a, b, n) == 0;
+}
+
+/* A keep of the commit kept last: pi found nothing to commit and logged
+ * the commit it had. Its gain is no commit's; it is folded into the claim
+ * that commit already has (flagged), or, after a baseline, dropped. */
+static int chain_repeat(chain *ch, double metric, double prev, size_t line)
+{
+	lp_audit_claim *k = ch->last_claimed ? &ch->c->claims[ch->c->nclaims - 1] : NULL;
+
+	if (k == NULL)
+		return warn(ch->c, "%s:%zu: a keep of %s, the segment's baseline, again: nothing was committed, so "
+				   "there is no gain to audit; its metric is the baseline from here",
+			    ch->c->path, line, ch->last);
+	k->kept_again++;
+	if (k->kept_again == 1)
+		k->kept_again_line = line;
+	k->claimed = isfinite(k->claimed) && metric > 0.0 && prev > 0.0 ? k->claimed * (metric / prev) : NAN;
+	return warn(ch->c, "%s:%zu: a keep of %s again (claim of line %zu): nothing was committed, so one claim, "
+			   "flagged, its claimed B/A now the product of both keeps",
+		    ch->c->path, line, ch->last, k->line);
+}
 
 static int chain_keep(chain *ch, const char *commit, double metric, size_t line, const char *desc)
 {
 	double prev = ch->prev;
+	size_t before = ch->c->nclaims;
+	int error;
 
 	ch->seg_results = 1;
 	ch->prev = metric;
-	if (isnan(prev))
-		return 0; /* the baseline */
-	return add_claim(ch->c, ch->repo, commit, NULL, metric > 0.0 && prev > 0.0 ? metric / prev : NAN,
-			 ch->lower, line, desc);
+	if (isnan(prev)) { /* the baseline */
+		snprintf(ch->last, sizeof(ch->last), "%s", commit);
+		ch->last_claimed = 0;
+		return 0;
+	}
+	if (ch->last[0] && same_commit(ch->last, commit))
+		return chain_repeat(ch, metric, prev, line);
+	error = add_claim(ch->c, ch->repo, commit, NULL, metric > 0.0 && prev > 0.0 ? metric / prev : NAN,
+			  ch->lower, line, desc);
+	snprintf(ch->last, sizeof(ch->last), "%s", commit);
+	ch->last_claimed = error == 0 && ch->c->nclaims > before;
+	return error;
 }
 
 static int set_metric(lp_audit_claims *c, const char *name)
@@ -331,10 +374,27 @@ static int pi_config(chain *ch, const cJSON *o)
 	if (ch->seg_results) { /* a new segment: a new baseline follows */
 		ch->prev = NAN;
 		ch->seg_results = 0;
+		ch->last[0] = '\0';
+		ch->last_claimed = 0;
 	}
 	if (!ch->forced)
 		ch->lower = !(dir && strcmp(dir, "higher") == 0);
+	if (ch->metric) {   /* the caller's metric: the primary, or from metrics{} */
+		ch->metric_is_primary = name && strcmp(name, ch->metric) == 0;
+		return 0;
+	}
 	return name ? set_metric(ch->c, name) : 0;
+}
+
+/* The kept experiment's value: "metric", or metrics{NAME} when the
+ * caller named a secondary metric. */
+static int pi_value(double *out, const chain *ch, const cJSON *o)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metrics");
+
+	if (ch->metric && !ch->metric_is_primary)
+		return num_item(out, m, ch->metric);
+	return num_item(out, o, "metric");
 }
 
 static int pi_line(void *ud, const cJSON *o, size_t line)
@@ -346,17 +406,17 @@ static int pi_line(void *ud, const cJSON *o, size_t line)
 
 	if (type)
 		return strcmp(type, "config") == 0 ? pi_config(ch, o) : 0; /* hooks and others */
-	if (status == NULL)
-		return warn(ch->c, "%s:%zu: an experiment without a \"status\"; skipped", ch->c->path, line);
-	if (strcmp(status, "keep") != 0) {
+	/* pi reads anything but discard, crash and checks_failed as a keep */
+	if (status && (strcmp(status, "discard") == 0 || strcmp(status, "crash") == 0 ||
+		       strcmp(status, "checks_failed") == 0)) {
 		ch->seg_results = 1;
 		return 0;
 	}
 	if (commit == NULL || commit[0] == '\0')
 		return warn(ch->c, "%s:%zu: a kept experiment without a \"commit\"; skipped", ch->c->path, line);
-	if (num_item(&metric, o, "metric") < 0)
-		return warn(ch->c, "%s:%zu: a kept experiment whose \"metric\" is not a number; skipped",
-			    ch->c->path, line);
+	if (pi_value(&metric, ch, o) < 0)
+		return warn(ch->c, "%s:%zu: a kept experiment whose \"%s\"%s is not a number; skipped", ch->c->path,
+			    line, ch->metric ? ch->metric : "metric", ch->metric ? " (in metrics{})" : "");
 	return chain_keep(ch, commit, metric, line, str_item(o, "description"));
 }
 
@@ -366,7 +426,7 @@ static int no_wins(const lp_audit_claims *c, const char *what)
 }
 
 int lp_audit_claims_pi_log(lp_audit_claims **out, lp_repo *repo, const char *path,
-			   int lower_is_better)
+			   int lower_is_better, const char *metric)
 {
 	lp_audit_claims *c = NULL;
 	chain ch;
@@ -374,8 +434,9 @@ int lp_audit_claims_pi_log(lp_audit_claims **out, lp_repo *repo, const char *pat
 
 	if ((error = claims_new(&c, LP_AUDIT_SRC_PI_LOG, path)) < 0)
 		return error;
-	ch = (chain){ c, repo, NAN, lower_is_better != 0, lower_is_better >= 0, 0, 0 };
-	error = each_json_line(c, &PI_LOG, pi_line, &ch);
+	ch = (chain){ c, repo, NAN, lower_is_better != 0, lower_is_better >= 0, 0, 0, metric, 0, "", 0 };
+	if ((error = metric ? set_metric(c, metric) : 0) == 0)
+		error = each_json_line(c, &PI_LOG, pi_line, &ch);
 	if (error == 0 && !ch.configured && lower_is_better < 0)
 		error = warn(c, "%s: no {\"type\":\"config\"} line: taking lower values as better (--direction to say otherwise)",
 			     path);
@@ -557,7 +618,7 @@ int lp_audit_claims_tsv(lp_audit_claims **out, lp_repo *repo, const char *path,
 
 	if ((error = claims_new(&c, LP_AUDIT_SRC_TSV, path)) < 0)
 		return error;
-	ch = (chain){ c, repo, NAN, lower_is_better != 0, 1, 1, 0 };
+	ch = (chain){ c, repo, NAN, lower_is_better != 0, 1, 1, 0, NULL, 0, "", 0 };
 	if ((error = read_source(&text, path, &TSV)) == 0 &&
 	    (error = tsv_rows(&ch, text, column_name)) == 0 && c->nclaims == 0)
 		error = no_wins(c, "row (status \"keep\")");

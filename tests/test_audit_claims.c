@@ -256,7 +256,7 @@ static void test_pi_log(void **state)
 	lp_audit_claims *c = NULL;
 
 	(void)state;
-	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log.jsonl", text), -1));
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log.jsonl", text), -1, NULL));
 	assert_int_equal(c->kind, LP_AUDIT_SRC_PI_LOG);
 	assert_string_equal(c->metric, "total_ms");
 	assert_int_equal(c->nclaims, 2);
@@ -271,8 +271,76 @@ static void test_pi_log(void **state)
 	expect_warning(c, "log.jsonl:9", "without a \"commit\"", NULL);
 	lp_audit_claims_free(c);
 	/* the caller's direction wins over the config lines */
-	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log.jsonl", text), 1));
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log.jsonl", text), 1, NULL));
 	assert_int_equal(c->claims[0].lower_is_better, 1);
+	lp_audit_claims_free(c);
+	free(text);
+}
+
+/* Lines as pi-autoresearch writes them (segment, confidence, asi, hook
+ * lines), read as its jsonl.ts reads them: a run without a status is a
+ * keep; a keep of the commit kept just before (pi's "nothing to commit")
+ * is folded into that commit's claim, flagged; --metric-column reads a
+ * secondary metric from metrics{}. */
+static void test_pi_log_as_pi_reads_it(void **state)
+{
+	char *text = fmt(
+		"{\"type\":\"config\",\"name\":\"speed\",\"metricName\":\"total_ms\",\"metricUnit\":\"ms\",\"bestDirection\":\"lower\"}\n"
+		"{\"run\":1,\"commit\":\"%.7s\",\"metric\":100,\"metrics\":{\"alloc_kb\":500},\"status\":\"keep\","
+		"\"description\":\"baseline\",\"timestamp\":1764870000000,\"segment\":0,\"confidence\":null}\n"
+		"{\"type\":\"hook\",\"stage\":\"after\",\"run\":1,\"exit_code\":0,\"duration_ms\":12}\n"
+		"{\"run\":2,\"commit\":\"%.7s\",\"metric\":90,\"metrics\":{\"alloc_kb\":450},"
+		"\"description\":\"no status\",\"timestamp\":1764870100000,\"segment\":0,\"confidence\":1.5,"
+		"\"asi\":{\"hypothesis\":\"fewer copies\"}}\n"
+		"{\"run\":3,\"commit\":\"%.7s\",\"metric\":81,\"metrics\":{\"alloc_kb\":450},\"status\":\"keep\","
+		"\"description\":\"nothing to commit\",\"timestamp\":1764870200000,\"segment\":0,\"confidence\":2.1}\n"
+		"{\"run\":4,\"commit\":\"%.7s\",\"metric\":70,\"metrics\":{\"alloc_kb\":900},\"status\":\"checks_failed\","
+		"\"description\":\"skipped the check\",\"timestamp\":1764870300000,\"segment\":0,\"confidence\":2.2}\n"
+		"{\"run\":5,\"commit\":\"%.7s\",\"metric\":72.9,\"metrics\":{\"alloc_kb\":225},\"status\":\"keep\","
+		"\"description\":\"arena\",\"timestamp\":1764870400000,\"segment\":0,\"confidence\":2.5}\n",
+		F.base, F.c1, F.c1, F.c1, F.c2);
+	lp_audit_claims *c = NULL;
+
+	(void)state;
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("pi.jsonl", text), -1, NULL));
+	assert_int_equal(c->nclaims, 2);
+	/* c1: 90/100 then the repeat 81/90: one claim of 0.81, flagged */
+	expect_claim(c, 0, F.c1, F.base, 0.81, 1, 4);
+	assert_int_equal(c->claims[0].kept_again, 1);
+	assert_int_equal(c->claims[0].kept_again_line, 5);
+	expect_warning(c, "pi.jsonl:5", "again", "nothing was committed", NULL);
+	/* c2 against the last kept metric, the repeat's 81 */
+	expect_claim(c, 1, F.c2, F.c1, 0.9, 1, 7);
+	assert_int_equal(c->claims[1].kept_again, 0);
+	lp_audit_claims_free(c);
+	/* the secondary metric */
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("pi.jsonl", text), -1, "alloc_kb"));
+	assert_string_equal(c->metric, "alloc_kb");
+	assert_int_equal(c->nclaims, 2);
+	expect_claim(c, 0, F.c1, F.base, 0.9, 1, 4);
+	expect_claim(c, 1, F.c2, F.c1, 0.5, 1, 7);
+	lp_audit_claims_free(c);
+	/* the primary, named */
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("pi.jsonl", text), -1, "total_ms"));
+	expect_claim(c, 1, F.c2, F.c1, 0.9, 1, 7);
+	lp_audit_claims_free(c);
+	free(text);
+}
+
+/* A keep of the baseline's commit again: no claim, the baseline moves. */
+static void test_pi_log_baseline_kept_again(void **state)
+{
+	char *text = fmt("{\"run\":1,\"commit\":\"%.7s\",\"metric\":10,\"status\":\"keep\"}\n"
+			 "{\"run\":2,\"commit\":\"%.12s\",\"metric\":9,\"status\":\"keep\"}\n"
+			 "{\"run\":3,\"commit\":\"%.7s\",\"metric\":8.1,\"status\":\"keep\"}\n",
+			 F.c1, F.c1, F.c2);
+	lp_audit_claims *c = NULL;
+
+	(void)state;
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("pi2.jsonl", text), -1, NULL));
+	assert_int_equal(c->nclaims, 1);
+	expect_claim(c, 0, F.c2, F.c1, 0.9, 1, 3);
+	expect_warning(c, "pi2.jsonl:2", "the segment's baseline, again", NULL);
 	lp_audit_claims_free(c);
 	free(text);
 }
@@ -285,7 +353,7 @@ static void test_pi_log_given_is_short(void **state)
 	char short9[10];
 
 	(void)state;
-	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log2.jsonl", text), -1));
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log2.jsonl", text), -1, NULL));
 	snprintf(short9, sizeof(short9), "%.9s", F.c2);
 	assert_int_equal(c->nclaims, 1);
 	assert_string_equal(c->claims[0].given, short9);
@@ -308,7 +376,7 @@ static void test_pi_log_missing_and_root(void **state)
 	lp_audit_claims *c = NULL;
 
 	(void)state;
-	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log3.jsonl", text), -1));
+	assert_ok(lp_audit_claims_pi_log(&c, F.r, source("log3.jsonl", text), -1, NULL));
 	/* the root commit is skipped, the missing one reported as such */
 	assert_int_equal(c->nclaims, 2);
 	assert_int_equal(c->claims[0].missing, 1);
@@ -328,12 +396,12 @@ static void test_pi_log_errors(void **state)
 				  "{\"commit\":\"%.7s\",\"metric\":12,\"status\":\"discard\"}\n", F.c1, F.c2);
 
 	(void)state;
-	expect_error(lp_audit_claims_pi_log(&c, F.r, source("p1", "commit\tval_bpb\tstatus\nabc\t1.0\tkeep\n"), -1),
+	expect_error(lp_audit_claims_pi_log(&c, F.r, source("p1", "commit\tval_bpb\tstatus\nabc\t1.0\tkeep\n"), -1, NULL),
 		     BG_EPARSE, "is not JSON lines");
-	expect_error(lp_audit_claims_pi_log(&c, F.r, source("p2", only_baseline), -1), BG_ENOTFOUND,
+	expect_error(lp_audit_claims_pi_log(&c, F.r, source("p2", only_baseline), -1, NULL), BG_ENOTFOUND,
 		     "no kept experiment");
-	expect_error(lp_audit_claims_pi_log(&c, F.r, source("p3", ""), -1), BG_ENOTFOUND, "no kept experiment");
-	expect_error(lp_audit_claims_pi_log(&c, F.r, "/nonexistent/log.jsonl", -1), BG_ENOTFOUND,
+	expect_error(lp_audit_claims_pi_log(&c, F.r, source("p3", ""), -1, NULL), BG_ENOTFOUND, "no kept experiment");
+	expect_error(lp_audit_claims_pi_log(&c, F.r, "/nonexistent/log.jsonl", -1, NULL), BG_ENOTFOUND,
 		     "no pi-autoresearch log at /nonexistent/log.jsonl");
 	assert_null(c);
 	free(only_baseline);
@@ -627,6 +695,8 @@ int main(void)
 		cmocka_unit_test(test_ledger),
 		cmocka_unit_test(test_ledger_errors),
 		cmocka_unit_test(test_pi_log),
+		cmocka_unit_test(test_pi_log_as_pi_reads_it),
+		cmocka_unit_test(test_pi_log_baseline_kept_again),
 		cmocka_unit_test(test_pi_log_given_is_short),
 		cmocka_unit_test(test_pi_log_missing_and_root),
 		cmocka_unit_test(test_pi_log_errors),
