@@ -4,6 +4,7 @@
 #include "cli_commands.h"
 #include "cli_opt.h"
 #include "lp_gate.h"
+#include "lp_json.h"
 #include "st_rule.h"
 #include "bg_error.h"
 
@@ -44,6 +45,10 @@ static int parse_args(lp_gate_opts *o, int argc, char **argv)
 		  "judge the uncommitted changes against HEAD instead\n"
 		  "(snapshot as a commit on refs/benchgate/worktree;\n"
 		  "nothing touched)", 0, 0, NULL },
+		{ CLI_OPT_SWITCH, "unchanged-ok", 0, &o->unchanged_ok, NULL,
+		  "with --worktree: exit 0 without measuring when the\n"
+		  "tree holds no change beyond pi-autoresearch's log\n"
+		  "files (its baseline run); nothing is recorded", 0, 0, NULL },
 		{ CLI_OPT_SWITCH, "apply", 0, &o->apply, NULL,
 		  "act on the verdict: KEEP moves refs/benchgate/baseline\n"
 		  "to the candidate; REJECT resets the branch and the\n"
@@ -66,6 +71,8 @@ static int parse_args(lp_gate_opts *o, int argc, char **argv)
 		return cli_opt_usage_error(&gate_help, "unexpected argument \"%s\"", argv[next]);
 	if (o->worktree && o->candidate_rev)
 		return cli_opt_usage_error(&gate_help, "--worktree and --candidate exclude each other");
+	if (o->unchanged_ok && !o->worktree)
+		return cli_opt_usage_error(&gate_help, "--unchanged-ok goes with --worktree");
 	o->seed = cli_seed(seeded, o->seed);
 	return -1;
 }
@@ -178,10 +185,35 @@ static int print_config(lp_gate_run *g)
 	return 0;
 }
 
+/* --unchanged-ok with nothing to gate. */
+static void print_unchanged(const lp_gate_run *g)
+{
+	cJSON *doc;
+	char *text;
+
+	if (!g->o->json) {
+		printf("UNCHANGED  the working tree holds no change against HEAD %.12s beyond pi-autoresearch's log "
+		       "files: nothing to gate (--unchanged-ok), nothing recorded\n", g->base);
+		return;
+	}
+	doc = lp_json_doc_new();
+	cJSON_AddStringToObject(doc, "verdict", "UNCHANGED");
+	cJSON_AddStringToObject(doc, "candidate", g->cand);
+	cJSON_AddStringToObject(doc, "baseline", g->base);
+	if ((text = cJSON_Print(doc)) != NULL)
+		puts(text);
+	free(text);
+	cJSON_Delete(doc);
+}
+
 static void print_result(const lp_gate_run *g)
 {
 	char *text;
 
+	if (g->unchanged) {
+		print_unchanged(g);
+		return;
+	}
 	if (!g->o->json) {
 		gate_print(stdout, g);
 		return;
@@ -215,7 +247,7 @@ int cli_cmd_gate(int argc, char **argv)
 			       "interrupted: nothing was recorded and no ref moved" : bg_error_last());
 	} else {
 		print_result(&g);
-		rc = g.keep ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+		rc = g.keep || g.unchanged ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	}
 	lp_gate_run_free(&g);
 	gsl_rng_free(rng);

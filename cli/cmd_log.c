@@ -44,6 +44,17 @@ static void print_line(const cJSON *r)
 		       num(r, "iteration"), str(r, "event", "?"));
 		return;
 	}
+	if (strcmp(str(r, "kind", ""), "adopt") == 0) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "matched")))
+			printf("%4.0f  %s  %-28s %.12s is the change gated as snapshot %.12s (record %.0f)  %s\n",
+			       num(r, "seq"), str(r, "time", "?"), "KEEP (adopted)", str(r, "candidate", "?"),
+			       str(r, "snapshot", "?"), num(r, "record"), str(r, "branch", "?"));
+		else
+			printf("%4.0f  %s  %-28s %.12s differs from the gated snapshot %.12s in %s  %s\n", num(r, "seq"),
+			       str(r, "time", "?"), "NOT GATED", str(r, "candidate", "?"), str(r, "snapshot", "?"),
+			       str(r, "differs", "?"), str(r, "branch", "?"));
+		return;
+	}
 	if (strcmp(str(r, "kind", ""), "reanchor") == 0) {
 		printf("%4.0f  %s  state accepted as found: %s\n", num(r, "seq"), str(r, "time", "?"),
 		       str(r, "found", "?"));

@@ -92,7 +92,10 @@ typedef struct {
 
 /* The claims of the gate ledger at `path` (.git/benchgate/ledger.jsonl):
  * every record of kind "gate" with verdict "KEEP" is a claim against its
- * "baseline", claimed ratio its training aggregate ratio. Unlike
+ * "baseline", claimed ratio its training aggregate ratio. A KEEP of the
+ * working tree (--worktree) is a claim only when a later "adopt" record
+ * (lp_adopt.h) names the commit the loop made of it, which is then the
+ * commit measured; one no commit took is dropped with a warning. Unlike
  * state_ledger_open this only reads: a line that is not a JSON object, or a
  * record without a candidate, is skipped with a warning. Errors, *out
  * untouched: BG_ENOTFOUND "no ledger at PATH" when the file does not exist,

@@ -219,7 +219,47 @@ static int num_item(double *out, const cJSON *o, const char *key)
 typedef struct {
 	lp_audit_claims *c;
 	lp_repo *repo;
+	unsigned char *worktree;   /* per claim: a working-tree KEEP no commit took yet */
 } ledger_state;
+
+/* Marks the last claim as one of the working tree (1) or not (0). */
+static int mark_claim(ledger_state *st, unsigned char worktree)
+{
+	unsigned char *grown = realloc(st->worktree, st->c->nclaims);
+
+	if (grown == NULL)
+		return bg_error_nomem();
+	st->worktree = grown;
+	grown[st->c->nclaims - 1] = worktree;
+	return 0;
+}
+
+/* Drops the working-tree KEEPs that no commit took: the loop discarded
+ * them (or has not committed the last yet), so they are no one's gain. */
+static int drop_unadopted(ledger_state *st, size_t *dropped)
+{
+	size_t kept = 0;
+
+	*dropped = st->c->nclaims;
+	int error = 0;
+
+	for (size_t i = 0; i < st->c->nclaims; i++) {
+		lp_audit_claim *k = &st->c->claims[i];
+
+		if (st->worktree && st->worktree[i]) {
+			if (error == 0)
+				error = warn(st->c, "%s:%zu: a KEEP of the working tree (snapshot %.12s) that no commit took "
+						    "(the loop discarded it, or has not committed it yet): not a claim",
+					     st->c->path, k->line, k->given);
+			free(k->description);
+			continue;
+		}
+		st->c->claims[kept++] = *k;
+	}
+	st->c->nclaims = kept;
+	*dropped -= kept;
+	return error;
+}
 
 static int add_point(lp_audit_claims *c, const cJSON *rec, double ratio, size_t line, const char *cand)
 {
@@ -240,6 +280,35 @@ static int add_point(lp_audit_claims *c, const cJSON *rec, double ratio, size_t 
 	return 0;
 }
 
+/* An "adopt" record (lp_adopt.h): the claim on the gated snapshot is the
+ * commit the loop made of it, which outlives the snapshot. */
+static int ledger_adopt(ledger_state *st, const cJSON *rec, size_t line)
+{
+	const char *snap = str_item(rec, "snapshot"), *commit = str_item(rec, "candidate");
+	const char *base = str_item(rec, "baseline");
+	int gone, error;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "matched")) || !snap || !commit)
+		return 0;
+	for (size_t i = st->c->nclaims; i-- > 0;) {
+		lp_audit_claim *k = &st->c->claims[i];
+
+		if (strcmp(k->given, snap) != 0)
+			continue;
+		if ((error = resolve(k->commit, &gone, st->c, st->repo, commit, line, "commit")) < 0)
+			return error;
+		snprintf(k->given, sizeof(k->given), "%s", commit);
+		st->worktree[i] = 0;
+		/* a snapshot already gone left its parent unresolved */
+		if (!gone && !k->parent[0] && base &&
+		    (error = resolve(k->parent, &gone, st->c, st->repo, base, line, "baseline")) < 0)
+			return error;
+		k->missing = gone;
+		return 0;
+	}
+	return 0;
+}
+
 static int ledger_line(void *ud, const cJSON *rec, size_t line)
 {
 	ledger_state *st = ud;
@@ -248,8 +317,11 @@ static int ledger_line(void *ud, const cJSON *rec, size_t line)
 	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "training"),
 							    "aggregate");
 	double ratio = NAN;
+	size_t before;
 	int error;
 
+	if (kind && strcmp(kind, "adopt") == 0)
+		return ledger_adopt(st, rec, line);
 	if (kind == NULL || strcmp(kind, "gate") != 0)
 		return 0; /* loop iterations and other kinds claim nothing */
 	if (cand == NULL || base == NULL || verdict == NULL)
@@ -261,23 +333,29 @@ static int ledger_line(void *ud, const cJSON *rec, size_t line)
 		return error;
 	if (strcmp(verdict, "KEEP") != 0)
 		return 0;
-	return add_claim(st->c, st->repo, cand, base, ratio, -1, line, NULL);
+	before = st->c->nclaims;
+	if ((error = add_claim(st->c, st->repo, cand, base, ratio, -1, line, NULL)) < 0 || st->c->nclaims == before)
+		return error;
+	return mark_claim(st, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "worktree")));
 }
 
 int lp_audit_claims_ledger(lp_audit_claims **out, lp_repo *repo, const char *path)
 {
 	lp_audit_claims *c = NULL;
 	ledger_state st;
+	size_t dropped = 0;
 	int error;
 
 	if ((error = claims_new(&c, LP_AUDIT_SRC_LEDGER, path)) < 0)
 		return error;
-	st = (ledger_state){ c, repo };
-	if ((error = each_json_line(c, &LEDGER, ledger_line, &st)) == 0 &&
-	    c->nclaims == 0)
+	st = (ledger_state){ c, repo, NULL };
+	if ((error = each_json_line(c, &LEDGER, ledger_line, &st)) == 0)
+		error = drop_unadopted(&st, &dropped);
+	free(st.worktree);
+	if (error == 0 && c->nclaims == 0)
 		error = bg_error_set(BG_ENOTFOUND,
-				     "%s has no kept decision (verdict KEEP) to audit: gate some commits first, or audit another source (--pi-log, --tsv, --range)",
-				     path);
+				     "%s has no kept decision (verdict KEEP) to audit%s: gate some commits first, or audit another source (--pi-log, --tsv, --range)",
+				     path, dropped ? " (its KEEPs of the working tree are no claims: no commit took them)" : "");
 	if (error < 0) {
 		lp_audit_claims_free(c);
 		return error;

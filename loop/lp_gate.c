@@ -1,6 +1,7 @@
 /* lp_gate: the gate's decision flow (see lp_gate.h); its ledger record
  * and JSON are in lp_gate_record.c. */
 #include "lp_gate.h"
+#include "lp_adopt.h"
 #include "lp_integrity.h"
 #include "bg_progress.h"
 #include "bg_time.h"
@@ -71,6 +72,23 @@ static void phase(lp_gate_run *g, lp_gate_phase p, const char *what, ...)
 	bg_note(g->o->quiet, "gate: %s: %s", lp_gate_phase_name(p), text);
 }
 
+/* Whether the snapshot holds no change beyond the files pi writes as it
+ * logs: a loop's baseline run, nothing to gate. */
+static int worktree_unchanged(lp_gate_run *g)
+{
+	char **paths = NULL;
+	size_t n = 0, i;
+	int error;
+
+	if ((error = lp_repo_changed_paths(&paths, &n, g->repo, g->base, g->cand)) < 0)
+		return error;
+	for (i = 0; i < n && lp_adopt_logged(paths[i]); i++)
+		;
+	g->unchanged = i == n;
+	bg_strv_free(paths);
+	return 0;
+}
+
 static int resolve_revisions(lp_gate_run *g)
 {
 	const lp_gate_opts *o = g->o;
@@ -109,6 +127,10 @@ static int resolve_revisions(lp_gate_run *g)
 	}
 	if (error < 0)
 		return error;
+	if (o->worktree && o->unchanged_ok && (error = worktree_unchanged(g)) < 0)
+		return error;
+	if (g->unchanged)
+		return 0;
 	if (strcmp(g->cand, g->base) == 0)
 		return bg_error_set(BG_EINVAL,
 				    "the candidate is the baseline (%.12s): nothing to gate; commit a change first, or use --worktree",
@@ -683,6 +705,25 @@ void lp_gate_run_free(lp_gate_run *g)
 	lp_calibration_advice_clear(&g->plan);
 }
 
+/* --worktree: HEAD may be the commit the loop made of the last change
+ * gated KEEP; it takes that verdict, or is said not to be what was gated. */
+static int adopt(lp_gate_run *g)
+{
+	lp_adopt_result a;
+	int error;
+
+	if (!g->o->worktree || (error = lp_adopt_head(&a, g->repo, g->state, g->ledger, g->branch)) < 0)
+		return g->o->worktree ? error : 0;
+	if (a.adopted)
+		bg_note(g->o->quiet, "gate: HEAD %.12s is the change kept as snapshot %.12s: the verdict and its note "
+				     "now belong to it", a.commit, a.snapshot);
+	if (a.mismatched)
+		bg_warn(g->o->quiet, "HEAD %.12s was committed after the KEEP of snapshot %.12s but is not what was "
+				     "gated: it differs in %s. Those changes were never measured; they are in the baseline "
+				     "now (recorded in the ledger)", a.commit, a.snapshot, a.differs);
+	return 0;
+}
+
 int lp_gate_judge(lp_gate_run *g, gsl_rng *rng)
 {
 	double t0 = bg_time_now();
@@ -692,10 +733,13 @@ int lp_gate_judge(lp_gate_run *g, gsl_rng *rng)
 	bg_interrupt_install();
 	/* A config given on the command line is checked before anything else;
 	 * the baseline's own is read from its export. */
-	if ((error = open_state(g, 1)) < 0 ||
+	if ((error = open_state(g, 1)) < 0 || (error = adopt(g)) < 0 ||
 	    (g->o->config_path && (error = load_config(g)) < 0) ||
-	    (error = resolve_revisions(g)) < 0 ||
-	    (error = lp_workspace_export(&g->base_dir, g->repo, g->state, g->base)) < 0 ||
+	    (error = resolve_revisions(g)) < 0)
+		return error;
+	if (g->unchanged)
+		return 0;
+	if ((error = lp_workspace_export(&g->base_dir, g->repo, g->state, g->base)) < 0 ||
 	    (!g->cfg && (error = load_config(g)) < 0) ||
 	    (error = decide(g, rng)) < 0)
 		return error;

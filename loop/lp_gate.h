@@ -35,6 +35,8 @@ typedef struct {
 	const char *candidate_rev; /* NULL: HEAD */
 	const char *baseline_rev;  /* NULL: last KEEP of this branch, else first parent */
 	int worktree, apply, json, print_config, reveal_holdout, quiet;
+	int unchanged_ok;          /* --worktree: pass a tree without changes
+				    * beyond pi's logged files (a baseline run) */
 	unsigned long long seed;
 	double max_time;           /* 0: the config's budget */
 	smp_executor exec;         /* how workload runs are made; zeroed: really
@@ -56,6 +58,8 @@ typedef struct {
 	state_ledger *ledger;
 	int locked, lock_fd;       /* the repository's gate lock (state_lock) */
 	int machine_fd;            /* the machine's (state_machine_lock), when locked */
+	int unchanged;             /* --unchanged-ok and nothing to gate: no
+				    * measurement, no record */
 	double level;              /* alpha_t granted by LORD++ */
 	lp_calibration_advice plan; /* from the machine's calibration (may be empty) */
 	int planned;               /* plan was asked for */

@@ -659,7 +659,7 @@ static int gate_block(char **out, const char *benchgate)
 {
 	if (asprintf(out,
 		     "# benchgate: keep the change only when it beats HEAD beyond noise (added by benchgate init)\n"
-		     "%s gate --worktree || exit 1\n",
+		     "%s gate --worktree --unchanged-ok || exit 1\n",
 		     benchgate) < 0)
 		return bg_error_nomem();
 	return 0;

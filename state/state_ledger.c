@@ -882,7 +882,10 @@ int state_ledger_last_kept(char out[STATE_LEDGER_HASH_HEXLEN + 1], size_t *seq, 
 		const char *verdict = str_field(rec, "verdict"), *b = str_field(rec, "branch");
 		const char *cand = str_field(rec, "candidate");
 
-		if (!is_gate(rec) || !verdict || strcmp(verdict, "KEEP") != 0 || !b ||
+		const char *kind = str_field(rec, "kind");
+
+		/* an "adopt" record: the commit a loop made of a gated snapshot */
+		if (!(is_gate(rec) || (kind && strcmp(kind, "adopt") == 0)) || !verdict || strcmp(verdict, "KEEP") != 0 || !b ||
 		    strcmp(b, branch) != 0 || cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rec, "sets_baseline")))
 			continue;
 		if (!is_commit_id(cand))

@@ -128,7 +128,8 @@ int state_ledger_append(state_ledger *l, cJSON *record, char out_hash[STATE_LEDG
  * untouched. */
 int state_ledger_verify(const state_ledger *l, size_t *bad_seq, char **why);
 
-/* The "candidate" of the last gate record (kind "gate") whose "verdict" is
+/* The "candidate" of the last gate record (kind "gate", or "adopt": the
+ * commit a loop made of a gated snapshot, lp_adopt.h) whose "verdict" is
  * "KEEP", whose "branch" is `branch` and that became the branch (its
  * "sets_baseline" is not false: it was applied, or the branch's tip; a
  * record from before that field counts), into out (40 hex + NUL), and its

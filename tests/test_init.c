@@ -133,6 +133,15 @@ static void expect_lacks(const char *text, const char *needle, const char *what)
 		fail_msg("%s: \"%s\" should not be in:\n%s", what, needle, text);
 }
 
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
 /* init ARGS must exit `status`; its stdout (caller frees). */
 static char *init_expect(const fx *f, const char *args, int status)
 {
@@ -198,10 +207,10 @@ static void test_pi_current_layout(void **state)
 	expect_lacks(cfg, "\"knob\"", "the knob the loop tunes");
 	checks = read_file(f, ".auto/checks.sh");
 	expect_has(checks, "sh test.sh\n\n# benchgate: keep the change only when it beats HEAD", "the user's checks kept");
-	expect_has(checks, "' gate --worktree || exit 1\nexit 0\n", "the gate, before the final exit");
+	expect_has(checks, "' gate --worktree --unchanged-ok || exit 1\nexit 0\n", "the gate, before the final exit");
 	assert_int_equal(file_mode(f, ".auto/checks.sh"), 0700);
 	expect_has(out, "  sh test.sh\n", "init prints the checks script it wrote");
-	expect_has(out, " gate --worktree || exit 1\n  exit 0\n", "init prints the checks script it wrote");
+	expect_has(out, " gate --worktree --unchanged-ok || exit 1\n  exit 0\n", "init prints the checks script it wrote");
 
 	sh_ok(f, "git add benchgate.json .auto/checks.sh && git commit -qm 'benchgate: gate'");
 	sh_ok(f, "echo 20 > knob");   /* fewer units: better */
@@ -218,6 +227,151 @@ static void test_pi_current_layout(void **state)
 	free(checks);
 	free(cfg);
 	free(out);
+}
+
+/* ---- pi-autoresearch's loop, replayed -------------------------------- */
+
+/* What pi's log_experiment does (extensions/pi-autoresearch/index.ts): on
+ * keep, `git add -A && git commit` with the Result trailer, then the run
+ * line appended to the log; otherwise the line, then the revert that
+ * spares its session files. The run line carries the fields pi writes. */
+static void pi_log(const fx *f, int run, const char *status, int metric, const char *desc)
+{
+	char *cmd = NULL;
+
+	if (strcmp(status, "keep") == 0) {
+		assert_true(asprintf(&cmd, "git add -A && { git diff --cached --quiet || git commit -q -m '%s' -m "
+					   "'Result: {\"status\":\"keep\",\"work_units\":%d}'; }",
+				     desc, metric) > 0);
+		sh_ok(f, cmd);
+		free(cmd);
+	}
+	assert_true(asprintf(&cmd,
+			     "printf '%%s\\n' \"{\\\"run\\\":%d,\\\"commit\\\":\\\"$(git rev-parse --short=7 HEAD)\\\","
+			     "\\\"metric\\\":%d,\\\"metrics\\\":{},\\\"status\\\":\\\"%s\\\",\\\"description\\\":\\\"%s\\\","
+			     "\\\"timestamp\\\":17648700%02d000,\\\"segment\\\":0,\\\"confidence\\\":null,"
+			     "\\\"asi\\\":{\\\"hypothesis\\\":\\\"%s\\\"}}\" >> .auto/log.jsonl && "
+			     "printf '%%s\\n' '{\"type\":\"hook\",\"stage\":\"after\",\"exit_code\":0,\"duration_ms\":3,"
+			     "\"stdout_bytes\":0,\"timed_out\":false}' >> .auto/log.jsonl",
+			     run, metric, status, desc, run, desc) > 0);
+	sh_ok(f, cmd);
+	free(cmd);
+	if (strcmp(status, "keep") != 0)
+		sh_ok(f, "git checkout -- . ':(exclude,glob)**/.auto' ':(exclude,glob)**/.auto/**' "
+			 "':(exclude,glob)**/autoresearch.*' ':(exclude,glob)**/autoresearch.*/**' && "
+			 "git clean -fdq -e '.auto' -e '**/.auto/**' -e 'autoresearch.*' -e '**/autoresearch.*/**'");
+}
+
+/* pi's run_experiment: the measure script (pi reads its stdout and stderr
+ * together), then the checks; the checks' exit. */
+static int pi_run(const fx *f, const char *knob)
+{
+	char *cmd = NULL;
+	bg_test_result r;
+	int status;
+
+	assert_true(asprintf(&cmd, "echo %s > knob && bash .auto/measure.sh 2>&1 | grep -c '^METRIC work_units='",
+			     knob) > 0);
+	free(bg_test_shell_out(f->repo, cmd, LIMIT_S));   /* exits 0 only with the METRIC line */
+	free(cmd);
+	r = bg_test_shell(f->repo, "bash .auto/checks.sh", LIMIT_S);
+	status = r.status;
+	if (status != 0 && status != 1)
+		bg_test_dump(&r, "checks.sh");
+	else
+		bg_test_result_free(&r);
+	return status;
+}
+
+/* init on a pi session, then pi's loop: the baseline run, a gain kept, a
+ * gain kept by the gate that pi discards, a smaller real gain over HEAD
+ * (kept: the discarded one is no baseline), a slower change (refused).
+ * Each kept commit takes its verdict; the log is audited as pi wrote it. */
+static void test_pi_replay(void **state)
+{
+	fx *f = *state;
+	char *out, *h1, *h3, *note;
+
+	pi_session(f, "lower");
+	write_file(f, ".auto/measure.sh",
+		   "#!/bin/bash\nset -euo pipefail\nread x < knob\nhead -c 2200000 /dev/zero | tr '\\0' '\\n'\n"
+		   "exec " BG_INT " -s 0.02 -x \"$x\" >&2\n", 0755);
+	sh_ok(f, "git commit -qam 'measure on stderr'");
+	free(init_expect(f, "", 0));
+	sh_ok(f, "git add benchgate.json .auto/checks.sh && git commit -qm 'benchgate: gate the loop'");
+
+	assert_int_equal(pi_run(f, "40"), 0);          /* the baseline: nothing to gate */
+	pi_log(f, 1, "keep", 140, "baseline");
+	assert_int_equal(pi_run(f, "20"), 0);
+	pi_log(f, 2, "keep", 120, "knob 20");
+	h1 = bg_test_shell_out(f->repo, "git rev-parse HEAD", LIMIT_S);
+	assert_int_equal(pi_run(f, "10"), 0);          /* KEEP, but the agent discards it */
+	pi_log(f, 3, "discard", 110, "knob 10");
+	assert_int_equal(pi_run(f, "15"), 0);          /* slower than 10, faster than HEAD */
+	pi_log(f, 4, "keep", 115, "knob 15");
+	h3 = bg_test_shell_out(f->repo, "git rev-parse HEAD", LIMIT_S);
+	assert_int_equal(pi_run(f, "30"), 1);          /* slower: the checks refuse it */
+	pi_log(f, 5, "checks_failed", 130, "knob 30");
+
+	/* the kept commits carry their verdicts; the discarded change none */
+	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' log", LIMIT_S);
+	expect_has(out, "KEEP (adopted)", "benchgate log");
+	note = bg_test_shell_out(f->repo, "git notes --ref=benchgate show HEAD", LIMIT_S);
+	expect_has(note, "benchgate: KEEP against", "the note on pi's commit");
+	expect_has(note, "gated as the working tree", "the note on pi's commit");
+	free(note);
+	note = bg_test_shell_out(f->repo, "git notes --ref=benchgate show HEAD~1", LIMIT_S);
+	expect_has(note, "benchgate: KEEP against", "the note on pi's first commit");
+	free(note);
+	free(out);
+
+	/* pi's own log, audited: two claims, the kept commits */
+	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' audit --pi-log .auto/log.jsonl --json -t 20", LIMIT_S);
+	expect_has(out, h1, "the audit's first claim");
+	expect_has(out, h3, "the audit's second claim");
+	assert_int_equal(count_of(out, "\"status\":\t\"REPLICATED\""), 2);   /* work units are exact */
+	free(out);
+	/* benchgate's ledger, audited: the same two commits, not the discarded snapshot */
+	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' audit --json -t 20", LIMIT_S);
+	expect_has(out, h1, "the ledger audit's claims");
+	expect_has(out, h3, "the ledger audit's claims");
+	expect_has(out, "no commit took", "the discarded KEEP is no claim");
+	free(out);
+	free(h1);
+	free(h3);
+}
+
+/* The cheat pi's loop leaves open: change the code after the checks pass,
+ * before log_experiment commits. The commit is not adopted: no verdict,
+ * no note, no claim; the next gate says it was never measured. */
+static void test_pi_change_after_checks(void **state)
+{
+	fx *f = *state;
+	char *out, *notes;
+	bg_test_result r;
+
+	pi_session(f, "lower");
+	free(init_expect(f, "", 0));
+	sh_ok(f, "git add benchgate.json .auto/checks.sh && git commit -qm 'benchgate: gate the loop'");
+	assert_int_equal(pi_run(f, "20"), 0);
+	sh_ok(f, "echo 60 > knob");                  /* slower, after the gate */
+	pi_log(f, 1, "keep", 120, "knob 20");
+	sh_ok(f, "echo 50 > knob");
+	r = bg_test_shell(f->repo, "bash .auto/checks.sh", LIMIT_S);
+	expect_has(r.err, "is not what was gated: it differs in knob. Those changes were never measured",
+		   "the next gate's warning");
+	bg_test_result_free(&r);
+	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' log", LIMIT_S);
+	expect_has(out, "NOT GATED", "benchgate log");
+	expect_lacks(out, "adopted", "benchgate log");
+	free(out);
+	notes = bg_test_shell_out(f->repo, "git notes --ref=benchgate list HEAD 2>/dev/null || true", LIMIT_S);
+	assert_string_equal(notes, "");
+	free(notes);
+	r = bg_test_shell(f->repo, "exec '" BG_TEST_BIN "' audit -t 5", LIMIT_S);
+	bg_test_expect_status(&r, 2, "an audit with no adopted KEEP");
+	expect_has(r.err, "no commit took them", "the unadopted snapshot");
+	bg_test_result_free(&r);
 }
 
 static void test_pi_higher_is_better(void **state)
@@ -427,6 +581,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pi_current_layout, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pi_replay, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pi_change_after_checks, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pi_higher_is_better, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pi_legacy_layout, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rerun_and_force, fx_setup, fx_teardown),

@@ -519,12 +519,28 @@ static void test_last_kept_per_branch(void **state)
 	}
 	assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), 0);
 	assert_string_equal(out, CAND_C);
+	/* the commit a loop made of a gated snapshot (lp_adopt.h) is kept; a
+	 * mismatched one (no verdict) is not */
+	{
+		cJSON *adopt = gate_record("KEEP", "main", CAND_B, 7), *mismatch = gate_record("KEEP", "main", CAND_A, 8);
+
+		cJSON_ReplaceItemInObjectCaseSensitive(adopt, "kind", cJSON_CreateString("adopt"));
+		append_ok(l, adopt, NULL);
+		assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), 0);
+		assert_string_equal(out, CAND_B);
+		assert_int_equal(seq, 7);
+		cJSON_ReplaceItemInObjectCaseSensitive(mismatch, "kind", cJSON_CreateString("adopt"));
+		cJSON_DeleteItemFromObjectCaseSensitive(mismatch, "verdict");
+		append_ok(l, mismatch, NULL);
+		assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), 0);
+		assert_string_equal(out, CAND_B);
+	}
 
 	/* The latest KEEP has a malformed candidate: an error, not an older one. */
-	append_ok(l, gate_record("KEEP", "main", "HEAD", 7), NULL);
+	append_ok(l, gate_record("KEEP", "main", "HEAD", 9), NULL);
 	strcpy(out, "untouched");
 	assert_int_equal(state_ledger_last_kept(out, &seq, l, "main"), BG_EPARSE);
-	assert_non_null(strstr(bg_error_last(), "line 7"));
+	assert_non_null(strstr(bg_error_last(), "line 9"));
 	assert_string_equal(out, "untouched");
 	state_ledger_free(l);
 }
