@@ -5,6 +5,8 @@
 #include "cli_opt.h"
 #include "lp_gate.h"
 #include "lp_json.h"
+#include "bg_file.h"
+#include "bg_version.h"
 #include "st_rule.h"
 #include "bg_error.h"
 
@@ -60,6 +62,9 @@ static int parse_args(lp_gate_opts *o, int argc, char **argv)
 		{ CLI_OPT_DOUBLE, "max-time", 't', &o->max_time, "SEC", "override the config's time budget", 0.001, 1e7, NULL },
 		{ CLI_OPT_U64, "seed", 0, &o->seed, "N", "seed of the shuffles", 0, 0, &seeded },
 		{ CLI_OPT_SWITCH, "json", 0, &o->json, NULL, "the result as JSON on stdout", 0, 0, NULL },
+		{ CLI_OPT_STRING, "export-markdown", 0, &o->export_md, "FILE",
+		  "the verdict, why, and the per-workload table as\n"
+		  "markdown, for a pull request's comment", 0, 0, NULL },
 		{ CLI_OPT_SWITCH, "quiet", 'q', &o->quiet, NULL, "no progress, no warnings", 0, 0, NULL },
 		CLI_END
 	};
@@ -185,6 +190,90 @@ static int print_config(lp_gate_run *g)
 	return 0;
 }
 
+/* ---- markdown (--export-markdown) -------------------------------------- */
+
+static void md_workloads(FILE *f, const lp_measure_result *m, const char *title)
+{
+	fprintf(f, "\n| %s | B/A | interval | p | |\n|:---|---:|:---|---:|:---|\n", title);
+	for (size_t w = 0; w < m->nwl; w++) {
+		const st_effect *e = &m->wl[w].effect;
+
+		fprintf(f, "| `%s` | %.4f | [%.4f, %.4f] | %.2g | %s |\n", m->wl[w].name, e->ratio, e->lo, e->hi,
+			e->p_value, m->wl[w].regressed ? "regressed" : "");
+	}
+	fprintf(f, "| **weighted aggregate** | **%.4f** | [%.4f, %.4f] | %.2g | |\n", m->aggregate.ratio,
+		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
+}
+
+/* The guards' outcome, one bullet each. */
+static void md_facts(FILE *f, const lp_gate_run *g)
+{
+	if (g->measured)
+		fprintf(f, "- level granted %.4g (experiment %zu of the campaign, LORD++ at alpha %.3g); %u rounds in "
+			"%.1f s, stopped: %s\n", g->level, g->test_number, g->cfg->alpha, g->train.rounds,
+			g->train.elapsed_s, g->train.stopped);
+	if (g->tests_ran && g->cand_count >= 0 && g->base_count >= 0)
+		fprintf(f, "- tests: %s, %ld in the candidate, %ld in the baseline\n", g->tests.passed ? "pass" : "**FAIL**",
+			g->cand_count, g->base_count);
+	else if (g->tests_ran)
+		fprintf(f, "- tests: %s\n", g->tests.passed ? "pass" : "**FAIL**");
+	for (size_t i = 0; i < g->ntouched; i++)
+		fprintf(f, "- protected path changed: `%s`\n", g->touched[i]);
+	if (g->hold_ran)
+		fprintf(f, "- held-out workloads: %s\n", g->hold_verdict == GRD_HOLDOUT_PASS ? "pass"
+			: g->hold_verdict == GRD_HOLDOUT_OVERFIT ? "**FAIL** (overfit)" : "undecided");
+	if (g->cfg && strcmp(g->cfg->isolation, "none") == 0)
+		fprintf(f, "- isolation: none: the build and the tests ran unsandboxed\n");
+}
+
+static char *gate_markdown(const lp_gate_run *g)
+{
+	char v[200], *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (g->unchanged)
+		fprintf(f, "### benchgate: UNCHANGED\n\nNo change against `%.12s` beyond pi-autoresearch's log files: "
+			"nothing to gate.\n", g->base);
+	else {
+		fprintf(f, "### benchgate: %s\n\n`%.12s` against `%.12s`%s", lp_gate_verdict(g, v, sizeof(v)), g->cand,
+			g->base, g->o->worktree ? " (uncommitted changes)" : "");
+		if (g->base_why[0])
+			fprintf(f, " — baseline: %s", g->base_why);
+		fprintf(f, "\n");
+		if (!g->keep && g->detail)
+			fprintf(f, "\n> %s\n", g->detail);
+		if (g->measured)
+			md_workloads(f, &g->train, "training workload");
+		fprintf(f, "\n");
+		md_facts(f, g);
+	}
+	fprintf(f, "\n<sub>benchgate %s · %s (%s is better) · machine `%s` (%s, %d PUs) · seed %llu</sub>\n",
+		BG_VERSION, g->cfg ? g->cfg->metric : "-", g->cfg && !g->cfg->lower_is_better ? "higher" : "lower",
+		g->probe.fingerprint, g->probe.cpu_model, g->probe.pus, g->o->seed);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int export_markdown(const lp_gate_run *g)
+{
+	char *text;
+	int error;
+
+	if (g->o->export_md == NULL)
+		return 0;
+	if ((text = gate_markdown(g)) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory writing %s", g->o->export_md);
+	error = bg_file_write_atomic(g->o->export_md, text);
+	free(text);
+	return error;
+}
+
 /* --unchanged-ok with nothing to gate. */
 static void print_unchanged(const lp_gate_run *g)
 {
@@ -248,6 +337,8 @@ int cli_cmd_gate(int argc, char **argv)
 	} else {
 		print_result(&g);
 		rc = g.keep || g.unchanged ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+		if (export_markdown(&g) < 0)
+			rc = cli_error("gate: the verdict stands (it is recorded) but %s", bg_error_last());
 	}
 	lp_gate_run_free(&g);
 	gsl_rng_free(rng);

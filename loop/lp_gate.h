@@ -35,6 +35,7 @@ typedef struct {
 	const char *candidate_rev; /* NULL: HEAD */
 	const char *baseline_rev;  /* NULL: last KEEP of this branch, else first parent */
 	int worktree, apply, json, print_config, reveal_holdout, quiet;
+	const char *export_md;     /* --export-markdown FILE ("-": stdout), or NULL */
 	int unchanged_ok;          /* --worktree: pass a tree without changes
 				    * beyond pi's logged files (a baseline run) */
 	unsigned long long seed;
