@@ -569,31 +569,148 @@ static int clear_dir(const char *dir)
 /* Checks out the tree of c into dir. The empty baseline makes every file
  * an addition, so all are written; the repository's index is neither
  * refreshed, updated nor written. */
-static int checkout_into(lp_repo *r, git_commit *c, const char *dir, const char *rev)
+/* Writes tree's files into dir (which holds nothing of its own), the
+ * repository's index and working tree untouched. */
+static int checkout_tree_into(git_repository *repo, git_tree *tree, const char *dir, const char *what)
 {
 	git_checkout_options co;
 	git_index *empty = NULL;
-	git_tree *tree = NULL;
 	int error = 0;
 
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-
 	if (git_index_new(&empty) < 0)
-		return fail_git(BG_EGIT, "exporting %s", rev);
-	if (git_commit_tree(&tree, c) < 0) {
-		error = fail_git(BG_EGIT, "reading the tree of %s", rev);
-		goto cleanup;
-	}
+		return fail_git(BG_EGIT, "exporting %s", what);
 	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_RECREATE_MISSING |
 			       GIT_CHECKOUT_DONT_UPDATE_INDEX | GIT_CHECKOUT_DONT_WRITE_INDEX |
 			       GIT_CHECKOUT_NO_REFRESH;
 	co.target_directory = dir;
 	co.baseline_index = empty;
-	if (git_checkout_tree(r->repo, (git_object *)tree, &co) < 0)
-		error = fail_git(BG_EGIT, "exporting %s into %s", rev, dir);
+	if (git_checkout_tree(repo, (git_object *)tree, &co) < 0)
+		error = fail_git(BG_EGIT, "exporting %s into %s", what, dir);
+	git_index_free(empty);
+	return error;
+}
+
+/* ---- submodules in an export ------------------------------------------ */
+
+/* Submodules nested deeper than this are taken for a loop. */
+#define SUBMODULE_DEPTH 8
+
+/* The gitlinks of a tree (its submodules): their paths and commits. */
+typedef struct {
+	bg_strv paths;
+	git_oid *ids;
+	int error;
+} gitlinks;
+
+static int collect_gitlink(const char *root, const git_tree_entry *e, void *payload)
+{
+	gitlinks *g = payload;
+	git_oid *grown;
+	char *path;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_COMMIT)
+		return 0;
+	/* root is "" at the top, else "dir/" */
+	if (asprintf(&path, "%s%s", root, git_tree_entry_name(e)) < 0)
+		path = NULL;
+	if (path == NULL || (grown = realloc(g->ids, (g->paths.n + 1) * sizeof(*grown))) == NULL ||
+	    bg_strv_push(&g->paths, path, strlen(path)) < 0) {
+		free(path);
+		g->error = bg_error_nomem();
+		return -1;
+	}
+	g->ids = grown;
+	git_oid_cpy(&g->ids[g->paths.n - 1], git_tree_entry_id(e));
+	free(path);
+	return 0;
+}
+
+/* The repository of submodule `path`: where `git submodule update` keeps
+ * it (.git/modules/NAME), else its own working tree's. Never the network:
+ * a submodule this clone lacks is an error saying how to fetch it. */
+static int open_submodule(git_repository **out, git_repository *repo, const char *path, const char *what)
+{
+	git_submodule *sm = NULL;
+	char *modules = NULL;
+	int error = 0;
+
+	if (git_submodule_lookup(&sm, repo, path) < 0)
+		return fail_git(BG_EGIT, "%s: %s is a submodule that .gitmodules does not name", what, path);
+	if (asprintf(&modules, "%smodules/%s", git_repository_commondir(repo), git_submodule_name(sm)) < 0)
+		error = bg_error_nomem();
+	else if (git_repository_open_ext(out, modules, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 &&
+		 git_submodule_open(out, sm) < 0)
+		error = bg_error_set(BG_ENOTFOUND, "%s: the submodule %s is not in this clone; run `git submodule update "
+						   "--init --recursive` first", what, path);
+	free(modules);
+	git_submodule_free(sm);
+	return error;
+}
+
+static int export_submodules(git_repository *repo, git_tree *tree, const char *dir, const char *what, int depth);
+
+/* Submodule `path` at commit `id` into dir/path, and its own submodules. */
+static int export_submodule(git_repository *repo, const char *path, const git_oid *id, const char *dir,
+			    const char *what, int depth)
+{
+	git_repository *sub = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	char hex[41], *at = path_join(dir, path);
+	int error;
+
+	oid_hex(hex, id);
+	if (at == NULL)
+		return bg_error_nomem();
+	if ((error = open_submodule(&sub, repo, path, what)) < 0)
+		goto cleanup;
+	if (git_commit_lookup(&c, sub, id) < 0 || git_commit_tree(&tree, c) < 0) {
+		error = bg_error_set(BG_ENOTFOUND, "%s: the submodule %s lacks its commit %.12s here; run `git submodule "
+						   "update --init --recursive` (or fetch in the submodule) first",
+				     what, path, hex);
+		goto cleanup;
+	}
+	if ((error = bg_file_mkdirs(at, 0777)) == 0 && (error = checkout_tree_into(sub, tree, at, what)) == 0)
+		error = export_submodules(sub, tree, at, what, depth + 1);
 cleanup:
 	git_tree_free(tree);
-	git_index_free(empty);
+	git_commit_free(c);
+	git_repository_free(sub);
+	free(at);
+	return error;
+}
+
+/* Every submodule of tree, checked out at its recorded commit under dir. */
+static int export_submodules(git_repository *repo, git_tree *tree, const char *dir, const char *what, int depth)
+{
+	gitlinks g = { BG_STRV_INIT, NULL, 0 };
+	int error = 0;
+
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, collect_gitlink, &g) < 0 && g.error == 0)
+		error = fail_git(BG_EGIT, "reading the submodules of %s", what);
+	if (g.error < 0)
+		error = g.error;
+	if (error == 0 && g.paths.n > 0 && depth >= SUBMODULE_DEPTH)
+		error = bg_error_set(BG_EINVAL, "%s: submodules nested more than %d deep (a loop?)", what,
+				     SUBMODULE_DEPTH);
+	for (size_t i = 0; error == 0 && i < g.paths.n; i++)
+		error = export_submodule(repo, g.paths.v[i], &g.ids[i], dir, what, depth);
+	bg_strv_free(g.paths.v);
+	free(g.ids);
+	return error;
+}
+
+static int checkout_into(lp_repo *r, git_commit *c, const char *dir, const char *rev)
+{
+	git_tree *tree = NULL;
+	int error;
+
+	if (git_commit_tree(&tree, c) < 0)
+		return fail_git(BG_EGIT, "reading the tree of %s", rev);
+	if ((error = checkout_tree_into(r->repo, tree, dir, rev)) == 0)
+		error = export_submodules(r->repo, tree, dir, rev, 0);
+	git_tree_free(tree);
 	return error;
 }
 
@@ -621,6 +738,8 @@ int lp_repo_export_changes(char ***paths, size_t *n, lp_repo *r, const char *com
 	int error = 0;
 
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	/* an exported submodule has no repository of its own to compare with */
+	opts.flags |= GIT_DIFF_IGNORE_SUBMODULES;
 	for (size_t i = 0; i < nonly; i++) {   /* "./bench/" is the pathspec "bench" */
 		const char *p = only[i] + (strncmp(only[i], "./", 2) == 0 ? 2 : 0);
 		size_t len = strlen(p);

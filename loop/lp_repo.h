@@ -71,6 +71,11 @@ int lp_repo_snapshot(char out[41], lp_repo *r, const char *refname, const char *
 
 /* Materialises the tree of `commit` in directory `dir` (created if
  * missing), leaving the repository's index, HEAD and working tree alone.
+ * Its submodules are checked out at the commits the tree records, nested
+ * ones too, from the repository's own copies (.git/modules/NAME, else the
+ * submodule's working tree): never fetched; BG_ENOTFOUND naming the
+ * submodule and `git submodule update --init --recursive` when one is
+ * missing or lacks its commit.
  * A marker file dir/.benchgate-commit holding the commit id is written
  * last: when it already names this commit and no tracked file differs
  * from the commit (lp_repo_export_changes), nothing is done (earlier build

@@ -649,6 +649,49 @@ static void export_refuses_a_foreign_directory(void **state)
 	assert_file(dir, "keep.txt", "precious\n");
 }
 
+/* Submodules are exported at the commit the tree records, nested ones
+ * too, from the clone's own copies (.git/modules); one the clone lacks is
+ * an error that says how to fetch it, never an empty directory. */
+static void export_fills_submodules(void **state)
+{
+	fixture *fx = *state;
+	char lib[PATH_MAX], deep[PATH_MAX], app[PATH_MAX], dir[PATH_MAX], bare[PATH_MAX], *old = NULL;
+	lp_repo *r = NULL;
+
+	make_unborn(fx, "deep", deep, sizeof(deep));
+	sh(deep, "echo deep1 > d.txt && git add -A && git commit -qm d1");
+	make_unborn(fx, "lib", lib, sizeof(lib));
+	sh(lib, "echo v1 > version.txt && git -c protocol.file.allow=always submodule add -q ../deep deep && "
+		"git add -A && git commit -qm v1");
+	make_unborn(fx, "app", app, sizeof(app));
+	sh(app, "git -c protocol.file.allow=always submodule add -q ../lib lib && "
+		"git -c protocol.file.allow=always submodule update -q --init --recursive && git add -A && "
+		"git commit -qm base");
+	old = capture(app, "git rev-parse HEAD");
+	old[strcspn(old, "\n")] = '\0';
+	sh(lib, "echo v2 > version.txt && git commit -qam v2");
+	sh(app, "cd lib && git pull -q origin main && cd .. && git add lib && git commit -qm 'lib v2'");
+	assert_int_equal(lp_repo_open(&r, app), 0);
+	path_in(dir, sizeof(dir), fx->root, "exp-sub");
+	assert_int_equal(lp_repo_export(r, old, dir), 0);
+	assert_file(dir, "lib/version.txt", "v1\n");       /* the recorded commit, not lib's tip */
+	assert_file(dir, "lib/deep/d.txt", "deep1\n");     /* nested */
+	assert_false(exists(dir, "lib/.git"));
+	assert_int_equal(lp_repo_export(r, "HEAD", dir), 0);
+	assert_file(dir, "lib/version.txt", "v2\n");
+	lp_repo_free(r);
+	/* a clone without its submodules */
+	path_in(bare, sizeof(bare), fx->root, "app2");
+	sh(fx->root, "git clone -q app app2");
+	assert_int_equal(lp_repo_open(&r, bare), 0);
+	path_in(dir, sizeof(dir), fx->root, "exp-sub2");
+	assert_int_equal(lp_repo_export(r, "HEAD", dir), BG_ENOTFOUND);
+	assert_non_null(strstr(bg_error_last(), "the submodule lib is not in this clone"));
+	assert_non_null(strstr(bg_error_last(), "git submodule update --init --recursive"));
+	lp_repo_free(r);
+	free(old);
+}
+
 /* ---- changed paths ---------------------------------------------------- */
 
 /* A file as a commit's tree holds it, whatever the working tree says. */
@@ -865,6 +908,7 @@ int main(void)
 		T(export_is_reused_then_replaced),
 		T(export_redoes_an_interrupted_one),
 		T(export_refuses_a_foreign_directory),
+		T(export_fills_submodules),
 		T(changed_paths_between_commits),
 		T(file_of_commit),
 		T(refs_set_move),
