@@ -712,8 +712,10 @@ static int adopt(lp_gate_run *g)
 	lp_adopt_result a;
 	int error;
 
-	if (!g->o->worktree || (error = lp_adopt_head(&a, g->repo, g->state, g->ledger, g->branch)) < 0)
-		return g->o->worktree ? error : 0;
+	if (!g->o->worktree)
+		return 0;
+	if ((error = lp_adopt_head(&a, g->repo, g->state, g->ledger, g->branch)) < 0)
+		return error;
 	if (a.adopted)
 		bg_note(g->o->quiet, "gate: HEAD %.12s is the change kept as snapshot %.12s: the verdict and its note "
 				     "now belong to it", a.commit, a.snapshot);

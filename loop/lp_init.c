@@ -173,6 +173,29 @@ static int detect_pi(init_ctx *x)
 	return 0;
 }
 
+/* A {"type":"config"} line's metric name, unit and direction into the
+ * three strings (each replaced when the line has it); other lines, and
+ * lines that are not JSON, leave them. 0 or BG_ENOMEM. */
+static int config_line(char **name, char **unit, char **dir, const char *line)
+{
+	cJSON *o = cJSON_Parse(line);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "type");
+	int error = 0;
+
+	if (cJSON_IsString(t) && strcmp(t->valuestring, "config") == 0) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "metricName");
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "metricUnit");
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "bestDirection");
+
+		if ((cJSON_IsString(n) && dup_to(name, n->valuestring) < 0) ||
+		    (cJSON_IsString(u) && dup_to(unit, u->valuestring) < 0) ||
+		    (cJSON_IsString(d) && dup_to(dir, d->valuestring) < 0))
+			error = BG_ENOMEM;
+	}
+	cJSON_Delete(o);
+	return error;
+}
+
 /* The last {"type":"config"} line of the session log: metric name, unit,
  * direction. */
 static int read_pi_log(init_ctx *x)
@@ -185,26 +208,10 @@ static int read_pi_log(init_ctx *x)
 		return 0;
 	if ((text = read_rel(&error, x, x->pi[PI_LOG])) == NULL)
 		return error;
-	for (line = text; line && *line; line = next) {
-		cJSON *o;
-		const cJSON *t;
-
+	for (line = text; error == 0 && line && *line; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
-		if ((o = cJSON_Parse(line)) == NULL)
-			continue;
-		t = cJSON_GetObjectItemCaseSensitive(o, "type");
-		if (cJSON_IsString(t) && strcmp(t->valuestring, "config") == 0) {
-			const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "metricName");
-			const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "metricUnit");
-			const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "bestDirection");
-
-			if ((cJSON_IsString(n) && dup_to(&name, n->valuestring) < 0) ||
-			    (cJSON_IsString(u) && dup_to(&unit, u->valuestring) < 0) ||
-			    (cJSON_IsString(d) && dup_to(&dir, d->valuestring) < 0))
-				error = BG_ENOMEM;
-		}
-		cJSON_Delete(o);
+		error = config_line(&name, &unit, &dir, line);
 	}
 	if (error == 0 && name) {
 		if (!smp_metric_name_valid(name))
@@ -462,11 +469,11 @@ static int protect_script_inputs(init_ctx *x, const char *script)
 	for (const char *p = script; *p && error == 0;) {
 		size_t n;
 
+		p += strspn(p, sep);
 		if (*p == '#') {   /* a comment, to the end of its line */
 			p += strcspn(p, "\n");
 			continue;
 		}
-		p += strspn(p, sep);
 		n = strcspn(p, sep);
 		if (n && (error = script_word(x, &named, p, n)) == 0)
 			p += n;
