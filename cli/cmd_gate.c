@@ -82,6 +82,16 @@ static int parse_args(lp_gate_opts *o, int argc, char **argv)
 	return -1;
 }
 
+/* "3% (lower)": how much a secondary metric may worsen, and which way is
+ * better. */
+static const char *sec_bound(const lp_measure_sec *s)
+{
+	static char buf[40];
+
+	snprintf(buf, sizeof(buf), "%.3g%% (%s is better)", s->max_regression * 100, s->lower_is_better ? "lower" : "higher");
+	return buf;
+}
+
 static void print_workloads(FILE *f, const lp_measure_result *m, const char *title)
 {
 	fprintf(f, "\n%-24s %9s  %-21s %9s\n", title, "B/A", "interval", "p");
@@ -95,6 +105,14 @@ static void print_workloads(FILE *f, const lp_measure_result *m, const char *tit
 	if (st_rule_far_shown(&m->aggregate))
 		fprintf(f, "  (few rounds: the aggregate's set also holds B/A <= %.4f and >= %.4f)\n",
 			m->aggregate.far_lo, m->aggregate.far_hi);
+	if (m->nsec)
+		fprintf(f, "\n%-24s %9s  %-21s %9s\n", "secondary metrics", "B/A", "may worsen by", "p");
+	for (size_t k = 0; k < m->nsec; k++) {
+		const lp_measure_sec *s = &m->sec[k];
+
+		fprintf(f, "  %-22s %9.4f  %-21s %9.2g%s%s\n", s->name, s->ratio, sec_bound(s), s->p_regress,
+			s->exact ? "  exact" : "", s->regressed ? "  worse" : "");
+	}
 }
 
 /* What the calibration planned for this decision. */
@@ -203,6 +221,11 @@ static void md_workloads(FILE *f, const lp_measure_result *m, const char *title)
 	}
 	fprintf(f, "| **weighted aggregate** | **%.4f** | [%.4f, %.4f] | %.2g | |\n", m->aggregate.ratio,
 		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
+	if (m->nsec)
+		fprintf(f, "\n| secondary metric | B/A | may worsen by | p | |\n|:---|---:|:---|---:|:---|\n");
+	for (size_t k = 0; k < m->nsec; k++)
+		fprintf(f, "| `%s` | %.4f | %s | %.2g | %s%s |\n", m->sec[k].name, m->sec[k].ratio, sec_bound(&m->sec[k]),
+			m->sec[k].p_regress, m->sec[k].exact ? "exact " : "", m->sec[k].regressed ? "**worse**" : "");
 }
 
 /* The guards' outcome, one bullet each. */

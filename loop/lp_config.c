@@ -35,10 +35,11 @@
 /* ---- key tables --------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"build", "test", "metric", "workloads", "holdout", "protected", "alpha",
+	"build", "test", "metric", "secondary", "workloads", "holdout", "protected", "alpha",
 	"min_effect", "max_regression", "generalization", "holdout_budget",
 	"budget", "pin", "isolation", NULL
 };
+static const char *const secondary_keys[] = { "name", "direction", "max_regression", NULL };
 static const char *const test_keys[] = { "cmd", "count", NULL };
 static const char *const metric_keys[] = { "name", "direction", "regex", NULL };
 static const char *const workload_keys[] = { "name", "cmd", "split", "weight", NULL };
@@ -744,6 +745,57 @@ static int parse_levels(lp_config *c, const char *file, const cJSON *root)
 	return get_whole(&c->holdout_budget, file, root, "", "holdout_budget", 1);
 }
 
+static int parse_one_secondary(lp_config *c, lp_secondary *s, const char *file, const cJSON *it, const char *kp)
+{
+	static const char *const directions[] = { "higher", "lower", NULL };
+	int lower = 1, error;
+
+	if (!cJSON_IsObject(it))
+		return bad_value(file, kp, "an object {\"name\": ..., \"direction\": ..., \"max_regression\": ...}", it, 0);
+	s->max_regression = c->max_regression;
+	if ((error = check_keys(file, it, kp, secondary_keys)) < 0 ||
+	    (error = get_string(&s->name, file, it, kp, "name", 1, check_metric,
+				"a built-in metric (wall, cpu, user, sys, maxrss, instructions, "
+				"cycles) or a METRIC name of letters, digits, '_', '.' and 'µ'")) < 0 ||
+	    (error = get_choice(&lower, file, it, kp, "direction", directions, "\"lower\" or \"higher\"")) < 0 ||
+	    (error = get_number(&s->max_regression, file, it, kp, "max_regression", &R_HALF_UNIT)) < 0)
+		return error;
+	s->lower_is_better = lower;
+	if (strcmp(s->name, c->metric) == 0)
+		return bg_error_set(BG_EINVAL, "%s: \"%s.name\" is \"%s\", the primary metric: a secondary metric "
+					       "guards another one", file, kp, s->name);
+	for (lp_secondary *o = c->secondary; o < s; o++)
+		if (strcmp(o->name, s->name) == 0)
+			return bg_error_set(BG_EINVAL, "%s: \"%s.name\": \"%s\" is a secondary metric twice", file,
+					    kp, s->name);
+	return 0;
+}
+
+/* "secondary": the guards on other metrics of the same runs. */
+static int parse_secondary(lp_config *c, const char *file, const cJSON *root)
+{
+	const cJSON *arr = member(root, "secondary");
+	char ikp[KEY_MAX];
+	size_t count;
+	int error;
+
+	if (arr == NULL)
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return bad_value(file, "secondary", "an array of metrics [{\"name\": ...}]", arr, 0);
+	if ((count = (size_t)cJSON_GetArraySize(arr)) == 0)
+		return 0;
+	if ((c->secondary = calloc(count, sizeof(*c->secondary))) == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory reading \"secondary\"");
+	c->nsecondary = count;
+	for (size_t i = 0; i < count; i++) {
+		key_index(ikp, "secondary", i);
+		if ((error = parse_one_secondary(c, &c->secondary[i], file, cJSON_GetArrayItem(arr, (int)i), ikp)) < 0)
+			return error;
+	}
+	return 0;
+}
+
 static int parse_root(lp_config *c, const char *file, const cJSON *root)
 {
 	int error;
@@ -762,6 +814,7 @@ static int parse_root(lp_config *c, const char *file, const cJSON *root)
 	    (error = check_unique_names(c, file)) < 0 ||
 	    (error = parse_protected(c, file, root)) < 0 ||
 	    (error = parse_levels(c, file, root)) < 0 ||
+	    (error = parse_secondary(c, file, root)) < 0 ||
 	    (error = parse_budget(c, file, root)) < 0)
 		return error;
 	if ((error = get_string(&c->pin, file, root, "", "pin", 0, check_pin,
@@ -971,6 +1024,27 @@ static void add_item(int *failed, cJSON *obj, const char *name, cJSON *item)
 	}
 }
 
+/* Left out when there are none, so configurations hash as they did before
+ * the key existed. */
+static cJSON *secondary_json(const lp_config *c, int *failed)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; arr && i < c->nsecondary; i++) {
+		cJSON *s = cJSON_CreateObject();
+
+		if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			(*failed)++;
+			continue;
+		}
+		track(failed, cJSON_AddStringToObject(s, "name", c->secondary[i].name));
+		track(failed, cJSON_AddStringToObject(s, "direction", c->secondary[i].lower_is_better ? "lower" : "higher"));
+		track(failed, cJSON_AddNumberToObject(s, "max_regression", c->secondary[i].max_regression));
+	}
+	return arr;
+}
+
 static void sections_json(cJSON *o, const lp_config *c, int *failed)
 {
 	cJSON *t, *m, *h, *p;
@@ -988,6 +1062,8 @@ static void sections_json(cJSON *o, const lp_config *c, int *failed)
 	track(failed, cJSON_AddStringToObject(m, "direction", c->lower_is_better ? "lower" : "higher"));
 	if (c->metric_regex)
 		track(failed, cJSON_AddStringToObject(m, "regex", c->metric_regex));
+	if (c->nsecondary)
+		add_item(failed, o, "secondary", secondary_json(c, failed));
 	add_item(failed, o, "workloads", workloads_json(c->workloads, c->nworkloads, failed));
 	if (c->holdout_dir) {
 		track(failed, h = cJSON_AddObjectToObject(o, "holdout"));
@@ -1103,6 +1179,9 @@ void lp_config_free(lp_config *c)
 	free(c->test_count);
 	free(c->metric);
 	free(c->metric_regex);
+	for (size_t i = 0; i < c->nsecondary; i++)
+		free(c->secondary[i].name);
+	free(c->secondary);
 	workloads_free(c->workloads, c->nworkloads);
 	free(c->holdout_dir);
 	workloads_free(c->holdout, c->nholdout);

@@ -23,6 +23,14 @@ typedef struct {
 	double weight;   /* > 0, default 1 */
 } lp_workload;
 
+/* A secondary metric: measured on the same runs as the primary, a guard
+ * that must not get worse by more than max_regression. */
+typedef struct {
+	char *name;                 /* built-in or METRIC name, not the primary */
+	int lower_is_better;        /* "direction", default lower */
+	double max_regression;      /* [0, 1), default the config's */
+} lp_secondary;
+
 typedef struct {
 	char *path;                 /* file it came from (for messages) */
 	char *build;                /* NULL: nothing to build */
@@ -33,6 +41,8 @@ typedef struct {
 	char *metric_regex;         /* NULL, or an ERE with one group that reads
 				     * the metric from lines without METRIC */
 	int lower_is_better;
+	lp_secondary *secondary;    /* NULL/0 when there are none */
+	size_t nsecondary;
 	lp_workload *workloads;     /* training workloads, nworkloads >= 1 */
 	size_t nworkloads;
 	char *holdout_dir;          /* NULL when there is no holdout */

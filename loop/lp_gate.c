@@ -375,6 +375,17 @@ static void judge_training(lp_gate_run *g)
 			       g->train.wl[w].name, g->cfg->max_regression * 100, g->train.wl[w].effect.ratio);
 			return;
 		}
+	for (size_t k = 0; k < g->train.nsec; k++)
+		if (g->train.sec[k].regressed) {
+			const lp_measure_sec *s = &g->train.sec[k];
+			char r[300];
+
+			snprintf(r, sizeof(r), "secondary_regressed:%s", s->name);
+			reject(g, r, "secondary metric \"%s\" is worse by more than %.3g%% (%s is better): B/A = %.4f%s",
+			       s->name, s->max_regression * 100, s->lower_is_better ? "lower" : "higher", s->ratio,
+			       s->exact ? ", the same in every round" : "");
+			return;
+		}
 	switch (a->verdict) {
 	case ST_IMPROVED:
 		return;
@@ -400,6 +411,7 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 	int error;
 
 	m.quiet = 1; /* no numbers from the holdout while it runs */
+	m.nsecondary = 0; /* the guards are the training measurement's */
 	m.max_regression = 1.0;
 	if ((error = lp_workspace_arm_commands(&c, &m, g->cfg, g->repo, g->state, g->base_dir, g->cand_dir,
 					       g->cfg->holdout, g->cfg->nholdout, 1)) == 0 &&

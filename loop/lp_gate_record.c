@@ -50,6 +50,27 @@ static cJSON *plan_json(const lp_gate_run *g)
 	return o;
 }
 
+/* The secondary metrics' guards; left out when there are none. */
+static cJSON *secondary_json(const lp_measure_result *m)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t k = 0; k < m->nsec; k++) {
+		const lp_measure_sec *s = &m->sec[k];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "name", s->name);
+		cJSON_AddStringToObject(x, "direction", s->lower_is_better ? "lower" : "higher");
+		cJSON_AddNumberToObject(x, "max_regression", s->max_regression);
+		lp_json_number(x, "ratio", s->ratio);
+		lp_json_number(x, "p_regress", s->p_regress);
+		cJSON_AddBoolToObject(x, "exact", s->exact);
+		cJSON_AddBoolToObject(x, "regressed", s->regressed);
+		cJSON_AddItemToArray(arr, x);
+	}
+	return arr;
+}
+
 static cJSON *measure_json(const lp_measure_result *m)
 {
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "workloads");
@@ -63,6 +84,8 @@ static cJSON *measure_json(const lp_measure_result *m)
 		cJSON_AddItemToArray(arr, x);
 	}
 	cJSON_AddItemToObject(o, "aggregate", lp_json_effect(cJSON_CreateObject(), &m->aggregate));
+	if (m->nsec)
+		cJSON_AddItemToObject(o, "secondary", secondary_json(m));
 	cJSON_AddNumberToObject(o, "rounds", m->rounds);
 	cJSON_AddNumberToObject(o, "elapsed_s", m->elapsed_s);
 	cJSON_AddStringToObject(o, "stopped", m->stopped ? m->stopped : "");

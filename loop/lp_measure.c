@@ -21,6 +21,12 @@ typedef struct {
 	double wsum;
 	double mu0;           /* log of the regression bound, on the worse side */
 	double *d;            /* this round's d per workload */
+	/* the secondary metrics, k of them: */
+	double *sa, *sb;      /* this round's values, [k * nwl + w], A and B */
+	st_cs_state *sreg;    /* per secondary: its round's weighted d - its bound */
+	double *smu0;         /* per secondary: log of its bound, on the worse side */
+	double *ssum, *sfirst; /* per secondary: sum of its d; its first round's d */
+	int *sconst;          /* per secondary: every round's d so far the first's */
 } seq_state;
 
 /* Frees the jobs and the names they own; NULL is a no-op. */
@@ -53,6 +59,29 @@ static int jobs_new(smp_job **out, const lp_measure_workload *wl, size_t nwl)
 	return 0;
 }
 
+static int sec_init(seq_state *s, const lp_measure_opts *o)
+{
+	size_t k = o->nsecondary;
+
+	if (k == 0)
+		return 0;
+	s->sa = calloc(k * s->nwl, sizeof(*s->sa));
+	s->sb = calloc(k * s->nwl, sizeof(*s->sb));
+	s->sreg = calloc(k, sizeof(*s->sreg));
+	s->smu0 = calloc(k, sizeof(*s->smu0));
+	s->ssum = calloc(k, sizeof(*s->ssum));
+	s->sfirst = calloc(k, sizeof(*s->sfirst));
+	s->sconst = calloc(k, sizeof(*s->sconst));
+	if (!s->sa || !s->sb || !s->sreg || !s->smu0 || !s->ssum || !s->sfirst || !s->sconst)
+		return BG_ENOMEM;
+	for (size_t i = 0; i < k; i++) {
+		s->smu0[i] = (o->secondary[i].lower_is_better ? 1.0 : -1.0) * log1p(o->secondary[i].max_regression);
+		s->sconst[i] = 1;
+		st_cs_init(&s->sreg[i], st_rule_rho());
+	}
+	return 0;
+}
+
 static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, const lp_measure_opts *o)
 {
 	double rho = st_rule_rho();
@@ -67,7 +96,7 @@ static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, con
 	s->cs = calloc(nwl, sizeof(*s->cs));
 	s->reg = calloc(nwl, sizeof(*s->reg));
 	s->d = calloc(nwl, sizeof(*s->d));
-	if (s->cs == NULL || s->reg == NULL || s->d == NULL)
+	if (s->cs == NULL || s->reg == NULL || s->d == NULL || sec_init(s, o) < 0)
 		return bg_error_nomem();
 	for (size_t w = 0; w < nwl; w++) {
 		st_cs_init(&s->cs[w], rho);
@@ -82,6 +111,60 @@ static void seq_free(seq_state *s)
 	free(s->cs);
 	free(s->reg);
 	free(s->d);
+	free(s->sa);
+	free(s->sb);
+	free(s->sreg);
+	free(s->smu0);
+	free(s->ssum);
+	free(s->sfirst);
+	free(s->sconst);
+}
+
+/* A secondary metric's value in a sample, into this round's slots. */
+static int sec_take(seq_state *s, const smp_sample *smp, const smp_job *job)
+{
+	for (size_t k = 0; k < s->o->nsecondary; k++) {
+		double v;
+		int error;
+
+		if ((error = smp_sample_value(&v, smp, s->o->secondary[k].name)) < 0)
+			return error;
+		if (!(v >= 0.0 && isfinite(v)))
+			return bg_error_set(BG_EDOMAIN, "%s: secondary metric %s = %g; its ratios need values >= 0",
+					    job->name, s->o->secondary[k].name, v);
+		(job->arm ? s->sb : s->sa)[k * s->nwl + job->workload] = v;
+	}
+	return 0;
+}
+
+/* The round's weighted log B/A of each secondary metric (a workload whose
+ * two values are equal, zeros included, adds 0), into its sequences. */
+static int sec_push_round(seq_state *s, const lp_measure_workload *wl, size_t round)
+{
+	for (size_t k = 0; k < s->o->nsecondary; k++) {
+		double d = 0.0;
+		int error;
+
+		for (size_t w = 0; w < s->nwl; w++) {
+			double a = s->sa[k * s->nwl + w], b = s->sb[k * s->nwl + w];
+
+			if (a == b)
+				continue;
+			if (!(a > 0.0 && b > 0.0))
+				return bg_error_set(BG_EDOMAIN, "secondary metric %s of workload \"%s\" is %g in A and %g in "
+								"B in round %zu: a ratio needs both > 0",
+						    s->o->secondary[k].name, wl[w].name, a, b, round);
+			d += wl[w].weight * (log(b) - log(a));
+		}
+		d /= s->wsum;
+		if (round == 1)
+			s->sfirst[k] = d;
+		s->sconst[k] &= d == s->sfirst[k];
+		s->ssum[k] += d;
+		if ((error = st_cs_push(&s->sreg[k], d - s->smu0[k])) < 0)
+			return error;
+	}
+	return 0;
 }
 
 /* The last round's d per workload, pushed into every sequence. */
@@ -95,7 +178,8 @@ static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_wo
 	for (size_t i = ns - nj; i < ns; i++) {
 		const smp_job *job = smp_runner_job(r, smp[i].job);
 		double v;
-		if ((error = smp_sample_value(&v, &smp[i], s->o->metric)) < 0)
+		if ((error = smp_sample_value(&v, &smp[i], s->o->metric)) < 0 ||
+		    (error = sec_take(s, &smp[i], job)) < 0)
 			return error;
 		if (!(v > 0.0 && isfinite(v)))
 			return bg_error_set(BG_EDOMAIN, "%s: %s = %g in round %zu; ratios need positive values",
@@ -109,6 +193,8 @@ static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_wo
 		agg += wl[w].weight * s->d[w];
 		s->d[w] = 0.0;
 	}
+	if ((error = sec_push_round(s, wl, smp_runner_rounds(r))) < 0)
+		return error;
 	return st_cs_push(&s->agg, agg / s->wsum);
 }
 
@@ -122,6 +208,42 @@ static int look(st_effect *e, const st_cs_state *cs, const st_rule *rule)
 		return error;
 	*e = st_rule_effect(&l, rule);
 	return 0;
+}
+
+/* The secondary metrics' guards: Holm over their always-valid p-values at
+ * the regression check's level. One whose B/A was the same in every round
+ * (a count, a size: no noise) is decided exactly from min_rounds on: p 0
+ * when beyond its bound, else 1. Returns how many got worse, or an error. */
+static int sec_look(lp_measure_result *res, const seq_state *s, size_t rounds)
+{
+	size_t k = s->o->nsecondary;
+	double *p = k ? malloc(k * sizeof(*p)) : NULL, *adj = k ? malloc(k * sizeof(*adj)) : NULL;
+	int *rej = k ? malloc(k * sizeof(*rej)) : NULL, *beyond = k ? malloc(k * sizeof(*beyond)) : NULL;
+	int n = 0, error = 0;
+
+	if (k && (p == NULL || adj == NULL || rej == NULL || beyond == NULL))
+		error = bg_error_nomem();
+	for (size_t i = 0; error == 0 && i < k; i++) {
+		lp_measure_sec *r = &res->sec[i];
+		double mean = s->ssum[i] / (double)rounds;
+
+		beyond[i] = r->lower_is_better ? mean > s->smu0[i] : mean < s->smu0[i];
+		r->ratio = exp(mean);
+		r->exact = s->sconst[i] && rounds >= s->o->min_rounds;
+		p[i] = r->exact ? (beyond[i] ? 0.0 : 1.0) : fmin(1.0, exp(-s->sreg[i].max_log_m));
+		r->p_regress = p[i];
+	}
+	if (error == 0 && k)
+		error = st_fdr_holm(adj, rej, p, k, s->o->alpha_regress);
+	for (size_t i = 0; error == 0 && i < k; i++) {
+		res->sec[i].regressed = rej[i] && beyond[i];
+		n += res->sec[i].regressed;
+	}
+	free(p);
+	free(adj);
+	free(rej);
+	free(beyond);
+	return error < 0 ? error : n;
 }
 
 /* Effects of every workload and the aggregate; Holm over the regression
@@ -154,6 +276,10 @@ static int seq_look(lp_measure_result *res, seq_state *s)
 		res->wl[w].regressed = rej[w] && beyond;
 		nreg += res->wl[w].regressed;
 	}
+	if ((error = sec_look(res, s, s->agg.n)) < 0)
+		nreg = error;
+	else
+		nreg += error;
 cleanup:
 	free(p);
 	free(adj);
@@ -172,12 +298,23 @@ static int check_opts(const lp_measure_opts *o, size_t nwl)
 	return 0;
 }
 
-static int results_init(lp_measure_result *res, const lp_measure_workload *wl, size_t nwl)
+static int results_init(lp_measure_result *res, const lp_measure_workload *wl, size_t nwl,
+			const lp_measure_opts *o)
 {
 	memset(res, 0, sizeof(*res));
-	if ((res->wl = calloc(nwl, sizeof(*res->wl))) == NULL)
+	if ((res->wl = calloc(nwl, sizeof(*res->wl))) == NULL ||
+	    (o->nsecondary && (res->sec = calloc(o->nsecondary, sizeof(*res->sec))) == NULL))
 		return bg_error_nomem();
 	res->nwl = nwl;
+	res->nsec = o->nsecondary;
+	for (size_t k = 0; k < o->nsecondary; k++) {
+		res->sec[k].lower_is_better = o->secondary[k].lower_is_better;
+		res->sec[k].max_regression = o->secondary[k].max_regression;
+		res->sec[k].p_regress = 1.0;
+		res->sec[k].ratio = NAN;
+		if ((res->sec[k].name = strdup(o->secondary[k].name)) == NULL)
+			return bg_error_nomem();
+	}
 	for (size_t w = 0; w < nwl; w++) {
 		res->wl[w].weight = wl[w].weight;
 		if ((res->wl[w].name = strdup(wl[w].name)) == NULL)
@@ -238,7 +375,7 @@ int lp_measure_run(lp_measure_result *out, const lp_measure_workload *wl, size_t
 	if ((error = check_opts(opts, nwl)) < 0)
 		return error;
 	memset(&s, 0, sizeof(s));
-	if ((error = results_init(&res, wl, nwl)) < 0 ||
+	if ((error = results_init(&res, wl, nwl, opts)) < 0 ||
 	    (error = seq_init(&s, wl, nwl, opts)) < 0 ||
 	    (error = jobs_new(&jobs, wl, nwl)) < 0)
 		goto cleanup;
@@ -268,6 +405,9 @@ void lp_measure_result_clear(lp_measure_result *r)
 	for (size_t w = 0; w < r->nwl; w++)
 		free(r->wl[w].name);
 	free(r->wl);
+	for (size_t k = 0; k < r->nsec; k++)
+		free(r->sec[k].name);
+	free(r->sec);
 	smp_runner_free(r->runner);
 	memset(r, 0, sizeof(*r));
 }

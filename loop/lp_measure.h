@@ -20,6 +20,7 @@
 #include "smp_runner.h"
 #include "st_cs.h"
 #include "st_effect.h"
+#include "lp_config.h"
 
 /* How the candidate's runs are named in errors ("command B (candidate) of
  * workload "x" ... exited with code 3"). */
@@ -46,6 +47,8 @@ typedef struct {
 	char *const *env_extra; /* NULL or "NAME=value" list for every run */
 	int quiet;             /* no progress line */
 	const char *label;     /* progress line prefix, e.g. "training" */
+	const lp_secondary *secondary; /* guards on other metrics of the same runs */
+	size_t nsecondary;
 	smp_executor exec;     /* zeroed: real runs (the tests script run times) */
 } lp_measure_opts;
 
@@ -57,9 +60,23 @@ typedef struct {
 	int regressed;         /* Holm rejected it and the estimate is beyond the bound */
 } lp_measure_wl;
 
+/* A secondary metric's guard: its B/A over the workloads (weighted as the
+ * primary's), and whether it got worse than its max_regression. */
+typedef struct {
+	char *name;
+	int lower_is_better;
+	double max_regression;
+	double ratio;          /* geometric mean over the rounds of the weighted B/A */
+	double p_regress;      /* always-valid p of "worse by more than max_regression" */
+	int exact;             /* the same B/A in every round: decided without noise */
+	int regressed;         /* Holm (over the secondaries) rejected it, beyond the bound */
+} lp_measure_sec;
+
 typedef struct {
 	lp_measure_wl *wl;
 	size_t nwl;
+	lp_measure_sec *sec;   /* one per opts->secondary */
+	size_t nsec;
 	st_effect aggregate;
 	unsigned rounds;
 	double elapsed_s;

@@ -228,6 +228,8 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 
 	m.metric = c->metric;
 	m.metric_regex = c->metric_regex;
+	m.secondary = c->secondary;
+	m.nsecondary = c->nsecondary;
 	m.lower_is_better = c->lower_is_better;
 	m.alpha = alpha;
 	m.alpha_regress = c->alpha;

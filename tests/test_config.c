@@ -378,6 +378,45 @@ static void test_metric_regex(void **state)
 	lp_config_free(d);
 }
 
+/* "secondary": defaults from the config, printed and read back, checked. */
+static void test_secondary(void **state)
+{
+	lp_config *c = parse_ok("{" W1 ", 'max_regression': 0.05, 'secondary': [{'name': 'allocations'}, "
+				"{'name': 'maxrss', 'direction': 'higher', 'max_regression': 0}]}");
+	lp_config *d = NULL, *e = parse_ok("{" W1 ", 'secondary': []}");
+	char h1[41], h2[41], *text = lp_config_to_json(c), *plain = lp_config_to_json(e);
+
+	(void)state;
+	assert_int_equal(c->nsecondary, 2);
+	assert_string_equal(c->secondary[0].name, "allocations");
+	assert_int_equal(c->secondary[0].lower_is_better, 1);
+	assert_true(c->secondary[0].max_regression == 0.05);   /* the config's */
+	assert_int_equal(c->secondary[1].lower_is_better, 0);
+	assert_true(c->secondary[1].max_regression == 0.0);
+	assert_int_equal(e->nsecondary, 0);
+	assert_null(strstr(plain, "secondary"));   /* none: left out, so old hashes hold */
+	assert_int_equal(lp_config_parse(&d, text, "printed"), 0);
+	assert_int_equal(lp_config_hash(h1, c), 0);
+	assert_int_equal(lp_config_hash(h2, d), 0);
+	assert_string_equal(h1, h2);
+	assert_true(d->secondary[0].max_regression == 0.05);
+	expect_error("{" W1 ", 'secondary': [{'name': 'wall'}]}", BG_EINVAL,
+		     "benchgate.json: \"secondary[0].name\" is \"wall\", the primary metric: a secondary metric guards "
+		     "another one");
+	expect_error("{" W1 ", 'secondary': [{'name': 'maxrss'}, {'name': 'maxrss'}]}", BG_EINVAL,
+		     "benchgate.json: \"secondary[1].name\": \"maxrss\" is a secondary metric twice");
+	expect_error("{" W1 ", 'secondary': [{'name': 'maxrss', 'max_regression': 1}]}", BG_EINVAL,
+		     "benchgate.json: \"secondary[0].max_regression\" must be a number in [0, 1), got 1");
+	expect_prefix("{" W1 ", 'secondary': [{'name': 'maxrss', 'bound': 1}]}",
+		      "benchgate.json: unknown key \"secondary[0].bound\"");
+	expect_prefix("{" W1 ", 'secondary': {'name': 'maxrss'}}", "benchgate.json: \"secondary\" must be an array");
+	free(text);
+	free(plain);
+	lp_config_free(c);
+	lp_config_free(d);
+	lp_config_free(e);
+}
+
 static void test_hash_changes_with_every_field(void **state)
 {
 	static const char *const variants[] = {
@@ -410,6 +449,9 @@ static void test_hash_changes_with_every_field(void **state)
 		"{" W1 ", 'pin': 'none'}",
 		"{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb: *([0-9.]+)'}}",
 		"{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb:  *([0-9.]+)'}}",
+		"{" W1 ", 'secondary': [{'name': 'maxrss'}]}",
+		"{" W1 ", 'secondary': [{'name': 'maxrss', 'direction': 'higher'}]}",
+		"{" W1 ", 'secondary': [{'name': 'maxrss', 'max_regression': 0}]}",
 	};
 	enum { N = sizeof(variants) / sizeof(variants[0]) };
 	char h[N][41];
@@ -485,7 +527,7 @@ static void test_error_unknown_key_top(void **state)
 		     "benchgate.json: unknown key \"aplha\" (did you mean \"alpha\"?)");
 	expect_error("{" W1 ", 'zzz': 1}", BG_EINVAL,
 		     "benchgate.json: unknown key \"zzz\" (the top level may hold: build, test, "
-		     "metric, workloads, holdout, protected, alpha, min_effect, max_regression, "
+		     "metric, secondary, workloads, holdout, protected, alpha, min_effect, max_regression, "
 		     "generalization, holdout_budget, budget, pin, isolation)");
 	/* Keys are case-sensitive. */
 	expect_error("{" W1 ", 'Alpha': 0.1}", BG_EINVAL,
@@ -908,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_hash_changes_with_every_field),
 		cmocka_unit_test(test_isolation),
 		cmocka_unit_test(test_metric_regex),
+		cmocka_unit_test(test_secondary),
 		cmocka_unit_test(test_hash_is_git_blob_id),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_error_unknown_key_top),

@@ -398,6 +398,52 @@ static unsigned seal_left(const fx *f)
 	return left;
 }
 
+/* Secondary metrics guard the same runs: allocations that grow 29% while
+ * the time drops 10%+ is REJECT(secondary_regressed:allocations), decided
+ * exactly in the first rounds when the count is the same on every run, and
+ * by the sequence when it is noisy; the same speed-up with the same
+ * allocations is KEEP. */
+static void test_secondary_regressed(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	cJSON *doc;
+	const cJSON *sec;
+
+	make_repo(f, "\"secondary\": [ { \"name\": \"allocations\", \"max_regression\": 0 } ], ");
+	/* allocations: 1000, or what the file allocs says; noisy when "noisy" exists */
+	write_work(f, "a=1000; [ -f allocs ] && read a < allocs; [ -f noisy ] && a=$((a + $$ % 40))\n"
+		      "echo \"METRIC allocations=$a\"\n");
+	sh_ok(f, "git add -A && git commit -q --amend --no-edit");
+	free(commit(f, "echo 20 > knob && echo 1290 > allocs"));
+	r = gate(f, "--json");
+	bg_test_expect_status(&r, 1, "more allocations");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	sec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(doc, "training"), "secondary"), 0);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "decision")->valuestring,
+			    "REJECT(secondary_regressed:allocations)");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sec, "exact")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sec, "regressed")));
+	bg_test_assert_close(cJSON_GetObjectItemCaseSensitive(sec, "ratio")->valuedouble, 1.29, 1e-9, 0, "B/A");
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(doc, "training"), "rounds")->valueint, 5);   /* min_rounds */
+	cJSON_Delete(doc);
+	/* the same speed-up, the same allocations */
+	sh_ok(f, "git reset -q --hard HEAD~1");
+	free(commit(f, "echo 20 > knob"));
+	gate_expect(f, "", 0, "KEEP");
+	/* noisy allocations, 29% more: the sequence finds it */
+	sh_ok(f, "git reset -q --hard HEAD~1 && touch noisy && git add noisy && git commit -q --amend --no-edit");
+	free(commit(f, "echo 20 > knob && echo 1290 > allocs"));
+	r = gate(f, "");
+	bg_test_expect_status(&r, 1, "noisy allocations");
+	expect_starts(&r, "REJECT(secondary_regressed:allocations)", "noisy allocations");
+	expect_in(&r, 1, "secondary metric \"allocations\" is worse by more than 0%", "the reason");
+	bg_test_result_free(&r);
+}
+
 static void test_reject_overfit(void **state)
 {
 	fx *f = *state;
@@ -1729,6 +1775,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reject_build_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_regressed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_no_change, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_secondary_regressed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),
