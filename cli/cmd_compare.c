@@ -90,6 +90,9 @@ static int parse_args(lp_compare_opts *o, int argc, char **argv)
 		  "read --metric NAME from the last output line\n"
 		  "this regex (one group) matches, e.g.\n"
 		  "'^val_bpb:[[:space:]]*([0-9.]+)'", 0, 0, NULL },
+		{ CLI_OPT_CHOICE, "metric-aggregate", 0, &o->metric_aggregate, "last|mean|median",
+		  "a METRIC a run prints several times: its last\n"
+		  "value (default, as pi-autoresearch), mean or median", 0, 0, NULL },
 		{ CLI_OPT_CHOICE, "direction", 0, &direction, "lower|higher", "which way is better (default lower)", 0, 0, NULL },
 		{ CLI_OPT_DOUBLE, "alpha", 0, &o->alpha, "P", "false-verdict rate (default 0.05)", 1e-9, 0.5, NULL },
 		{ CLI_OPT_DOUBLE, "min-effect", 0, &o->min_effect, "F", "smallest relative change that matters (default 0.01)", 0.0, 10.0, NULL },
@@ -205,6 +208,8 @@ static cJSON *settings_json(const lp_compare_run *run)
 	cJSON_AddStringToObject(s, "metric", o->metric);
 	if (o->metric_regex)
 		cJSON_AddStringToObject(s, "metric_regex", o->metric_regex);
+	cJSON_AddStringToObject(s, "metric_aggregate", o->metric_aggregate == SMP_AGG_MEAN ? "mean"
+						       : o->metric_aggregate == SMP_AGG_MEDIAN ? "median" : "last");
 	cJSON_AddStringToObject(s, "direction", o->lower_is_better ? "lower" : "higher");
 	cJSON_AddNumberToObject(s, "alpha", o->alpha);
 	cJSON_AddNumberToObject(s, "min_effect", o->min_effect);

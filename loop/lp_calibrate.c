@@ -194,6 +194,7 @@ static void settings(lp_calib_report *r, const lp_calibrate_opts *o, const lp_co
 	r->warmup = cfg ? cfg->warmup : 2;
 	r->metric = o->metric ? o->metric : cfg ? cfg->metric : "wall";
 	r->metric_regex = !o->metric && cfg ? cfg->metric_regex : NULL;
+	r->metric_aggregate = !o->metric && cfg ? cfg->metric_aggregate : SMP_AGG_LAST;
 	r->lower_is_better = o->direction >= 0 ? o->direction : cfg && !o->metric ? cfg->lower_is_better : 1;
 	r->sims = o->sims;
 	r->power_sims = o->sims / 4 < 200 ? 200 : o->sims / 4;
@@ -342,6 +343,7 @@ static int measure_workload(cal_run *c, size_t w)
 	ro.spawn.count_hw = c->count_hw;
 	ro.metric = c->r->metric;
 	ro.metric_regex = c->r->metric_regex;
+	ro.metric_aggregate = (smp_aggregate)c->r->metric_aggregate;
 	if (c->r->timed_inside)
 		ro.exec = smp_timer_executor();
 	wl->main.pinned = main_pinned;

@@ -92,6 +92,7 @@ typedef struct {
 	double alpha, min_effect, rho;
 	const char *metric;
 	const char *metric_regex;   /* NULL, or the config's metric.regex */
+	int metric_aggregate;       /* the config's metric.aggregate (smp_aggregate) */
 	int lower_is_better;
 	unsigned min_rounds, warmup;
 	size_t sims, power_sims;

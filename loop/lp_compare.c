@@ -214,6 +214,7 @@ static int setup(lp_compare_run *run, gsl_rng *rng, smp_runner_opts *ro)
 	ro->spawn.no_shell = o->no_shell;
 	ro->metric = o->metric;
 	ro->metric_regex = o->metric_regex;
+	ro->metric_aggregate = (smp_aggregate)o->metric_aggregate;
 	ro->spawn.timeout_s = o->timeout;
 	ro->spawn.count_hw = 1;
 	ro->ignore_failure = o->ignore_failure;

@@ -23,6 +23,7 @@ typedef struct {
 	double max_time;          /* seconds for the whole measurement */
 	const char *metric;
 	const char *metric_regex; /* NULL, or an ERE with one group reading metric */
+	int metric_aggregate;     /* smp_aggregate: several values in one run */
 	int lower_is_better;
 	double alpha, min_effect;
 	const char *pin;

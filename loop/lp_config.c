@@ -41,7 +41,9 @@ static const char *const top_keys[] = {
 };
 static const char *const secondary_keys[] = { "name", "direction", "max_regression", NULL };
 static const char *const test_keys[] = { "cmd", "count", NULL };
-static const char *const metric_keys[] = { "name", "direction", "regex", NULL };
+static const char *const metric_keys[] = { "name", "direction", "regex", "aggregate", NULL };
+/* in smp_aggregate's order */
+static const char *const aggregates[] = { "last", "mean", "median", NULL };
 static const char *const workload_keys[] = { "name", "cmd", "split", "weight", NULL };
 static const char *const holdout_keys[] = { "dir", "workloads", NULL };
 static const char *const budget_keys[] = {
@@ -558,6 +560,9 @@ static int parse_metric(lp_config *c, const char *file, const cJSON *root)
 				"\"lower\" or \"higher\"")) < 0)
 		return error;
 	c->lower_is_better = lower;
+	if ((error = get_choice(&c->metric_aggregate, file, metric, "metric", "aggregate", aggregates,
+				"\"last\" (as pi-autoresearch), \"mean\" or \"median\" of the values a run prints")) < 0)
+		return error;
 	return parse_metric_regex(c, file, metric);
 }
 
@@ -1062,6 +1067,8 @@ static void sections_json(cJSON *o, const lp_config *c, int *failed)
 	track(failed, cJSON_AddStringToObject(m, "direction", c->lower_is_better ? "lower" : "higher"));
 	if (c->metric_regex)
 		track(failed, cJSON_AddStringToObject(m, "regex", c->metric_regex));
+	if (c->metric_aggregate != SMP_AGG_LAST)   /* left out at the default: old hashes hold */
+		track(failed, cJSON_AddStringToObject(m, "aggregate", aggregates[c->metric_aggregate]));
 	if (c->nsecondary)
 		add_item(failed, o, "secondary", secondary_json(c, failed));
 	add_item(failed, o, "workloads", workloads_json(c->workloads, c->nworkloads, failed));

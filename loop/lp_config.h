@@ -40,6 +40,7 @@ typedef struct {
 	char *metric;               /* built-in name or a METRIC name */
 	char *metric_regex;         /* NULL, or an ERE with one group that reads
 				     * the metric from lines without METRIC */
+	int metric_aggregate;       /* smp_aggregate: several values in one run */
 	int lower_is_better;
 	lp_secondary *secondary;    /* NULL/0 when there are none */
 	size_t nsecondary;

@@ -384,6 +384,7 @@ int lp_measure_run(lp_measure_result *out, const lp_measure_workload *wl, size_t
 	ro.exec = opts->exec;
 	ro.metric = opts->metric;
 	ro.metric_regex = opts->metric_regex;
+	ro.metric_aggregate = (smp_aggregate)opts->metric_aggregate;
 	if ((error = smp_runner_new(&res.runner, jobs, 2 * nwl, &ro, pin, rng)) < 0 ||
 	    (error = smp_runner_warmup(res.runner, opts->warmup)) < 0 ||
 	    (error = sample(&res, &s, wl, t0)) < 0)

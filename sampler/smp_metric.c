@@ -47,15 +47,26 @@ static void note_problem(smp_metrics *m, const char *line, size_t len, const cha
 			 why, (int)(len > 60 ? 60 : len), line);
 }
 
+/* Appends v to the metric's values and makes it its value. */
+static int add_value(smp_metric *it, double v)
+{
+	double *grown = realloc(it->values, (it->nvalues + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return bg_error_set(BG_ENOMEM, "out of memory storing metrics");
+	it->values = grown;
+	it->values[it->nvalues++] = v;
+	it->value = v;
+	return 0;
+}
+
 static int store(smp_metrics *m, const char *name, size_t nlen, double v)
 {
 	smp_metric *it;
 
 	for (size_t i = 0; i < m->n; i++)
-		if (strlen(m->items[i].name) == nlen && memcmp(m->items[i].name, name, nlen) == 0) {
-			m->items[i].value = v;
-			return 0;
-		}
+		if (strlen(m->items[i].name) == nlen && memcmp(m->items[i].name, name, nlen) == 0)
+			return add_value(&m->items[i], v);
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 4;
 		smp_metric *items = realloc(m->items, cap * sizeof(*items));
@@ -64,10 +75,46 @@ static int store(smp_metrics *m, const char *name, size_t nlen, double v)
 		m->items = items;
 		m->cap = cap;
 	}
-	it = &m->items[m->n++];
+	it = &m->items[m->n];
 	memcpy(it->name, name, nlen);
 	it->name[nlen] = '\0';
-	it->value = v;
+	it->values = NULL;
+	it->nvalues = 0;
+	if (add_value(it, v) < 0)
+		return BG_ENOMEM;
+	m->n++;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int smp_metrics_aggregate(smp_metrics *m, smp_aggregate how)
+{
+	for (size_t i = 0; i < m->n && how != SMP_AGG_LAST; i++) {
+		smp_metric *it = &m->items[i];
+		double sum = 0, *sorted;
+		size_t n = it->nvalues;
+
+		if (n < 2)
+			continue;
+		if (how == SMP_AGG_MEAN) {
+			for (size_t k = 0; k < n; k++)
+				sum += it->values[k];
+			it->value = sum / (double)n;
+			continue;
+		}
+		if ((sorted = malloc(n * sizeof(*sorted))) == NULL)
+			return bg_error_nomem();
+		memcpy(sorted, it->values, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_double);
+		it->value = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+		free(sorted);
+	}
 	return 0;
 }
 
@@ -225,6 +272,8 @@ void smp_metrics_clear(smp_metrics *m)
 {
 	if (m == NULL)
 		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->items[i].values);
 	free(m->items);
 	m->items = NULL;
 	m->n = m->cap = m->malformed = 0;

@@ -19,8 +19,15 @@
 
 typedef struct {
 	char name[SMP_METRIC_NAME_MAX];
-	double value;
+	double value;       /* the last value printed (pi's reading), or the
+	                     * aggregate smp_metrics_aggregate() made */
+	double *values;     /* every value of the name, in the order printed (owned) */
+	size_t nvalues;
 } smp_metric;
+
+/* How several values of one name in one run become its value
+ * (metric.aggregate): pi-autoresearch keeps the last. */
+typedef enum { SMP_AGG_LAST, SMP_AGG_MEAN, SMP_AGG_MEDIAN } smp_aggregate;
 
 typedef struct {
 	smp_metric *items;
@@ -33,9 +40,14 @@ typedef struct {
 #define SMP_METRICS_INIT { NULL, 0, 0, 0, "" }
 
 /* Adds the METRIC lines of buf[0..len) to *m (a later value of the same
- * name replaces an earlier one). Returns 0, or BG_ENOMEM with *m unchanged
- * beyond the metrics already added. buf need not be NUL-terminated. */
+ * name replaces an earlier one as its value; every value is kept for
+ * smp_metrics_aggregate). Returns 0, or BG_ENOMEM with *m unchanged beyond
+ * the metrics already added. buf need not be NUL-terminated. */
 int smp_metrics_parse(smp_metrics *m, const char *buf, size_t len);
+
+/* Sets each metric's value to `how` of its values (the last, their mean,
+ * their median). Returns 0 or BG_ENOMEM (the median sorts a copy). */
+int smp_metrics_aggregate(smp_metrics *m, smp_aggregate how);
 
 /* The value of `name`, or NULL. */
 const smp_metric *smp_metrics_find(const smp_metrics *m, const char *name);

@@ -175,7 +175,8 @@ static int fill_sample(smp_runner *r, smp_sample *s, const smp_result *res)
 		smp_metrics_clear(&s->metrics);
 		return BG_ENOMEM;
 	}
-	if (r->metric_regex && (error = regex_metric(s, r->metric_regex, res)) < 0) {
+	if ((r->metric_regex && (error = regex_metric(s, r->metric_regex, res)) < 0) ||
+	    (error = smp_metrics_aggregate(&s->metrics, r->opts.metric_aggregate)) < 0) {
 		smp_metrics_clear(&s->metrics);
 		return error;
 	}

@@ -59,9 +59,10 @@ typedef struct {
 	const char *metric_regex; /* NULL, or an ERE with one group reading
 	                         * `metric` from every run's output
 	                         * (smp_metric_regex_new; the runner compiles it) */
+	smp_aggregate metric_aggregate; /* several values of a name in one run */
 } smp_runner_opts;
 
-#define SMP_RUNNER_OPTS_INIT { SMP_SPAWN_OPTS_INIT, 0, { NULL, NULL }, NULL, NULL }
+#define SMP_RUNNER_OPTS_INIT { SMP_SPAWN_OPTS_INIT, 0, { NULL, NULL }, NULL, NULL, SMP_AGG_LAST }
 
 typedef struct smp_runner smp_runner;
 

@@ -646,6 +646,16 @@ static void test_metric_regex(void **state)
 	assert_string_equal(text_verdict(&r, tv, sizeof(tv)), "IMPROVED");
 	cJSON_Delete(doc);
 	bg_test_result_free(&r);
+	/* a METRIC printed three times: its last value, or their mean */
+	r = RUN("compare", "-q", "-r", "3", "-w", "0", "--metric", "x", "--metric-aggregate", "mean",
+		"--export-json", json, "printf 'METRIC x=1\\nMETRIC x=10\\nMETRIC x=4\\n'",
+		"printf 'METRIC x=2\\nMETRIC x=2\\n'");
+	expect_status(&r, 0);
+	doc = load_json(json);
+	if (fabs(get_num(checked_effect(doc, "x"), "ratio") - 0.4) > 1e-9)
+		fail_msg("x ratio %.9g, expected 0.4 (the mean of 1, 10, 4 is 5)", get_num(checked_effect(doc, "x"), "ratio"));
+	cJSON_Delete(doc);
+	bg_test_result_free(&r);
 	r = RUN("compare", "--metric", "wall", "--metric-regex", "t=([0-9]+)", "true", "true");
 	expect_status(&r, 2);
 	expect_contains(&r, "stderr", "--metric-regex needs --metric NAME");

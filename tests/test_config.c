@@ -378,6 +378,29 @@ static void test_metric_regex(void **state)
 	lp_config_free(d);
 }
 
+/* metric.aggregate: "last" is the default and is not printed. */
+static void test_metric_aggregate(void **state)
+{
+	lp_config *c = parse_ok("{" W1 ", 'metric': {'name': 'x', 'aggregate': 'median'}}");
+	lp_config *d = parse_ok("{" W1 ", 'metric': {'name': 'x', 'aggregate': 'last'}}"), *e = NULL;
+	char *text = lp_config_to_json(c), *plain = lp_config_to_json(d);
+
+	(void)state;
+	assert_int_equal(c->metric_aggregate, 2);
+	assert_int_equal(d->metric_aggregate, 0);
+	assert_null(strstr(plain, "aggregate"));
+	assert_int_equal(lp_config_parse(&e, text, "printed"), 0);
+	assert_int_equal(e->metric_aggregate, 2);
+	expect_error("{" W1 ", 'metric': {'name': 'x', 'aggregate': 'max'}}", BG_EINVAL,
+		     "benchgate.json: \"metric.aggregate\" must be \"last\" (as pi-autoresearch), \"mean\" or "
+		     "\"median\" of the values a run prints, got \"max\"");
+	free(text);
+	free(plain);
+	lp_config_free(c);
+	lp_config_free(d);
+	lp_config_free(e);
+}
+
 /* "secondary": defaults from the config, printed and read back, checked. */
 static void test_secondary(void **state)
 {
@@ -450,6 +473,8 @@ static void test_hash_changes_with_every_field(void **state)
 		"{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb: *([0-9.]+)'}}",
 		"{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb:  *([0-9.]+)'}}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss'}]}",
+		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'mean'}}",
+		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'median'}}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'direction': 'higher'}]}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'max_regression': 0}]}",
 	};
@@ -552,7 +577,7 @@ static void test_error_unknown_key_nested(void **state)
 		     "(did you mean \"holdout.workloads[0].name\"?)");
 	expect_error("{" W1 ", 'metric': {'name': 'wall', 'dir': 'lower'}}", BG_EINVAL,
 		     "benchgate.json: unknown key \"metric.dir\" "
-		     "(\"metric\" may hold: name, direction, regex)");
+		     "(\"metric\" may hold: name, direction, regex, aggregate)");
 }
 
 static void test_error_duplicate_key(void **state)
@@ -951,6 +976,7 @@ int main(void)
 		cmocka_unit_test(test_isolation),
 		cmocka_unit_test(test_metric_regex),
 		cmocka_unit_test(test_secondary),
+		cmocka_unit_test(test_metric_aggregate),
 		cmocka_unit_test(test_hash_is_git_blob_id),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_error_unknown_key_top),

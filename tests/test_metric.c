@@ -236,6 +236,28 @@ static void test_regex_metric(void **state)
 	smp_metric_regex_free(NULL);
 }
 
+/* metric.aggregate: several values of one name in one run. */
+static void test_aggregate(void **state)
+{
+	smp_metrics m = SMP_METRICS_INIT;
+
+	(void)state;
+	parse(&m, "METRIC t=1\nMETRIC u=7\nMETRIC t=10\nMETRIC t=4\nMETRIC t=6\n");
+	assert_int_equal(value(&m, "t") == 6.0, 1);   /* the last, as pi reads it */
+	assert_int_equal(smp_metrics_find(&m, "t")->nvalues, 4);
+	assert_int_equal(smp_metrics_aggregate(&m, SMP_AGG_LAST), 0);
+	assert_true(value(&m, "t") == 6.0);
+	assert_int_equal(smp_metrics_aggregate(&m, SMP_AGG_MEAN), 0);
+	assert_true(value(&m, "t") == 5.25);
+	assert_int_equal(smp_metrics_aggregate(&m, SMP_AGG_MEDIAN), 0);
+	assert_true(value(&m, "t") == 5.0);           /* (4 + 6) / 2: an even count */
+	assert_true(value(&m, "u") == 7.0);           /* one value: itself */
+	parse(&m, "METRIC t=100\n");
+	assert_int_equal(smp_metrics_aggregate(&m, SMP_AGG_MEDIAN), 0);
+	assert_true(value(&m, "t") == 6.0);           /* 1 4 6 10 100 */
+	smp_metrics_clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_name_validity),
 		cmocka_unit_test(test_as_pi_reads_them),
 		cmocka_unit_test(test_regex_metric),
+		cmocka_unit_test(test_aggregate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
