@@ -52,6 +52,12 @@ static int check_args(lp_compare_opts *o, int argc, char **argv, int next)
 		return cli_opt_usage_error(&compare_help, "a command is empty");
 	if (cli_metric_check(&compare_help, o->metric) >= 0)
 		return CLI_EXIT_ERROR;
+	if (!o->difference && o->min_effect >= 1.0)
+		return cli_opt_usage_error(&compare_help, "--min-effect %g: a relative change must be below 1 (--effect "
+							  "difference takes it in the metric's units)", o->min_effect);
+	if (o->difference && o->runs)
+		return cli_opt_usage_error(&compare_help, "--effect difference goes with the sequential rule, not --runs "
+							  "(its bootstrap is of ratios)");
 	if (o->metric_regex && smp_metric_builtin(o->metric))
 		return cli_opt_usage_error(&compare_help, "--metric-regex needs --metric NAME, the name of what it reads "
 							  "(not a built-in metric)");
@@ -94,8 +100,14 @@ static int parse_args(lp_compare_opts *o, int argc, char **argv)
 		  "a METRIC a run prints several times: its last\n"
 		  "value (default, as pi-autoresearch), mean or median", 0, 0, NULL },
 		{ CLI_OPT_CHOICE, "direction", 0, &direction, "lower|higher", "which way is better (default lower)", 0, 0, NULL },
+		{ CLI_OPT_CHOICE, "effect", 0, &o->difference, "ratio|difference",
+		  "B/A (default), or B - A for a metric that can be\n"
+		  "zero or negative (scores, counts); --min-effect\n"
+		  "is then in the metric's units", 0, 0, NULL },
 		{ CLI_OPT_DOUBLE, "alpha", 0, &o->alpha, "P", "false-verdict rate (default 0.05)", 1e-9, 0.5, NULL },
-		{ CLI_OPT_DOUBLE, "min-effect", 0, &o->min_effect, "F", "smallest relative change that matters (default 0.01)", 0.0, 10.0, NULL },
+		{ CLI_OPT_DOUBLE, "min-effect", 0, &o->min_effect, "F",
+		  "smallest relative change that matters (default\n"
+		  "0.01); with --effect difference, in the metric's units", 0.0, 1e12, NULL },
 		{ CLI_OPT_CHOICE, "fail-on", 0, &fail_on, "regression|no-improvement",
 		  "exit 1 when B regressed / did not improve", 0, 0, NULL },
 		CLI_GROUP("Output:"),
@@ -160,6 +172,17 @@ static void print_verdict(FILE *f, const lp_compare_run *run)
 	const st_effect *e = &run->effect;
 	double pct = (e->ratio - 1.0) * 100.0;
 
+	if (e->difference) {
+		fprintf(f, "%-12s B - A = %.4g [%.4g, %.4g]  (%.4g%% interval, p = %.2g)\n", st_verdict_name(e->verdict),
+			e->ratio, e->lo, e->hi, e->level * 100.0, e->p_value);
+		fprintf(f, "             %s, %s is better, min effect %.4g (in its units), %zu rounds in %.1f s, stopped: %s\n",
+			run->opts->metric, run->opts->lower_is_better ? "lower" : "higher", run->opts->min_effect, e->n,
+			run->elapsed_s, run->stopped);
+		if (st_rule_far_shown(e))
+			fprintf(f, "             the %.4g%% set also holds B - A <= %.4g and >= %.4g (few rounds)\n",
+				e->level * 100.0, e->far_lo, e->far_hi);
+		return;
+	}
 	fprintf(f, "%-12s B/A = %.4f [%.4f, %.4f]  (%+.2f%%, %.4g%% interval, p = %.2g)\n",
 		st_verdict_name(e->verdict), e->ratio, e->lo, e->hi, pct, e->level * 100.0, e->p_value);
 	fprintf(f, "             %s, %s is better, min effect %.3g%%, %zu rounds in %.1f s, stopped: %s\n",
@@ -211,6 +234,7 @@ static cJSON *settings_json(const lp_compare_run *run)
 	cJSON_AddStringToObject(s, "metric_aggregate", o->metric_aggregate == SMP_AGG_MEAN ? "mean"
 						       : o->metric_aggregate == SMP_AGG_MEDIAN ? "median" : "last");
 	cJSON_AddStringToObject(s, "direction", o->lower_is_better ? "lower" : "higher");
+	cJSON_AddStringToObject(s, "effect", o->difference ? "difference" : "ratio");
 	cJSON_AddNumberToObject(s, "alpha", o->alpha);
 	cJSON_AddNumberToObject(s, "min_effect", o->min_effect);
 	cJSON_AddStringToObject(s, "pin", o->pin);
@@ -351,7 +375,8 @@ static char *compare_markdown(const lp_compare_run *run)
 			fprintf(f, "| %s | `%s` | %s | %s | %s ± %s | %s … %s | %zu |\n",
 				k == 0 ? "A" : "B", arm_cmd(run, k), v[0], v[1], v[2], v[3], v[4], v[5], s[k].n);
 		}
-	fprintf(f, "\n**%s**: B/A = %.4f [%.4f, %.4f] (%.4g%% interval), p = %.2g, %s over %zu rounds; stopped: %s.\n",
+	fprintf(f, e->difference ? "\n**%s**: B − A = %.4g [%.4g, %.4g] (%.4g%% interval), p = %.2g, %s over %zu rounds; stopped: %s.\n"
+				 : "\n**%s**: B/A = %.4f [%.4f, %.4f] (%.4g%% interval), p = %.2g, %s over %zu rounds; stopped: %s.\n",
 		st_verdict_name(e->verdict), e->ratio, e->lo, e->hi, e->level * 100.0, e->p_value,
 		m, e->n, run->stopped);
 	fprintf(f, "\nMachine `%s` (%s, %d PUs), seed %llu.\n", run->probe.fingerprint,

@@ -92,18 +92,31 @@ static const char *sec_bound(const lp_measure_sec *s)
 	return buf;
 }
 
+/* One effect's numbers: a ratio to 4 decimals, a difference to 4 digits. */
+static void put_effect(FILE *f, const st_effect *e)
+{
+	if (e->difference)
+		fprintf(f, "%9.4g  [%.4g, %.4g]  %9.2g", e->ratio, e->lo, e->hi, e->p_value);
+	else
+		fprintf(f, "%9.4f  [%.4f, %.4f]  %9.2g", e->ratio, e->lo, e->hi, e->p_value);
+}
+
 static void print_workloads(FILE *f, const lp_measure_result *m, const char *title)
 {
-	fprintf(f, "\n%-24s %9s  %-21s %9s\n", title, "B/A", "interval", "p");
+	const char *what = m->aggregate.difference ? "B - A" : "B/A";
+
+	fprintf(f, "\n%-24s %9s  %-21s %9s\n", title, what, "interval", "p");
 	for (size_t w = 0; w < m->nwl; w++) {
-		const st_effect *e = &m->wl[w].effect;
-		fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g%s\n", m->wl[w].name, e->ratio, e->lo, e->hi,
-			e->p_value, m->wl[w].regressed ? "  regressed" : "");
+		fprintf(f, "  %-22s ", m->wl[w].name);
+		put_effect(f, &m->wl[w].effect);
+		fprintf(f, "%s\n", m->wl[w].regressed ? "  regressed" : "");
 	}
-	fprintf(f, "  %-22s %9.4f  [%.4f, %.4f]  %9.2g\n", "(weighted aggregate)", m->aggregate.ratio,
-		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
+	fprintf(f, "  %-22s ", "(weighted aggregate)");
+	put_effect(f, &m->aggregate);
+	fprintf(f, "\n");
 	if (st_rule_far_shown(&m->aggregate))
-		fprintf(f, "  (few rounds: the aggregate's set also holds B/A <= %.4f and >= %.4f)\n",
+		fprintf(f, m->aggregate.difference ? "  (few rounds: the aggregate's set also holds B - A <= %.4g and >= %.4g)\n"
+						   : "  (few rounds: the aggregate's set also holds B/A <= %.4f and >= %.4f)\n",
 			m->aggregate.far_lo, m->aggregate.far_hi);
 	if (m->nsec)
 		fprintf(f, "\n%-24s %9s  %-21s %9s\n", "secondary metrics", "B/A", "may worsen by", "p");
@@ -118,6 +131,11 @@ static void print_workloads(FILE *f, const lp_measure_result *m, const char *tit
 /* What the calibration planned for this decision. */
 static void print_plan(FILE *f, const lp_gate_run *g)
 {
+	if (g->cfg->metric_difference) {
+		fprintf(f, "  effect: difference B - A in %s's units (metric.effect); no plan: a calibration measures ratios\n",
+			g->cfg->metric);
+		return;
+	}
 	if (!g->planned || g->plan.path == NULL) {
 		fprintf(f, "  plan: no calibration of this machine (run 'benchgate calibrate --config benchgate.json')\n");
 		return;
@@ -212,15 +230,17 @@ static int print_config(lp_gate_run *g)
 
 static void md_workloads(FILE *f, const lp_measure_result *m, const char *title)
 {
-	fprintf(f, "\n| %s | B/A | interval | p | |\n|:---|---:|:---|---:|:---|\n", title);
+	fprintf(f, "\n| %s | %s | interval | p | |\n|:---|---:|:---|---:|:---|\n", title,
+		m->aggregate.difference ? "B − A" : "B/A");
 	for (size_t w = 0; w < m->nwl; w++) {
 		const st_effect *e = &m->wl[w].effect;
 
-		fprintf(f, "| `%s` | %.4f | [%.4f, %.4f] | %.2g | %s |\n", m->wl[w].name, e->ratio, e->lo, e->hi,
-			e->p_value, m->wl[w].regressed ? "regressed" : "");
+		fprintf(f, e->difference ? "| `%s` | %.4g | [%.4g, %.4g] | %.2g | %s |\n" : "| `%s` | %.4f | [%.4f, %.4f] | %.2g | %s |\n",
+			m->wl[w].name, e->ratio, e->lo, e->hi, e->p_value, m->wl[w].regressed ? "regressed" : "");
 	}
-	fprintf(f, "| **weighted aggregate** | **%.4f** | [%.4f, %.4f] | %.2g | |\n", m->aggregate.ratio,
-		m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
+	fprintf(f, m->aggregate.difference ? "| **weighted aggregate** | **%.4g** | [%.4g, %.4g] | %.2g | |\n"
+					   : "| **weighted aggregate** | **%.4f** | [%.4f, %.4f] | %.2g | |\n",
+		m->aggregate.ratio, m->aggregate.lo, m->aggregate.hi, m->aggregate.p_value);
 	if (m->nsec)
 		fprintf(f, "\n| secondary metric | B/A | may worsen by | p | |\n|:---|---:|:---|---:|:---|\n");
 	for (size_t k = 0; k < m->nsec; k++)

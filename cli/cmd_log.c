@@ -65,7 +65,9 @@ static void print_line(const cJSON *r)
 
 	printf("%4.0f  %s  %-28s %.12s <- %.12s", num(r, "seq"), str(r, "time", "?"),
 	       str(r, "decision", str(r, "verdict", "?")), str(r, "candidate", "?"), str(r, "baseline", "?"));
-	if (agg)
+	if (agg && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(agg, "difference")))
+		printf("  B - A %.4g", num(agg, "difference"));
+	else if (agg)
 		printf("  B/A %.4f", num(agg, "ratio"));
 	if (num(r, "level") >= 0)
 		printf("  level %.3g", num(r, "level"));

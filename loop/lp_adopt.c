@@ -113,11 +113,17 @@ static int adopt_note(lp_repo *repo, const state_store *state, const lp_adopt_re
 	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(gate, "training"),
 							    "aggregate");
 	const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(agg, "ratio");
+	const cJSON *diff = cJSON_GetObjectItemCaseSensitive(agg, "difference");
 	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(agg, "ci");
 	char note[300];
 	int error;
 
-	if (cJSON_IsNumber(ratio) && cJSON_GetArraySize(ci) == 2 && cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
+	if (cJSON_IsNumber(diff) && cJSON_GetArraySize(ci) == 2 && cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
+	    cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)))
+		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B - A %.4g [%.4g, %.4g] (gated as the working "
+			 "tree, snapshot %.12s)", str_field(gate, "baseline"), diff->valuedouble,
+			 cJSON_GetArrayItem(ci, 0)->valuedouble, cJSON_GetArrayItem(ci, 1)->valuedouble, r->snapshot);
+	else if (cJSON_IsNumber(ratio) && cJSON_GetArraySize(ci) == 2 && cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
 	    cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)))
 		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f] (gated as the working "
 			 "tree, snapshot %.12s)", str_field(gate, "baseline"), ratio->valuedouble,

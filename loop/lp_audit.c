@@ -648,6 +648,10 @@ static int prepare(lp_audit_run *a)
 	    (error = read_claims(a)) < 0 || (error = load_config(a)) < 0)
 		return error;
 	c = a->cfg;
+	if (c->metric_difference)
+		return bg_error_set(BG_EUNSUPPORTED, "%s: metric.effect \"difference\": audit compares claimed and "
+						     "re-measured ratios B/A and does not audit differences yet; gate and "
+						     "compare decide them", c->path);
 	if (c->holdout_dir && access(c->holdout_dir, F_OK) != 0)
 		return bg_error_set(BG_ENOTFOUND, "%s: the held-out directory %s does not exist: restore it, or audit with a --config without \"holdout\"",
 				    c->path, c->holdout_dir);

@@ -836,6 +836,11 @@ static int prepare(lp_calib_report *r, const lp_calibrate_opts *o, lp_config **c
 
 	if (o->config && (error = lp_config_load(cfg, o->config)) < 0)
 		return error;
+	if (*cfg && (*cfg)->metric_difference && !o->metric)
+		return bg_error_set(BG_EUNSUPPORTED, "%s: metric.effect \"difference\": calibrate measures the noise "
+						     "of ratios B/A and does not calibrate differences yet (gate decides "
+						     "them without a plan); --metric wall calibrates the machine",
+				    (*cfg)->path);
 	if (*cfg)
 		n = (*cfg)->nworkloads;
 	settings(r, o, *cfg);

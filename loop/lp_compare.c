@@ -98,8 +98,9 @@ int lp_arm_summarise(lp_arm_summary *out, const smp_runner *r, unsigned arm,
 	return 0;
 }
 
-/* Paired log-difference of the last complete round, for the sequence. */
-static int last_round_d(double *d, const smp_runner *r, const char *metric)
+/* Paired log-difference (or difference) of the last complete round, for
+ * the sequence. */
+static int last_round_d(double *d, const smp_runner *r, const char *metric, int difference)
 {
 	size_t ns, nj = smp_runner_njobs(r);
 	const smp_sample *s = smp_runner_samples(r, &ns);
@@ -109,9 +110,17 @@ static int last_round_d(double *d, const smp_runner *r, const char *metric)
 	for (size_t i = ns - nj; i < ns; i++)
 		if ((error = smp_sample_value(&v[smp_runner_job(r, s[i].job)->arm], &s[i], metric)) < 0)
 			return error;
+	if (difference) {
+		if (!(isfinite(v[0]) && isfinite(v[1])))
+			return bg_error_set(BG_EDOMAIN, "round %zu: %s is not a finite number (A=%g, B=%g)",
+					    smp_runner_rounds(r), metric, v[0], v[1]);
+		*d = v[1] - v[0];
+		return 0;
+	}
 	if (!(v[0] > 0.0 && v[1] > 0.0 && isfinite(v[0]) && isfinite(v[1])))
 		return bg_error_set(BG_EDOMAIN,
-				    "round %zu: %s is not a positive number (A=%g, B=%g); ratios need positive values",
+				    "round %zu: %s is not a positive number (A=%g, B=%g); ratios need positive values "
+				    "(--effect difference for a metric that can be zero or negative)",
 				    smp_runner_rounds(r), metric, v[0], v[1]);
 	*d = log(v[1]) - log(v[0]);
 	return 0;
@@ -124,7 +133,7 @@ static int look(lp_compare_run *run)
 	double d = 0.0;
 	int error;
 
-	if ((error = last_round_d(&d, run->runner, run->opts->metric)) < 0 ||
+	if ((error = last_round_d(&d, run->runner, run->opts->metric, run->opts->difference)) < 0 ||
 	    (error = st_cs_push(&run->cs, d)) < 0 ||
 	    (error = st_rule_look_at(&l, &run->cs, &run->rule)) < 0)
 		return error;
@@ -177,8 +186,9 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 		}
 		if ((error = look(run)) < 0)
 			break;
-		bg_progress_update(&prog, "benchgate: round %u, %.1f s of %.0f s, B/A %.4f [%.4f, %.4f]",
-				   rounds, el, o->max_time, run->effect.ratio, run->effect.lo, run->effect.hi);
+		bg_progress_update(&prog, "benchgate: round %u, %.1f s of %.0f s, %s %.4g [%.4g, %.4g]", rounds, el,
+				   o->max_time, o->difference ? "B-A" : "B/A", run->effect.ratio, run->effect.lo,
+				   run->effect.hi);
 		if (run->effect.verdict != ST_INCONCLUSIVE && rounds >= o->min_runs) {
 			run->stopped = "decided";
 			break;
@@ -228,7 +238,9 @@ int lp_compare_measure(lp_compare_run *run, gsl_rng *rng)
 	double t0 = bg_time_now();
 	int error;
 
-	run->rule = st_rule_make(run->opts->alpha, run->opts->min_effect, run->opts->lower_is_better);
+	run->rule = run->opts->difference
+			    ? st_rule_make_difference(run->opts->alpha, run->opts->min_effect, run->opts->lower_is_better)
+			    : st_rule_make(run->opts->alpha, run->opts->min_effect, run->opts->lower_is_better);
 	run->rule.min_rounds = run->opts->min_runs;
 	run->rule.max_rounds = run->opts->max_runs;
 	if ((error = st_rule_check(&run->rule)) < 0 || (error = st_cs_init(&run->cs, run->rule.rho)) < 0)

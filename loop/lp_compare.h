@@ -24,6 +24,7 @@ typedef struct {
 	const char *metric;
 	const char *metric_regex; /* NULL, or an ERE with one group reading metric */
 	int metric_aggregate;     /* smp_aggregate: several values in one run */
+	int difference;           /* --effect difference: B - A, min_effect in the metric's units */
 	int lower_is_better;
 	double alpha, min_effect;
 	const char *pin;

@@ -41,7 +41,8 @@ static const char *const top_keys[] = {
 };
 static const char *const secondary_keys[] = { "name", "direction", "max_regression", NULL };
 static const char *const test_keys[] = { "cmd", "count", NULL };
-static const char *const metric_keys[] = { "name", "direction", "regex", "aggregate", NULL };
+static const char *const metric_keys[] = { "name", "direction", "effect", "regex", "aggregate", NULL };
+static const char *const effects[] = { "ratio", "difference", NULL };
 /* in smp_aggregate's order */
 static const char *const aggregates[] = { "last", "mean", "median", NULL };
 static const char *const workload_keys[] = { "name", "cmd", "split", "weight", NULL };
@@ -560,6 +561,10 @@ static int parse_metric(lp_config *c, const char *file, const cJSON *root)
 				"\"lower\" or \"higher\"")) < 0)
 		return error;
 	c->lower_is_better = lower;
+	if ((error = get_choice(&c->metric_difference, file, metric, "metric", "effect", effects,
+				"\"ratio\" (B/A, the default) or \"difference\" (B - A, for values that can be 0 "
+				"or negative)")) < 0)
+		return error;
 	if ((error = get_choice(&c->metric_aggregate, file, metric, "metric", "aggregate", aggregates,
 				"\"last\" (as pi-autoresearch), \"mean\" or \"median\" of the values a run prints")) < 0)
 		return error;
@@ -738,12 +743,13 @@ static int parse_budget(lp_config *c, const char *file, const cJSON *root)
 
 static int parse_levels(lp_config *c, const char *file, const cJSON *root)
 {
+	/* a difference's bounds are in the metric's units */
+	const range *effect = c->metric_difference ? &R_NONNEG : &R_HALF_UNIT;
 	int error;
 
 	if ((error = get_number(&c->alpha, file, root, "", "alpha", &R_OPEN_UNIT)) < 0 ||
-	    (error = get_number(&c->min_effect, file, root, "", "min_effect", &R_HALF_UNIT)) < 0 ||
-	    (error = get_number(&c->max_regression, file, root, "", "max_regression",
-				&R_HALF_UNIT)) < 0 ||
+	    (error = get_number(&c->min_effect, file, root, "", "min_effect", effect)) < 0 ||
+	    (error = get_number(&c->max_regression, file, root, "", "max_regression", effect)) < 0 ||
 	    (error = get_number(&c->generalization, file, root, "", "generalization",
 				&R_UNIT)) < 0)
 		return error;
@@ -757,7 +763,7 @@ static int parse_one_secondary(lp_config *c, lp_secondary *s, const char *file, 
 
 	if (!cJSON_IsObject(it))
 		return bad_value(file, kp, "an object {\"name\": ..., \"direction\": ..., \"max_regression\": ...}", it, 0);
-	s->max_regression = c->max_regression;
+	s->max_regression = c->metric_difference ? 0.02 : c->max_regression;   /* a secondary is a ratio */
 	if ((error = check_keys(file, it, kp, secondary_keys)) < 0 ||
 	    (error = get_string(&s->name, file, it, kp, "name", 1, check_metric,
 				"a built-in metric (wall, cpu, user, sys, maxrss, instructions, "
@@ -1067,7 +1073,9 @@ static void sections_json(cJSON *o, const lp_config *c, int *failed)
 	track(failed, cJSON_AddStringToObject(m, "direction", c->lower_is_better ? "lower" : "higher"));
 	if (c->metric_regex)
 		track(failed, cJSON_AddStringToObject(m, "regex", c->metric_regex));
-	if (c->metric_aggregate != SMP_AGG_LAST)   /* left out at the default: old hashes hold */
+	if (c->metric_difference)   /* left out at the default: old hashes hold */
+		track(failed, cJSON_AddStringToObject(m, "effect", "difference"));
+	if (c->metric_aggregate != SMP_AGG_LAST)
 		track(failed, cJSON_AddStringToObject(m, "aggregate", aggregates[c->metric_aggregate]));
 	if (c->nsecondary)
 		add_item(failed, o, "secondary", secondary_json(c, failed));

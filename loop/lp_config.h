@@ -28,7 +28,8 @@ typedef struct {
 typedef struct {
 	char *name;                 /* built-in or METRIC name, not the primary */
 	int lower_is_better;        /* "direction", default lower */
-	double max_regression;      /* [0, 1), default the config's */
+	double max_regression;      /* [0, 1), default the config's (0.02 when
+				     * the primary is a difference) */
 } lp_secondary;
 
 typedef struct {
@@ -41,6 +42,8 @@ typedef struct {
 	char *metric_regex;         /* NULL, or an ERE with one group that reads
 				     * the metric from lines without METRIC */
 	int metric_aggregate;       /* smp_aggregate: several values in one run */
+	int metric_difference;      /* metric.effect "difference" (else "ratio"):
+				     * min_effect and max_regression in its units */
 	int lower_is_better;
 	lp_secondary *secondary;    /* NULL/0 when there are none */
 	size_t nsecondary;
@@ -53,8 +56,8 @@ typedef struct {
 				     * "benchgate.json", exactly once */
 	size_t nprotected;
 	double alpha;               /* (0, 1), default 0.05 */
-	double min_effect;          /* [0, 1), default 0.01 */
-	double max_regression;      /* [0, 1), default 0.02 */
+	double min_effect;          /* [0, 1), default 0.01; >= 0 with difference */
+	double max_regression;      /* [0, 1), default 0.02; >= 0 with difference */
 	double generalization;      /* [0, 1], default 0.5 */
 	unsigned holdout_budget;    /* >= 1, default 20 */
 	double max_seconds;         /* > 0, default 120 */

@@ -363,16 +363,41 @@ static int measure_training(lp_gate_run *g, gsl_rng *rng)
 	return candidate_failed(g, error, 0);
 }
 
+/* "B/A = 0.9000 [0.8640, 0.9375]", or for a difference "B - A = -1.5
+ * [-2.1, -0.9]" (the interval only when asked). */
+static const char *effect_text(char *buf, size_t size, const st_effect *e, int interval)
+{
+	if (e->difference)
+		snprintf(buf, size, interval ? "B - A = %.4g [%.4g, %.4g]" : "B - A = %.4g", e->ratio, e->lo, e->hi);
+	else
+		snprintf(buf, size, interval ? "B/A = %.4f [%.4f, %.4f]" : "B/A = %.4f", e->ratio, e->lo, e->hi);
+	return buf;
+}
+
+/* min_effect or max_regression as the config means it: "2%", or for a
+ * difference "0.5 (in the metric's units)". */
+static const char *bound_text(char *buf, size_t size, const lp_config *c, double v)
+{
+	if (c->metric_difference)
+		snprintf(buf, size, "%.4g (in %s's units)", v, c->metric);
+	else
+		snprintf(buf, size, "%.3g%%", v * 100);
+	return buf;
+}
+
 static void judge_training(lp_gate_run *g)
 {
 	const st_effect *a = &g->train.aggregate;
+
+	char b[64], e[128];
 
 	for (size_t w = 0; w < g->train.nwl; w++)
 		if (g->train.wl[w].regressed) {
 			char r[160];
 			snprintf(r, sizeof(r), "regressed:%s", g->train.wl[w].name);
-			reject(g, r, "workload \"%s\" is slower by more than %.3g%%: B/A = %.4f",
-			       g->train.wl[w].name, g->cfg->max_regression * 100, g->train.wl[w].effect.ratio);
+			reject(g, r, "workload \"%s\" is worse by more than %s: %s", g->train.wl[w].name,
+			       bound_text(b, sizeof(b), g->cfg, g->cfg->max_regression),
+			       effect_text(e, sizeof(e), &g->train.wl[w].effect, 0));
 			return;
 		}
 	for (size_t k = 0; k < g->train.nsec; k++)
@@ -390,17 +415,35 @@ static void judge_training(lp_gate_run *g)
 	case ST_IMPROVED:
 		return;
 	case ST_REGRESSED:
-		reject(g, "slower", "the candidate is slower: B/A = %.4f [%.4f, %.4f]", a->ratio, a->lo, a->hi);
+		reject(g, "slower", "the candidate is %s: %s", g->cfg->metric_difference ? "worse" : "slower",
+		       effect_text(e, sizeof(e), a, 1));
 		return;
 	case ST_NO_CHANGE:
-		reject(g, "no_change", "no change larger than %.3g%%: B/A = %.4f [%.4f, %.4f]",
-		       g->cfg->min_effect * 100, a->ratio, a->lo, a->hi);
+		reject(g, "no_change", "no change larger than %s: %s", bound_text(b, sizeof(b), g->cfg, g->cfg->min_effect),
+		       effect_text(e, sizeof(e), a, 1));
 		return;
 	default:
 		reject(g, "inconclusive",
-		       "not clear within the budget (%u rounds, %.0f s) at the level granted (%.3g): B/A = %.4f [%.4f, %.4f]",
-		       g->train.rounds, g->train.elapsed_s, g->level, a->ratio, a->lo, a->hi);
+		       "not clear within the budget (%u rounds, %.0f s) at the level granted (%.3g): %s",
+		       g->train.rounds, g->train.elapsed_s, g->level, effect_text(e, sizeof(e), a, 1));
 	}
+}
+
+/* The guard compares logs of ratios; a difference goes in as exp(d / s),
+ * whose log is d / s: the gains' shares are the same, s keeps exp finite. */
+static grd_holdout_input holdout_input(const lp_gate_run *g)
+{
+	const st_effect *t = &g->train.aggregate, *h = &g->hold.aggregate;
+	double s = 1.0, v[4] = { t->ratio, h->ratio, h->lo, h->hi };
+
+	if (!g->cfg->metric_difference)
+		return (grd_holdout_input){ g->cfg->lower_is_better, t->ratio, h->ratio, h->lo, h->hi,
+					    g->cfg->generalization };
+	for (int i = 0; i < 4; i++)
+		if (isfinite(v[i]))
+			s = fmax(s, fabs(v[i]));
+	return (grd_holdout_input){ g->cfg->lower_is_better, exp(t->ratio / s), exp(h->ratio / s), exp(h->lo / s),
+				    exp(h->hi / s), g->cfg->generalization };
 }
 
 static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char *sp)
@@ -412,14 +455,12 @@ static int run_holdout(lp_gate_run *g, gsl_rng *rng, grd_seal *seal, const char 
 
 	m.quiet = 1; /* no numbers from the holdout while it runs */
 	m.nsecondary = 0; /* the guards are the training measurement's */
-	m.max_regression = 1.0;
+	m.max_regression = g->cfg->metric_difference ? 1e300 : 1.0;   /* no regression stop here */
 	if ((error = lp_workspace_arm_commands(&c, &m, g->cfg, g->repo, g->state, g->base_dir, g->cand_dir,
 					       g->cfg->holdout, g->cfg->nholdout, 1)) == 0 &&
 	    (error = lp_measure_run(&g->hold, c.wl, c.n, &m, g->pin, rng)) == 0) {
 		g->hold_ran = 1;
-		in = (grd_holdout_input){ g->cfg->lower_is_better, g->train.aggregate.ratio,
-					  g->hold.aggregate.ratio, g->hold.aggregate.lo,
-					  g->hold.aggregate.hi, g->cfg->generalization };
+		in = holdout_input(g);
 		if ((error = grd_holdout_judge(&in)) >= 0) {
 			g->hold_verdict = (grd_holdout_verdict)error;
 			error = 0;
@@ -502,10 +543,14 @@ static int first_warning(const lp_gate_run *g)
 static int plan_budget(lp_gate_run *g)
 {
 	size_t n = g->cfg->nworkloads;
-	const char **names = calloc(n, sizeof(*names));
-	double *w = calloc(n, sizeof(*w));
+	const char **names;
+	double *w;
 	int error;
 
+	if (g->cfg->metric_difference)
+		return 0;   /* a calibration measures ratios: no plan for a difference */
+	names = calloc(n, sizeof(*names));
+	w = calloc(n, sizeof(*w));
 	if (names == NULL || w == NULL) {
 		free(names);
 		free(w);
@@ -595,8 +640,9 @@ static int record_note(lp_gate_run *g)
 	int error;
 
 	if (g->keep)
-		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f]", g->base,
-			 g->train.aggregate.ratio, g->train.aggregate.lo, g->train.aggregate.hi);
+		snprintf(note, sizeof(note), g->cfg->metric_difference ? "benchgate: KEEP against %.12s, B - A %.4g [%.4g, %.4g]"
+								       : "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f]",
+			 g->base, g->train.aggregate.ratio, g->train.aggregate.lo, g->train.aggregate.hi);
 	else
 		snprintf(note, sizeof(note), "benchgate: REJECT(%s) against %.12s", g->reason, g->base);
 	if ((error = lp_repo_note_set(g->repo, STATE_REF_NOTES, g->cand, note)) < 0)

@@ -186,6 +186,7 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	st = cJSON_AddObjectToObject(o, "settings");
 	cJSON_AddNumberToObject(st, "seed", (double)g->o->seed);
 	cJSON_AddStringToObject(st, "metric", g->cfg->metric);
+	cJSON_AddStringToObject(st, "effect", g->cfg->metric_difference ? "difference" : "ratio");
 	cJSON_AddNumberToObject(st, "alpha", g->cfg->alpha);
 	cJSON_AddNumberToObject(st, "min_effect", g->cfg->min_effect);
 	cJSON_AddNumberToObject(st, "max_regression", g->cfg->max_regression);

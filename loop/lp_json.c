@@ -90,7 +90,12 @@ void lp_json_interval(cJSON *obj, const char *name, double lo, double hi)
 
 cJSON *lp_json_effect(cJSON *obj, const st_effect *e)
 {
-	lp_json_number(obj, "ratio", e->ratio);
+	if (e->difference) {   /* B - A in the metric's units (metric.effect) */
+		cJSON_AddStringToObject(obj, "effect", "difference");
+		lp_json_number(obj, "difference", e->ratio);
+	} else {
+		lp_json_number(obj, "ratio", e->ratio);
+	}
 	lp_json_interval(obj, "ci", e->lo, e->hi);
 	cJSON_AddNumberToObject(obj, "level", e->level);
 	lp_json_number(obj, "p_value", e->p_value);

@@ -95,7 +95,13 @@ static int add_row(lp_loop_run *L, const char *decision, const cJSON *gate, doub
 	memset(r, 0, sizeof(*r));
 	snprintf(r->decision, sizeof(r->decision), "%s", decision);
 	snprintf(r->candidate, sizeof(r->candidate), "%.12s", cJSON_IsString(cand) ? cand->valuestring : "-");
-	r->ratio = agg ? cJSON_GetObjectItemCaseSensitive(agg, "ratio")->valuedouble : 0.0;
+	{
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(agg, "ratio");
+
+		if (!cJSON_IsNumber(v))   /* a difference effect */
+			v = cJSON_GetObjectItemCaseSensitive(agg, "difference");
+		r->ratio = cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+	}
 	/* null bounds are an unbounded interval */
 	r->lo = cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) ? cJSON_GetArrayItem(ci, 0)->valuedouble : 0.0;
 	r->hi = cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)) ? cJSON_GetArrayItem(ci, 1)->valuedouble : INFINITY;

@@ -84,13 +84,15 @@ static int sec_init(seq_state *s, const lp_measure_opts *o)
 
 static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, const lp_measure_opts *o)
 {
-	double rho = st_rule_rho();
+	double rho;
 
 	memset(s, 0, sizeof(*s));
 	s->o = o;
 	s->nwl = nwl;
-	s->mu0 = (o->lower_is_better ? 1.0 : -1.0) * log1p(o->max_regression);
-	s->rule = st_rule_make(o->alpha, o->min_effect, o->lower_is_better);
+	s->mu0 = (o->lower_is_better ? 1.0 : -1.0) * (o->difference ? o->max_regression : log1p(o->max_regression));
+	s->rule = o->difference ? st_rule_make_difference(o->alpha, o->min_effect, o->lower_is_better)
+				: st_rule_make(o->alpha, o->min_effect, o->lower_is_better);
+	rho = s->rule.rho;
 	s->rule.min_rounds = o->min_rounds;
 	s->rule.max_rounds = o->max_rounds;
 	s->cs = calloc(nwl, sizeof(*s->cs));
@@ -181,10 +183,12 @@ static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_wo
 		if ((error = smp_sample_value(&v, &smp[i], s->o->metric)) < 0 ||
 		    (error = sec_take(s, &smp[i], job)) < 0)
 			return error;
-		if (!(v > 0.0 && isfinite(v)))
-			return bg_error_set(BG_EDOMAIN, "%s: %s = %g in round %zu; ratios need positive values",
-					    job->name, s->o->metric, v, smp_runner_rounds(r));
-		s->d[job->workload] += (job->arm ? 1.0 : -1.0) * log(v);
+		if (s->o->difference ? !isfinite(v) : !(v > 0.0 && isfinite(v)))
+			return bg_error_set(BG_EDOMAIN, "%s: %s = %g in round %zu; %s", job->name, s->o->metric, v,
+					    smp_runner_rounds(r), s->o->difference ? "a difference needs finite values"
+					    : "a ratio needs positive values: set metric.effect to \"difference\" for a "
+					      "metric that can be zero or negative");
+		s->d[job->workload] += (job->arm ? 1.0 : -1.0) * (s->o->difference ? v : log(v));
 	}
 	for (size_t w = 0; w < s->nwl; w++) {
 		if ((error = st_cs_push(&s->cs[w], s->d[w])) < 0 ||
@@ -271,7 +275,7 @@ static int seq_look(lp_measure_result *res, seq_state *s)
 		goto cleanup;
 	}
 	for (size_t w = 0; w < s->nwl; w++) {
-		double est = log(res->wl[w].effect.ratio);
+		double est = s->o->difference ? res->wl[w].effect.ratio : log(res->wl[w].effect.ratio);
 		int beyond = s->mu0 > 0 ? est > s->mu0 : est < s->mu0;
 		res->wl[w].regressed = rej[w] && beyond;
 		nreg += res->wl[w].regressed;
@@ -340,9 +344,10 @@ static int sample(lp_measure_result *res, seq_state *s, const lp_measure_workloa
 		error = 0;
 		res->rounds = (unsigned)smp_runner_rounds(res->runner);
 		el = bg_time_now() - t0;
-		bg_progress_update(&prog, "benchgate: %s round %u, %.0f of %.0f s, B/A %.4f [%.4f, %.4f]",
+		bg_progress_update(&prog, "benchgate: %s round %u, %.0f of %.0f s, %s %.4g [%.4g, %.4g]",
 				   o->label ? o->label : "", res->rounds, el, o->max_seconds,
-				   res->aggregate.ratio, res->aggregate.lo, res->aggregate.hi);
+				   o->difference ? "B-A" : "B/A", res->aggregate.ratio, res->aggregate.lo,
+				   res->aggregate.hi);
 		if (res->rounds < o->min_rounds)
 			continue;
 		if (nreg > 0) {

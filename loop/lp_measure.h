@@ -37,6 +37,8 @@ typedef struct {
 	const char *metric;
 	const char *metric_regex;   /* NULL, or the ERE reading metric from output */
 	int metric_aggregate;       /* smp_aggregate: several values in one run */
+	int difference;             /* metric.effect "difference": d = B - A, and
+	                             * min_effect, max_regression in the metric's units */
 	int lower_is_better;
 	double alpha;          /* level of the aggregate decision (the level granted) */
 	double alpha_regress;  /* family-wise level of the per-workload regression check */

@@ -229,6 +229,7 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	m.metric = c->metric;
 	m.metric_regex = c->metric_regex;
 	m.metric_aggregate = c->metric_aggregate;
+	m.difference = c->metric_difference;
 	m.secondary = c->secondary;
 	m.nsecondary = c->nsecondary;
 	m.lower_is_better = c->lower_is_better;

@@ -18,12 +18,10 @@ const char *st_verdict_name(st_verdict v)
 	}
 }
 
-st_verdict st_effect_verdict(double ratio, double lo, double hi,
-			     int lower_is_better, double min_effect)
+/* The verdict on d-scale numbers (log ratios, or differences): orient so
+ * that negative is better, then compare with 0 and the band. */
+static st_verdict verdict_d(double e, double l, double h, int lower_is_better, double band)
 {
-	double band = log1p(min_effect);
-	double l = log(lo), h = log(hi), e = log(ratio);
-	/* Orient so that negative is better. */
 	double better_hi = lower_is_better ? h : -l;
 	double worse_lo = lower_is_better ? l : -h;
 	double est = lower_is_better ? e : -e;
@@ -35,6 +33,17 @@ st_verdict st_effect_verdict(double ratio, double lo, double hi,
 	if (l >= -band && h <= band)
 		return ST_NO_CHANGE;
 	return ST_INCONCLUSIVE;
+}
+
+st_verdict st_effect_verdict(double ratio, double lo, double hi,
+			     int lower_is_better, double min_effect)
+{
+	return verdict_d(log(ratio), log(lo), log(hi), lower_is_better, log1p(min_effect));
+}
+
+st_verdict st_effect_verdict_difference(double diff, double lo, double hi, int lower_is_better, double min_effect)
+{
+	return verdict_d(diff, lo, hi, lower_is_better, min_effect);
 }
 
 static int log_diffs(double *d, const double *a, const double *b, size_t n)

@@ -30,6 +30,9 @@ typedef struct {
 	double far_lo, far_hi; /* the set also holds ratios below far_lo and
 	                          above far_hi (st_cs.h: a confidence sequence at
 	                          small n); 0 and +inf: it does not */
+	int difference;     /* 1: ratio, lo, hi, far_lo, far_hi are B - A in the
+	                     * metric's units (st_rule with difference), the far
+	                     * region then -inf and +inf when there is none */
 } st_effect;
 
 typedef struct {
@@ -51,6 +54,10 @@ int st_effect_paired(st_effect *out, const double *a, const double *b, size_t n,
 /* Verdict for a ratio and interval (see the header comment). */
 st_verdict st_effect_verdict(double ratio, double lo, double hi,
 			     int lower_is_better, double min_effect);
+
+/* The same verdict on a difference B - A and its interval, the band
+ * +-min_effect in the metric's units. */
+st_verdict st_effect_verdict_difference(double diff, double lo, double hi, int lower_is_better, double min_effect);
 
 /* "IMPROVED", "REGRESSED", "NO_CHANGE", "INCONCLUSIVE". */
 const char *st_verdict_name(st_verdict v);

@@ -15,7 +15,25 @@ double st_rule_rho(void)
 
 st_rule st_rule_make(double alpha, double min_effect, int lower_is_better)
 {
-	return (st_rule){ alpha, st_rule_rho(), min_effect, lower_is_better, 1, SIZE_MAX };
+	return (st_rule){ alpha, st_rule_rho(), min_effect, lower_is_better, 1, SIZE_MAX, 0 };
+}
+
+st_rule st_rule_make_difference(double alpha, double min_effect, int lower_is_better)
+{
+	/* the ratio's tuning is a 2% spread for a 1% effect over 100 rounds */
+	double scale = min_effect > 0.0 && isfinite(min_effect) ? min_effect : 1.0, spread = 2.0 * scale, rho = 0.0;
+	st_rule r = st_rule_make(alpha, min_effect, lower_is_better);
+
+	st_cs_rho(&rho, 100.0 * spread * spread, 0.05); /* v_opt > 0, alpha 0.05: can't fail */
+	r.rho = rho;
+	r.difference = 1;
+	return r;
+}
+
+/* The band of the verdicts, on the scale of d. */
+static double band_of(const st_rule *r)
+{
+	return r->difference ? r->min_effect : log1p(r->min_effect);
 }
 
 int st_rule_check(const st_rule *r)
@@ -26,9 +44,10 @@ int st_rule_check(const st_rule *r)
 		return bg_error_set(BG_EINVAL, "decision rule: alpha must be in (0, 1), got %g", r->alpha);
 	if (!(r->rho > 0.0 && isfinite(r->rho)))
 		return bg_error_set(BG_EINVAL, "decision rule: rho must be > 0, got %g", r->rho);
-	if (!(r->min_effect >= 0.0 && r->min_effect < 1.0))
-		return bg_error_set(BG_EINVAL, "decision rule: min_effect must be in [0, 1), got %g",
-				    r->min_effect);
+	if (r->difference ? !(r->min_effect >= 0.0 && isfinite(r->min_effect))
+			  : !(r->min_effect >= 0.0 && r->min_effect < 1.0))
+		return bg_error_set(BG_EINVAL, "decision rule: min_effect must be in %s, got %g",
+				    r->difference ? "[0, inf)" : "[0, 1)", r->min_effect);
 	if (r->min_rounds < 1 || r->max_rounds < 1)
 		return bg_error_set(BG_EINVAL, "decision rule: min_rounds and max_rounds must be >= 1");
 	return 0;
@@ -36,14 +55,16 @@ int st_rule_check(const st_rule *r)
 
 int st_rule_look_at(st_rule_look *out, const st_cs_state *s, const st_rule *r)
 {
-	double band = log1p(r->min_effect);
+	double band = band_of(r);
 	st_rule_look l;
 	int error;
 
 	if ((error = st_cs_interval(&l.cs, s, r->alpha)) < 0)
 		return error;
-	l.verdict = st_effect_verdict(exp(l.cs.estimate), exp(l.cs.lo), exp(l.cs.hi),
-				      r->lower_is_better, r->min_effect);
+	l.verdict = r->difference ? st_effect_verdict_difference(l.cs.estimate, l.cs.lo, l.cs.hi, r->lower_is_better,
+								   r->min_effect)
+				  : st_effect_verdict(exp(l.cs.estimate), exp(l.cs.lo), exp(l.cs.hi),
+						      r->lower_is_better, r->min_effect);
 	/* The central piece decided; the values it rests on must be outside the
 	 * whole set, far region included. */
 	if ((l.verdict == ST_IMPROVED || l.verdict == ST_REGRESSED) && !st_cs_excludes(s, 0.0, r->alpha))
@@ -76,7 +97,7 @@ static int surely_inside(double u, double n, double v0, double lpeak, double rho
  * take verdicts away, so this stays a necessary condition. */
 int st_rule_may_decide(const st_cs_state *s, const st_rule *r)
 {
-	double n = (double)s->n, c = 2.0 * log(1.0 / r->alpha), band = log1p(r->min_effect);
+	double n = (double)s->n, c = 2.0 * log(1.0 / r->alpha), band = band_of(r);
 	double mean, v0, am, lpeak = n - 1.0 - c;
 	int maybe = 0;
 
@@ -98,21 +119,29 @@ int st_rule_stops(const st_rule *r, size_t rounds, st_verdict v)
 
 int st_rule_far_shown(const st_effect *e)
 {
+	/* a difference has no scale of its own: the central piece's, ten times */
+	if (e->difference) {
+		double reach = ST_RULE_FAR_SHOWN * fmax(fabs(e->lo), fabs(e->hi));
+
+		return isfinite(reach) && (e->far_lo > -reach || e->far_hi < reach);
+	}
 	return e->far_lo > 1.0 / ST_RULE_FAR_SHOWN || e->far_hi < ST_RULE_FAR_SHOWN;
 }
 
 st_effect st_rule_effect(const st_rule_look *l, const st_rule *r)
 {
 	st_effect e;
+	double (*map)(double) = r->difference ? NULL : exp;
 
-	e.ratio = exp(l->cs.estimate);
-	e.lo = exp(l->cs.lo);
-	e.hi = exp(l->cs.hi);
+	e.ratio = map ? map(l->cs.estimate) : l->cs.estimate;
+	e.lo = map ? map(l->cs.lo) : l->cs.lo;
+	e.hi = map ? map(l->cs.hi) : l->cs.hi;
 	e.level = 1.0 - r->alpha;
 	e.p_value = l->cs.p_value;
 	e.n = l->cs.n;
 	e.verdict = l->verdict;
-	e.far_lo = exp(l->cs.far_lo);
-	e.far_hi = exp(l->cs.far_hi);
+	e.far_lo = map ? map(l->cs.far_lo) : l->cs.far_lo;
+	e.far_hi = map ? map(l->cs.far_hi) : l->cs.far_hi;
+	e.difference = r->difference;
 	return e;
 }

@@ -12,6 +12,12 @@
  *    level keeps a gate at a LORD++ level of 0.004 and a compare at 0.05 on
  *    the same boundary shape;
  *  - update: each round's paired log-difference d is pushed (st_cs_push);
+ *    or, for a difference effect (metric.effect "difference": values that
+ *    can be zero or negative), its difference d = B - A in the metric's
+ *    units, min_effect then in those units too. The sequence's validity
+ *    is the same: under identical arms the shuffled order makes d
+ *    symmetric about 0 whatever the noise (st_cs.h), for B - A as for
+ *    ln B - ln A;
  *  - look: the confidence set at the level tested (st_cs_interval), and a
  *    verdict against min_effect that tests the values it rests on against
  *    the mixture directly (st_cs_excludes): IMPROVED or REGRESSED need the
@@ -33,10 +39,13 @@
 typedef struct {
 	double alpha;          /* level tested, in (0, 1) */
 	double rho;            /* mixture parameter: st_rule_rho() unless a test says otherwise */
-	double min_effect;     /* the NO_CHANGE band and the smallest call, in [0, 1) */
+	double min_effect;     /* the NO_CHANGE band and the smallest call: a relative
+	                        * change in [0, 1), or with difference a finite
+	                        * amount >= 0 in the metric's units */
 	int lower_is_better;
 	unsigned min_rounds;   /* no stop before this many rounds, >= 1 */
 	size_t max_rounds;     /* the budget in rounds, >= 1 */
+	int difference;        /* 0: d = ln B - ln A (B/A); 1: d = B - A */
 } st_rule;
 
 /* A rule at level alpha with the house tuning, min_rounds 1 and no round
@@ -45,6 +54,13 @@ st_rule st_rule_make(double alpha, double min_effect, int lower_is_better);
 
 /* The mixture parameter of every sequence benchgate runs. Can't fail. */
 double st_rule_rho(void);
+
+/* A rule for a difference effect B - A: as st_rule_make, with the
+ * boundary tuned the way st_rule_rho() tunes the ratio's (tightest after
+ * 100 rounds whose paired spread is twice the smallest effect: 2% for 1%)
+ * in the metric's units, min_effect > 0 giving the scale (1 when it is 0).
+ * Fixed before the data, as the ratio's. Can't fail. */
+st_rule st_rule_make_difference(double alpha, double min_effect, int lower_is_better);
 
 /* BG_EINVAL with a message naming the bad field, else 0. */
 int st_rule_check(const st_rule *r);
@@ -67,13 +83,16 @@ int st_rule_may_decide(const st_cs_state *s, const st_rule *r);
 int st_rule_stops(const st_rule *r, size_t rounds, st_verdict v);
 
 /* The look in ratio terms: B/A = exp(estimate), the central piece, the far
- * region, the p-value, the level 1 - alpha. Can't fail. */
+ * region, the p-value, the level 1 - alpha; for a difference rule the same
+ * in B - A terms (the estimate itself), with effect.difference set. Can't
+ * fail. */
 st_effect st_rule_effect(const st_rule_look *l, const st_rule *r);
 
 /* 1 when the effect's far region starts at a ratio a benchmark can show
- * (within [1/ST_RULE_FAR_SHOWN, ST_RULE_FAR_SHOWN]), so a report must say
- * the set is not the interval alone. Can't fail. */
-#define ST_RULE_FAR_SHOWN 10.0
+ * (within [1/ST_RULE_FAR_SHOWN, ST_RULE_FAR_SHOWN]; a difference within
+ * ST_RULE_FAR_SHOWN times the larger end of its central piece), so a
+ * report must say the set is not the interval alone. Can't fail. */
+#define ST_RULE_FAR_SHOWN 10.0   /* a difference: within ten times the central piece's reach */
 int st_rule_far_shown(const st_effect *e);
 
 #endif

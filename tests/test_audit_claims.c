@@ -565,7 +565,7 @@ static void test_chain(void **state)
 
 static st_effect eff(double ratio, double lo, double hi, st_verdict v)
 {
-	st_effect e = { ratio, lo, hi, 0.95, 0.01, 10, v, 0.0, INFINITY };
+	st_effect e = { ratio, lo, hi, 0.95, 0.01, 10, v, 0.0, INFINITY, 0 };
 
 	return e;
 }

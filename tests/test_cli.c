@@ -666,6 +666,42 @@ static void test_metric_regex(void **state)
 	bg_test_result_free(&r);
 }
 
+/* --effect difference: values 0 and -1 (a ratio cannot take them) give
+ * B - A = -1 exactly; the JSON says which effect; a ratio on them is an
+ * error that names the option. */
+static void test_effect_difference(void **state)
+{
+	char json[512];
+	const cJSON *e;
+	cJSON *doc;
+	bg_test_result r;
+
+	(void)state;
+	tmp_path(json, sizeof(json), "diff.json");
+	r = RUN("compare", "-q", "-w", "0", "--metric", "errors", "--effect", "difference", "--min-effect", "0.5",
+		"--export-json", json, "echo METRIC errors=0", "echo METRIC errors=-1");
+	expect_status(&r, 0);
+	expect_contains(&r, "stdout", "IMPROVED     B - A = -1 [");
+	expect_contains(&r, "stdout", "min effect 0.5 (in its units)");
+	doc = load_json(json);
+	e = cJSON_GetObjectItemCaseSensitive(doc, "effect");
+	assert_string_equal(get_str(e, "effect"), "difference");
+	if (fabs(get_num(e, "difference") + 1.0) > 1e-12)
+		fail_msg("difference %.9g, expected -1", get_num(e, "difference"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(e, "ratio"));
+	assert_string_equal(get_str(cJSON_GetObjectItemCaseSensitive(doc, "settings"), "effect"), "difference");
+	cJSON_Delete(doc);
+	bg_test_result_free(&r);
+	r = RUN("compare", "-q", "--metric", "errors", "echo METRIC errors=0", "echo METRIC errors=1");
+	expect_status(&r, 2);
+	expect_contains(&r, "stderr", "--effect difference for a metric that can be zero or negative");
+	bg_test_result_free(&r);
+	r = RUN("compare", "--effect", "difference", "-r", "5", "true", "true");
+	expect_status(&r, 2);
+	expect_contains(&r, "stderr", "--effect difference goes with the sequential rule");
+	bg_test_result_free(&r);
+}
+
 /* A series whose first 8 rounds do twice the work (a warm-up the -w 0
  * runs did not absorb): compare reports the change point at round 8, in the
  * text and the JSON, and none for the flat arm. work_units makes the series
@@ -868,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_export_unwritable),
 		cmocka_unit_test(test_metric_work_units),
 		cmocka_unit_test(test_metric_regex),
+		cmocka_unit_test(test_effect_difference),
 		cmocka_unit_test(test_metric_missing),
 		cmocka_unit_test(test_warmup_change_point),
 		cmocka_unit_test(test_fail_on),

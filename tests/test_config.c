@@ -378,6 +378,37 @@ static void test_metric_regex(void **state)
 	lp_config_free(d);
 }
 
+/* metric.effect: a difference takes min_effect and max_regression in the
+ * metric's units (>= 0, any size); a ratio keeps them in [0, 1). */
+static void test_metric_effect(void **state)
+{
+	lp_config *c = parse_ok("{" W1 ", 'metric': {'name': 'score', 'effect': 'difference'}, 'min_effect': 1.5, "
+				"'max_regression': 3, 'secondary': [{'name': 'maxrss'}]}");
+	lp_config *d = parse_ok("{" W1 ", 'metric': {'name': 'score', 'effect': 'ratio'}}"), *e = NULL;
+	char *text = lp_config_to_json(c), *plain = lp_config_to_json(d);
+
+	(void)state;
+	assert_int_equal(c->metric_difference, 1);
+	assert_true(c->min_effect == 1.5 && c->max_regression == 3.0);
+	assert_true(c->secondary[0].max_regression == 0.02);   /* a secondary stays a ratio */
+	assert_int_equal(d->metric_difference, 0);
+	assert_null(strstr(plain, "\"effect\""));
+	assert_int_equal(lp_config_parse(&e, text, "printed"), 0);
+	assert_int_equal(e->metric_difference, 1);
+	expect_error("{" W1 ", 'metric': {'name': 'score'}, 'min_effect': 1.5}", BG_EINVAL,
+		     "benchgate.json: \"min_effect\" must be a number in [0, 1), got 1.5");
+	expect_error("{" W1 ", 'metric': {'name': 'score', 'effect': 'difference'}, 'min_effect': -1}", BG_EINVAL,
+		     "benchgate.json: \"min_effect\" must be a number >= 0, got -1");
+	expect_error("{" W1 ", 'metric': {'name': 'score', 'effect': 'delta'}}", BG_EINVAL,
+		     "benchgate.json: \"metric.effect\" must be \"ratio\" (B/A, the default) or \"difference\" "
+		     "(B - A, for values that can be 0 or negative), got \"delta\"");
+	free(text);
+	free(plain);
+	lp_config_free(c);
+	lp_config_free(d);
+	lp_config_free(e);
+}
+
 /* metric.aggregate: "last" is the default and is not printed. */
 static void test_metric_aggregate(void **state)
 {
@@ -474,6 +505,7 @@ static void test_hash_changes_with_every_field(void **state)
 		"{" W1 ", 'metric': {'name': 'val_bpb', 'regex': '^val_bpb:  *([0-9.]+)'}}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss'}]}",
 		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'mean'}}",
+		"{" W1 ", 'metric': {'name': 'x', 'effect': 'difference'}}",
 		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'median'}}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'direction': 'higher'}]}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'max_regression': 0}]}",
@@ -577,7 +609,7 @@ static void test_error_unknown_key_nested(void **state)
 		     "(did you mean \"holdout.workloads[0].name\"?)");
 	expect_error("{" W1 ", 'metric': {'name': 'wall', 'dir': 'lower'}}", BG_EINVAL,
 		     "benchgate.json: unknown key \"metric.dir\" "
-		     "(\"metric\" may hold: name, direction, regex, aggregate)");
+		     "(\"metric\" may hold: name, direction, effect, regex, aggregate)");
 }
 
 static void test_error_duplicate_key(void **state)
@@ -977,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_metric_regex),
 		cmocka_unit_test(test_secondary),
 		cmocka_unit_test(test_metric_aggregate),
+		cmocka_unit_test(test_metric_effect),
 		cmocka_unit_test(test_hash_is_git_blob_id),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_error_unknown_key_top),

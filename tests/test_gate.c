@@ -444,6 +444,62 @@ static void test_secondary_regressed(void **state)
 	bg_test_result_free(&r);
 }
 
+/* An LLM judge's 0-10 score, 3% of its calls failing as 0, gated as a
+ * difference (metric.effect): +1.5 points is KEEP, no gain is not, and a
+ * zero never aborts the gate. With the default ratio effect, the first
+ * zero is an error that names metric.effect. */
+static void test_difference_judge_score(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	cJSON *doc;
+	const cJSON *agg;
+
+	assert_int_equal(mkdir(f->repo, 0755), 0);
+	write_file(f, "judge.sh",
+		   "#!/bin/sh\nread q < quality\n"
+		   "awk -v q=$q -v s=\"$(od -An -N4 -tu4 /dev/urandom)\" 'BEGIN { srand(s); if (rand() < 0.03) v = 0; "
+		   "else { v = int(q + 4 * (rand() - 0.5) + 4 * (rand() - 0.5) + 0.5); if (v > 10) v = 10; if (v < 0) v = 0 }; "
+		   "print \"METRIC judge_score=\" v }'\n");
+	write_file(f, "quality", "5\n");
+	write_file(f, "benchgate.json",
+		   "{ \"metric\": { \"name\": \"judge_score\", \"direction\": \"higher\", \"effect\": \"difference\" },\n"
+		   "  \"min_effect\": 0.5, \"max_regression\": 0.5,\n"
+		   "  \"workloads\": [ { \"name\": \"judge\", \"cmd\": \"sh judge.sh\" } ],\n"
+		   "  \"budget\": { \"max_seconds\": 30, \"max_rounds\": 5000, \"warmup\": 0 } }\n");
+	sh_ok(f, "git init -q && git config user.email a@b && git config user.name t && "
+		 "git config commit.gpgsign false && git add -A && git commit -qm base");
+	free(commit(f, "echo 6.5 > quality"));
+	r = gate(f, "--json");
+	bg_test_expect_status(&r, 0, "a judge score 1.5 points higher");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	agg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "training"), "aggregate");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(agg, "effect")->valuestring, "difference");
+	assert_null(cJSON_GetObjectItemCaseSensitive(agg, "ratio"));
+	bg_test_assert_close(cJSON_GetObjectItemCaseSensitive(agg, "difference")->valuedouble, 1.5, 0.6, 0, "B - A");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(doc, "settings"), "effect")->valuestring, "difference");
+	cJSON_Delete(doc);
+	sh_ok(f, "git reset -q --hard HEAD~1");
+	free(commit(f, "echo '# no change' >> judge.sh"));
+	r = gate(f, "-b HEAD~1");
+	bg_test_expect_status(&r, 1, "no gain");
+	expect_starts(&r, "REJECT(", "no gain");
+	expect_in(&r, 1, "baseline: --baseline HEAD~1", "no gain, against its parent");
+	expect_in(&r, 1, "B - A", "the difference is shown");
+	bg_test_result_free(&r);
+	/* the same scores as a ratio: the first 0 says what to set */
+	sh_ok(f, "sed -i 's/, \"effect\": \"difference\"//; s/\"min_effect\": 0.5, \"max_regression\": 0.5,//' "
+		 "benchgate.json && git commit -qam ratio");
+	free(commit(f, "echo 0.2 > quality"));   /* about half its scores are 0 */
+	r = gate(f, "-b HEAD~1");
+	bg_test_expect_status(&r, 2, "a zero in a ratio gate");
+	expect_in(&r, 0, "set metric.effect to \"difference\" for a metric that can be zero or negative",
+		  "a zero in a ratio gate");
+	bg_test_result_free(&r);
+}
+
 static void test_reject_overfit(void **state)
 {
 	fx *f = *state;
@@ -1776,6 +1832,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reject_regressed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_no_change, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_secondary_regressed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_difference_judge_score, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),

@@ -165,6 +165,86 @@ static void small_n_simulation_finds_no_disagreement(void **state)
 	gsl_rng_free(rng);
 }
 
+/* ---- difference effects (metric.effect "difference") ------------------ */
+
+/* Metrics shaped like the seed loops', values that can be 0: an LLM judge's
+ * 0-10 score with 3% failed calls scored 0; a win (1) or loss (0); an
+ * error count that is 0 four times in five. */
+enum { JUDGE, WIN, ERRORS, NSHAPES };
+
+static double draw_value(int shape, double shift, gsl_rng *rng)
+{
+	double v;
+
+	switch (shape) {
+	case JUDGE:
+		if (gsl_rng_uniform(rng) < 0.03)
+			return 0.0;
+		v = floor(5.0 + shift + gsl_ran_gaussian(rng, 2.0) + 0.5);
+		return v < 0 ? 0 : v > 10 ? 10 : v;
+	case WIN:
+		return gsl_rng_uniform(rng) < 0.4 + shift ? 1.0 : 0.0;
+	default:
+		return gsl_rng_uniform(rng) < 0.8 ? 0.0 : (double)gsl_ran_poisson(rng, 3.0 + shift);
+	}
+}
+
+/* One sequential decision on B - A, a look after every round from round 5
+ * on, up to max_rounds: its verdict. */
+static st_verdict difference_decision(int shape, double shift, double min_effect, int lower, size_t max_rounds,
+				      gsl_rng *rng)
+{
+	st_rule r = st_rule_make_difference(0.05, min_effect, lower);
+	st_cs_state s;
+	st_rule_look l;
+
+	assert_ok(st_cs_init(&s, r.rho));
+	for (size_t t = 1; t <= max_rounds; t++) {
+		assert_ok(st_cs_push(&s, draw_value(shape, shift, rng) - draw_value(shape, 0.0, rng)));
+		if (t < 5 || !st_rule_may_decide(&s, &r))
+			continue;
+		assert_ok(st_rule_look_at(&l, &s, &r));
+		if (l.verdict != ST_INCONCLUSIVE)
+			return l.verdict;
+	}
+	return ST_INCONCLUSIVE;
+}
+
+/* A/A on data with zeros, 2,000 decisions per shape: false verdicts
+ * (IMPROVED or REGRESSED) stay below alpha = 0.05; and a real gain is
+ * found (judge +1.5 points, win rate +0.2, errors -2 on the 20% of calls
+ * that have any). Looking after every round does not inflate the rate:
+ * the sequence is anytime-valid, and under identical arms the shuffled
+ * order makes B - A symmetric whatever the distribution (st_cs.h). */
+static void difference_aa_keeps_alpha_with_zeros(void **state)
+{
+	static const char *const names[NSHAPES] = { "judge 0-10, 3% zeros", "win/loss", "error count, 80% zeros" };
+	static const double gains[NSHAPES] = { 1.5, 0.2, -2.0 }, bands[NSHAPES] = { 0.5, 0.05, 0.2 };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+	enum { TRIALS = 2000 };
+
+	(void)state;
+	assert_non_null(rng);
+	gsl_rng_set(rng, 20261204);
+	for (int k = 0; k < NSHAPES; k++) {
+		int lower = k == ERRORS;
+		unsigned fp = 0, found = 0;
+
+		for (unsigned t = 0; t < TRIALS; t++) {
+			st_verdict v = difference_decision(k, 0.0, bands[k], lower, 200, rng);
+
+			fp += v == ST_IMPROVED || v == ST_REGRESSED;
+		}
+		for (unsigned t = 0; t < TRIALS / 10; t++)
+			found += difference_decision(k, gains[k], bands[k], lower, 2000, rng) == ST_IMPROVED;
+		print_message("difference, %s: A/A false verdicts %u of %u (%.4f); a real gain IMPROVED in %u of %u\n",
+			      names[k], fp, TRIALS, (double)fp / TRIALS, found, TRIALS / 10);
+		assert_true(fp <= 0.05 * TRIALS);
+		assert_true(found >= 0.9 * (TRIALS / 10));
+	}
+	gsl_rng_free(rng);
+}
+
 /* ---- the three commands on the same rounds ---------------------------- */
 
 /* A directory with the rounds replayed: a.sh prints METRIC v=1, `b.sh TAG`
@@ -313,6 +393,7 @@ int main(void)
 		cmocka_unit_test(far_region_matches_reference),
 		cmocka_unit_test(replay_never_improved_beside_large_p),
 		cmocka_unit_test(small_n_simulation_finds_no_disagreement),
+		cmocka_unit_test(difference_aa_keeps_alpha_with_zeros),
 		cmocka_unit_test(three_commands_agree),
 	};
 

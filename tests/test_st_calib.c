@@ -167,7 +167,7 @@ static void rule_matches_the_reference(void **state)
 		assert_int_equal(bg_fx_size(&rounds, c, "rounds", "rule"), 0);
 		r = (st_rule){ bg_fx_get_num(c, "alpha"), bg_fx_get_num(c, "rho"),
 			       bg_fx_get_num(c, "min_effect"), cJSON_IsTrue(lower),
-			       (unsigned)min_rounds, n };
+			       (unsigned)min_rounds, n, 0 };
 		assert_ok(st_calib_decide(&dec, d, n, &r));
 		assert_string_equal(st_verdict_name(dec.verdict), v->valuestring);
 		assert_int_equal(dec.rounds, rounds);
