@@ -131,6 +131,11 @@ static void print_workloads(FILE *f, const lp_measure_result *m, const char *tit
 /* What the calibration planned for this decision. */
 static void print_plan(FILE *f, const lp_gate_run *g)
 {
+	if (g->cfg->metric_ranged) {
+		fprintf(f, "  effect: difference B - A, %s in metric.range [%g, %g] (the betting sequence); no plan: a "
+			"calibration measures ratios\n", g->cfg->metric, g->cfg->metric_lo, g->cfg->metric_hi);
+		return;
+	}
 	if (g->cfg->metric_difference) {
 		fprintf(f, "  effect: difference B - A in %s's units (metric.effect); no plan: a calibration measures ratios\n",
 			g->cfg->metric);

@@ -1,7 +1,8 @@
 /* sim_stats: the simulation studies behind benchgate's statistical claims
  * (issue "stats/"; METHODS.md, "How we know it works"). Prints markdown.
  *
- *   sim_stats [QUICK]     QUICK=1 in the environment gives fewer trials
+ *   sim_stats [QUICK]     QUICK=1 in the environment gives fewer trials,
+ *                         BOUNDED_ONLY=1 runs study 5 alone
  *
  * 1. A/A with a look after every round up to 500 rounds under four noise
  *    models: the share of IMPROVED or REGRESSED verdicts must stay <= alpha
@@ -15,9 +16,15 @@
  * 4. Campaigns of 1,000 experiments, 10% of them real 3% gains, each kept
  *    when its always-valid p-value reaches the level LORD++ grants it:
  *    the false share of keeps (FDR) must stay <= alpha. Beside it, every
- *    experiment tested at alpha = 0.05 regardless. */
+ *    experiment tested at alpha = 0.05 regardless.
+ * 5. Bounded metrics (metric.range): a win rate and a 0-10 judge score
+ *    with 3% zeros, decided on B - A by the betting sequence (st_bet.h) and
+ *    by the normal mixture: A/A false verdicts (<= alpha), and the rounds a
+ *    real gain takes. */
 #include "sim_common.h"
+#include "st_bet.h"
 #include "st_boot.h"
+#include "st_rule.h"
 #include "st_cs.h"
 #include "st_effect.h"
 #include "st_fdr.h"
@@ -279,20 +286,102 @@ static void campaign_study(unsigned campaigns, unsigned experiments, gsl_rng *rn
 	printf("\n");
 }
 
+/* ---- 5. bounded metrics: betting against the normal mixture ----------- */
+
+static double bounded_value(int judge, double shift, gsl_rng *rng)
+{
+	double v;
+
+	if (!judge)
+		return gsl_rng_uniform(rng) < 0.4 + shift ? 1.0 : 0.0;
+	if (gsl_rng_uniform(rng) < 0.03)
+		return 0.0;
+	v = floor(5.0 + shift + gsl_ran_gaussian(rng, 2.0) + 0.5);
+	return v < 0 ? 0 : v > 10 ? 10 : v;
+}
+
+/* One decision, a look after every round from MIN_RUNS on: its verdict
+ * and, in *rounds, when it stopped. */
+static st_verdict bounded_decision(unsigned *rounds, int judge, int betting, double shift, double band,
+				   unsigned max_rounds, gsl_rng *rng)
+{
+	st_rule r = st_rule_make_difference(ALPHA, band, 0);
+	double w = judge ? 10.0 : 1.0, pts[3] = { 0.0, band, -band };
+	st_cs_state cs;
+	st_bet_state bet;
+	st_rule_look l = { .verdict = ST_INCONCLUSIVE };
+
+	st_cs_init(&cs, r.rho);
+	if (betting)
+		st_bet_init(&bet, w, ALPHA, pts, 3);
+	for (unsigned n = 1; n <= max_rounds; n++) {
+		double d = bounded_value(judge, shift, rng) - bounded_value(judge, 0.0, rng);
+
+		*rounds = n;
+		if (betting ? st_bet_push(&bet, d) < 0 : st_cs_push(&cs, d) < 0)
+			break;
+		if (n < MIN_RUNS || (!betting && !st_rule_may_decide(&cs, &r)))
+			continue;
+		if ((betting ? st_rule_look_bet(&l, &bet, &r) : st_rule_look_at(&l, &cs, &r)) == 0 &&
+		    l.verdict != ST_INCONCLUSIVE)
+			break;
+		l.verdict = ST_INCONCLUSIVE;
+	}
+	if (betting)
+		st_bet_free(&bet);
+	return l.verdict;
+}
+
+static void bounded_study(unsigned trials, gsl_rng *rng)
+{
+	static const char *const names[2] = { "win rate (0.4), [0, 1]", "judge score 0-10, 3% zeros, [0, 10]" };
+	static const double gains[2] = { 0.15, 1.0 }, bands[2] = { 0.05, 0.5 };
+
+	printf("### Bounded metrics: B - A by betting (metric.range) and by the normal mixture, alpha = %.2f\n\n", ALPHA);
+	printf("| metric | sequence | A/A trials | false verdicts | 95%% CI | true gain | decided IMPROVED | mean rounds |\n");
+	printf("|---|---|---:|---:|---|---:|---:|---:|\n");
+	for (int judge = 0; judge < 2; judge++)
+		for (int betting = 1; betting >= 0; betting--) {
+			unsigned fp = 0, found = 0, r;
+			double lo, hi, rounds_sum = 0;
+
+			for (unsigned t = 0; t < trials; t++) {
+				st_verdict v = bounded_decision(&r, judge, betting, 0.0, bands[judge], 300, rng);
+				fp += v == ST_IMPROVED || v == ST_REGRESSED;
+			}
+			for (unsigned t = 0; t < trials / 4; t++) {
+				found += bounded_decision(&r, judge, betting, gains[judge], bands[judge], 5000, rng) ==
+					 ST_IMPROVED;
+				rounds_sum += r;
+			}
+			binom_ci(&lo, &hi, fp, trials);
+			printf("| %s | %s | %u | %.4f (%u) | [%.4f, %.4f] | %+.2g | %.3f | %.0f |\n", names[judge],
+			       betting ? "betting" : "normal mixture", trials, (double)fp / trials, fp, lo, hi,
+			       gains[judge], (double)found / (trials / 4), rounds_sum / (trials / 4));
+			fflush(stdout);
+		}
+	printf("\n");
+}
+
 int main(void)
 {
 	const char *quick = getenv("QUICK");
 	int q = quick && *quick && *quick != '0';
+	const char *only = getenv("BOUNDED_ONLY");   /* study 5 alone */
+	int bounded_only = only && *only && *only != '0';
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
 	unsigned long seed = 20261122;
 
 	gsl_set_error_handler_off();
 	gsl_rng_set(rng, seed);
 	printf("## Simulation studies (seed %lu%s)\n\n", seed, q ? ", QUICK" : "");
-	aa_study(q ? 500 : 4000, rng);
-	power_study(q ? 200 : 1000, rng);
-	coverage_study(q ? 500 : 4000, rng);
-	campaign_study(q ? 5 : 50, 1000, rng);
+	if (!bounded_only) {
+		aa_study(q ? 500 : 4000, rng);
+		power_study(q ? 200 : 1000, rng);
+		coverage_study(q ? 500 : 4000, rng);
+		campaign_study(q ? 5 : 50, 1000, rng);
+	}
+	bounded_study(q ? 400 : 2000, rng);
 	gsl_rng_free(rng);
 	return 0;
 }

@@ -41,7 +41,7 @@ static const char *const top_keys[] = {
 };
 static const char *const secondary_keys[] = { "name", "direction", "max_regression", NULL };
 static const char *const test_keys[] = { "cmd", "count", NULL };
-static const char *const metric_keys[] = { "name", "direction", "effect", "regex", "aggregate", NULL };
+static const char *const metric_keys[] = { "name", "direction", "effect", "range", "regex", "aggregate", NULL };
 static const char *const effects[] = { "ratio", "difference", NULL };
 /* in smp_aggregate's order */
 static const char *const aggregates[] = { "last", "mean", "median", NULL };
@@ -543,6 +543,29 @@ static int parse_metric_regex(lp_config *c, const char *file, const cJSON *metri
 	return 0;
 }
 
+/* metric.range [lo, hi]: the values' bounds; the effect is then a
+ * difference, decided with the betting sequence. */
+static int parse_metric_range(lp_config *c, const char *file, const cJSON *metric)
+{
+	const cJSON *r = member(metric, "range"), *effect = member(metric, "effect");
+	const cJSON *lo = cJSON_GetArrayItem(r, 0), *hi = cJSON_GetArrayItem(r, 1);
+
+	if (r == NULL)
+		return 0;
+	if (!cJSON_IsArray(r) || cJSON_GetArraySize(r) != 2 || !cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) ||
+	    !isfinite(lo->valuedouble) || !isfinite(hi->valuedouble) || !(lo->valuedouble < hi->valuedouble))
+		return bad_value(file, "metric.range", "[lo, hi], two finite numbers with lo < hi", r, 0);
+	if (effect && !c->metric_difference)
+		return bg_error_set(BG_EINVAL, "%s: \"metric.range\" goes with the difference effect (bounded values "
+					       "are compared as B - A): leave \"metric.effect\" out or make it "
+					       "\"difference\"", file);
+	c->metric_ranged = 1;
+	c->metric_difference = 1;
+	c->metric_lo = lo->valuedouble;
+	c->metric_hi = hi->valuedouble;
+	return 0;
+}
+
 static int parse_metric(lp_config *c, const char *file, const cJSON *root)
 {
 	static const char *const directions[] = { "higher", "lower", NULL };
@@ -564,6 +587,8 @@ static int parse_metric(lp_config *c, const char *file, const cJSON *root)
 	if ((error = get_choice(&c->metric_difference, file, metric, "metric", "effect", effects,
 				"\"ratio\" (B/A, the default) or \"difference\" (B - A, for values that can be 0 "
 				"or negative)")) < 0)
+		return error;
+	if ((error = parse_metric_range(c, file, metric)) < 0)
 		return error;
 	if ((error = get_choice(&c->metric_aggregate, file, metric, "metric", "aggregate", aggregates,
 				"\"last\" (as pi-autoresearch), \"mean\" or \"median\" of the values a run prints")) < 0)
@@ -807,6 +832,16 @@ static int parse_secondary(lp_config *c, const char *file, const cJSON *root)
 	return 0;
 }
 
+/* A smallest effect as wide as the range could never be seen. */
+static int check_range_width(const lp_config *c, const char *file)
+{
+	if (c->metric_ranged && !(c->min_effect < c->metric_hi - c->metric_lo))
+		return bg_error_set(BG_EINVAL, "%s: \"min_effect\" %g is not below the width of metric.range [%g, %g]: no "
+					       "change of the values could reach it", file, c->min_effect, c->metric_lo,
+				    c->metric_hi);
+	return 0;
+}
+
 static int parse_root(lp_config *c, const char *file, const cJSON *root)
 {
 	int error;
@@ -824,7 +859,7 @@ static int parse_root(lp_config *c, const char *file, const cJSON *root)
 	    (error = parse_holdout(c, file, root)) < 0 ||
 	    (error = check_unique_names(c, file)) < 0 ||
 	    (error = parse_protected(c, file, root)) < 0 ||
-	    (error = parse_levels(c, file, root)) < 0 ||
+	    (error = parse_levels(c, file, root)) < 0 || (error = check_range_width(c, file)) < 0 ||
 	    (error = parse_secondary(c, file, root)) < 0 ||
 	    (error = parse_budget(c, file, root)) < 0)
 		return error;
@@ -1075,6 +1110,14 @@ static void sections_json(cJSON *o, const lp_config *c, int *failed)
 		track(failed, cJSON_AddStringToObject(m, "regex", c->metric_regex));
 	if (c->metric_difference)   /* left out at the default: old hashes hold */
 		track(failed, cJSON_AddStringToObject(m, "effect", "difference"));
+	if (c->metric_ranged) {
+		cJSON *r = cJSON_CreateArray();
+
+		if (r == NULL || !cJSON_AddItemToArray(r, cJSON_CreateNumber(c->metric_lo)) ||
+		    !cJSON_AddItemToArray(r, cJSON_CreateNumber(c->metric_hi)))
+			(*failed)++;
+		add_item(failed, m, "range", r);
+	}
 	if (c->metric_aggregate != SMP_AGG_LAST)
 		track(failed, cJSON_AddStringToObject(m, "aggregate", aggregates[c->metric_aggregate]));
 	if (c->nsecondary)

@@ -44,6 +44,8 @@ typedef struct {
 	int metric_aggregate;       /* smp_aggregate: several values in one run */
 	int metric_difference;      /* metric.effect "difference" (else "ratio"):
 				     * min_effect and max_regression in its units */
+	int metric_ranged;          /* metric.range given (it implies difference) */
+	double metric_lo, metric_hi; /* its bounds, lo < hi */
 	int lower_is_better;
 	lp_secondary *secondary;    /* NULL/0 when there are none */
 	size_t nsecondary;

@@ -187,6 +187,13 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	cJSON_AddNumberToObject(st, "seed", (double)g->o->seed);
 	cJSON_AddStringToObject(st, "metric", g->cfg->metric);
 	cJSON_AddStringToObject(st, "effect", g->cfg->metric_difference ? "difference" : "ratio");
+	if (g->cfg->metric_ranged) {
+		cJSON *r = cJSON_AddArrayToObject(st, "range");
+
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(g->cfg->metric_lo));
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(g->cfg->metric_hi));
+		cJSON_AddStringToObject(st, "sequence", "betting");
+	}
 	cJSON_AddNumberToObject(st, "alpha", g->cfg->alpha);
 	cJSON_AddNumberToObject(st, "min_effect", g->cfg->min_effect);
 	cJSON_AddNumberToObject(st, "max_regression", g->cfg->max_regression);

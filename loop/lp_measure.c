@@ -17,6 +17,9 @@ typedef struct {
 	st_cs_state *cs;      /* per workload: d */
 	st_cs_state *reg;     /* per workload: d - mu0, for the regression p-value */
 	st_cs_state agg;      /* weighted mean of the round's d */
+	st_bet_state *bet;    /* metric.range: per workload, the betting sequence instead */
+	st_bet_state bagg;    /* and the aggregate's */
+	size_t rounds;
 	st_rule rule;         /* the decision rule at the experiment's level */
 	double wsum;
 	double mu0;           /* log of the regression bound, on the worse side */
@@ -82,6 +85,26 @@ static int sec_init(seq_state *s, const lp_measure_opts *o)
 	return 0;
 }
 
+/* metric.range: a betting sequence per workload, tracking 0, the band
+ * and the regression bound (when the range can reach it), and one for the
+ * aggregate. */
+static int bet_init(seq_state *s)
+{
+	double w = s->o->range_hi - s->o->range_lo, band = s->o->min_effect;
+	double pts[ST_BET_POINTS] = { 0.0, band, -band, s->mu0 };
+	size_t npts = band > 0.0 && band < w ? 3 : 1;
+	int error;
+
+	if ((s->bet = calloc(s->nwl, sizeof(*s->bet))) == NULL)
+		return bg_error_nomem();
+	if (npts == 3 && fabs(s->mu0) < w)
+		npts = 4;
+	for (size_t i = 0; i < s->nwl; i++)
+		if ((error = st_bet_init(&s->bet[i], w, s->rule.alpha, pts, npts)) < 0)
+			return error;
+	return st_bet_init(&s->bagg, w, s->rule.alpha, pts, npts == 1 ? 1 : 3);
+}
+
 static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, const lp_measure_opts *o)
 {
 	double rho;
@@ -105,11 +128,17 @@ static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, con
 		st_cs_init(&s->reg[w], rho);
 		s->wsum += wl[w].weight;
 	}
+	if (o->ranged)
+		return bet_init(s);
 	return st_cs_init(&s->agg, rho);
 }
 
 static void seq_free(seq_state *s)
 {
+	for (size_t i = 0; s->bet && i < s->nwl; i++)
+		st_bet_free(&s->bet[i]);
+	free(s->bet);
+	st_bet_free(&s->bagg);
 	free(s->cs);
 	free(s->reg);
 	free(s->d);
@@ -183,6 +212,9 @@ static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_wo
 		if ((error = smp_sample_value(&v, &smp[i], s->o->metric)) < 0 ||
 		    (error = sec_take(s, &smp[i], job)) < 0)
 			return error;
+		if (s->o->ranged && !(v >= s->o->range_lo && v <= s->o->range_hi))
+			return bg_error_set(BG_EDOMAIN, "%s: %s = %g in round %zu, outside metric.range [%g, %g]", job->name,
+					    s->o->metric, v, smp_runner_rounds(r), s->o->range_lo, s->o->range_hi);
 		if (s->o->difference ? !isfinite(v) : !(v > 0.0 && isfinite(v)))
 			return bg_error_set(BG_EDOMAIN, "%s: %s = %g in round %zu; %s", job->name, s->o->metric, v,
 					    smp_runner_rounds(r), s->o->difference ? "a difference needs finite values"
@@ -191,24 +223,27 @@ static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_wo
 		s->d[job->workload] += (job->arm ? 1.0 : -1.0) * (s->o->difference ? v : log(v));
 	}
 	for (size_t w = 0; w < s->nwl; w++) {
-		if ((error = st_cs_push(&s->cs[w], s->d[w])) < 0 ||
-		    (error = st_cs_push(&s->reg[w], s->d[w] - s->mu0)) < 0)
+		if (s->bet ? (error = st_bet_push(&s->bet[w], s->d[w])) < 0
+			   : ((error = st_cs_push(&s->cs[w], s->d[w])) < 0 ||
+			      (error = st_cs_push(&s->reg[w], s->d[w] - s->mu0)) < 0))
 			return error;
 		agg += wl[w].weight * s->d[w];
 		s->d[w] = 0.0;
 	}
 	if ((error = sec_push_round(s, wl, smp_runner_rounds(r))) < 0)
 		return error;
-	return st_cs_push(&s->agg, agg / s->wsum);
+	s->rounds++;
+	return s->bet ? st_bet_push(&s->bagg, agg / s->wsum) : st_cs_push(&s->agg, agg / s->wsum);
 }
 
-/* The rule's look at one sequence, as an effect. */
-static int look(st_effect *e, const st_cs_state *cs, const st_rule *rule)
+/* The rule's look at one sequence (the betting one when bet is not NULL),
+ * as an effect. */
+static int look(st_effect *e, const st_cs_state *cs, const st_bet_state *bet, const st_rule *rule)
 {
 	st_rule_look l;
 	int error;
 
-	if ((error = st_rule_look_at(&l, cs, rule)) < 0)
+	if ((error = bet ? st_rule_look_bet(&l, bet, rule) : st_rule_look_at(&l, cs, rule)) < 0)
 		return error;
 	*e = st_rule_effect(&l, rule);
 	return 0;
@@ -262,14 +297,14 @@ static int seq_look(lp_measure_result *res, seq_state *s)
 		goto cleanup;
 	}
 	for (size_t w = 0; w < s->nwl; w++) {
-		if ((error = look(&res->wl[w].effect, &s->cs[w], &s->rule)) < 0) {
+		if ((error = look(&res->wl[w].effect, &s->cs[w], s->bet ? &s->bet[w] : NULL, &s->rule)) < 0) {
 			nreg = error;
 			goto cleanup;
 		}
-		p[w] = fmin(1.0, exp(-s->reg[w].max_log_m));
+		p[w] = s->bet ? st_bet_p(&s->bet[w], s->mu0) : fmin(1.0, exp(-s->reg[w].max_log_m));
 		res->wl[w].p_regress = p[w];
 	}
-	if ((error = look(&res->aggregate, &s->agg, &s->rule)) < 0 ||
+	if ((error = look(&res->aggregate, &s->agg, s->bet ? &s->bagg : NULL, &s->rule)) < 0 ||
 	    (error = st_fdr_holm(adj, rej, p, s->nwl, s->o->alpha_regress)) < 0) {
 		nreg = error;
 		goto cleanup;
@@ -280,7 +315,7 @@ static int seq_look(lp_measure_result *res, seq_state *s)
 		res->wl[w].regressed = rej[w] && beyond;
 		nreg += res->wl[w].regressed;
 	}
-	if ((error = sec_look(res, s, s->agg.n)) < 0)
+	if ((error = sec_look(res, s, s->rounds)) < 0)
 		nreg = error;
 	else
 		nreg += error;

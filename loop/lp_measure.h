@@ -39,6 +39,10 @@ typedef struct {
 	int metric_aggregate;       /* smp_aggregate: several values in one run */
 	int difference;             /* metric.effect "difference": d = B - A, and
 	                             * min_effect, max_regression in the metric's units */
+	int ranged;                 /* metric.range [range_lo, range_hi]: every value
+	                             * in it, and the betting sequence (st_bet.h) on
+	                             * d in [-w, w], w = hi - lo; 0: the normal mixture */
+	double range_lo, range_hi;
 	int lower_is_better;
 	double alpha;          /* level of the aggregate decision (the level granted) */
 	double alpha_regress;  /* family-wise level of the per-workload regression check */

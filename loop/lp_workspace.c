@@ -230,6 +230,9 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	m.metric_regex = c->metric_regex;
 	m.metric_aggregate = c->metric_aggregate;
 	m.difference = c->metric_difference;
+	m.ranged = c->metric_ranged;
+	m.range_lo = c->metric_lo;
+	m.range_hi = c->metric_hi;
 	m.secondary = c->secondary;
 	m.nsecondary = c->nsecondary;
 	m.lower_is_better = c->lower_is_better;

@@ -76,6 +76,25 @@ int st_rule_look_at(st_rule_look *out, const st_cs_state *s, const st_rule *r)
 	return 0;
 }
 
+int st_rule_look_bet(st_rule_look *out, const st_bet_state *s, const st_rule *r)
+{
+	st_rule_look l;
+	int error;
+
+	if (!r->difference)
+		return bg_error_set(BG_EINVAL, "decision rule: a betting sequence decides differences, not ratios");
+	if ((error = st_bet_interval(&l.cs, s, r->alpha)) < 0)
+		return error;
+	l.verdict = st_effect_verdict_difference(l.cs.estimate, l.cs.lo, l.cs.hi, r->lower_is_better, r->min_effect);
+	if ((l.verdict == ST_IMPROVED || l.verdict == ST_REGRESSED) && !st_bet_excludes(s, 0.0, r->alpha))
+		l.verdict = ST_INCONCLUSIVE;
+	if (l.verdict == ST_NO_CHANGE &&
+	    !(st_bet_excludes(s, r->min_effect, r->alpha) && st_bet_excludes(s, -r->min_effect, r->alpha)))
+		l.verdict = ST_INCONCLUSIVE;
+	*out = l;
+	return 0;
+}
+
 /* 1 when a point at distance u from the mean is, with a margin, inside the
  * rising part of the central piece. st_cs.c: mu is inside when
  * g(q) = n^2 q - (V + rho)(ln(1 + V/rho) + c) < 0, q = (mu - mean)^2,

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "st_bet.h"
 #include "st_cs.h"
 #include "st_effect.h"
 
@@ -73,6 +74,13 @@ typedef struct {
 /* The rule's verdict on the sequence as it stands (the header comment).
  * Errors as st_cs_interval. */
 int st_rule_look_at(st_rule_look *out, const st_cs_state *s, const st_rule *r);
+
+/* The same verdict on a betting sequence (metric.range: bounded values),
+ * for a difference rule: the set from st_bet_interval, and the direct
+ * tests at the means s tracks (0, and +-min_effect for NO_CHANGE; an
+ * untracked one is never taken as excluded). BG_EINVAL for a ratio rule,
+ * else the errors of st_bet_interval. */
+int st_rule_look_bet(st_rule_look *out, const st_bet_state *s, const st_rule *r);
 
 /* 0 when the look at s is surely INCONCLUSIVE, 1 when st_rule_look_at must
  * be asked: a cheap necessary condition on the boundary (the same inequality

@@ -409,6 +409,30 @@ static void test_metric_effect(void **state)
 	lp_config_free(e);
 }
 
+/* metric.range: bounds that imply the difference effect, printed back. */
+static void test_metric_range(void **state)
+{
+	lp_config *c = parse_ok("{" W1 ", 'metric': {'name': 'win', 'range': [0, 1]}, 'min_effect': 0.05}");
+	lp_config *e = NULL;
+	char *text = lp_config_to_json(c);
+
+	(void)state;
+	assert_int_equal(c->metric_ranged, 1);
+	assert_int_equal(c->metric_difference, 1);
+	assert_true(c->metric_lo == 0.0 && c->metric_hi == 1.0);
+	assert_int_equal(lp_config_parse(&e, text, "printed"), 0);
+	assert_true(e->metric_ranged && e->metric_lo == 0.0 && e->metric_hi == 1.0);
+	expect_error("{" W1 ", 'metric': {'name': 'win', 'range': [1, 0]}}", BG_EINVAL,
+		     "benchgate.json: \"metric.range\" must be [lo, hi], two finite numbers with lo < hi, got an array");
+	expect_prefix("{" W1 ", 'metric': {'name': 'win', 'range': [0, 1], 'effect': 'ratio'}}",
+		      "benchgate.json: \"metric.range\" goes with the difference effect");
+	expect_prefix("{" W1 ", 'metric': {'name': 'win', 'range': [0, 1]}, 'min_effect': 1}",
+		      "benchgate.json: \"min_effect\" 1 is not below the width of metric.range [0, 1]");
+	free(text);
+	lp_config_free(c);
+	lp_config_free(e);
+}
+
 /* metric.aggregate: "last" is the default and is not printed. */
 static void test_metric_aggregate(void **state)
 {
@@ -506,6 +530,7 @@ static void test_hash_changes_with_every_field(void **state)
 		"{" W1 ", 'secondary': [{'name': 'maxrss'}]}",
 		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'mean'}}",
 		"{" W1 ", 'metric': {'name': 'x', 'effect': 'difference'}}",
+		"{" W1 ", 'metric': {'name': 'x', 'range': [0, 10]}}",
 		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'median'}}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'direction': 'higher'}]}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'max_regression': 0}]}",
@@ -609,7 +634,7 @@ static void test_error_unknown_key_nested(void **state)
 		     "(did you mean \"holdout.workloads[0].name\"?)");
 	expect_error("{" W1 ", 'metric': {'name': 'wall', 'dir': 'lower'}}", BG_EINVAL,
 		     "benchgate.json: unknown key \"metric.dir\" "
-		     "(\"metric\" may hold: name, direction, effect, regex, aggregate)");
+		     "(\"metric\" may hold: name, direction, effect, range, regex, aggregate)");
 }
 
 static void test_error_duplicate_key(void **state)
@@ -1010,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(test_secondary),
 		cmocka_unit_test(test_metric_aggregate),
 		cmocka_unit_test(test_metric_effect),
+		cmocka_unit_test(test_metric_range),
 		cmocka_unit_test(test_hash_is_git_blob_id),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_error_unknown_key_top),
