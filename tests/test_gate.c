@@ -500,6 +500,88 @@ static void test_difference_judge_score(void **state)
 	bg_test_result_free(&r);
 }
 
+/* A win rate in metric.range [0, 1], decided by the betting sequence: a
+ * bot that wins 80% where the old one won 30% is KEEP; the same bot is
+ * not; a value outside the range stops the gate with the range named. */
+static void test_range_win_rate(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	cJSON *doc;
+
+	assert_int_equal(mkdir(f->repo, 0755), 0);
+	/* a coin from /dev/urandom: awk's srand on nearby seeds is not one */
+	write_file(f, "play.sh",
+		   "#!/bin/sh\nread p < strength\nc=$(od -An -N2 -tu2 /dev/urandom)\n"
+		   "awk -v p=$p -v c=\"$c\" 'BEGIN { print \"METRIC win=\" (c < p * 65536 ? 1 : 0) }'\n");
+	write_file(f, "strength", "0.3\n");
+	write_file(f, "benchgate.json",
+		   "{ \"metric\": { \"name\": \"win\", \"direction\": \"higher\", \"range\": [0, 1] },\n"
+		   "  \"min_effect\": 0.05, \"max_regression\": 0.1,\n"
+		   "  \"workloads\": [ { \"name\": \"game\", \"cmd\": \"sh play.sh\" } ],\n"
+		   "  \"budget\": { \"max_seconds\": 30, \"max_rounds\": 3000, \"warmup\": 0 } }\n");
+	sh_ok(f, "git init -q && git config user.email a@b && git config user.name t && "
+		 "git config commit.gpgsign false && git add -A && git commit -qm base");
+	free(commit(f, "echo 0.8 > strength"));
+	r = gate(f, "--json");
+	bg_test_expect_status(&r, 0, "a stronger bot");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	bg_test_assert_close(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(doc, "training"), "aggregate"), "difference")->valuedouble,
+		0.5, 0.5, 0, "B - A of the win rate");
+	cJSON_Delete(doc);
+	sh_ok(f, "git reset -q --hard HEAD~1");
+	free(commit(f, "echo '# the same bot' >> play.sh"));
+	r = gate(f, "-b HEAD~1 -t 8");
+	bg_test_expect_status(&r, 1, "the same bot");
+	bg_test_result_free(&r);
+	free(commit(f, "echo 'echo METRIC win=2' > play.sh"));
+	r = gate(f, "-b HEAD~1");
+	bg_test_expect_status(&r, 2, "a win rate of 2");
+	expect_in(&r, 0, "win = 2 in round 1, outside metric.range [0, 1]", "a value outside the range");
+	bg_test_result_free(&r);
+}
+
+/* A GPU-style kernel loop: throughput in TFLOPS, higher is better, and a
+ * five-stage correctness test (the protected harness runs the kernel's
+ * check at each stage, "1 passed" per stage). Faster and correct is KEEP;
+ * faster but wrong at stage 4 is tests_failed; a harness that skips the
+ * stages is protected_changed; checks that stop being run are
+ * tests_dropped. */
+static void test_tflops_five_stages(void **state)
+{
+	fx *f = *state;
+
+	assert_int_equal(mkdir(f->repo, 0755), 0);
+	write_file(f, "kernel.sh", "#!/bin/sh\nread t < tflops\n"
+				    "if [ \"$1\" = --check ]; then read bad < wrong; [ \"$2\" != \"$bad\" ]; exit; fi\n"
+				    "echo \"METRIC tflops=$t\"\n");
+	write_file(f, "harness.sh", "#!/bin/sh\nfor s in $(cat stages); do sh kernel.sh --check $s || exit 1; "
+				     "echo \"1 passed\"; done\n");
+	write_file(f, "stages", "1 2 3 4 5\n");
+	write_file(f, "tflops", "100\n");
+	write_file(f, "wrong", "0\n");
+	write_file(f, "benchgate.json",
+		   "{ \"test\": { \"cmd\": \"sh harness.sh\", \"count\": \"passed\" },\n"
+		   "  \"metric\": { \"name\": \"tflops\", \"direction\": \"higher\" },\n"
+		   "  \"workloads\": [ { \"name\": \"gemm\", \"cmd\": \"sh kernel.sh\" } ],\n"
+		   "  \"protected\": [ \"harness.sh\" ], \"budget\": { \"max_seconds\": 20, \"warmup\": 0 } }\n");
+	sh_ok(f, "git init -q && git config user.email a@b && git config user.name t && "
+		 "git config commit.gpgsign false && git add -A && git commit -qm base");
+	free(commit(f, "echo 130 > tflops && echo 4 > wrong"));
+	gate_expect(f, "-b HEAD~1", 1, "REJECT(tests_failed)");
+	sh_ok(f, "git reset -q --hard HEAD~1");
+	free(commit(f, "echo 130 > tflops && sed -i 's/|| exit 1//' harness.sh"));
+	gate_expect(f, "-b HEAD~1", 1, "REJECT(protected_changed)");
+	sh_ok(f, "git reset -q --hard HEAD~1");
+	free(commit(f, "echo 130 > tflops && echo 1 2 > stages"));
+	gate_expect(f, "-b HEAD~1", 1, "REJECT(tests_dropped)");
+	sh_ok(f, "git reset -q --hard HEAD~1");
+	free(commit(f, "echo 130 > tflops"));
+	gate_expect(f, "-b HEAD~1", 0, "KEEP");
+}
+
 static void test_reject_overfit(void **state)
 {
 	fx *f = *state;
@@ -1833,6 +1915,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reject_no_change, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_secondary_regressed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_difference_judge_score, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_range_win_rate, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tflops_five_stages, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),
