@@ -52,6 +52,9 @@ static int check_args(lp_compare_opts *o, int argc, char **argv, int next)
 		return cli_opt_usage_error(&compare_help, "a command is empty");
 	if (cli_metric_check(&compare_help, o->metric) >= 0)
 		return CLI_EXIT_ERROR;
+	if (o->ranged && !(o->min_effect < o->range_hi - o->range_lo))
+		return cli_opt_usage_error(&compare_help, "--min-effect %g is not below the width of --range %g,%g",
+					   o->min_effect, o->range_lo, o->range_hi);
 	if (!o->difference && o->min_effect >= 1.0)
 		return cli_opt_usage_error(&compare_help, "--min-effect %g: a relative change must be below 1 (--effect "
 							  "difference takes it in the metric's units)", o->min_effect);
@@ -67,10 +70,31 @@ static int check_args(lp_compare_opts *o, int argc, char **argv, int next)
 	return -1;
 }
 
+/* --range LO,HI into o (it implies the difference effect); -1 when it is
+ * not two finite numbers with LO < HI. */
+static int parse_range(lp_compare_opts *o, const char *s)
+{
+	char *end;
+	double lo = strtod(s, &end), hi;
+
+	if (end == s || *end != ',')
+		return -1;
+	s = end + 1;
+	hi = strtod(s, &end);
+	if (end == s || *end != '\0' || !isfinite(lo) || !isfinite(hi) || !(lo < hi))
+		return -1;
+	o->ranged = 1;
+	o->difference = 1;
+	o->range_lo = lo;
+	o->range_hi = hi;
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit code to return now. */
 static int parse_args(lp_compare_opts *o, int argc, char **argv)
 {
 	int seeded = 0, direction = 0, fail_on = -1, next, rc;
+	const char *range = NULL;
 	const cli_opt opts[] = {
 		CLI_GROUP("Sampling:"),
 		{ CLI_OPT_UINT, "warmup", 'w', &o->warmup, "N", "warm-up rounds, discarded (default 2)", 0, 1000, NULL },
@@ -104,6 +128,10 @@ static int parse_args(lp_compare_opts *o, int argc, char **argv)
 		  "B/A (default), or B - A for a metric that can be\n"
 		  "zero or negative (scores, counts); --min-effect\n"
 		  "is then in the metric's units", 0, 0, NULL },
+		{ CLI_OPT_STRING, "range", 0, &range, "LO,HI",
+		  "the metric's bounds (a win rate 0,1): B - A by the\n"
+		  "betting sequence, which stops sooner on bounded\n"
+		  "values; implies --effect difference", 0, 0, NULL },
 		{ CLI_OPT_DOUBLE, "alpha", 0, &o->alpha, "P", "false-verdict rate (default 0.05)", 1e-9, 0.5, NULL },
 		{ CLI_OPT_DOUBLE, "min-effect", 0, &o->min_effect, "F",
 		  "smallest relative change that matters (default\n"
@@ -121,6 +149,9 @@ static int parse_args(lp_compare_opts *o, int argc, char **argv)
 	if ((rc = cli_opt_parse(&next, opts, &compare_help, argc, argv)) >= 0)
 		return rc;
 	o->lower_is_better = direction == 0;
+	if (range && parse_range(o, range) < 0)
+		return cli_opt_usage_error(&compare_help, "--range \"%s\": expected LO,HI, two finite numbers with LO < HI",
+					   range);
 	o->fail_on = fail_on < 0 ? LP_FAIL_ON_NONE : fail_on == 0 ? LP_FAIL_ON_REGRESSION : LP_FAIL_ON_NO_IMPROVEMENT;
 	o->seed = cli_seed(seeded, o->seed);
 	return check_args(o, argc, argv, next);
@@ -235,6 +266,13 @@ static cJSON *settings_json(const lp_compare_run *run)
 						       : o->metric_aggregate == SMP_AGG_MEDIAN ? "median" : "last");
 	cJSON_AddStringToObject(s, "direction", o->lower_is_better ? "lower" : "higher");
 	cJSON_AddStringToObject(s, "effect", o->difference ? "difference" : "ratio");
+	if (o->ranged) {
+		cJSON *r = cJSON_AddArrayToObject(s, "range");
+
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(o->range_lo));
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(o->range_hi));
+		cJSON_AddStringToObject(s, "sequence", "betting");
+	}
 	cJSON_AddNumberToObject(s, "alpha", o->alpha);
 	cJSON_AddNumberToObject(s, "min_effect", o->min_effect);
 	cJSON_AddStringToObject(s, "pin", o->pin);

@@ -100,7 +100,7 @@ int lp_arm_summarise(lp_arm_summary *out, const smp_runner *r, unsigned arm,
 
 /* Paired log-difference (or difference) of the last complete round, for
  * the sequence. */
-static int last_round_d(double *d, const smp_runner *r, const char *metric, int difference)
+static int last_round_d(double *d, const smp_runner *r, const char *metric, int difference, const double *range)
 {
 	size_t ns, nj = smp_runner_njobs(r);
 	const smp_sample *s = smp_runner_samples(r, &ns);
@@ -110,6 +110,9 @@ static int last_round_d(double *d, const smp_runner *r, const char *metric, int 
 	for (size_t i = ns - nj; i < ns; i++)
 		if ((error = smp_sample_value(&v[smp_runner_job(r, s[i].job)->arm], &s[i], metric)) < 0)
 			return error;
+	if (range && !(v[0] >= range[0] && v[0] <= range[1] && v[1] >= range[0] && v[1] <= range[1]))
+		return bg_error_set(BG_EDOMAIN, "round %zu: %s is outside --range [%g, %g] (A=%g, B=%g)",
+				    smp_runner_rounds(r), metric, range[0], range[1], v[0], v[1]);
 	if (difference) {
 		if (!(isfinite(v[0]) && isfinite(v[1])))
 			return bg_error_set(BG_EDOMAIN, "round %zu: %s is not a finite number (A=%g, B=%g)",
@@ -133,9 +136,16 @@ static int look(lp_compare_run *run)
 	double d = 0.0;
 	int error;
 
-	if ((error = last_round_d(&d, run->runner, run->opts->metric, run->opts->difference)) < 0 ||
-	    (error = st_cs_push(&run->cs, d)) < 0 ||
-	    (error = st_rule_look_at(&l, &run->cs, &run->rule)) < 0)
+	double range[2] = { run->opts->range_lo, run->opts->range_hi };
+
+	if ((error = last_round_d(&d, run->runner, run->opts->metric, run->opts->difference,
+				  run->opts->ranged ? range : NULL)) < 0)
+		return error;
+	if (run->opts->ranged)
+		error = (error = st_bet_push(&run->bet, d)) < 0 ? error : st_rule_look_bet(&l, &run->bet, &run->rule);
+	else if ((error = st_cs_push(&run->cs, d)) == 0)
+		error = st_rule_look_at(&l, &run->cs, &run->rule);
+	if (error < 0)
 		return error;
 	run->effect = st_rule_effect(&l, &run->rule);
 	return 0;
@@ -205,6 +215,15 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 	return error;
 }
 
+/* --range: the betting sequence, tracking 0 and the band. */
+static int bet_init(lp_compare_run *run)
+{
+	double w = run->opts->range_hi - run->opts->range_lo, band = run->opts->min_effect;
+	double pts[3] = { 0.0, band, -band };
+
+	return st_bet_init(&run->bet, w, run->rule.alpha, pts, band > 0.0 && band < w ? 3 : 1);
+}
+
 static int setup(lp_compare_run *run, gsl_rng *rng, smp_runner_opts *ro)
 {
 	const lp_compare_opts *o = run->opts;
@@ -243,7 +262,8 @@ int lp_compare_measure(lp_compare_run *run, gsl_rng *rng)
 			    : st_rule_make(run->opts->alpha, run->opts->min_effect, run->opts->lower_is_better);
 	run->rule.min_rounds = run->opts->min_runs;
 	run->rule.max_rounds = run->opts->max_runs;
-	if ((error = st_rule_check(&run->rule)) < 0 || (error = st_cs_init(&run->cs, run->rule.rho)) < 0)
+	if ((error = st_rule_check(&run->rule)) < 0 || (error = st_cs_init(&run->cs, run->rule.rho)) < 0 ||
+	    (run->opts->ranged && (error = bet_init(run)) < 0))
 		return error;
 	smp_probe_read(&run->probe, NULL);
 	smp_cpustat_read(&c0, NULL);
@@ -261,6 +281,7 @@ int lp_compare_measure(lp_compare_run *run, gsl_rng *rng)
 
 void lp_compare_run_clear(lp_compare_run *run)
 {
+	st_bet_free(&run->bet);
 	smp_runner_free(run->runner);
 	smp_pinning_free(run->pin);
 	run->runner = NULL;

@@ -9,6 +9,7 @@
 
 #include "smp_probe.h"
 #include "smp_runner.h"
+#include "st_bet.h"
 #include "st_cs.h"
 #include "st_effect.h"
 #include "st_rule.h"
@@ -25,6 +26,8 @@ typedef struct {
 	const char *metric_regex; /* NULL, or an ERE with one group reading metric */
 	int metric_aggregate;     /* smp_aggregate: several values in one run */
 	int difference;           /* --effect difference: B - A, min_effect in the metric's units */
+	int ranged;               /* --range LO,HI: values bounded, B - A by betting (st_bet.h) */
+	double range_lo, range_hi;
 	int lower_is_better;
 	double alpha, min_effect;
 	const char *pin;
@@ -46,6 +49,7 @@ typedef struct {
 	st_effect effect;
 	const char *stopped;      /* "decided", "runs", "max_runs", "max_time" */
 	st_cs_state cs;           /* the confidence sequence (adaptive mode) */
+	st_bet_state bet;         /* --range: the betting sequence instead */
 	st_rule rule;             /* the decision rule at --alpha */
 	double elapsed_s;
 } lp_compare_run;

@@ -692,6 +692,23 @@ static void test_effect_difference(void **state)
 	assert_string_equal(get_str(cJSON_GetObjectItemCaseSensitive(doc, "settings"), "effect"), "difference");
 	cJSON_Delete(doc);
 	bg_test_result_free(&r);
+	/* --range: bounded values by the betting sequence; one outside stops it */
+	r = RUN("compare", "-q", "-w", "0", "--metric", "win", "--direction", "higher", "--range", "0,1",
+		"--min-effect", "0.05", "--export-json", json, "echo METRIC win=0", "echo METRIC win=1");
+	expect_status(&r, 0);
+	expect_contains(&r, "stdout", "IMPROVED     B - A = 1 [");
+	doc = load_json(json);
+	assert_string_equal(get_str(cJSON_GetObjectItemCaseSensitive(doc, "settings"), "sequence"), "betting");
+	cJSON_Delete(doc);
+	bg_test_result_free(&r);
+	r = RUN("compare", "-q", "--metric", "win", "--range", "0,1", "echo METRIC win=0", "echo METRIC win=2");
+	expect_status(&r, 2);
+	expect_contains(&r, "stderr", "win is outside --range [0, 1]");
+	bg_test_result_free(&r);
+	r = RUN("compare", "--range", "1,0", "true", "true");
+	expect_status(&r, 2);
+	expect_contains(&r, "stderr", "expected LO,HI");
+	bg_test_result_free(&r);
 	r = RUN("compare", "-q", "--metric", "errors", "echo METRIC errors=0", "echo METRIC errors=1");
 	expect_status(&r, 2);
 	expect_contains(&r, "stderr", "--effect difference for a metric that can be zero or negative");
