@@ -131,6 +131,11 @@ static void print_workloads(FILE *f, const lp_measure_result *m, const char *tit
 /* What the calibration planned for this decision. */
 static void print_plan(FILE *f, const lp_gate_run *g)
 {
+	if (g->cfg->duel) {
+		fprintf(f, "  effect: a duel, both seatings every round: B - A is B's score as P1 minus A's; B's share of "
+			"the points is 0.5 + (B - A) / 2 (the betting sequence); no plan\n");
+		return;
+	}
 	if (g->cfg->metric_ranged) {
 		fprintf(f, "  effect: difference B - A, %s in metric.range [%g, %g] (the betting sequence); no plan: a "
 			"calibration measures ratios\n", g->cfg->metric, g->cfg->metric_lo, g->cfg->metric_hi);
@@ -208,6 +213,9 @@ static void gate_print(FILE *f, const lp_gate_run *g)
 			g->hold_left, g->hold_left == 1 ? "" : "s");
 	if (g->measured)
 		print_workloads(f, &g->train, "training workloads");
+	if (g->measured && g->cfg->duel)
+		fprintf(f, "  (B's share of the points: %.4f [%.4f, %.4f])\n", 0.5 + g->train.aggregate.ratio / 2,
+			0.5 + g->train.aggregate.lo / 2, 0.5 + g->train.aggregate.hi / 2);
 	if (g->hold_ran && g->o->reveal_holdout)
 		print_workloads(f, &g->hold, "held-out (revealed)");
 	if (g->applied[0])

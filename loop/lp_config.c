@@ -45,7 +45,7 @@ static const char *const metric_keys[] = { "name", "direction", "effect", "range
 static const char *const effects[] = { "ratio", "difference", NULL };
 /* in smp_aggregate's order */
 static const char *const aggregates[] = { "last", "mean", "median", NULL };
-static const char *const workload_keys[] = { "name", "cmd", "split", "weight", NULL };
+static const char *const workload_keys[] = { "name", "cmd", "split", "weight", "duel", NULL };
 static const char *const holdout_keys[] = { "dir", "workloads", NULL };
 static const char *const budget_keys[] = {
 	"max_seconds", "min_rounds", "max_rounds", "warmup", "run_timeout", NULL
@@ -617,7 +617,19 @@ static int parse_workload(lp_workload *w, const char *file, const cJSON *it, con
 		return error;
 	w->train = train;
 	w->weight = 1;
-	return get_number(&w->weight, file, it, kp, "weight", &R_POSITIVE);
+	if ((error = get_number(&w->weight, file, it, kp, "weight", &R_POSITIVE)) < 0)
+		return error;
+	if (member(it, "duel") == NULL)
+		return 0;
+	if (!cJSON_IsBool(member(it, "duel")) || !train) {
+		char dkp[KEY_MAX];
+
+		key_join(dkp, kp, "duel");
+		return bad_value(file, dkp, train ? "true or false" : "left out (a held-out workload is no duel)",
+				 member(it, "duel"), 0);
+	}
+	w->duel = cJSON_IsTrue(member(it, "duel"));
+	return 0;
 }
 
 /* obj[key], required, as a non-empty array of workloads. *out and *n are set
@@ -832,9 +844,47 @@ static int parse_secondary(lp_config *c, const char *file, const cJSON *root)
 	return 0;
 }
 
+/* Duels: every training workload plays the two builds against each other
+ * and prints P1's score in [0, 1]; the effect is B's score as P1 minus
+ * A's (a difference in the range [0, 1], higher better), and min_effect
+ * and max_regression are on B's share of the points, 0.5 + that / 2. */
+static int check_duels(lp_config *c, const char *file, const cJSON *root)
+{
+	const cJSON *metric = member(root, "metric");
+	size_t duels = 0;
+
+	for (size_t i = 0; i < c->nworkloads; i++)
+		duels += c->workloads[i].duel != 0;
+	if (duels == 0)
+		return 0;
+	if (duels < c->nworkloads)
+		return bg_error_set(BG_EINVAL, "%s: %zu of %zu workloads are duels: a duel's score cannot be weighed with "
+					       "other workloads' metric; make every workload a duel, or none", file, duels,
+				    c->nworkloads);
+	if (smp_metric_builtin(c->metric))
+		return bg_error_set(BG_EINVAL, "%s: a duel prints P1's score as a METRIC: set \"metric.name\" to its "
+					       "name (now \"%s\")", file, c->metric);
+	if (member(metric, "direction") && c->lower_is_better)
+		return bg_error_set(BG_EINVAL, "%s: a duel's score is higher for the better bot: \"metric.direction\" "
+					       "is \"higher\" or left out", file);
+	if (member(metric, "effect") || member(metric, "range"))
+		return bg_error_set(BG_EINVAL, "%s: a duel sets the effect and the range itself (a score in [0, 1]): leave "
+					       "\"metric.effect\" and \"metric.range\" out", file);
+	c->duel = 1;
+	c->lower_is_better = 0;
+	c->metric_difference = 1;
+	c->metric_ranged = 1;
+	c->metric_lo = 0.0;
+	c->metric_hi = 1.0;
+	return 0;
+}
+
 /* A smallest effect as wide as the range could never be seen. */
 static int check_range_width(const lp_config *c, const char *file)
 {
+	if (c->duel && !(c->min_effect < 0.5))
+		return bg_error_set(BG_EINVAL, "%s: \"min_effect\" %g is on B's share of a duel's points: below 0.5", file,
+				    c->min_effect);
 	if (c->metric_ranged && !(c->min_effect < c->metric_hi - c->metric_lo))
 		return bg_error_set(BG_EINVAL, "%s: \"min_effect\" %g is not below the width of metric.range [%g, %g]: no "
 					       "change of the values could reach it", file, c->min_effect, c->metric_lo,
@@ -856,6 +906,7 @@ static int parse_root(lp_config *c, const char *file, const cJSON *root)
 	    (error = parse_test(c, file, root)) < 0 ||
 	    (error = parse_metric(c, file, root)) < 0 ||
 	    (error = parse_workloads(&c->workloads, &c->nworkloads, file, root, "", 1)) < 0 ||
+	    (error = check_duels(c, file, root)) < 0 ||
 	    (error = parse_holdout(c, file, root)) < 0 ||
 	    (error = check_unique_names(c, file)) < 0 ||
 	    (error = parse_protected(c, file, root)) < 0 ||
@@ -1053,6 +1104,8 @@ static cJSON *workloads_json(const lp_workload *w, size_t n, int *failed)
 		track(failed, cJSON_AddStringToObject(o, "cmd", w[i].cmd));
 		track(failed, cJSON_AddStringToObject(o, "split", w[i].train ? "train" : "holdout"));
 		track(failed, cJSON_AddNumberToObject(o, "weight", w[i].weight));
+		if (w[i].duel)   /* left out otherwise: old hashes hold */
+			track(failed, cJSON_AddTrueToObject(o, "duel"));
 		if (o != NULL && !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
 			(*failed)++;
@@ -1108,9 +1161,10 @@ static void sections_json(cJSON *o, const lp_config *c, int *failed)
 	track(failed, cJSON_AddStringToObject(m, "direction", c->lower_is_better ? "lower" : "higher"));
 	if (c->metric_regex)
 		track(failed, cJSON_AddStringToObject(m, "regex", c->metric_regex));
-	if (c->metric_difference)   /* left out at the default: old hashes hold */
+	/* left out at the default (old hashes hold), and for duels, which imply them */
+	if (c->metric_difference && !c->duel)
 		track(failed, cJSON_AddStringToObject(m, "effect", "difference"));
-	if (c->metric_ranged) {
+	if (c->metric_ranged && !c->duel) {
 		cJSON *r = cJSON_CreateArray();
 
 		if (r == NULL || !cJSON_AddItemToArray(r, cJSON_CreateNumber(c->metric_lo)) ||

@@ -21,6 +21,8 @@ typedef struct {
 	char *cmd;       /* non-empty shell command */
 	int train;       /* 1 in workloads[], 0 in holdout.workloads[] */
 	double weight;   /* > 0, default 1 */
+	int duel;        /* "duel": true — the command plays the two arms'
+	                  * builds against each other (lp_config.c) */
 } lp_workload;
 
 /* A secondary metric: measured on the same runs as the primary, a guard
@@ -45,6 +47,9 @@ typedef struct {
 	int metric_difference;      /* metric.effect "difference" (else "ratio"):
 				     * min_effect and max_regression in its units */
 	int metric_ranged;          /* metric.range given (it implies difference) */
+	int duel;                   /* the training workloads are duels: the metric
+				     * is P1's score in [0, 1], min_effect and
+				     * max_regression on B's share of the points */
 	double metric_lo, metric_hi; /* its bounds, lo < hi */
 	int lower_is_better;
 	lp_secondary *secondary;    /* NULL/0 when there are none */

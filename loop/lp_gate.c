@@ -378,7 +378,9 @@ static const char *effect_text(char *buf, size_t size, const st_effect *e, int i
  * difference "0.5 (in the metric's units)". */
 static const char *bound_text(char *buf, size_t size, const lp_config *c, double v)
 {
-	if (c->metric_difference)
+	if (c->duel)
+		snprintf(buf, size, "%.3g of B's share of a duel's points", v);
+	else if (c->metric_difference)
 		snprintf(buf, size, "%.4g (in %s's units)", v, c->metric);
 	else
 		snprintf(buf, size, "%.3g%%", v * 100);

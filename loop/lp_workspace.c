@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <errno.h>
 #include "bg_error.h"
+#include "bg_strv.h"
 #include "bg_file.h"
 #include "grd_tests.h"
 #include "smp_shell.h"
@@ -238,8 +239,9 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	m.lower_is_better = c->lower_is_better;
 	m.alpha = alpha;
 	m.alpha_regress = c->alpha;
-	m.min_effect = c->min_effect;
-	m.max_regression = c->max_regression;
+	/* a duel's bounds are on B's share of the points, 0.5 + d / 2 */
+	m.min_effect = (c->duel ? 2.0 : 1.0) * c->min_effect;
+	m.max_regression = (c->duel ? 2.0 : 1.0) * c->max_regression;
 	m.warmup = c->warmup;
 	m.min_rounds = c->min_rounds;
 	m.max_rounds = c->max_rounds;
@@ -250,31 +252,55 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	return m;
 }
 
-/* cmd with every $BENCHGATE_HOLDOUT and ${BENCHGATE_HOLDOUT} replaced by
- * SMP_SANDBOX_INPUTS; caller frees, NULL when out of memory. */
-static char *substitute_inputs(const char *cmd)
+/* The length of a reference to variable `name` at s ($NAME not followed
+ * by a name character, or ${NAME}), 0 when there is none. */
+static size_t var_ref(const char *s, const char *name)
 {
-	static const char *const names[] = { "${BENCHGATE_HOLDOUT}", "$BENCHGATE_HOLDOUT" };
-	size_t cap = strlen(cmd) * sizeof(SMP_SANDBOX_INPUTS) + 1, len = 0;
-	char *out = malloc(cap);
+	size_t n = strlen(name);
 
-	while (out && *cmd) {
-		size_t k = 0, n = 0;
+	if (s[0] != '$')
+		return 0;
+	if (s[1] == '{' && strncmp(s + 2, name, n) == 0 && s[2 + n] == '}')
+		return n + 3;
+	if (strncmp(s + 1, name, n) == 0 && !(isalnum((unsigned char)s[1 + n]) || s[1 + n] == '_'))
+		return n + 1;
+	return 0;
+}
 
-		for (; k < 2; k++)
-			if (strncmp(cmd, names[k], n = strlen(names[k])) == 0 &&
-			    (k == 0 || !(isalnum((unsigned char)cmd[n]) || cmd[n] == '_')))
-				break;
-		if (k < 2) {
-			len += (size_t)sprintf(out + len, "%s", SMP_SANDBOX_INPUTS);
+/* cmd with every reference to names[i] replaced by values[i]; caller
+ * frees, NULL when out of memory. */
+static char *substitute_vars(const char *cmd, const char *const *names, const char *const *values, size_t nvars)
+{
+	size_t cap = 1, len = 0;
+	char *out;
+
+	for (size_t i = 0; i < nvars; i++)
+		cap += strlen(values[i]);
+	cap += strlen(cmd) * (cap + 1);   /* every character a reference, at worst */
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	while (*cmd) {
+		size_t i, n = 0;
+
+		for (i = 0; i < nvars && (n = var_ref(cmd, names[i])) == 0; i++)
+			;
+		if (i < nvars) {
+			len += (size_t)sprintf(out + len, "%s", values[i]);
 			cmd += n;
 		} else {
 			out[len++] = *cmd++;
 		}
 	}
-	if (out)
-		out[len] = '\0';
+	out[len] = '\0';
 	return out;
+}
+
+/* cmd with $BENCHGATE_HOLDOUT replaced by SMP_SANDBOX_INPUTS. */
+static char *substitute_inputs(const char *cmd)
+{
+	static const char *const names[] = { "BENCHGATE_HOLDOUT" }, *const values[] = { SMP_SANDBOX_INPUTS };
+
+	return substitute_vars(cmd, names, values, 1);
 }
 
 int lp_workspace_timed_sandbox(const smp_sandbox **out, lp_workspace_isolation *iso, lp_run_kind kind,
@@ -310,6 +336,37 @@ char *lp_workspace_command(const char *dir, const smp_sandbox *sb, const smp_ser
 	return line;
 }
 
+/* cmd after `export BENCHGATE_P1=p1 BENCHGATE_P2=p2;` (both quoted), so
+ * the seats reach the command and what it runs. */
+static char *seated(const char *cmd, const char *p1, const char *p2)
+{
+	char *q1 = smp_shell_quote(p1), *q2 = smp_shell_quote(p2), *out = NULL;
+
+	if (q1 && q2 && asprintf(&out, "export BENCHGATE_P1=%s BENCHGATE_P2=%s; %s", q1, q2, cmd) < 0)
+		out = NULL;
+	free(q1);
+	free(q2);
+	return out;
+}
+
+/* Each job's command, into c->cmds: the workload's, or for a duel the
+ * seats given, the arm's own build as P1 and the other's as P2. */
+static int job_commands(lp_workspace_cmds *c, const lp_workload *w, size_t n, int duel, const char *const dir[2],
+			const lp_workspace_isolation iso[2], const smp_sandbox *const sb[2])
+{
+	if ((c->cmds = calloc(2 * n + 1, sizeof(*c->cmds))) == NULL)
+		return bg_error_nomem();
+	for (size_t j = 0; j < 2 * n; j++) {
+		size_t k = j % 2;
+		const char *own = sb[k] ? iso[k].at : dir[k], *other = sb[k] ? SMP_SANDBOX_INPUTS : dir[1 - k];
+
+		c->cmds[j] = duel ? seated(w[j / 2].cmd, own, other) : strdup(w[j / 2].cmd);
+		if (c->cmds[j] == NULL)
+			return bg_error_nomem();
+	}
+	return 0;
+}
+
 static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, const char *dir_a,
 			const char *dir_b, const smp_sandbox *sb_a, const smp_sandbox *sb_b)
 {
@@ -321,8 +378,8 @@ static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, 
 	if (out->wl == NULL || out->strs == NULL)
 		error = bg_error_nomem();
 	for (size_t i = 0; i < n && error == 0; i++) {
-		char *a = lp_workspace_command(dir_a, sb_a, &out->servers[0], w[i].cmd);
-		char *b = lp_workspace_command(dir_b, sb_b, &out->servers[1], w[i].cmd);
+		char *a = lp_workspace_command(dir_a, sb_a, &out->servers[0], out->cmds[2 * i]);
+		char *b = lp_workspace_command(dir_b, sb_b, &out->servers[1], out->cmds[2 * i + 1]);
 
 		out->strs[2 * i] = a;
 		out->strs[2 * i + 1] = b;
@@ -336,14 +393,13 @@ static int arm_commands(lp_workspace_cmds *out, const lp_workload *w, size_t n, 
 
 /* Each command's route to its arm's server, so the runs are sent from this
  * process (smp_serve_executor) rather than through a requester each. */
-static int serve_routes(lp_workspace_cmds *c, lp_measure_opts *m, const lp_workload *w,
-			const smp_sandbox *const sb[2])
+static int serve_routes(lp_workspace_cmds *c, lp_measure_opts *m, const smp_sandbox *const sb[2])
 {
 	if ((c->routes = calloc(2 * c->n + 1, sizeof(*c->routes))) == NULL ||
 	    (c->inner = calloc(2 * c->n + 1, sizeof(*c->inner))) == NULL)
 		return bg_error_nomem();
 	for (size_t j = 0; j < 2 * c->n; j++) {
-		const char *cmd = w[j / 2].cmd;
+		const char *cmd = c->cmds[j];
 
 		if ((c->inner[j] = sb[j % 2]->inputs ? substitute_inputs(cmd) : strdup(cmd)) == NULL)
 			return bg_error_nomem();
@@ -365,6 +421,7 @@ void lp_workspace_cmds_clear(lp_workspace_cmds *c)
 	for (size_t i = 0; c->inner && i < 2 * c->n; i++)
 		free(c->inner[i]);
 	free(c->inner);
+	bg_strv_free(c->cmds);
 	free(c->routes);
 	smp_server_stop(&c->servers[0]);
 	smp_server_stop(&c->servers[1]);
@@ -379,12 +436,19 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 	lp_run_kind kind = held_out ? LP_RUN_HELD_OUT : LP_RUN_TRAINING;
 	lp_workspace_isolation iso[2];
 	const smp_sandbox *sb[2] = { NULL, NULL };
-	int error = 0;
+	const char *dir[2] = { dir_a, dir_b };
+	int duel = cfg->duel && !held_out, error = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (m->exec.run == NULL &&   /* a scripted executor runs the plain commands */
 	    ((error = lp_workspace_timed_sandbox(&sb[0], &iso[0], kind, cfg, repo, st, dir_a)) < 0 ||
 	     (error = lp_workspace_timed_sandbox(&sb[1], &iso[1], kind, cfg, repo, st, dir_b)) < 0))
+		return error;
+	if (duel && sb[0] && sb[1]) {   /* each arm sees its opponent, read-only */
+		iso[0].sb.inputs = dir_b;
+		iso[1].sb.inputs = dir_a;
+	}
+	if ((error = job_commands(c, w, n, duel, dir, iso, sb)) < 0)
 		return error;
 	if (sb[0] != NULL) {
 		m->exec = smp_timer_executor();
@@ -407,7 +471,7 @@ int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp
 	}
 	if ((error = arm_commands(c, w, n, dir_a, dir_b, sb[0], sb[1])) < 0)
 		return error;
-	return c->servers[0].pid && c->servers[1].pid ? serve_routes(c, m, w, sb) : 0;
+	return c->servers[0].pid && c->servers[1].pid ? serve_routes(c, m, sb) : 0;
 }
 
 /* ---- gc ------------------------------------------------------------------ */

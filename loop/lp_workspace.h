@@ -152,6 +152,8 @@ typedef struct {
 	smp_serve_route *routes;   /* 2n: each command's way to its server */
 	char **inner;              /* 2n owned: what each server runs */
 	smp_serve_routes rt;       /* what m->exec's context points at */
+	char **cmds;               /* 2n owned: each job's command before it is
+	                            * placed in its arm (a duel's seats filled) */
 } lp_workspace_cmds;
 
 /* The measurement commands of workloads w for the arms in dir_a and dir_b
@@ -162,7 +164,12 @@ typedef struct {
  * $BENCHGATE_HOLDOUT (or ${BENCHGATE_HOLDOUT}) in their command lines: no
  * variable tells the program it is in a held-out run. Without isolation,
  * the plain commands, held-out runs with $BENCHGATE_HOLDOUT in their
- * environment (m->env_extra). Fills *c (release with lp_workspace_cmds_clear,
+ * environment (m->env_extra). In a duel (cfg->duel, training) job 2i plays
+ * A as $BENCHGATE_P1 against B as $BENCHGATE_P2 and job 2i+1 the other
+ * seating, so every round plays both; a sandboxed arm sees its own tree at
+ * the repository's path and the opponent's read-only at SMP_SANDBOX_INPUTS,
+ * and the variables are replaced by those paths in the command line (else
+ * by the exports' paths). Fills *c (release with lp_workspace_cmds_clear,
  * also after a failure). BG_EINVAL (a path a sandbox cannot show),
  * BG_ENOMEM, BG_ESYS when benchgate's binary is not found. */
 int lp_workspace_arm_commands(lp_workspace_cmds *c, lp_measure_opts *m, const lp_config *cfg, lp_repo *repo,

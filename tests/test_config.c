@@ -409,6 +409,39 @@ static void test_metric_effect(void **state)
 	lp_config_free(e);
 }
 
+/* Duels: every workload one, the metric P1's score; the effect and the
+ * range are implied, and the printed configuration reads back. */
+static void test_duel(void **state)
+{
+	lp_config *c = parse_ok("{'metric': {'name': 'p1_score'}, 'min_effect': 0.05, "
+				"'workloads': [{'name': 'm', 'cmd': 'sh duel.sh', 'duel': true}]}");
+	lp_config *e = NULL;
+	char *text = lp_config_to_json(c);
+
+	(void)state;
+	assert_int_equal(c->duel, 1);
+	assert_int_equal(c->workloads[0].duel, 1);
+	assert_int_equal(c->lower_is_better, 0);
+	assert_true(c->metric_difference && c->metric_ranged && c->metric_lo == 0.0 && c->metric_hi == 1.0);
+	assert_int_equal(lp_config_parse(&e, text, "printed"), 0);
+	assert_int_equal(e->duel, 1);
+	expect_prefix("{'metric': {'name': 'p1_score'}, 'workloads': [{'name': 'm', 'cmd': 'x', 'duel': true}, "
+		      "{'name': 'n', 'cmd': 'y'}]}", "benchgate.json: 1 of 2 workloads are duels");
+	expect_prefix("{'workloads': [{'name': 'm', 'cmd': 'x', 'duel': true}]}",
+		      "benchgate.json: a duel prints P1's score as a METRIC");
+	expect_prefix("{'metric': {'name': 's', 'direction': 'lower'}, 'workloads': [{'name': 'm', 'cmd': 'x', "
+		      "'duel': true}]}", "benchgate.json: a duel's score is higher for the better bot");
+	expect_prefix("{'metric': {'name': 's', 'range': [0, 1]}, 'workloads': [{'name': 'm', 'cmd': 'x', "
+		      "'duel': true}]}", "benchgate.json: a duel sets the effect and the range itself");
+	expect_prefix("{'metric': {'name': 's'}, 'min_effect': 0.5, 'workloads': [{'name': 'm', 'cmd': 'x', "
+		      "'duel': true}]}", "benchgate.json: \"min_effect\" 0.5 is on B's share");
+	expect_prefix("{" W1 ", 'holdout': {'dir': 'h', 'workloads': [{'name': 'h', 'cmd': 'x', 'duel': true}]}}",
+		      "benchgate.json: \"holdout.workloads[0].duel\" must be left out");
+	free(text);
+	lp_config_free(c);
+	lp_config_free(e);
+}
+
 /* metric.range: bounds that imply the difference effect, printed back. */
 static void test_metric_range(void **state)
 {
@@ -531,6 +564,7 @@ static void test_hash_changes_with_every_field(void **state)
 		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'mean'}}",
 		"{" W1 ", 'metric': {'name': 'x', 'effect': 'difference'}}",
 		"{" W1 ", 'metric': {'name': 'x', 'range': [0, 10]}}",
+		"{'metric': {'name': 'x'}, 'workloads': [{'name': 'a', 'cmd': './tool a', 'duel': true}]}",
 		"{" W1 ", 'metric': {'name': 'x', 'aggregate': 'median'}}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'direction': 'higher'}]}",
 		"{" W1 ", 'secondary': [{'name': 'maxrss', 'max_regression': 0}]}",
@@ -1036,6 +1070,7 @@ int main(void)
 		cmocka_unit_test(test_metric_aggregate),
 		cmocka_unit_test(test_metric_effect),
 		cmocka_unit_test(test_metric_range),
+		cmocka_unit_test(test_duel),
 		cmocka_unit_test(test_hash_is_git_blob_id),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_error_unknown_key_top),

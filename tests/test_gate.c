@@ -582,6 +582,64 @@ static void test_tflops_five_stages(void **state)
 	gate_expect(f, "-b HEAD~1", 0, "KEEP");
 }
 
+/* Duels (autoevolve's "does the new bot beat the old one"): every round
+ * plays both seatings, the candidate's build against the baseline's. A bot
+ * that wins 65% against the old is KEEP; a copy of the old one is not; a
+ * seat that wins 60% whoever sits in it gives nothing to either. */
+static void make_duel(fx *f, const char *seat)
+{
+	char *s = NULL;
+
+	assert_int_equal(mkdir(f->repo, 0755), 0);
+	write_file(f, "duel.sh",
+		   "#!/bin/sh\n# P1 (moves first) against P2: P1 wins with odds s1 : s2, plus the first seat's edge\n"
+		   "read s1 < \"$BENCHGATE_P1/strength\"\nread s2 < \"$BENCHGATE_P2/strength\"\nread edge < seat\n"
+		   "c=$(od -An -N2 -tu2 /dev/urandom)\n"
+		   "awk -v a=$s1 -v b=$s2 -v e=$edge -v c=\"$c\" 'BEGIN { p = a / (a + b) + e; "
+		   "print \"METRIC p1_score=\" (c < p * 65536 ? 1 : 0) }'\n");
+	write_file(f, "strength", "35\n");
+	assert_true(asprintf(&s, "%s\n", seat) > 0);
+	write_file(f, "seat", s);
+	free(s);
+	write_file(f, "benchgate.json",
+		   "{ \"metric\": { \"name\": \"p1_score\" }, \"min_effect\": 0.05,\n"
+		   "  \"workloads\": [ { \"name\": \"match\", \"cmd\": \"sh duel.sh\", \"duel\": true } ],\n"
+		   "  \"budget\": { \"max_seconds\": 20, \"max_rounds\": 3000, \"warmup\": 0 } }\n");
+	sh_ok(f, "git init -q && git config user.email a@b && git config user.name t && "
+		 "git config commit.gpgsign false && git add -A && git commit -qm base");
+}
+
+static void test_duel(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+
+	make_duel(f, "0");
+	free(commit(f, "echo 65 > strength"));
+	r = gate(f, "-b HEAD~1");
+	bg_test_expect_status(&r, 0, "a bot that wins 65%");
+	expect_starts(&r, "KEEP", "a bot that wins 65%");
+	expect_in(&r, 1, "B's share of the points: 0.6", "its share");
+	bg_test_result_free(&r);
+	sh_ok(f, "git reset -q --hard HEAD~1");
+	free(commit(f, "echo '# the same bot' >> duel.sh"));
+	r = gate(f, "-b HEAD~1 -t 8");
+	bg_test_expect_status(&r, 1, "a copy of the old bot");
+	bg_test_result_free(&r);
+}
+
+static void test_duel_seat_advantage(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+
+	make_duel(f, "0.1");   /* P1 wins 60% between equals */
+	free(commit(f, "echo '# the same bot' >> duel.sh"));
+	r = gate(f, "-b HEAD~1 -t 8");
+	bg_test_expect_status(&r, 1, "a seat advantage");
+	bg_test_result_free(&r);
+}
+
 static void test_reject_overfit(void **state)
 {
 	fx *f = *state;
@@ -1917,6 +1975,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_difference_judge_score, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_range_win_rate, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tflops_five_stages, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_duel, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_duel_seat_advantage, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),
