@@ -483,7 +483,7 @@ static void test_difference_judge_score(void **state)
 	cJSON_Delete(doc);
 	sh_ok(f, "git reset -q --hard HEAD~1");
 	free(commit(f, "echo '# no change' >> judge.sh"));
-	r = gate(f, "-b HEAD~1");
+	r = gate(f, "-b HEAD~1 -t 3");
 	bg_test_expect_status(&r, 1, "no gain");
 	expect_starts(&r, "REJECT(", "no gain");
 	expect_in(&r, 1, "baseline: --baseline HEAD~1", "no gain, against its parent");
@@ -533,7 +533,7 @@ static void test_range_win_rate(void **state)
 	cJSON_Delete(doc);
 	sh_ok(f, "git reset -q --hard HEAD~1");
 	free(commit(f, "echo '# the same bot' >> play.sh"));
-	r = gate(f, "-b HEAD~1 -t 8");
+	r = gate(f, "-b HEAD~1 -t 3");
 	bg_test_expect_status(&r, 1, "the same bot");
 	bg_test_result_free(&r);
 	free(commit(f, "echo 'echo METRIC win=2' > play.sh"));
@@ -623,7 +623,7 @@ static void test_duel(void **state)
 	bg_test_result_free(&r);
 	sh_ok(f, "git reset -q --hard HEAD~1");
 	free(commit(f, "echo '# the same bot' >> duel.sh"));
-	r = gate(f, "-b HEAD~1 -t 8");
+	r = gate(f, "-b HEAD~1 -t 3");
 	bg_test_expect_status(&r, 1, "a copy of the old bot");
 	bg_test_result_free(&r);
 }
@@ -635,7 +635,7 @@ static void test_duel_seat_advantage(void **state)
 
 	make_duel(f, "0.1");   /* P1 wins 60% between equals */
 	free(commit(f, "echo '# the same bot' >> duel.sh"));
-	r = gate(f, "-b HEAD~1 -t 8");
+	r = gate(f, "-b HEAD~1 -t 3");
 	bg_test_expect_status(&r, 1, "a seat advantage");
 	bg_test_result_free(&r);
 }
