@@ -17,10 +17,10 @@
  *    when its always-valid p-value reaches the level LORD++ grants it:
  *    the false share of keeps (FDR) must stay <= alpha. Beside it, every
  *    experiment tested at alpha = 0.05 regardless.
- * 5. Bounded metrics (metric.range): a win rate and a 0-10 judge score
- *    with 3% zeros, decided on B - A by the betting sequence (st_bet.h) and
- *    by the normal mixture: A/A false verdicts (<= alpha), and the rounds a
- *    real gain takes. */
+ * 5. Bounded metrics (metric.range): a win rate, a 0-10 judge score with
+ *    3% zeros and a duel whose first seat wins 60% between equals, decided
+ *    on B - A by the betting sequence (st_bet.h) and by the normal mixture:
+ *    A/A false verdicts (<= alpha), and the rounds a real gain takes. */
 #include "sim_common.h"
 #include "st_bet.h"
 #include "st_boot.h"
@@ -288,10 +288,14 @@ static void campaign_study(unsigned campaigns, unsigned experiments, gsl_rng *rn
 
 /* ---- 5. bounded metrics: betting against the normal mixture ----------- */
 
+/* 0: a win rate of 0.4; 1: a 0-10 judge score with 3% zeros; 2: a duel's
+ * game from the first seat, which wins 60% between equal bots. */
 static double bounded_value(int judge, double shift, gsl_rng *rng)
 {
 	double v;
 
+	if (judge == 2)
+		return gsl_rng_uniform(rng) < 0.6 + shift ? 1.0 : 0.0;
 	if (!judge)
 		return gsl_rng_uniform(rng) < 0.4 + shift ? 1.0 : 0.0;
 	if (gsl_rng_uniform(rng) < 0.03)
@@ -306,7 +310,7 @@ static st_verdict bounded_decision(unsigned *rounds, int judge, int betting, dou
 				   unsigned max_rounds, gsl_rng *rng)
 {
 	st_rule r = st_rule_make_difference(ALPHA, band, 0);
-	double w = judge ? 10.0 : 1.0, pts[3] = { 0.0, band, -band };
+	double w = judge == 1 ? 10.0 : 1.0, pts[3] = { 0.0, band, -band };
 	st_cs_state cs;
 	st_bet_state bet;
 	st_rule_look l = { .verdict = ST_INCONCLUSIVE };
@@ -334,13 +338,14 @@ static st_verdict bounded_decision(unsigned *rounds, int judge, int betting, dou
 
 static void bounded_study(unsigned trials, gsl_rng *rng)
 {
-	static const char *const names[2] = { "win rate (0.4), [0, 1]", "judge score 0-10, 3% zeros, [0, 10]" };
-	static const double gains[2] = { 0.15, 1.0 }, bands[2] = { 0.05, 0.5 };
+	static const char *const names[3] = { "win rate (0.4), [0, 1]", "judge score 0-10, 3% zeros, [0, 10]",
+					      "duel, both seatings, first seat wins 60%" };
+	static const double gains[3] = { 0.15, 1.0, 0.15 }, bands[3] = { 0.05, 0.5, 0.1 };
 
 	printf("### Bounded metrics: B - A by betting (metric.range) and by the normal mixture, alpha = %.2f\n\n", ALPHA);
 	printf("| metric | sequence | A/A trials | false verdicts | 95%% CI | true gain | decided IMPROVED | mean rounds |\n");
 	printf("|---|---|---:|---:|---|---:|---:|---:|\n");
-	for (int judge = 0; judge < 2; judge++)
+	for (int judge = 0; judge < 3; judge++)
 		for (int betting = 1; betting >= 0; betting--) {
 			unsigned fp = 0, found = 0, r;
 			double lo, hi, rounds_sum = 0;
