@@ -317,7 +317,7 @@ static st_verdict bounded_decision(unsigned *rounds, int judge, int betting, dou
 
 	st_cs_init(&cs, r.rho);
 	if (betting)
-		st_bet_init(&bet, w, ALPHA, pts, 3);
+		st_bet_init(&bet, w, pts, 3);
 	for (unsigned n = 1; n <= max_rounds; n++) {
 		double d = bounded_value(judge, shift, rng) - bounded_value(judge, 0.0, rng);
 

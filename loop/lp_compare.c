@@ -221,7 +221,7 @@ static int bet_init(lp_compare_run *run)
 	double w = run->opts->range_hi - run->opts->range_lo, band = run->opts->min_effect;
 	double pts[3] = { 0.0, band, -band };
 
-	return st_bet_init(&run->bet, w, run->rule.alpha, pts, band > 0.0 && band < w ? 3 : 1);
+	return st_bet_init(&run->bet, w, pts, band > 0.0 && band < w ? 3 : 1);
 }
 
 static int setup(lp_compare_run *run, gsl_rng *rng, smp_runner_opts *ro)

@@ -147,9 +147,34 @@ static cJSON *holdout_json(const lp_gate_run *g, int reveal)
 }
 
 /* The fields the ledger and --json share. */
+/* The settings a decision used: the seed, the metric and its effect (with
+ * the range and the sequence when bounded), the levels, the budget. */
+static cJSON *settings_json(const lp_gate_run *g)
+{
+	cJSON *st = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(st, "seed", (double)g->o->seed);
+	cJSON_AddStringToObject(st, "metric", g->cfg->metric);
+	cJSON_AddStringToObject(st, "effect", g->cfg->metric_difference ? "difference" : "ratio");
+	if (g->cfg->duel)
+		cJSON_AddBoolToObject(st, "duel", 1);
+	if (g->cfg->metric_ranged) {
+		cJSON *r = cJSON_AddArrayToObject(st, "range");
+
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(g->cfg->metric_lo));
+		cJSON_AddItemToArray(r, cJSON_CreateNumber(g->cfg->metric_hi));
+		cJSON_AddStringToObject(st, "sequence", "betting");
+	}
+	cJSON_AddNumberToObject(st, "alpha", g->cfg->alpha);
+	cJSON_AddNumberToObject(st, "min_effect", g->cfg->min_effect);
+	cJSON_AddNumberToObject(st, "max_regression", g->cfg->max_regression);
+	cJSON_AddNumberToObject(st, "max_seconds", g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds);
+	return st;
+}
+
 static cJSON *common_json(const lp_gate_run *g, int reveal)
 {
-	cJSON *o = cJSON_CreateObject(), *r, *st;
+	cJSON *o = cJSON_CreateObject(), *r;
 	char v[200], now[32];
 
 	bg_time_utc(now, sizeof(now));
@@ -183,21 +208,7 @@ static cJSON *common_json(const lp_gate_run *g, int reveal)
 	/* what the candidate's build and tests ran in: "bwrap" or "none" */
 	cJSON_AddStringToObject(o, "isolation", g->cfg->isolation);
 	cJSON_AddItemToObject(o, "machine", lp_json_machine(&g->probe, -1));
-	st = cJSON_AddObjectToObject(o, "settings");
-	cJSON_AddNumberToObject(st, "seed", (double)g->o->seed);
-	cJSON_AddStringToObject(st, "metric", g->cfg->metric);
-	cJSON_AddStringToObject(st, "effect", g->cfg->metric_difference ? "difference" : "ratio");
-	if (g->cfg->metric_ranged) {
-		cJSON *r = cJSON_AddArrayToObject(st, "range");
-
-		cJSON_AddItemToArray(r, cJSON_CreateNumber(g->cfg->metric_lo));
-		cJSON_AddItemToArray(r, cJSON_CreateNumber(g->cfg->metric_hi));
-		cJSON_AddStringToObject(st, "sequence", "betting");
-	}
-	cJSON_AddNumberToObject(st, "alpha", g->cfg->alpha);
-	cJSON_AddNumberToObject(st, "min_effect", g->cfg->min_effect);
-	cJSON_AddNumberToObject(st, "max_regression", g->cfg->max_regression);
-	cJSON_AddNumberToObject(st, "max_seconds", g->o->max_time > 0 ? g->o->max_time : g->cfg->max_seconds);
+	cJSON_AddItemToObject(o, "settings", settings_json(g));
 	cJSON_AddBoolToObject(o, "tested", g->measured);
 	if (g->measured) {
 		cJSON_AddNumberToObject(o, "level", g->level);

@@ -100,9 +100,9 @@ static int bet_init(seq_state *s)
 	if (npts == 3 && fabs(s->mu0) < w)
 		npts = 4;
 	for (size_t i = 0; i < s->nwl; i++)
-		if ((error = st_bet_init(&s->bet[i], w, s->rule.alpha, pts, npts)) < 0)
+		if ((error = st_bet_init(&s->bet[i], w, pts, npts)) < 0)
 			return error;
-	return st_bet_init(&s->bagg, w, s->rule.alpha, pts, npts == 1 ? 1 : 3);
+	return st_bet_init(&s->bagg, w, pts, npts == 1 ? 1 : 3);
 }
 
 static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, const lp_measure_opts *o)

@@ -23,12 +23,12 @@ static int tracked(const st_bet_state *s, size_t k)
 	return !isnan(s->point[k]);
 }
 
-int st_bet_init(st_bet_state *s, double w, double alpha, const double *points, size_t npoints)
+int st_bet_init(st_bet_state *s, double w, const double *points, size_t npoints)
 {
 	memset(s, 0, sizeof(*s));
-	if (!(w > 0.0 && isfinite(w)) || !(alpha > 0.0 && alpha < 1.0) || npoints > ST_BET_POINTS)
-		return bg_error_set(BG_EINVAL, "betting sequence: needs a bound w > 0, alpha in (0, 1) and at most %d "
-					       "points, got w = %g, alpha = %g, %zu points", ST_BET_POINTS, w, alpha, npoints);
+	if (!(w > 0.0 && isfinite(w)) || npoints > ST_BET_POINTS)
+		return bg_error_set(BG_EINVAL, "betting sequence: needs a finite bound w > 0 and at most %d points, got "
+					       "w = %g, %zu points", ST_BET_POINTS, w, npoints);
 	for (size_t k = 0; k < ST_BET_POINTS; k++) {
 		s->point[k] = k < npoints ? points[k] : NAN;
 		if (k < npoints && !(fabs(points[k]) < w))
@@ -36,7 +36,6 @@ int st_bet_init(st_bet_state *s, double w, double alpha, const double *points, s
 					    points[k], w, w);
 	}
 	s->w = w;
-	s->alpha = alpha;
 	if ((s->log_k = calloc(NSLOTS, sizeof(*s->log_k))) == NULL) {
 		st_bet_free(s);
 		return bg_error_nomem();

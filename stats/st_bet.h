@@ -39,7 +39,6 @@
 
 typedef struct {
 	double w;            /* d in [-w, w] */
-	double alpha;        /* the level it was made for (aGRAPA does not use it) */
 	size_t n;
 	double sum;          /* sum of d */
 	double xsum, dev2;   /* sum of x, and of (x - mu_prev)^2, for the bets */
@@ -48,11 +47,11 @@ typedef struct {
 	double max_log_k[ST_BET_POINTS]; /* max over t of ln K at each */
 } st_bet_state;
 
-/* Starts a sequence for d in [-w, w] (w > 0, finite), bets tuned for level
- * alpha, with up to ST_BET_POINTS means of d tracked exactly (npoints of
- * them in points; each inside (-w, w)). BG_EINVAL, BG_ENOMEM. Release with
- * st_bet_free. */
-int st_bet_init(st_bet_state *s, double w, double alpha, const double *points, size_t npoints);
+/* Starts a sequence for d in [-w, w] (w > 0, finite), with up to
+ * ST_BET_POINTS means of d tracked exactly (npoints of them in points;
+ * each inside (-w, w)). The bets need no level: any alpha can be looked
+ * at. BG_EINVAL, BG_ENOMEM. Release with st_bet_free. */
+int st_bet_init(st_bet_state *s, double w, const double *points, size_t npoints);
 void st_bet_free(st_bet_state *s);
 
 /* Adds one observation: BG_EDOMAIN (naming the bound) when d is outside

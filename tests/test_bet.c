@@ -56,7 +56,7 @@ static void test_reference_cases(void **state)
 		st_bet_state s;
 		st_cs_result r;
 
-		assert_int_equal(st_bet_init(&s, w, alpha, points, np), 0);
+		assert_int_equal(st_bet_init(&s, w, points, np), 0);
 		for (size_t i = 0; i < n; i++)
 			assert_int_equal(st_bet_push(&s, d[i]), 0);
 		assert_int_equal(st_bet_interval(&r, &s, alpha), 0);
@@ -86,10 +86,10 @@ static void test_bad_input(void **state)
 	double out_of_range[] = { 2.0 };
 
 	(void)state;
-	assert_int_equal(st_bet_init(&s, 0.0, 0.05, NULL, 0), BG_EINVAL);
-	assert_int_equal(st_bet_init(&s, 1.0, 1.0, NULL, 0), BG_EINVAL);
-	assert_int_equal(st_bet_init(&s, 1.0, 0.05, out_of_range, 1), BG_EINVAL);
-	assert_int_equal(st_bet_init(&s, 1.0, 0.05, NULL, 0), 0);
+	assert_int_equal(st_bet_init(&s, 0.0, NULL, 0), BG_EINVAL);
+	assert_int_equal(st_bet_init(&s, INFINITY, NULL, 0), BG_EINVAL);
+	assert_int_equal(st_bet_init(&s, 1.0, out_of_range, 1), BG_EINVAL);
+	assert_int_equal(st_bet_init(&s, 1.0, NULL, 0), 0);
 	assert_int_equal(st_bet_push(&s, 1.5), BG_EDOMAIN);
 	assert_non_null(strstr(bg_error_last(), "outside [-1, 1]"));
 	assert_int_equal(st_bet_push(&s, NAN), BG_EDOMAIN);
@@ -117,7 +117,7 @@ static void test_aa_below_alpha(void **state)
 		st_bet_state s;
 		st_rule_look l;
 
-		assert_int_equal(st_bet_init(&s, 1.0, r.alpha, pts, 3), 0);
+		assert_int_equal(st_bet_init(&s, 1.0, pts, 3), 0);
 		for (int i = 1; i <= 300; i++) {
 			double a = gsl_rng_uniform(rng) < 0.4, b = gsl_rng_uniform(rng) < 0.4;
 
