@@ -319,6 +319,7 @@ static int measure(lp_measure_result *out, audit_ctx *x, const lp_workload *w, s
 		snprintf(which, sizeof(which), "campaign");
 	clock_label(label, sizeof(label), x->clock, which, x->commit, what);
 	m = lp_workspace_measure_opts(a->cfg, a->level, max_s, a->o->quiet, label);
+	m.nsecondary = 0;   /* an audit re-measures the claimed gain, not the guards */
 	if (held_out)
 		m.max_regression = 1.0; /* held-out: the aggregate only, as gate */
 	bg_progress_done(&x->clock->prog);

@@ -466,6 +466,32 @@ static void test_karpathy_regex_metric(void **state)
 	bg_test_result_free(&r);
 }
 
+/* ---- 3c. secondary metrics are the gate's guards, not the audit's --------- */
+
+/* A real gain that allocates more: the gate would reject it for its
+ * allocations, but an audit re-measures the claimed gain, to its end,
+ * rather than stopping when the guard trips at the fifth round. */
+static void test_audit_ignores_secondary(void **state)
+{
+	fx *f = *state;
+	bg_test_result r;
+	cJSON *doc;
+
+	make_repo(f, "\"secondary\": [ { \"name\": \"allocations\", \"max_regression\": 0 } ], ");
+	write_at(f, "repo/work.sh", "#!/bin/sh\nread x < knob\na=1000; [ -f allocs ] && read a < allocs\n"
+				   "echo \"METRIC allocations=$a\"\nexec " BG_INT " -s ${1:-0.05} -x $x\n");
+	free(out_of(f, "git add -A && git commit -q --amend --no-edit"));
+	free(f->base);
+	f->base = out_of(f, "git rev-parse HEAD");
+	f->real = commit(f, "echo 20 > knob && echo 1290 > allocs");
+	r = run(f, "exec '%s' audit --range HEAD~1.. --json", BG_TEST_BIN);
+	expect(&r, 0, 1, "\"REPLICATED\"", "audit of a gain that allocates more");
+	assert_non_null(doc = cJSON_Parse(r.out));
+	bg_test_result_free(&r);
+	claim_is(doc, 0, f->real, "REPLICATED");
+	cJSON_Delete(doc);
+}
+
 /* ---- 4. a range: flags and a commit that no longer builds ------------------ */
 
 static void test_range_flags_build(void **state)
@@ -666,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tsv_shrunk, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_karpathy_regex_metric, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_audit_ignores_secondary, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_range_flags_build, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_undecided, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_chain, fx_setup, fx_teardown),
