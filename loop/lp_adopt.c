@@ -19,7 +19,7 @@ static const char *const logged[] = {
 	"autoresearch.jsonl", "autoresearch.md", "autoresearch.ideas.md", NULL
 };
 
-int lp_adopt_logged(const char *path)
+static int is_logged(const char *path)
 {
 	for (size_t i = 0; logged[i]; i++)
 		if (strcmp(path, logged[i]) == 0)
@@ -64,24 +64,25 @@ static int seen(const state_ledger *l, const char *commit)
 	return 0;
 }
 
-/* The paths S and H differ in, beyond pi's logged files, into out. */
-static int differing(lp_adopt_result *out, lp_repo *repo, const char *s, const char *h)
+int lp_adopt_unlogged(size_t *count, char *text, size_t size, lp_repo *repo, const char *from, const char *to)
 {
 	char **paths = NULL;
-	size_t n = 0, len = 0;
+	size_t n = 0, len = 0, k = 0;
 	int error;
 
-	if ((error = lp_repo_changed_paths(&paths, &n, repo, s, h)) < 0)
+	if ((error = lp_repo_changed_paths(&paths, &n, repo, from, to)) < 0)
 		return error;
+	if (size)
+		text[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		if (lp_adopt_logged(paths[i]))
+		if (is_logged(paths[i]))
 			continue;
-		if (out->ndiffers++ < 4 && len < sizeof(out->differs))
-			len += (size_t)snprintf(out->differs + len, sizeof(out->differs) - len, "%s%s",
-						len ? ", " : "", paths[i]);
+		if (k++ < 4 && len < size)
+			len += (size_t)snprintf(text + len, size - len, "%s%s", len ? ", " : "", paths[i]);
 	}
-	if (out->ndiffers > 4 && len < sizeof(out->differs))
-		snprintf(out->differs + len, sizeof(out->differs) - len, " and %zu more", out->ndiffers - 4);
+	if (k > 4 && len < size)
+		snprintf(text + len, size - len, " and %zu more", k - 4);
+	*count = k;
 	bg_strv_free(paths);
 	return 0;
 }
@@ -160,7 +161,8 @@ int lp_adopt_head(lp_adopt_result *out, lp_repo *repo, const state_store *state,
 		return 0;   /* HEAD is not the loop's commit of that snapshot */
 	}
 	snprintf(out->snapshot, sizeof(out->snapshot), "%s", snap);
-	if ((error = differing(out, repo, snap, out->commit)) == BG_ENOTFOUND) {
+	if ((error = lp_adopt_unlogged(&out->ndiffers, out->differs, sizeof(out->differs), repo, snap, out->commit)) ==
+	    BG_ENOTFOUND) {
 		bg_error_clear();
 		out->commit[0] = '\0';
 		return 0;   /* the snapshot is gone (gc): nothing to compare */

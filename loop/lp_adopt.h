@@ -32,9 +32,11 @@ typedef struct {
 	size_t ndiffers;
 } lp_adopt_result;
 
-/* Whether path (repository-relative) is one of the files pi writes as it
- * logs, listed above. */
-int lp_adopt_logged(const char *path);
+/* The paths the trees of commits from and to differ in beyond pi's logged
+ * files (listed above): how many in *count, the first four ", "-joined
+ * ("and N more" after them) in text[size]. BG_ENOTFOUND for an unknown
+ * commit, BG_EGIT, BG_ENOMEM. */
+int lp_adopt_unlogged(size_t *count, char *text, size_t size, lp_repo *repo, const char *from, const char *to);
 
 /* Looks at HEAD as described above and records what it finds (one
  * record per HEAD: a HEAD already adopted, or already found mismatched,

@@ -76,16 +76,12 @@ static void phase(lp_gate_run *g, lp_gate_phase p, const char *what, ...)
  * logs: a loop's baseline run, nothing to gate. */
 static int worktree_unchanged(lp_gate_run *g)
 {
-	char **paths = NULL;
-	size_t n = 0, i;
+	size_t n;
 	int error;
 
-	if ((error = lp_repo_changed_paths(&paths, &n, g->repo, g->base, g->cand)) < 0)
+	if ((error = lp_adopt_unlogged(&n, NULL, 0, g->repo, g->base, g->cand)) < 0)
 		return error;
-	for (i = 0; i < n && lp_adopt_logged(paths[i]); i++)
-		;
-	g->unchanged = i == n;
-	bg_strv_free(paths);
+	g->unchanged = n == 0;
 	return 0;
 }
 
