@@ -310,14 +310,14 @@ static st_verdict bounded_decision(unsigned *rounds, int judge, int betting, dou
 				   unsigned max_rounds, gsl_rng *rng)
 {
 	st_rule r = st_rule_make_difference(ALPHA, band, 0);
-	double w = judge == 1 ? 10.0 : 1.0, pts[3] = { 0.0, band, -band };
+	double w = judge == 1 ? 10.0 : 1.0;
 	st_cs_state cs;
 	st_bet_state bet;
 	st_rule_look l = { .verdict = ST_INCONCLUSIVE };
 
 	st_cs_init(&cs, r.rho);
 	if (betting)
-		st_bet_init(&bet, w, pts, 3);
+		st_rule_bet_init(&bet, &r, w, NAN);
 	for (unsigned n = 1; n <= max_rounds; n++) {
 		double d = bounded_value(judge, shift, rng) - bounded_value(judge, 0.0, rng);
 

@@ -215,15 +215,6 @@ static int sample(lp_compare_run *run, gsl_rng *rng, double t0)
 	return error;
 }
 
-/* --range: the betting sequence, tracking 0 and the band. */
-static int bet_init(lp_compare_run *run)
-{
-	double w = run->opts->range_hi - run->opts->range_lo, band = run->opts->min_effect;
-	double pts[3] = { 0.0, band, -band };
-
-	return st_bet_init(&run->bet, w, pts, band > 0.0 && band < w ? 3 : 1);
-}
-
 static int setup(lp_compare_run *run, gsl_rng *rng, smp_runner_opts *ro)
 {
 	const lp_compare_opts *o = run->opts;
@@ -263,7 +254,8 @@ int lp_compare_measure(lp_compare_run *run, gsl_rng *rng)
 	run->rule.min_rounds = run->opts->min_runs;
 	run->rule.max_rounds = run->opts->max_runs;
 	if ((error = st_rule_check(&run->rule)) < 0 || (error = st_cs_init(&run->cs, run->rule.rho)) < 0 ||
-	    (run->opts->ranged && (error = bet_init(run)) < 0))
+	    (run->opts->ranged &&
+	     (error = st_rule_bet_init(&run->bet, &run->rule, run->opts->range_hi - run->opts->range_lo, NAN)) < 0))
 		return error;
 	smp_probe_read(&run->probe, NULL);
 	smp_cpustat_read(&c0, NULL);

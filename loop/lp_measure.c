@@ -85,24 +85,19 @@ static int sec_init(seq_state *s, const lp_measure_opts *o)
 	return 0;
 }
 
-/* metric.range: a betting sequence per workload, tracking 0, the band
- * and the regression bound (when the range can reach it), and one for the
- * aggregate. */
+/* metric.range: a betting sequence per workload, tracking the regression
+ * bound too (when the range can reach it), and one for the aggregate. */
 static int bet_init(seq_state *s)
 {
-	double w = s->o->range_hi - s->o->range_lo, band = s->o->min_effect;
-	double pts[ST_BET_POINTS] = { 0.0, band, -band, s->mu0 };
-	size_t npts = band > 0.0 && band < w ? 3 : 1;
+	double w = s->o->range_hi - s->o->range_lo;
 	int error;
 
 	if ((s->bet = calloc(s->nwl, sizeof(*s->bet))) == NULL)
 		return bg_error_nomem();
-	if (npts == 3 && fabs(s->mu0) < w)
-		npts = 4;
 	for (size_t i = 0; i < s->nwl; i++)
-		if ((error = st_bet_init(&s->bet[i], w, pts, npts)) < 0)
+		if ((error = st_rule_bet_init(&s->bet[i], &s->rule, w, s->mu0)) < 0)
 			return error;
-	return st_bet_init(&s->bagg, w, pts, npts == 1 ? 1 : 3);
+	return st_rule_bet_init(&s->bagg, &s->rule, w, NAN);
 }
 
 static int seq_init(seq_state *s, const lp_measure_workload *wl, size_t nwl, const lp_measure_opts *o)

@@ -76,6 +76,20 @@ int st_rule_look_at(st_rule_look *out, const st_cs_state *s, const st_rule *r)
 	return 0;
 }
 
+int st_rule_bet_init(st_bet_state *s, const st_rule *r, double w, double extra)
+{
+	double band = r->min_effect, pts[ST_BET_POINTS] = { 0.0 };
+	size_t n = 1;
+
+	if (band > 0.0 && band < w) {
+		pts[n++] = band;
+		pts[n++] = -band;
+	}
+	if (fabs(extra) < w && extra != 0.0 && fabs(extra) != band)
+		pts[n++] = extra;
+	return st_bet_init(s, w, pts, n);
+}
+
 int st_rule_look_bet(st_rule_look *out, const st_bet_state *s, const st_rule *r)
 {
 	st_rule_look l;

@@ -75,6 +75,12 @@ typedef struct {
  * Errors as st_cs_interval. */
 int st_rule_look_at(st_rule_look *out, const st_cs_state *s, const st_rule *r);
 
+/* A betting sequence for d in [-w, w] that st_rule_look_bet can judge
+ * under rule r: it tracks 0 and, when inside (-w, w), +-min_effect, and
+ * `extra` too when it is inside and not NaN (a regression bound, for
+ * st_bet_p). The errors of st_bet_init. */
+int st_rule_bet_init(st_bet_state *s, const st_rule *r, double w, double extra);
+
 /* The same verdict on a betting sequence (metric.range: bounded values),
  * for a difference rule: the set from st_bet_interval, and the direct
  * tests at the means s tracks (0, and +-min_effect for NO_CHANGE; an

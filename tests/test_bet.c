@@ -113,11 +113,10 @@ static void test_aa_below_alpha(void **state)
 	gsl_rng_set(rng, 7);
 	for (unsigned t = 0; t < TRIALS; t++) {
 		st_rule r = st_rule_make_difference(0.05, 0.05, 0);
-		double pts[] = { 0.0, 0.05, -0.05 };
 		st_bet_state s;
 		st_rule_look l;
 
-		assert_int_equal(st_bet_init(&s, 1.0, pts, 3), 0);
+		assert_int_equal(st_rule_bet_init(&s, &r, 1.0, NAN), 0);
 		for (int i = 1; i <= 300; i++) {
 			double a = gsl_rng_uniform(rng) < 0.4, b = gsl_rng_uniform(rng) < 0.4;
 
