@@ -11,6 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One secondary metric's guard across the rounds. */
+typedef struct {
+	st_cs_state reg;      /* its round's weighted d - its bound */
+	double mu0;           /* log of its bound, on the worse side */
+	double sum, first;    /* sum of its d; its first round's d */
+	int constant;         /* every round's d so far the first's */
+} sec_seq;
+
 typedef struct {
 	const lp_measure_opts *o;
 	size_t nwl;
@@ -19,17 +27,13 @@ typedef struct {
 	st_cs_state agg;      /* weighted mean of the round's d */
 	st_bet_state *bet;    /* metric.range: per workload, the betting sequence instead */
 	st_bet_state bagg;    /* and the aggregate's */
-	size_t rounds;
 	st_rule rule;         /* the decision rule at the experiment's level */
 	double wsum;
 	double mu0;           /* log of the regression bound, on the worse side */
 	double *d;            /* this round's d per workload */
 	/* the secondary metrics, k of them: */
 	double *sa, *sb;      /* this round's values, [k * nwl + w], A and B */
-	st_cs_state *sreg;    /* per secondary: its round's weighted d - its bound */
-	double *smu0;         /* per secondary: log of its bound, on the worse side */
-	double *ssum, *sfirst; /* per secondary: sum of its d; its first round's d */
-	int *sconst;          /* per secondary: every round's d so far the first's */
+	sec_seq *sec;         /* k */
 } seq_state;
 
 /* Frees the jobs and the names they own; NULL is a no-op. */
@@ -70,17 +74,13 @@ static int sec_init(seq_state *s, const lp_measure_opts *o)
 		return 0;
 	s->sa = calloc(k * s->nwl, sizeof(*s->sa));
 	s->sb = calloc(k * s->nwl, sizeof(*s->sb));
-	s->sreg = calloc(k, sizeof(*s->sreg));
-	s->smu0 = calloc(k, sizeof(*s->smu0));
-	s->ssum = calloc(k, sizeof(*s->ssum));
-	s->sfirst = calloc(k, sizeof(*s->sfirst));
-	s->sconst = calloc(k, sizeof(*s->sconst));
-	if (!s->sa || !s->sb || !s->sreg || !s->smu0 || !s->ssum || !s->sfirst || !s->sconst)
+	s->sec = calloc(k, sizeof(*s->sec));
+	if (!s->sa || !s->sb || !s->sec)
 		return BG_ENOMEM;
 	for (size_t i = 0; i < k; i++) {
-		s->smu0[i] = (o->secondary[i].lower_is_better ? 1.0 : -1.0) * log1p(o->secondary[i].max_regression);
-		s->sconst[i] = 1;
-		st_cs_init(&s->sreg[i], st_rule_rho());
+		s->sec[i].mu0 = (o->secondary[i].lower_is_better ? 1.0 : -1.0) * log1p(o->secondary[i].max_regression);
+		s->sec[i].constant = 1;
+		st_cs_init(&s->sec[i].reg, st_rule_rho());
 	}
 	return 0;
 }
@@ -139,11 +139,7 @@ static void seq_free(seq_state *s)
 	free(s->d);
 	free(s->sa);
 	free(s->sb);
-	free(s->sreg);
-	free(s->smu0);
-	free(s->ssum);
-	free(s->sfirst);
-	free(s->sconst);
+	free(s->sec);
 }
 
 /* A secondary metric's value in a sample, into this round's slots. */
@@ -168,6 +164,7 @@ static int sec_take(seq_state *s, const smp_sample *smp, const smp_job *job)
 static int sec_push_round(seq_state *s, const lp_measure_workload *wl, size_t round)
 {
 	for (size_t k = 0; k < s->o->nsecondary; k++) {
+		sec_seq *q = &s->sec[k];
 		double d = 0.0;
 		int error;
 
@@ -184,10 +181,10 @@ static int sec_push_round(seq_state *s, const lp_measure_workload *wl, size_t ro
 		}
 		d /= s->wsum;
 		if (round == 1)
-			s->sfirst[k] = d;
-		s->sconst[k] &= d == s->sfirst[k];
-		s->ssum[k] += d;
-		if ((error = st_cs_push(&s->sreg[k], d - s->smu0[k])) < 0)
+			q->first = d;
+		q->constant &= d == q->first;
+		q->sum += d;
+		if ((error = st_cs_push(&q->reg, d - q->mu0)) < 0)
 			return error;
 	}
 	return 0;
@@ -227,7 +224,6 @@ static int seq_push_round(seq_state *s, const smp_runner *r, const lp_measure_wo
 	}
 	if ((error = sec_push_round(s, wl, smp_runner_rounds(r))) < 0)
 		return error;
-	s->rounds++;
 	return s->bet ? st_bet_push(&s->bagg, agg / s->wsum) : st_cs_push(&s->agg, agg / s->wsum);
 }
 
@@ -258,13 +254,14 @@ static int sec_look(lp_measure_result *res, const seq_state *s, size_t rounds)
 	if (k && (p == NULL || adj == NULL || rej == NULL || beyond == NULL))
 		error = bg_error_nomem();
 	for (size_t i = 0; error == 0 && i < k; i++) {
+		const sec_seq *q = &s->sec[i];
 		lp_measure_sec *r = &res->sec[i];
-		double mean = s->ssum[i] / (double)rounds;
+		double mean = q->sum / (double)rounds;
 
-		beyond[i] = r->lower_is_better ? mean > s->smu0[i] : mean < s->smu0[i];
+		beyond[i] = r->lower_is_better ? mean > q->mu0 : mean < q->mu0;
 		r->ratio = exp(mean);
-		r->exact = s->sconst[i] && rounds >= s->o->min_rounds;
-		p[i] = r->exact ? (beyond[i] ? 0.0 : 1.0) : fmin(1.0, exp(-s->sreg[i].max_log_m));
+		r->exact = q->constant && rounds >= s->o->min_rounds;
+		p[i] = r->exact ? (beyond[i] ? 0.0 : 1.0) : fmin(1.0, exp(-q->reg.max_log_m));
 		r->p_regress = p[i];
 	}
 	if (error == 0 && k)
@@ -310,7 +307,7 @@ static int seq_look(lp_measure_result *res, seq_state *s)
 		res->wl[w].regressed = rej[w] && beyond;
 		nreg += res->wl[w].regressed;
 	}
-	if ((error = sec_look(res, s, s->rounds)) < 0)
+	if ((error = sec_look(res, s, smp_runner_rounds(res->runner))) < 0)
 		nreg = error;
 	else
 		nreg += error;
