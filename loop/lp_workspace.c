@@ -252,55 +252,31 @@ lp_measure_opts lp_workspace_measure_opts(const lp_config *c, double alpha, doub
 	return m;
 }
 
-/* The length of a reference to variable `name` at s ($NAME not followed
- * by a name character, or ${NAME}), 0 when there is none. */
-static size_t var_ref(const char *s, const char *name)
+/* cmd with every $BENCHGATE_HOLDOUT and ${BENCHGATE_HOLDOUT} replaced by
+ * SMP_SANDBOX_INPUTS; caller frees, NULL when out of memory. */
+static char *substitute_inputs(const char *cmd)
 {
-	size_t n = strlen(name);
+	static const char *const names[] = { "${BENCHGATE_HOLDOUT}", "$BENCHGATE_HOLDOUT" };
+	size_t cap = strlen(cmd) * sizeof(SMP_SANDBOX_INPUTS) + 1, len = 0;
+	char *out = malloc(cap);
 
-	if (s[0] != '$')
-		return 0;
-	if (s[1] == '{' && strncmp(s + 2, name, n) == 0 && s[2 + n] == '}')
-		return n + 3;
-	if (strncmp(s + 1, name, n) == 0 && !(isalnum((unsigned char)s[1 + n]) || s[1 + n] == '_'))
-		return n + 1;
-	return 0;
-}
+	while (out && *cmd) {
+		size_t k = 0, n = 0;
 
-/* cmd with every reference to names[i] replaced by values[i]; caller
- * frees, NULL when out of memory. */
-static char *substitute_vars(const char *cmd, const char *const *names, const char *const *values, size_t nvars)
-{
-	size_t cap = 1, len = 0;
-	char *out;
-
-	for (size_t i = 0; i < nvars; i++)
-		cap += strlen(values[i]);
-	cap += strlen(cmd) * (cap + 1);   /* every character a reference, at worst */
-	if ((out = malloc(cap)) == NULL)
-		return NULL;
-	while (*cmd) {
-		size_t i, n = 0;
-
-		for (i = 0; i < nvars && (n = var_ref(cmd, names[i])) == 0; i++)
-			;
-		if (i < nvars) {
-			len += (size_t)sprintf(out + len, "%s", values[i]);
+		for (; k < 2; k++)
+			if (strncmp(cmd, names[k], n = strlen(names[k])) == 0 &&
+			    (k == 0 || !(isalnum((unsigned char)cmd[n]) || cmd[n] == '_')))
+				break;
+		if (k < 2) {
+			len += (size_t)sprintf(out + len, "%s", SMP_SANDBOX_INPUTS);
 			cmd += n;
 		} else {
 			out[len++] = *cmd++;
 		}
 	}
-	out[len] = '\0';
+	if (out)
+		out[len] = '\0';
 	return out;
-}
-
-/* cmd with $BENCHGATE_HOLDOUT replaced by SMP_SANDBOX_INPUTS. */
-static char *substitute_inputs(const char *cmd)
-{
-	static const char *const names[] = { "BENCHGATE_HOLDOUT" }, *const values[] = { SMP_SANDBOX_INPUTS };
-
-	return substitute_vars(cmd, names, values, 1);
 }
 
 int lp_workspace_timed_sandbox(const smp_sandbox **out, lp_workspace_isolation *iso, lp_run_kind kind,
