@@ -1,6 +1,7 @@
 /* lp_adopt: a gated snapshot's verdict carried to the commit the loop made
  * of it (see lp_adopt.h). */
 #include "lp_adopt.h"
+#include "lp_gate.h"
 #include "lp_integrity.h"
 #include "bg_error.h"
 #include "bg_strv.h"
@@ -113,25 +114,19 @@ static int adopt_note(lp_repo *repo, const state_store *state, const lp_adopt_re
 {
 	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(gate, "training"),
 							    "aggregate");
-	const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(agg, "ratio");
 	const cJSON *diff = cJSON_GetObjectItemCaseSensitive(agg, "difference");
+	const cJSON *v = cJSON_IsNumber(diff) ? diff : cJSON_GetObjectItemCaseSensitive(agg, "ratio");
 	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(agg, "ci");
-	char note[300];
+	const cJSON *lo = cJSON_GetArrayItem(ci, 0), *hi = cJSON_GetArrayItem(ci, 1);
+	char note[300], suffix[80];
 	int error;
 
-	if (cJSON_IsNumber(diff) && cJSON_GetArraySize(ci) == 2 && cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
-	    cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)))
-		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B - A %.4g [%.4g, %.4g] (gated as the working "
-			 "tree, snapshot %.12s)", str_field(gate, "baseline"), diff->valuedouble,
-			 cJSON_GetArrayItem(ci, 0)->valuedouble, cJSON_GetArrayItem(ci, 1)->valuedouble, r->snapshot);
-	else if (cJSON_IsNumber(ratio) && cJSON_GetArraySize(ci) == 2 && cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
-	    cJSON_IsNumber(cJSON_GetArrayItem(ci, 1)))
-		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f] (gated as the working "
-			 "tree, snapshot %.12s)", str_field(gate, "baseline"), ratio->valuedouble,
-			 cJSON_GetArrayItem(ci, 0)->valuedouble, cJSON_GetArrayItem(ci, 1)->valuedouble, r->snapshot);
-	else
-		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s (gated as the working tree, snapshot %.12s)",
-			 str_field(gate, "baseline"), r->snapshot);
+	snprintf(suffix, sizeof(suffix), " (gated as the working tree, snapshot %.12s)", r->snapshot);
+	if (cJSON_IsNumber(v) && cJSON_IsNumber(lo) && cJSON_IsNumber(hi))
+		lp_gate_keep_note(note, sizeof(note), str_field(gate, "baseline"), cJSON_IsNumber(diff), v->valuedouble,
+				  lo->valuedouble, hi->valuedouble, suffix);
+	else   /* an unbounded interval is written as nulls */
+		snprintf(note, sizeof(note), "benchgate: KEEP against %.12s%s", str_field(gate, "baseline"), suffix);
 	if ((error = lp_repo_note_set(repo, STATE_REF_NOTES, r->commit, note)) < 0)
 		return error;
 	return lp_integrity_anchor_ref(repo, state, STATE_REF_NOTES);

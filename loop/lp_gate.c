@@ -638,9 +638,8 @@ static int record_note(lp_gate_run *g)
 	int error;
 
 	if (g->keep)
-		snprintf(note, sizeof(note), g->cfg->metric_difference ? "benchgate: KEEP against %.12s, B - A %.4g [%.4g, %.4g]"
-								       : "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f]",
-			 g->base, g->train.aggregate.ratio, g->train.aggregate.lo, g->train.aggregate.hi);
+		lp_gate_keep_note(note, sizeof(note), g->base, g->cfg->metric_difference, g->train.aggregate.ratio,
+				  g->train.aggregate.lo, g->train.aggregate.hi, "");
 	else
 		snprintf(note, sizeof(note), "benchgate: REJECT(%s) against %.12s", g->reason, g->base);
 	if ((error = lp_repo_note_set(g->repo, STATE_REF_NOTES, g->cand, note)) < 0)

@@ -110,6 +110,11 @@ void lp_gate_run_free(lp_gate_run *g);
 /* "KEEP" or "REJECT(reason)" in buf; returns buf. */
 const char *lp_gate_verdict(const lp_gate_run *g, char *buf, size_t size);
 
+/* The note a KEEP leaves on its commit, into buf: "benchgate: KEEP against
+ * BASE, B/A v [lo, hi]" (B - A for a difference), then suffix (may be ""). */
+void lp_gate_keep_note(char *buf, size_t size, const char *base, int difference, double v, double lo, double hi,
+		       const char *suffix);
+
 /* The ledger record of g (caller deletes), NULL when out of memory. */
 cJSON *lp_gate_record(const lp_gate_run *g);
 

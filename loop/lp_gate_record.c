@@ -21,6 +21,14 @@ const char *lp_gate_verdict(const lp_gate_run *g, char *buf, size_t size)
 	return buf;
 }
 
+void lp_gate_keep_note(char *buf, size_t size, const char *base, int difference, double v, double lo, double hi,
+		       const char *suffix)
+{
+	snprintf(buf, size, difference ? "benchgate: KEEP against %.12s, B - A %.4g [%.4g, %.4g]%s"
+				       : "benchgate: KEEP against %.12s, B/A %.4f [%.4f, %.4f]%s",
+		 base, v, lo, hi, suffix);
+}
+
 /* The calibration's plan; null when the gate did not get as far. */
 static cJSON *plan_json(const lp_gate_run *g)
 {
