@@ -57,12 +57,6 @@ static int fx_teardown(void **state)
 	return 0;
 }
 
-static void expect_has(const char *text, const char *needle, const char *what)
-{
-	if (text == NULL || strstr(text, needle) == NULL)
-		fail_msg("%s: \"%s\" not in:\n%s", what, needle, text ? text : "(nothing)");
-}
-
 /* The benchgate of BG_TEST_BIN first on PATH, as `make install` puts it. */
 static const char *path_env(void)
 {
@@ -153,15 +147,15 @@ static void ci_example(void **state, const char *file)
 
 	make_repo(f);
 	assert_int_equal(run_ci(f, file, f->faster, &md), 0);
-	expect_has(md, "### benchgate: KEEP\n", "the comment on a faster pull request");
-	expect_has(md, "| **weighted aggregate** | **0.8571** |", "the per-workload table");
+	bg_test_expect_has(md, "### benchgate: KEEP\n", "the comment on a faster pull request");
+	bg_test_expect_has(md, "| **weighted aggregate** | **0.8571** |", "the per-workload table");
 	free(md);
 	assert_int_equal(run_ci(f, file, f->slower, &md), 1);
-	expect_has(md, "### benchgate: REJECT(", "the comment on a slower pull request");
-	expect_has(md, "> ", "why it was rejected");
+	bg_test_expect_has(md, "### benchgate: REJECT(", "the comment on a slower pull request");
+	bg_test_expect_has(md, "> ", "why it was rejected");
 	free(md);
 	assert_int_equal(run_ci(f, file, "0000000", &md), 2);
-	expect_has(md, "### benchgate: error", "the comment when the gate cannot decide");
+	bg_test_expect_has(md, "### benchgate: error", "the comment when the gate cannot decide");
 	free(md);
 }
 
@@ -191,7 +185,7 @@ static void test_pre_push(void **state)
 			       LIMIT_S));
 	r = bg_test_shellf(f->repo, LIMIT_S, "%s; git merge -q --ff-only faster && git push -q origin main", path_env());
 	bg_test_expect_status(&r, 0, "pushing a faster tip");
-	expect_has(r.out, "KEEP", "the gate's verdict in the push");
+	bg_test_expect_has(r.out, "KEEP", "the gate's verdict in the push");
 	bg_test_result_free(&r);
 	remote_tip = bg_test_shell_out(f->repo, "git --git-dir=../remote.git rev-parse main", LIMIT_S);
 	assert_string_equal(remote_tip, f->faster);
@@ -199,8 +193,8 @@ static void test_pre_push(void **state)
 	r = bg_test_shellf(f->repo, LIMIT_S, "%s; echo 80 > knob && git commit -qam slower-again && git push -q origin main",
 			   path_env());
 	bg_test_expect_status(&r, 1, "pushing a slower tip");
-	expect_has(r.out, "REJECT(", "the gate's verdict in the push");
-	expect_has(r.err, "not pushed; git push --no-verify pushes anyway", "the hook says what to do");
+	bg_test_expect_has(r.out, "REJECT(", "the gate's verdict in the push");
+	bg_test_expect_has(r.err, "not pushed; git push --no-verify pushes anyway", "the hook says what to do");
 	bg_test_result_free(&r);
 	remote_tip = bg_test_shell_out(f->repo, "git --git-dir=../remote.git rev-parse main", LIMIT_S);
 	assert_string_equal(remote_tip, f->faster);

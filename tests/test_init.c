@@ -121,12 +121,6 @@ static bg_test_result init(const fx *f, const char *args)
 	return bg_test_shellf(f->repo, LIMIT_S, "exec '%s' init %s", BG_TEST_BIN, args);
 }
 
-static void expect_has(const char *text, const char *needle, const char *what)
-{
-	if (text == NULL || strstr(text, needle) == NULL)
-		fail_msg("%s: \"%s\" not in:\n%s", what, needle, text ? text : "(no file)");
-}
-
 static void expect_lacks(const char *text, const char *needle, const char *what)
 {
 	if (text && strstr(text, needle) != NULL)
@@ -192,37 +186,37 @@ static void test_pi_current_layout(void **state)
 
 	pi_session(f, "lower");
 	out = init_expect(f, "", 0);
-	expect_has(out, "for the pi-autoresearch loop", "init's summary");
-	expect_has(out, "metric work_units (u), lower is better: the last config line of .auto/log.jsonl",
+	bg_test_expect_has(out, "for the pi-autoresearch loop", "init's summary");
+	bg_test_expect_has(out, "metric work_units (u), lower is better: the last config line of .auto/log.jsonl",
 		   "the metric, from the last config line");
-	expect_has(out, "knob, which is not protected", "a tracked path the measure script reads");
-	expect_has(out, "300 s", "pi's checks timeout");
-	expect_has(out, "git add benchgate.json .auto/checks.sh && git commit", "the next commands");
+	bg_test_expect_has(out, "knob, which is not protected", "a tracked path the measure script reads");
+	bg_test_expect_has(out, "300 s", "pi's checks timeout");
+	bg_test_expect_has(out, "git add benchgate.json .auto/checks.sh && git commit", "the next commands");
 	cfg = read_file(f, "benchgate.json");
-	expect_has(cfg, "\"name\": \"work_units\", \"direction\": \"lower\"", "benchgate.json's metric");
-	expect_has(cfg, "{ \"name\": \"measure\", \"cmd\": \"bash .auto/measure.sh\" }", "benchgate.json's workload");
-	expect_has(cfg, "\"protected\": [ \"bench/\", \".auto/measure.sh\", \".auto/checks.sh\" ]",
+	bg_test_expect_has(cfg, "\"name\": \"work_units\", \"direction\": \"lower\"", "benchgate.json's metric");
+	bg_test_expect_has(cfg, "{ \"name\": \"measure\", \"cmd\": \"bash .auto/measure.sh\" }", "benchgate.json's workload");
+	bg_test_expect_has(cfg, "\"protected\": [ \"bench/\", \".auto/measure.sh\", \".auto/checks.sh\" ]",
 		   "benchgate.json's protected paths (bench/input.txt lies in bench/)");
 	expect_lacks(cfg, "\"seconds\"", "the earlier config line's metric");
 	expect_lacks(cfg, "\"knob\"", "the knob the loop tunes");
 	checks = read_file(f, ".auto/checks.sh");
-	expect_has(checks, "sh test.sh\n\n# benchgate: keep the change only when it beats HEAD", "the user's checks kept");
-	expect_has(checks, "' gate --worktree --unchanged-ok || exit 1\nexit 0\n", "the gate, before the final exit");
+	bg_test_expect_has(checks, "sh test.sh\n\n# benchgate: keep the change only when it beats HEAD", "the user's checks kept");
+	bg_test_expect_has(checks, "' gate --worktree --unchanged-ok || exit 1\nexit 0\n", "the gate, before the final exit");
 	assert_int_equal(file_mode(f, ".auto/checks.sh"), 0700);
-	expect_has(out, "  sh test.sh\n", "init prints the checks script it wrote");
-	expect_has(out, " gate --worktree --unchanged-ok || exit 1\n  exit 0\n", "init prints the checks script it wrote");
+	bg_test_expect_has(out, "  sh test.sh\n", "init prints the checks script it wrote");
+	bg_test_expect_has(out, " gate --worktree --unchanged-ok || exit 1\n  exit 0\n", "init prints the checks script it wrote");
 
 	sh_ok(f, "git add benchgate.json .auto/checks.sh && git commit -qm 'benchgate: gate'");
 	sh_ok(f, "echo 20 > knob");   /* fewer units: better */
 	r = bg_test_shell(f->repo, "bash .auto/checks.sh", LIMIT_S);
 	bg_test_expect_status(&r, 0, "checks.sh on a faster change");
-	expect_has(r.out, "3 passed", "the user's own checks ran");
-	expect_has(r.out, "KEEP", "the gate's verdict");
+	bg_test_expect_has(r.out, "3 passed", "the user's own checks ran");
+	bg_test_expect_has(r.out, "KEEP", "the gate's verdict");
 	bg_test_result_free(&r);
 	sh_ok(f, "echo 60 > knob");
 	r = bg_test_shell(f->repo, "bash .auto/checks.sh", LIMIT_S);
 	bg_test_expect_status(&r, 1, "checks.sh on a slower change");
-	expect_has(r.out, "REJECT(", "the gate's verdict");
+	bg_test_expect_has(r.out, "REJECT(", "the gate's verdict");
 	bg_test_result_free(&r);
 	free(checks);
 	free(cfg);
@@ -315,27 +309,27 @@ static void test_pi_replay(void **state)
 
 	/* the kept commits carry their verdicts; the discarded change none */
 	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' log", LIMIT_S);
-	expect_has(out, "KEEP (adopted)", "benchgate log");
+	bg_test_expect_has(out, "KEEP (adopted)", "benchgate log");
 	note = bg_test_shell_out(f->repo, "git notes --ref=benchgate show HEAD", LIMIT_S);
-	expect_has(note, "benchgate: KEEP against", "the note on pi's commit");
-	expect_has(note, "gated as the working tree", "the note on pi's commit");
+	bg_test_expect_has(note, "benchgate: KEEP against", "the note on pi's commit");
+	bg_test_expect_has(note, "gated as the working tree", "the note on pi's commit");
 	free(note);
 	note = bg_test_shell_out(f->repo, "git notes --ref=benchgate show HEAD~1", LIMIT_S);
-	expect_has(note, "benchgate: KEEP against", "the note on pi's first commit");
+	bg_test_expect_has(note, "benchgate: KEEP against", "the note on pi's first commit");
 	free(note);
 	free(out);
 
 	/* pi's own log, audited: two claims, the kept commits */
 	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' audit --pi-log .auto/log.jsonl --json -t 20", LIMIT_S);
-	expect_has(out, h1, "the audit's first claim");
-	expect_has(out, h3, "the audit's second claim");
+	bg_test_expect_has(out, h1, "the audit's first claim");
+	bg_test_expect_has(out, h3, "the audit's second claim");
 	assert_int_equal(count_of(out, "\"status\":\t\"REPLICATED\""), 2);   /* work units are exact */
 	free(out);
 	/* benchgate's ledger, audited: the same two commits, not the discarded snapshot */
 	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' audit --json -t 20", LIMIT_S);
-	expect_has(out, h1, "the ledger audit's claims");
-	expect_has(out, h3, "the ledger audit's claims");
-	expect_has(out, "no commit took", "the discarded KEEP is no claim");
+	bg_test_expect_has(out, h1, "the ledger audit's claims");
+	bg_test_expect_has(out, h3, "the ledger audit's claims");
+	bg_test_expect_has(out, "no commit took", "the discarded KEEP is no claim");
 	free(out);
 	free(h1);
 	free(h3);
@@ -358,11 +352,11 @@ static void test_pi_change_after_checks(void **state)
 	pi_log(f, 1, "keep", 120, "knob 20");
 	sh_ok(f, "echo 50 > knob");
 	r = bg_test_shell(f->repo, "bash .auto/checks.sh", LIMIT_S);
-	expect_has(r.err, "is not what was gated: it differs in knob. Those changes were never measured",
+	bg_test_expect_has(r.err, "is not what was gated: it differs in knob. Those changes were never measured",
 		   "the next gate's warning");
 	bg_test_result_free(&r);
 	out = bg_test_shell_out(f->repo, "exec '" BG_TEST_BIN "' log", LIMIT_S);
-	expect_has(out, "NOT GATED", "benchgate log");
+	bg_test_expect_has(out, "NOT GATED", "benchgate log");
 	expect_lacks(out, "adopted", "benchgate log");
 	free(out);
 	notes = bg_test_shell_out(f->repo, "git notes --ref=benchgate list HEAD 2>/dev/null || true", LIMIT_S);
@@ -370,7 +364,7 @@ static void test_pi_change_after_checks(void **state)
 	free(notes);
 	r = bg_test_shell(f->repo, "exec '" BG_TEST_BIN "' audit -t 5", LIMIT_S);
 	bg_test_expect_status(&r, 2, "an audit with no adopted KEEP");
-	expect_has(r.err, "no commit took them", "the unadopted snapshot");
+	bg_test_expect_has(r.err, "no commit took them", "the unadopted snapshot");
 	bg_test_result_free(&r);
 }
 
@@ -382,7 +376,7 @@ static void test_pi_higher_is_better(void **state)
 	pi_session(f, "higher");
 	free(init_expect(f, "", 0));
 	cfg = read_file(f, "benchgate.json");
-	expect_has(cfg, "\"name\": \"work_units\", \"direction\": \"higher\"", "bestDirection higher");
+	bg_test_expect_has(cfg, "\"name\": \"work_units\", \"direction\": \"higher\"", "bestDirection higher");
 	free(cfg);
 }
 
@@ -398,18 +392,18 @@ static void test_pi_legacy_layout(void **state)
 	write_file(f, "autoresearch.md", "# the session\n", 0644);
 	sh_ok(f, "git add -A && git commit -qm base");
 	out = init_expect(f, "", 0);
-	expect_has(out, "a pi-autoresearch session (autoresearch.* (older layout))", "the older layout");
-	expect_has(out, "metric total_ms: the first METRIC line of autoresearch.sh", "the metric, from the script");
-	expect_has(out, "check metric.direction", "a direction to check");
+	bg_test_expect_has(out, "a pi-autoresearch session (autoresearch.* (older layout))", "the older layout");
+	bg_test_expect_has(out, "metric total_ms: the first METRIC line of autoresearch.sh", "the metric, from the script");
+	bg_test_expect_has(out, "check metric.direction", "a direction to check");
 	cfg = read_file(f, "benchgate.json");
-	expect_has(cfg, "\"cmd\": \"bash autoresearch.sh\"", "the legacy measure script");
-	expect_has(cfg, "\"protected\": [ \"autoresearch.sh\", \"autoresearch.checks.sh\" ]", "the scripts protected");
+	bg_test_expect_has(cfg, "\"cmd\": \"bash autoresearch.sh\"", "the legacy measure script");
+	bg_test_expect_has(cfg, "\"protected\": [ \"autoresearch.sh\", \"autoresearch.checks.sh\" ]", "the scripts protected");
 	checks = read_file(f, "autoresearch.checks.sh");
 	assert_non_null(checks);
-	expect_has(checks, "#!/bin/bash\nset -euo pipefail\n\n# benchgate:", "a new checks script");
+	bg_test_expect_has(checks, "#!/bin/bash\nset -euo pipefail\n\n# benchgate:", "a new checks script");
 	assert_int_equal(strncmp(checks, "#!/bin/bash\n", 12), 0);
 	assert_int_equal(file_mode(f, "autoresearch.checks.sh"), 0755);
-	expect_has(out, "autoresearch.checks.sh (made)", "init says it made the script");
+	bg_test_expect_has(out, "autoresearch.checks.sh (made)", "init says it made the script");
 	assert_false(file_exists(f, ".auto"));
 	free(checks);
 	free(cfg);
@@ -428,7 +422,7 @@ static void test_rerun_and_force(void **state)
 	cfg1 = read_file(f, "benchgate.json");
 	checks1 = read_file(f, ".auto/checks.sh");
 	err = init_expect(f, "", 2);
-	expect_has(err, "benchgate.json exists; --force to overwrite it (nothing was written)", "a second init");
+	bg_test_expect_has(err, "benchgate.json exists; --force to overwrite it (nothing was written)", "a second init");
 	write_file(f, "benchgate.json", "{ \"mine\": 1 }\n", 0644);
 	free(err);
 	err = init_expect(f, "--dry-run", 2);
@@ -437,8 +431,8 @@ static void test_rerun_and_force(void **state)
 	assert_string_equal(cfg2, "{ \"mine\": 1 }\n");
 	free(cfg2);
 	out = init_expect(f, "--force --dry-run", 0);
-	expect_has(out, "would write", "--dry-run says what it would do");
-	expect_has(out, ".auto/checks.sh runs benchgate gate already: left as it is", "the gate is there");
+	bg_test_expect_has(out, "would write", "--dry-run says what it would do");
+	bg_test_expect_has(out, ".auto/checks.sh runs benchgate gate already: left as it is", "the gate is there");
 	cfg2 = read_file(f, "benchgate.json");
 	assert_string_equal(cfg2, "{ \"mine\": 1 }\n");
 	free(cfg2);
@@ -461,8 +455,8 @@ static void test_dry_run_writes_nothing(void **state)
 
 	pi_session(f, "lower");
 	out = init_expect(f, "-n", 0);
-	expect_has(out, "would write", "--dry-run");
-	expect_has(out, "\"cmd\": \"bash .auto/measure.sh\"", "--dry-run prints the config");
+	bg_test_expect_has(out, "would write", "--dry-run");
+	bg_test_expect_has(out, "\"cmd\": \"bash .auto/measure.sh\"", "--dry-run prints the config");
 	assert_false(file_exists(f, "benchgate.json"));
 	checks = read_file(f, ".auto/checks.sh");
 	assert_string_equal(checks, "#!/bin/bash\nset -euo pipefail\nsh test.sh\nexit 0\n");
@@ -479,7 +473,7 @@ static void test_pi_without_measure_script(void **state)
 	write_file(f, ".auto/prompt.md", "# goal\n", 0644);
 	write_file(f, ".auto/checks.sh", "#!/bin/bash\nmake test\n", 0755);
 	err = init_expect(f, "", 2);
-	expect_has(err, "without its measure script .auto/measure.sh", "the missing measure script named");
+	bg_test_expect_has(err, "without its measure script .auto/measure.sh", "the missing measure script named");
 	assert_false(file_exists(f, "benchgate.json"));
 	free(err);
 	free(read_file(f, ".auto/checks.sh"));
@@ -497,10 +491,10 @@ static void test_pi_uncommitted_ignored(void **state)
 	write_file(f, ".auto/measure.sh", "echo METRIC n=1\n", 0644);
 	write_file(f, ".auto/config.json", "{ \"workingDir\": \"sub\" }\n", 0644);
 	out = init_expect(f, "", 0);
-	expect_has(out, ".auto/measure.sh is ignored by git, so no commit holds it", "an ignored measure script");
-	expect_has(out, "git add -f benchgate.json .auto/checks.sh .auto/measure.sh && git commit", "force-adding it");
-	expect_has(out, "sets workingDir \"sub\"", "pi's workingDir");
-	expect_has(out, "\"protected\": [ \".auto/measure.sh\", \".auto/config.json\", \".auto/checks.sh\" ]",
+	bg_test_expect_has(out, ".auto/measure.sh is ignored by git, so no commit holds it", "an ignored measure script");
+	bg_test_expect_has(out, "git add -f benchgate.json .auto/checks.sh .auto/measure.sh && git commit", "force-adding it");
+	bg_test_expect_has(out, "sets workingDir \"sub\"", "pi's workingDir");
+	bg_test_expect_has(out, "\"protected\": [ \".auto/measure.sh\", \".auto/config.json\", \".auto/checks.sh\" ]",
 		   "pi's config protected");
 	free(out);
 }
@@ -519,12 +513,12 @@ static void test_makefile_project(void **state)
 	sh_ok(f, "git add -A && git commit -qm base");
 	out = init_expect(f, "", 0);
 	cfg = read_file(f, "benchgate.json");
-	expect_has(cfg, "\"build\": \"make\",\n  \"test\": { \"cmd\": \"make check\" },", "build and test");
-	expect_has(cfg, "{ \"name\": \"bench\", \"cmd\": \"make -s bench\" }", "the bench target");
-	expect_has(cfg, "\"protected\": [ \"bench/\", \"tests/\" ]", "bench/ and tests/");
-	expect_has(cfg, "\"name\": \"wall\"", "wall time");
-	expect_has(out, "times it whole", "the bench target's to-do");
-	expect_has(out, "$EDITOR benchgate.json", "edit it next");
+	bg_test_expect_has(cfg, "\"build\": \"make\",\n  \"test\": { \"cmd\": \"make check\" },", "build and test");
+	bg_test_expect_has(cfg, "{ \"name\": \"bench\", \"cmd\": \"make -s bench\" }", "the bench target");
+	bg_test_expect_has(cfg, "\"protected\": [ \"bench/\", \"tests/\" ]", "bench/ and tests/");
+	bg_test_expect_has(cfg, "\"name\": \"wall\"", "wall time");
+	bg_test_expect_has(out, "times it whole", "the bench target's to-do");
+	bg_test_expect_has(out, "$EDITOR benchgate.json", "edit it next");
 	expect_lacks(out, "checks.sh", "no pi, no checks script");
 	assert_false(file_exists(f, ".auto"));
 	free(cfg);
@@ -540,9 +534,9 @@ static void test_other_projects(void **state)
 	write_file(f, "Cargo.toml", "[package]\nname = \"x\"\n", 0644);
 	free(init_expect(f, "", 0));
 	cfg = read_file(f, "benchgate.json");
-	expect_has(cfg, "\"build\": \"cargo build --release\"", "cargo build");
-	expect_has(cfg, "\"test\": { \"cmd\": \"cargo test --release\", \"count\": \"passed\" }", "cargo test, counted");
-	expect_has(cfg, "write the command to measure in workloads[0].cmd' >&2; exit 2", "the placeholder workload");
+	bg_test_expect_has(cfg, "\"build\": \"cargo build --release\"", "cargo build");
+	bg_test_expect_has(cfg, "\"test\": { \"cmd\": \"cargo test --release\", \"count\": \"passed\" }", "cargo test, counted");
+	bg_test_expect_has(cfg, "write the command to measure in workloads[0].cmd' >&2; exit 2", "the placeholder workload");
 	free(cfg);
 	/* npm init's placeholder test is no test */
 	sh_ok(f, "rm Cargo.toml benchgate.json");
@@ -551,14 +545,14 @@ static void test_other_projects(void **state)
 		   0644);
 	out = init_expect(f, "", 0);
 	cfg = read_file(f, "benchgate.json");
-	expect_has(cfg, "\"build\": \"npm run build\"", "npm build");
+	bg_test_expect_has(cfg, "\"build\": \"npm run build\"", "npm build");
 	expect_lacks(cfg, "\"test\"", "npm's placeholder test");
 	free(cfg);
 	free(out);
 	/* nothing known */
 	sh_ok(f, "rm package.json benchgate.json");
 	out = init_expect(f, "", 0);
-	expect_has(out, "no build system found", "nothing found");
+	bg_test_expect_has(out, "no build system found", "nothing found");
 	free(out);
 }
 
@@ -569,11 +563,11 @@ static void test_not_a_repo(void **state)
 
 	assert_int_equal(mkdir(f->repo, 0755), 0);
 	err = init_expect(f, "", 2);
-	expect_has(err, "benchgate: init: not a git repository", "outside a repository");
+	bg_test_expect_has(err, "benchgate: init: not a git repository", "outside a repository");
 	assert_false(file_exists(f, "benchgate.json"));
 	free(err);
 	err = init_expect(f, "extra", 2);
-	expect_has(err, "unexpected argument \"extra\"", "a stray argument");
+	bg_test_expect_has(err, "unexpected argument \"extra\"", "a stray argument");
 	free(err);
 }
 

@@ -219,6 +219,12 @@ void bg_test_expect_status(bg_test_result *r, int status, const char *what)
 	}
 }
 
+void bg_test_expect_has(const char *text, const char *needle, const char *what)
+{
+	if (text == NULL || strstr(text, needle) == NULL)
+		fail_msg("%s: \"%s\" not in:\n%s", what, needle, text ? text : "(nothing)");
+}
+
 int bg_test_tmpdir(char *buf, size_t size, const char *name)
 {
 	if ((size_t)snprintf(buf, size, "/tmp/%s.XXXXXX", name) >= size) {

@@ -43,6 +43,10 @@ void bg_test_dump(bg_test_result *r, const char *what);
  * exited with `status`; `what` names it in the message. Frees `r` on failure. */
 void bg_test_expect_status(bg_test_result *r, int status, const char *what);
 
+/* Fails the test unless text (NULL: nothing there) contains needle,
+ * showing the text; `what` names it. */
+void bg_test_expect_has(const char *text, const char *needle, const char *what);
+
 /* Frees the buffers of `res`; NULL is a no-op. */
 void bg_test_result_free(bg_test_result *res);
 
