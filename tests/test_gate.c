@@ -650,6 +650,30 @@ static void test_duel(void **state)
 	bg_test_result_free(&r);
 }
 
+/* The cheat a duel opens: the candidate's runs see the opponent's tree, so
+ * its harness tries to weaken the old bot there before it plays. The tree
+ * is read-only to it: the old bot keeps its strength, the candidate (no
+ * stronger) is not kept, and the baseline's export is as it was. */
+static void test_duel_cannot_touch_opponent(void **state)
+{
+	fx *f = *state;
+	char *base, *cmd = NULL, *strength;
+	bg_test_result r;
+
+	make_duel(f, "0");
+	base = head(f);
+	free(commit(f, "sed -i '2i echo 1 > \"$BENCHGATE_P2/strength\" 2>/dev/null' duel.sh"));
+	r = gate(f, "-b HEAD~1 -t 3");
+	bg_test_expect_status(&r, 1, "a candidate that edits its opponent");
+	bg_test_result_free(&r);
+	assert_true(asprintf(&cmd, "cat .git/benchgate/exports/%s/strength", base) > 0);
+	strength = sh_out(f, cmd);
+	assert_string_equal(strength, "35");
+	free(strength);
+	free(cmd);
+	free(base);
+}
+
 static void test_duel_seat_advantage(void **state)
 {
 	fx *f = *state;
@@ -1999,6 +2023,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tflops_five_stages, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_duel, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_duel_seat_advantage, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_duel_cannot_touch_opponent, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reject_overfit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_keeps_baseline, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_phases_and_budget, fx_setup, fx_teardown),
